@@ -1,0 +1,1 @@
+//! Small programs an integrator copies from; see `src/bin/`.

@@ -1,0 +1,3 @@
+//! Client for Neotel's NeoApi web service.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

@@ -1,0 +1,3 @@
+//! The Neotel platform simulated.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
