@@ -1,0 +1,728 @@
+//! The simulator over real HTTP on loopback: the three bindings, faults, the WSDL and the
+//! control API, checked on the bytes a real client would see.
+
+use neotel_sim::{Scenario, SimServer};
+use serde_json::{Value, json};
+
+struct Sim {
+    server: SimServer,
+    http: reqwest::Client,
+}
+
+impl Sim {
+    async fn start() -> Self {
+        let mut scenario = Scenario::default_scenario();
+        // Phones answer only when told: tests drive every step.
+        scenario.settings.agent_answer_ms = 0;
+        scenario.settings.customer_answer_ms = 0;
+        scenario.settings.consult_answer_ms = 0;
+        let server = SimServer::start("127.0.0.1:0".parse().unwrap(), scenario)
+            .await
+            .unwrap();
+        Self {
+            server,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url())
+    }
+
+    /// Form POST: `(status, body)`.
+    async fn post(&self, method: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let r = self
+            .http
+            .post(self.url(&format!("/neoapi/webservice.asmx/{method}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn ok(&self, method: &str, form: &[(&str, &str)]) -> String {
+        let (status, body) = self.post(method, form).await;
+        assert_eq!(status, 200, "{method}: {body}");
+        body
+    }
+
+    async fn control(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let v: Value = r.json().await.unwrap();
+        assert!(status.is_success(), "{path}: {v}");
+        v
+    }
+
+    async fn get_json(&self, path: &str) -> Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn position(&self, user: &str) -> String {
+        let body = self.ok("Position", &[("USUARIO", user)]).await;
+        let inner = body
+            .split_once("<string xmlns=\"http://tempuri.org/\">")
+            .unwrap()
+            .1;
+        inner.strip_suffix("</string>").unwrap().to_owned()
+    }
+
+    async fn login(&self, user: &str) {
+        self.ok(
+            "Login",
+            &[
+                ("DEVICE", &format!("SIP/{user}")),
+                ("USUARIO", user),
+                ("CLAVE", user),
+            ],
+        )
+        .await;
+    }
+}
+
+fn field<'a>(position: &'a str, key: &str) -> &'a str {
+    position
+        .split('|')
+        .find_map(|i| i.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v))
+        .unwrap_or_else(|| panic!("no {key}"))
+}
+
+#[tokio::test]
+async fn a_form_post_position_after_login_is_the_real_wire_format() {
+    let sim = Sim::start().await;
+    let (status, body) = sim
+        .post(
+            "Login",
+            &[
+                ("DEVICE", "SIP/1001"),
+                ("USUARIO", "1001"),
+                ("CLAVE", "1001"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, ""),
+        "void methods answer an empty body"
+    );
+    let r = sim
+        .http
+        .post(sim.url("/neoapi/webservice.asmx/Position"))
+        .body("USUARIO=1001")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/xml; charset=utf-8");
+    let body = r.text().await.unwrap();
+    assert!(body.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<string xmlns=\"http://tempuri.org/\">DEVICE=SIP/1001|"), "{body}");
+    assert!(body.ends_with("|</string>"));
+    let position = sim.position("1001").await;
+    assert_eq!(
+        position.matches('|').count(),
+        52,
+        "52 keys, each closed by |"
+    );
+    assert_eq!(field(&position, "USUARIO"), "1001");
+    assert_eq!(field(&position, "ESTADO_CRM"), "Available");
+    assert_eq!(field(&position, "SAL_CAMPAÑA_DEFAULT"), "0");
+    assert!(
+        field(&position, "INICIO_LOGIN").ends_with(".m."),
+        "es-AR 12-hour culture by default"
+    );
+    assert_eq!(field(&position, "RINGING"), "01/01/0001 12:00:00 a.m.");
+}
+
+#[tokio::test]
+async fn the_get_binding_and_prefixes_and_case_are_accepted() {
+    let sim = Sim::start().await;
+    sim.login("1002").await;
+    for path in [
+        "/neoapi/webservice.asmx/Position",
+        "/NEOAPI/WebService.asmx/Position",
+        "/neotel/neoapi/webservice.asmx/Posicion",
+    ] {
+        let r = sim
+            .http
+            .get(sim.url(&format!("{path}?USUARIO=1002")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.text().await.unwrap().contains("USUARIO=1002|"));
+    }
+    // Ñ in a parameter name travels percent-encoded as UTF-8
+    let r = sim
+        .http
+        .get(sim.url("/neoapi/webservice.asmx/Login_Campa%C3%B1a?USUARIO=1002&CAMPA%C3%91A=97"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        field(&sim.position("1002").await, "SAL_CAMPAÑA_DEFAULT"),
+        "97"
+    );
+}
+
+#[tokio::test]
+async fn a_hand_built_soap_request_following_the_wsdl_gets_a_soap_answer() {
+    let sim = Sim::start().await;
+    sim.login("1003").await;
+    let envelope = r#"<?xml version="1.0" encoding="utf-8"?>
+<soap:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+  <soap:Body>
+    <Position xmlns="http://tempuri.org/">
+      <USUARIO>1003</USUARIO>
+    </Position>
+  </soap:Body>
+</soap:Envelope>"#;
+    let r = sim
+        .http
+        .post(sim.url("/neoapi/webservice.asmx"))
+        .header("content-type", "text/xml; charset=utf-8")
+        .header("SOAPAction", "\"http://tempuri.org/Position\"")
+        .body(envelope)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<soap:Body><PositionResponse xmlns=\"http://tempuri.org/\"><PositionResult>DEVICE=SIP/1003|"), "{body}");
+    // a void method answers an empty Response element
+    let logout = envelope.replace("Position", "Logout");
+    let r = sim
+        .http
+        .post(sim.url("/neoapi/webservice.asmx"))
+        .header("SOAPAction", "\"http://tempuri.org/Logout\"")
+        .body(logout.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("<LogoutResponse xmlns=\"http://tempuri.org/\" />")
+    );
+    // and a fault is a soap:Fault with the ASP.NET faultstring
+    let r = sim
+        .http
+        .post(sim.url("/neoapi/webservice.asmx"))
+        .header("SOAPAction", "\"http://tempuri.org/Logout\"")
+        .body(logout)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<faultcode>soap:Server</faultcode><faultstring>Server was unable to process request. ---&gt; User 1003 not logged.</faultstring>"), "{body}");
+}
+
+#[tokio::test]
+async fn faults_are_http_500_with_the_messages_clients_match() {
+    let sim = Sim::start().await;
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "Position",
+            vec![("USUARIO", "1004")],
+            "System.Exception: User 1004 not logged.",
+        ),
+        (
+            "Login",
+            vec![
+                ("DEVICE", "SIP/nope"),
+                ("USUARIO", "1004"),
+                ("CLAVE", "1004"),
+            ],
+            "Position SIP/nope not found",
+        ),
+        (
+            "Login",
+            vec![
+                ("DEVICE", "SIP/1004"),
+                ("USUARIO", "1004"),
+                ("CLAVE", "wrong"),
+            ],
+            "Invalid user or password",
+        ),
+        (
+            "NoSuchMethod",
+            vec![],
+            "Request format is unrecognized for URL unexpectedly ending in '/NoSuchMethod'.",
+        ),
+    ];
+    for (method, form, expected) in cases {
+        let (status, body) = sim.post(method, &form).await;
+        assert_eq!(status, 500, "{method}");
+        assert!(body.contains(expected), "{method}: {body}");
+    }
+    sim.login("1004").await;
+    let (status, body) = sim
+        .post(
+            "Login",
+            &[
+                ("DEVICE", "SIP/1004"),
+                ("USUARIO", "1005"),
+                ("CLAVE", "1005"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 500);
+    assert!(body.contains("Position SIP/1004 not free"), "{body}");
+    let (status, body) = sim
+        .post("Login_Campaign2", &[("USUARIO", "1004"), ("CAMPANA", "x")])
+        .await;
+    assert_eq!(status, 500);
+    assert!(body.contains("Cannot convert x to System.Int32."), "{body}");
+}
+
+#[tokio::test]
+async fn the_wsdl_is_the_2017_one_plus_login() {
+    let sim = Sim::start().await;
+    let body = sim
+        .http
+        .get(sim.url("/neoapi/webservice.asmx?WSDL"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("<wsdl:operation name=\"Login\">"));
+    assert!(body.contains("<wsdl:operation name=\"ExecuteTask20\">"));
+    assert!(body.contains(&format!(
+        "location=\"{}/neoapi/webservice.asmx\"",
+        sim.server.base_url()
+    )));
+}
+
+#[tokio::test]
+async fn neotels_documented_agent_flow_with_a_predictive_contact() {
+    let sim = Sim::start().await;
+    sim.login("1001").await;
+    sim.ok("Login_Campaign2", &[("USUARIO", "1001"), ("CAMPANA", "97")])
+        .await;
+    let p = sim.position("1001").await;
+    assert_eq!(
+        (
+            field(&p, "SAL_TIPO_DISCADOR"),
+            field(&p, "SAL_CRM"),
+            field(&p, "SAL_BASE")
+        ),
+        ("Predictive", "4", "134")
+    );
+
+    let d = sim
+        .control("/sim/dialer/deliver", json!({"campaign": 97}))
+        .await;
+    let call_id = d["call_id"].as_i64().unwrap().to_string();
+    let p = sim.position("1001").await;
+    assert_eq!(field(&p, "ESTADO_CRM"), "GetContact");
+    assert_eq!(field(&p, "IDLLAMADA"), call_id);
+    assert_eq!(
+        field(&p, "SUB_ESTADO"),
+        "RINGING",
+        "predictive: the customer is on, the agent's phone rings"
+    );
+    assert_eq!(field(&p, "TIPO_LLAMADA"), "OriginateExt");
+    assert_eq!(field(&p, "ORIGEN_LLAMADA"), "NO PROCESADO");
+    let (base, id, data) = (
+        field(&p, "BASE").to_owned(),
+        field(&p, "IDCONTACTO").to_owned(),
+        field(&p, "DATA").to_owned(),
+    );
+    assert_eq!(data, d["data"].as_str().unwrap());
+    assert!(
+        data.starts_with("003") || data.starts_with("001") || data.starts_with("00Q"),
+        "a Salesforce Id: {data}"
+    );
+
+    sim.control("/sim/agents/1001/answer", json!({})).await;
+    assert_eq!(field(&sim.position("1001").await, "SUB_ESTADO"), "AGENT");
+    sim.ok(
+        "CRM_ShowingContact",
+        &[
+            ("USUARIO", "1001"),
+            ("BASE", &base),
+            ("IDCONTACTO", &id),
+            ("DATA", &data),
+        ],
+    )
+    .await;
+    assert_eq!(
+        field(&sim.position("1001").await, "ESTADO_CRM"),
+        "ShowingContact"
+    );
+    sim.ok("SendDTMF", &[("USUARIO", "1001"), ("DIGITOS", "1")])
+        .await;
+    sim.ok("Hangup", &[("USUARIO", "1001")]).await;
+    let p = sim.position("1001").await;
+    assert_eq!(
+        (field(&p, "IDLLAMADA"), field(&p, "IDLLAMADA_ULT")),
+        ("0", call_id.as_str())
+    );
+    assert_eq!(
+        field(&p, "ESTADO_CRM"),
+        "ShowingContact",
+        "the contact stays until CRM_Available"
+    );
+    sim.ok(
+        "UpdateContact",
+        &[
+            ("CRM", "4"),
+            ("USUARIO", "1001"),
+            ("BASE", &base),
+            ("IDCONTACTO", &id),
+            ("DATA", &data),
+            ("SUBCATEGORIA", "26"),
+            ("XML_UPDATE", "cliente conforme"),
+            ("AGENDA", "false"),
+            ("FECHA_AGENDA", "2000-01-01T00:00:00"),
+            ("USUARIO_AGENDA", ""),
+            ("TEL_AGENDA", ""),
+        ],
+    )
+    .await;
+    sim.ok("CRM_Available", &[("USUARIO", "1001")]).await;
+    let p = sim.position("1001").await;
+    assert_eq!(
+        (field(&p, "ESTADO_CRM"), field(&p, "IDCONTACTO")),
+        ("Available", "0")
+    );
+    let outcomes = sim.get_json("/sim/outcomes").await;
+    assert_eq!(outcomes[0]["subcategory"], "Venta concretada");
+    assert_eq!(outcomes[0]["category"], "Venta");
+    assert_eq!(outcomes[0]["notes"], "cliente conforme");
+    let journal = sim.get_json("/sim/journal").await;
+    let login = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["method"] == "Login")
+        .unwrap();
+    assert_eq!(
+        login["params"]["CLAVE"], "***",
+        "the journal never keeps a password"
+    );
+    assert_eq!(login["binding"], "post");
+}
+
+#[tokio::test]
+async fn inbound_calls_run_contacto_insert_salesforce() {
+    let sim = Sim::start().await;
+    sim.login("1005").await;
+    // a known caller: DATA is a Salesforce Id already in base 135
+    let scenario = Scenario::default_scenario();
+    let known = scenario.contacts.iter().find(|c| c.base == 135).unwrap();
+    let placed = sim
+        .control(
+            "/sim/inbound",
+            json!({"queue": 200, "ani": "1144445555", "data": known.clave_1}),
+        )
+        .await;
+    assert_eq!(placed["contact_id"], known.id);
+    assert_eq!(placed["clavesf"], format!("{}-{}", known.id, known.clave_1));
+    assert_eq!(placed["user"], "1005");
+    let p = sim.position("1005").await;
+    assert_eq!(field(&p, "DATA"), placed["clavesf"].as_str().unwrap());
+    assert_eq!(
+        (
+            field(&p, "COLA"),
+            field(&p, "DIRECCION"),
+            field(&p, "ANI"),
+            field(&p, "BASE")
+        ),
+        ("200", "ENTRANTE", "1144445555", "135")
+    );
+    sim.control(
+        &format!("/sim/calls/{}/hangup", placed["call_id"]),
+        json!({}),
+    )
+    .await;
+    sim.ok("CRM_Available", &[("USUARIO", "1005")]).await;
+
+    // a private number: DATA empty → a new contact and CLAVESF "idContacto-"
+    let placed = sim
+        .control("/sim/inbound", json!({"queue": 200, "ani": ""}))
+        .await;
+    let id = placed["contact_id"].as_i64().unwrap();
+    assert_eq!(placed["clavesf"], format!("{id}-"));
+    assert_eq!(field(&sim.position("1005").await, "DATA"), format!("{id}-"));
+}
+
+#[tokio::test]
+async fn a_schedule_comes_back_as_a_call_with_its_reason() {
+    let sim = Sim::start().await;
+    sim.control("/sim/clock", json!({"mode": "manual"})).await;
+    sim.login("1006").await;
+    sim.ok("Login_Campaign2", &[("USUARIO", "1006"), ("CAMPANA", "97")])
+        .await;
+    let d = sim
+        .control("/sim/dialer/deliver", json!({"campaign": 97}))
+        .await;
+    let (base, id) = (d["base"].to_string(), d["contact_id"].to_string());
+    sim.ok("Hangup", &[("USUARIO", "1006")]).await;
+    let now = sim.control("/sim/clock", json!({})).await["now"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let when = chrono::NaiveDateTime::parse_from_str(&now[..19], "%Y-%m-%dT%H:%M:%S").unwrap()
+        + chrono::Duration::minutes(30);
+    let when = when.format("%Y-%m-%dT%H:%M:%S").to_string();
+    sim.ok(
+        "UpdateContact",
+        &[
+            ("CRM", "4"),
+            ("USUARIO", "1006"),
+            ("BASE", &base),
+            ("IDCONTACTO", &id),
+            ("DATA", ""),
+            ("SUBCATEGORIA", "28"),
+            ("XML_UPDATE", ""),
+            ("AGENDA", "true"),
+            ("FECHA_AGENDA", &when),
+            ("USUARIO_AGENDA", "1006"),
+            ("TEL_AGENDA", "1155556666"),
+        ],
+    )
+    .await;
+    sim.ok("CRM_Available", &[("USUARIO", "1006")]).await;
+    assert_eq!(field(&sim.position("1006").await, "IDLLAMADA"), "0");
+    sim.control("/sim/clock", json!({"advance_ms": 31 * 60 * 1000}))
+        .await;
+    let p = sim.position("1006").await;
+    assert_eq!(field(&p, "ESTADO_CRM"), "GetContact");
+    assert_eq!(field(&p, "ORIGEN_LLAMADA"), "AGENDA");
+    assert_eq!(field(&p, "IDCONTACTO"), id);
+    assert_eq!(field(&p, "TELEFONO"), "1155556666");
+    assert!(!field(&p, "IDAGENDA").is_empty());
+}
+
+#[tokio::test]
+async fn attended_transfer_hangup_cuts_only_the_consulted_leg() {
+    let sim = Sim::start().await;
+    sim.login("1007").await;
+    sim.ok("Dial", &[("USUARIO", "1007"), ("TELEFONO", "1144445555")])
+        .await;
+    let call = field(&sim.position("1007").await, "IDLLAMADA").to_owned();
+    sim.control("/sim/agents/1007/answer", json!({})).await;
+    assert_eq!(field(&sim.position("1007").await, "SUB_ESTADO"), "DIALING");
+    sim.control(&format!("/sim/calls/{call}/answer"), json!({}))
+        .await;
+    assert_eq!(field(&sim.position("1007").await, "SUB_ESTADO"), "AGENT");
+    sim.ok(
+        "AttendedTransfer",
+        &[("USUARIO", "1007"), ("EXTENSION", "1008")],
+    )
+    .await;
+    assert!(
+        field(&sim.position("1007").await, "CANALES_ASOCIADOS").contains("¦¦SIP/1008-consulta")
+    );
+    sim.ok("Hangup", &[("USUARIO", "1007")]).await;
+    let p = sim.position("1007").await;
+    assert_eq!(field(&p, "IDLLAMADA"), call, "back on the original call");
+    assert!(!field(&p, "CANALES_ASOCIADOS").contains("consulta"));
+    sim.ok(
+        "BlindTransferQueue",
+        &[("USUARIO", "1007"), ("COLA", "201")],
+    )
+    .await;
+    assert_eq!(
+        field(&sim.position("1007").await, "IDLLAMADA"),
+        "0",
+        "a blind transfer leaves the call"
+    );
+    let (status, body) = sim
+        .post(
+            "BlindTransferQueue",
+            &[("USUARIO", "1007"), ("COLA", "999")],
+        )
+        .await;
+    assert_eq!(status, 500, "{body}");
+}
+
+#[tokio::test]
+async fn conference_id_is_in_position_and_kickall_ends_it() {
+    let sim = Sim::start().await;
+    sim.login("1008").await;
+    sim.ok("Dial", &[("USUARIO", "1008"), ("TELEFONO", "1144445555")])
+        .await;
+    sim.ok("JoinConference", &[("USUARIO", "1008")]).await;
+    let conf = field(&sim.position("1008").await, "CONFERENCIA").to_owned();
+    assert!(!conf.is_empty());
+    sim.ok(
+        "InviteParticipant",
+        &[("USUARIO", "1008"), ("EXTENSION", "1140001000")],
+    )
+    .await;
+    sim.ok(
+        "InviteParticipant",
+        &[("USUARIO", "1008"), ("EXTENSION", "1009")],
+    )
+    .await;
+    assert!(field(&sim.position("1008").await, "CANALES_ASOCIADOS").contains("¦¦SIP/1009-conf"));
+    sim.ok("CancelInvitation", &[("USUARIO", "1008")]).await;
+    sim.ok("KickAll", &[("USUARIO", "1008"), ("CONFERENCIA", &conf)])
+        .await;
+    assert_eq!(field(&sim.position("1008").await, "CONFERENCIA"), "");
+}
+
+#[tokio::test]
+async fn per_install_tasks_list_monitor_text_and_find() {
+    let sim = Sim::start().await;
+    sim.login("1009").await;
+    sim.login("9000").await;
+    let body = sim
+        .ok("ExecuteTask01", &[("idTask", "1"), ("param1", "breaks")])
+        .await;
+    assert!(
+        body.contains(
+            "{&quot;Table&quot;:[{&quot;ID&quot;:1,&quot;NOMBRE&quot;:&quot;Descanso&quot;}"
+        ),
+        "{body}"
+    );
+    let body = sim
+        .ok(
+            "ExecuteTask02",
+            &[
+                ("idTask", "1"),
+                ("param1", "transferPhones"),
+                ("param2", "97"),
+            ],
+        )
+        .await;
+    assert!(body.contains("1140001000"));
+    let body = sim
+        .ok(
+            "ExecuteTask03",
+            &[
+                ("idTask", "2"),
+                ("param1", "9000"),
+                ("param2", "1009"),
+                ("param3", "listen"),
+            ],
+        )
+        .await;
+    assert!(body.contains("monitoreando a 1009"));
+    sim.ok("ExecuteTask01", &[("idTask", "3"), ("param1", "9000")])
+        .await;
+    let (status, _) = sim
+        .post(
+            "ExecuteTask03",
+            &[
+                ("idTask", "2"),
+                ("param1", "1009"),
+                ("param2", "1001"),
+                ("param3", "listen"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 500, "only supervisors monitor");
+    sim.ok(
+        "ExecuteTask04",
+        &[
+            ("idTask", "5"),
+            ("param1", "1009"),
+            ("param2", "1144445555"),
+            ("param3", "whatsapp"),
+            ("param4", "Hola"),
+        ],
+    )
+    .await;
+    assert_eq!(sim.get_json("/sim/texts").await[0]["channel"], "whatsapp");
+    let key = &Scenario::default_scenario().contacts[0];
+    let body = sim
+        .ok(
+            "ExecuteTask02",
+            &[("idTask", "6"), ("param1", "4"), ("param2", &key.clave_1)],
+        )
+        .await;
+    assert!(
+        body.contains(&format!("&quot;IDCONTACTO&quot;:{}", key.id)),
+        "{body}"
+    );
+    let (status, body) = sim.post("ExecuteTask21", &[("idTask", "1")]).await;
+    assert_eq!(status, 500, "{body}");
+}
+
+#[tokio::test]
+async fn injected_faults_fail_and_drop_calls_then_clear() {
+    let sim = Sim::start().await;
+    sim.login("1010").await;
+    sim.control(
+        "/sim/faults",
+        json!({"method": "Position", "fail_next": 2, "message": "Timeout expired."}),
+    )
+    .await;
+    for _ in 0..2 {
+        let (status, body) = sim.post("Position", &[("USUARIO", "1010")]).await;
+        assert_eq!(status, 500);
+        assert!(body.contains("Timeout expired."));
+    }
+    assert_eq!(sim.post("Position", &[("USUARIO", "1010")]).await.0, 200);
+    // a rule for one method wins over the rule for all: clear it first
+    sim.http
+        .delete(sim.url("/sim/faults"))
+        .send()
+        .await
+        .unwrap();
+    sim.control("/sim/faults", json!({"method": "*", "drop_rate": 1.0}))
+        .await;
+    let r = sim
+        .http
+        .post(sim.url("/neoapi/webservice.asmx/Position"))
+        .form(&[("USUARIO", "1010")])
+        .send()
+        .await;
+    let dropped = match r {
+        Err(_) => true,
+        Ok(resp) => resp.text().await.is_err(),
+    };
+    assert!(dropped, "the connection is cut without an answer");
+    sim.http
+        .delete(sim.url("/sim/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sim.post("Position", &[("USUARIO", "1010")]).await.0, 200);
+}
+
+#[tokio::test]
+async fn control_errors_are_json_with_a_4xx() {
+    let sim = Sim::start().await;
+    let r = sim
+        .http
+        .post(sim.url("/sim/dialer/deliver"))
+        .json(&json!({"campaign": 97}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "no available agent in campaign 97");
+    let r = sim
+        .http
+        .post(sim.url("/sim/scenario"))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}
