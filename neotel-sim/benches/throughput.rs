@@ -36,7 +36,7 @@ fn engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(1));
     group.bench_function("Position", |b| {
-        b.iter(|| black_box(neotel.call(t0, "Position", &poll).unwrap()))
+        b.iter(|| black_box(neotel.call(t0, "Position", &poll).unwrap()));
     });
     group.finish();
 }
