@@ -1,3 +1,109 @@
-//! Client for Neotel's NeoApi web service.
+//! Client for Neotel's NeoApi web service (`/neoapi/webservice.asmx`).
+//!
+//! Two layers:
+//!
+//! - **Pure** (always built, no I/O; `default-features = false`): [`Position`] and the
+//!   [`AgentState`] rule, [`Request`] (one variant per method the connector uses, with
+//!   its WSDL parameters), the wire codecs in [`codec`] (form, GET and SOAP 1.1 encoding;
+//!   reply, fault and `{"Table":[…]}` decoding), [`Password`] and the one [`Error`].
+//! - **HTTP** (feature `http`, on by default): the object-safe [`Transport`] trait with
+//!   [`FormTransport`], [`GetTransport`] and [`SoapTransport`] on reqwest, and the typed
+//!   async [`Client`].
+//!
+//! # The pure layer
+//!
+//! ```
+//! use neotel_api::{AgentState, Binding, Position, Reply, Request};
+//!
+//! let position: Position = "DEVICE=SIP/6000|USUARIO=1001|SAL_CAMPAÑA_DEFAULT=97|\
+//!     SUBTIPO_DESCANSO=0|ESTADO_CRM=GetContact|IDLLAMADA=0|BASE=134|IDCONTACTO=5|DATA=003A|"
+//!     .parse()?;
+//! assert_eq!(position.agent_state(), AgentState::ContactDelivered);
+//! let contact = position.contact().expect("IDCONTACTO is not 0");
+//!
+//! // acknowledge it, in the SOAP binding
+//! let request = Request::CrmShowingContact {
+//!     user: position.user().to_owned(),
+//!     base: contact.base,
+//!     contact_id: contact.id,
+//!     data: contact.data,
+//! };
+//! let http = Binding::Soap.encode(&request);
+//! assert_eq!(http.soap_action.as_deref(), Some("\"http://tempuri.org/CRM_ShowingContact\""));
+//! let reply = Binding::Soap.decode(&request, 200, b"<soap:Envelope \
+//!     xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>\
+//!     <CRM_ShowingContactResponse xmlns=\"http://tempuri.org/\" /></soap:Body></soap:Envelope>")?;
+//! assert_eq!(reply, Reply::Void);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The client
+//!
+//! ```no_run
+//! # #[cfg(feature = "http")]
+//! # async fn run() -> Result<(), neotel_api::Error> {
+//! use std::time::Duration;
+//! use neotel_api::{AgentState, Client, FaultKind, HttpTransportBuilder, Password};
+//!
+//! let transport = HttpTransportBuilder::new("http://neotel.example:8080")
+//!     .path("/neoapi/webservice.asmx")
+//!     .timeout(Duration::from_secs(10))
+//!     .build_form()?;
+//! let client = Client::new(std::sync::Arc::new(transport));
+//!
+//! match client.login("SIP/6000", "1001", &Password::new("secret")).await {
+//!     Err(e) if e.fault_kind() == Some(FaultKind::PositionNotFree) => { /* stale session */ }
+//!     other => other?,
+//! }
+//! client.login_campaign("1001", 97).await?;
+//! loop {
+//!     let position = client.position("1001").await?;
+//!     if let AgentState::ContactDelivered = position.agent_state() {
+//!         // show the record, then acknowledge it
+//!         let c = position.contact().expect("a delivered contact has an id");
+//!         client.crm_showing_contact("1001", c.base, c.id, &c.data).await?;
+//!         break;
+//!     }
+//!     tokio::time::sleep(Duration::from_secs(1)).await;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Errors keep apart the platform saying no ([`Error::Platform`] with a classified
+//! [`Fault`]), the network or HTTP failing ([`Error::Transport`]), a body that makes no
+//! sense ([`Error::Decode`]) and [`Error::Timeout`]. The password (`CLAVE`) never
+//! reaches a log line, a `Debug` print, a serialized request or an error text.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
+
+pub mod codec;
+mod error;
+mod password;
+mod position;
+mod request;
+
+#[cfg(feature = "http")]
+mod client;
+#[cfg(feature = "http")]
+mod transport;
+
+pub use codec::{Binding, EncodedRequest, HttpMethod, UnknownBinding, decode_rows, decode_table};
+pub use error::{DecodeError, Error, Fault, FaultKind, TransportError};
+pub use password::Password;
+pub use position::{
+    AgentState, ContactRef, CrmState, DateCulture, DialerType, Direction, Position, PositionDate,
+    PositionError, format_date, parse_date,
+};
+pub use request::{
+    MAX_TASK_PARAMS, NO_SCHEDULE_DATE, Param, Reply, Request, RequestError, ReturnKind, Schedule,
+    Task,
+};
+
+#[cfg(feature = "http")]
+pub use client::Client;
+#[cfg(feature = "http")]
+pub use transport::{
+    DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, FormTransport, GetTransport, HttpTransportBuilder,
+    SoapTransport, Transport,
+};

@@ -1,0 +1,216 @@
+//! The crate's one error type, keeping apart "the platform said no", "the network or
+//! HTTP broke", "the body made no sense" and "it took too long".
+
+use serde::{Deserialize, Serialize};
+
+use crate::position::PositionError;
+use crate::request::RequestError;
+
+/// What a NeoApi fault means, recognised by message fragment (NeoApi has no codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FaultKind {
+    /// `not logged`: the user is not logged in.
+    NotLogged,
+    /// `not free` on `Login`: the position is taken (often a stale session of the same user).
+    PositionNotFree,
+    /// `not found` on `Login` (`Position {DEVICE} not found`): unknown device.
+    DeviceNotFound,
+    /// `No more API licenses.`
+    NoLicenses,
+    /// `Cannot convert …`: a parameter the server could not read.
+    BadParameter,
+    /// `Request format is unrecognized`: the install has no such method.
+    UnknownMethod,
+    /// Any other `Login` fault: wrong user or password, disabled user, …
+    LoginFailed,
+    /// Any other fault.
+    Other,
+}
+
+/// A fault NeoApi answered, with its message as the server wrote it
+/// (exception type and stack trace removed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("NeoApi {method} failed: {message}")]
+pub struct Fault {
+    /// What it means.
+    pub kind: FaultKind,
+    /// The method that failed.
+    pub method: String,
+    /// The server's message, e.g. `User 1001 not logged.`.
+    pub message: String,
+}
+
+impl Fault {
+    /// Classifies a server message by the fragments real clients look for.
+    #[must_use]
+    pub fn classify(method: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let lower = message.to_lowercase();
+        let login = method.eq_ignore_ascii_case("Login");
+        let kind = if lower.contains("not logged") {
+            FaultKind::NotLogged
+        } else if lower.contains("no more api licenses") {
+            FaultKind::NoLicenses
+        } else if lower.contains("request format is unrecognized") {
+            FaultKind::UnknownMethod
+        } else if lower.contains("cannot convert") {
+            FaultKind::BadParameter
+        } else if login && lower.contains("not free") {
+            FaultKind::PositionNotFree
+        } else if login && lower.contains("not found") {
+            FaultKind::DeviceNotFound
+        } else if login {
+            FaultKind::LoginFailed
+        } else {
+            FaultKind::Other
+        };
+        Self {
+            kind,
+            method: method.to_owned(),
+            message,
+        }
+    }
+}
+
+/// A body that could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The body is not well-formed XML (or not UTF-8).
+    #[error("{what}: not well-formed XML: {detail}")]
+    Xml {
+        /// What was being decoded.
+        what: String,
+        /// The parser's complaint.
+        detail: String,
+    },
+    /// The XML is well-formed but not the expected shape.
+    #[error("{what}: expected {expected}, found {found}")]
+    Unexpected {
+        /// What was being decoded.
+        what: String,
+        /// What should have been there.
+        expected: String,
+        /// What was there (cut to 80 characters).
+        found: String,
+    },
+    /// A `Position` reply that does not parse.
+    #[error("Position reply: {0}")]
+    Position(#[from] PositionError),
+    /// A per-install task's result is not `{"Table":[…]}`, or a row does not fit.
+    #[error("task result: {0}")]
+    Table(String),
+}
+
+/// The network or HTTP layer failed (anything but a NeoApi fault).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// An HTTP status other than 200 (and other than 500, which carries faults).
+    #[error("HTTP status {status}: {excerpt}")]
+    Status {
+        /// The status code.
+        status: u16,
+        /// The start of the body (cut to 80 characters).
+        excerpt: String,
+    },
+    /// The body is bigger than the configured limit; it was not read to the end.
+    #[error("response body over the {limit}-byte limit")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The transport's configuration is unusable (bad base URL, TLS setup).
+    #[error("transport configuration: {0}")]
+    Config(String),
+    /// Connecting, sending or receiving failed.
+    #[error("network: {0}")]
+    Network(String),
+}
+
+/// Everything a NeoApi call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The platform said no (a .NET exception), classified.
+    #[error(transparent)]
+    Platform(Fault),
+    /// Network or HTTP failure.
+    #[error(transparent)]
+    Transport(TransportError),
+    /// The body could not be decoded.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// No complete answer within the configured timeout.
+    #[error("NeoApi call timed out")]
+    Timeout,
+    /// The request could not be built.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+}
+
+impl Error {
+    /// The fault, when the platform said no.
+    #[must_use]
+    pub fn fault(&self) -> Option<&Fault> {
+        match self {
+            Self::Platform(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The fault's kind, when the platform said no.
+    #[must_use]
+    pub fn fault_kind(&self) -> Option<FaultKind> {
+        self.fault().map(|f| f.kind)
+    }
+}
+
+impl From<Fault> for Error {
+    fn from(fault: Fault) -> Self {
+        Self::Platform(fault)
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Self::Transport(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_fragment() {
+        let k = |m: &str, t: &str| Fault::classify(m, t).kind;
+        assert_eq!(k("Position", "User 1001 not logged."), FaultKind::NotLogged);
+        assert_eq!(
+            k("Login", "Position SIP/6000 not free"),
+            FaultKind::PositionNotFree
+        );
+        assert_eq!(
+            k("Login", "Position Externo6001 not found"),
+            FaultKind::DeviceNotFound
+        );
+        assert_eq!(k("Dial", "No more API licenses."), FaultKind::NoLicenses);
+        assert_eq!(
+            k("Pause", "Cannot convert abc to System.Int32."),
+            FaultKind::BadParameter
+        );
+        assert_eq!(
+            k(
+                "Foo",
+                "Request format is unrecognized for URL unexpectedly ending in '/Foo'."
+            ),
+            FaultKind::UnknownMethod
+        );
+        assert_eq!(
+            k("Login", "Invalid user or password"),
+            FaultKind::LoginFailed
+        );
+        assert_eq!(k("Dial", "Contact not found"), FaultKind::Other);
+        assert_eq!(k("Dial", "whatever"), FaultKind::Other);
+    }
+}
