@@ -1,3 +1,49 @@
-//! Salesforce call center definition and Salesforce-side rules.
+//! The Salesforce call center definition and every Salesforce-side rule the connector applies,
+//! as pure code (no I/O).
+//!
+//! - The file an admin imports ([`CallCenter`]): parsed from XML (every syntax problem with
+//!   line and column) or from the flat map `getCallCenterSettings()` returns, checked against
+//!   Salesforce's rules and the connector's own all at once ([`check`], [`CallCenter::validate`]),
+//!   and generated for an install ([`generate`]).
+//! - The connector's options, typed ([`Options`], X-* ids), the Neotel data names
+//!   ([`NeotelData`]) and the `externalData` / `defaultNewRowData` field maps ([`FieldMap`]).
+//! - Which record wins ([`decide_screen_pop`], W-SCREENPOP; [`pop_without_search`], W-PRIVATE).
+//! - What is written into Salesforce: the call's Task ([`task_create`], [`task_update`],
+//!   W-ACTIVITY) and the matched record's Neotel data ([`record_update`], W-EXTERNAL).
+//! - Click-to-dial numbers ([`normalize_number`], W-CLICK2DIAL).
+//!
+//! ```
+//! use sf_callcenter::{Install, check, generate};
+//!
+//! let install = Install { adapter_url: "https://cti.example.com/softphone/".into(), ..Install::default() };
+//! let xml = generate(&install).to_xml();
+//! let config = check(&xml).expect("a generated definition passes its own checks");
+//! assert!(config.options.allow_categorization);
+//!
+//! let broken = xml.replace("https://cti", "http://cti").replace(">620<", ">5000<");
+//! let problems = check(&broken).unwrap_err();
+//! assert_eq!(problems.len(), 2, "every problem at once");
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod activity;
+mod model;
+mod options;
+mod screenpop;
+mod validate;
+
+pub use activity::{CallRecord, LinkedRecord, record_update, task_create, task_update};
+pub use model::{CallCenter, Item, Problem, ProblemKind, Section};
+pub use options::{
+    DialError, DialingOptions, FieldMap, NeotelData, NeotelValues, ObjectType, Options,
+    normalize_number,
+};
+pub use screenpop::{
+    CallType, LayoutError, PopRule, PopRules, ScreenPop, SearchMatch, SoftphoneLayout,
+    decide_screen_pop, parse_search_result, pop_without_search,
+};
+pub use validate::{
+    CompatibilityMode, Config, DIALING_SECTION, GENERAL_SECTION, GeneralInfo, Install,
+    OPTIONS_SECTION, check, generate,
+};

@@ -1,0 +1,533 @@
+//! Which record wins (W-SCREENPOP, W-PRIVATE): the matches of a Salesforce search, the
+//! softphone layout the admin chose, and `searchTypePriority`, decide what to pop.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::options::ObjectType;
+
+/// Direction of a call, as Salesforce names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CallType {
+    /// A customer called in.
+    Inbound,
+    /// The platform or the agent called out.
+    Outbound,
+    /// Between platform users.
+    Internal,
+}
+
+impl CallType {
+    /// `sforce.opencti.CALL_TYPE` value (`inbound`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// Task `CallType` picklist value (`Inbound`, …).
+    pub fn task_value(self) -> &'static str {
+        match self {
+            Self::Inbound => "Inbound",
+            Self::Outbound => "Outbound",
+            Self::Internal => "Internal",
+        }
+    }
+}
+
+/// One record a search found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchMatch {
+    /// Record Id.
+    pub id: String,
+    /// Object API name (`Contact`, `Account`, …).
+    pub object_type: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A search result or layout that is not of Salesforce's shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LayoutError(pub String);
+
+/// Reads `searchAndScreenPop`'s `returnValue`: an object keyed by record Id, each with `Id`,
+/// `Name`, `RecordType` (or the older `object`/`displayName`); `SCREEN_POP_DATA` is skipped.
+pub fn parse_search_result(value: &Value) -> Result<Vec<SearchMatch>, LayoutError> {
+    let Some(map) = value.as_object() else {
+        return match value {
+            Value::Null => Ok(Vec::new()),
+            _ => Err(LayoutError(format!(
+                "a search result is an object keyed by record Id, not {value}"
+            ))),
+        };
+    };
+    let mut out = Vec::new();
+    for (key, entry) in map {
+        if key == "SCREEN_POP_DATA" {
+            continue;
+        }
+        let text = |k: &str| entry.get(k).and_then(Value::as_str).map(str::to_owned);
+        let object_type = text("RecordType")
+            .or_else(|| text("object"))
+            .ok_or_else(|| LayoutError(format!("search result {key} has no RecordType")))?;
+        let name = text("Name")
+            .or_else(|| text("displayName"))
+            .unwrap_or_default();
+        let id = text("Id").unwrap_or_else(|| key.clone());
+        out.push(SearchMatch {
+            id,
+            object_type,
+            name,
+        });
+    }
+    Ok(out)
+}
+
+/// What to do for one case (no match, one match, several matches).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PopRule {
+    /// Nothing.
+    DoNotPop,
+    /// No match: a new record of this object. One match: its detail page.
+    PopToEntity(String),
+    /// The search page.
+    PopToSearch,
+    /// A Visualforce page (Lightning ignores it: treated as nothing).
+    PopToVisualforce(String),
+    /// A flow (treated as nothing by this connector).
+    PopToFlow(String),
+}
+
+/// The three rules of one call type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PopRules {
+    /// No record found.
+    pub no_match: PopRule,
+    /// Exactly one record found.
+    pub single_match: PopRule,
+    /// Several records found.
+    pub multiple_matches: PopRule,
+}
+
+impl Default for PopRules {
+    fn default() -> Self {
+        Self {
+            no_match: PopRule::DoNotPop,
+            single_match: PopRule::DoNotPop,
+            multiple_matches: PopRule::DoNotPop,
+        }
+    }
+}
+
+/// The softphone layout as `getSoftphoneLayout` returns it (only what screen pops need).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct SoftphoneLayout {
+    inbound: PopRules,
+    outbound: PopRules,
+    internal: PopRules,
+}
+
+impl SoftphoneLayout {
+    /// Reads `{Inbound: {screenPopSettings: {NoMatch: {screenPopType, screenPopData}, …}}, …}`;
+    /// a missing setting is `DoNotPop`.
+    pub fn from_json(v: &Value) -> Result<Self, LayoutError> {
+        if !v.is_object() {
+            return Err(LayoutError(format!(
+                "a softphone layout is an object, not {v}"
+            )));
+        }
+        let rules = |call: &str| -> Result<PopRules, LayoutError> {
+            let settings = &v[call]["screenPopSettings"];
+            let rule = |case: &str| -> Result<PopRule, LayoutError> {
+                let s = &settings[case];
+                let data = s["screenPopData"].as_str().unwrap_or_default().to_owned();
+                Ok(match s["screenPopType"].as_str() {
+                    None | Some("DoNotPop") => PopRule::DoNotPop,
+                    Some("PopToEntity") if data.is_empty() && case == "NoMatch" => {
+                        return Err(LayoutError(format!(
+                            "{call}/{case}: PopToEntity names no object"
+                        )));
+                    }
+                    Some("PopToEntity") => PopRule::PopToEntity(data),
+                    Some("PopToSearch") => PopRule::PopToSearch,
+                    Some("PopToVisualforce") => PopRule::PopToVisualforce(data),
+                    Some("PopToFlow") => PopRule::PopToFlow(data),
+                    Some(other) => {
+                        return Err(LayoutError(format!(
+                            "{call}/{case}: unknown screenPopType {other}"
+                        )));
+                    }
+                })
+            };
+            Ok(PopRules {
+                no_match: rule("NoMatch")?,
+                single_match: rule("SingleMatch")?,
+                multiple_matches: rule("MultipleMatches")?,
+            })
+        };
+        Ok(Self {
+            inbound: rules("Inbound")?,
+            outbound: rules("Outbound")?,
+            internal: rules("Internal")?,
+        })
+    }
+
+    /// A layout with the same rules for every call type.
+    pub fn uniform(rules: PopRules) -> Self {
+        Self {
+            inbound: rules.clone(),
+            outbound: rules.clone(),
+            internal: rules,
+        }
+    }
+
+    /// The rules for a call type.
+    pub fn rules(&self, t: CallType) -> &PopRules {
+        match t {
+            CallType::Inbound => &self.inbound,
+            CallType::Outbound => &self.outbound,
+            CallType::Internal => &self.internal,
+        }
+    }
+}
+
+/// What to pop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "pop")]
+pub enum ScreenPop {
+    /// Nothing.
+    Nothing,
+    /// A record's detail page.
+    Record {
+        /// Record Id.
+        id: String,
+        /// Its object.
+        #[serde(rename = "objectType")]
+        object_type: String,
+    },
+    /// The new-record modal of an object, pre-filled.
+    NewRecord {
+        /// The object.
+        #[serde(rename = "objectType")]
+        object_type: String,
+        /// Pre-filled values (`defaultNewRowData` and `neoSyncId__c`).
+        fields: Map<String, Value>,
+    },
+    /// The search page.
+    SearchPage {
+        /// What to search.
+        search: String,
+    },
+    /// Several records and no rule to choose: the agent picks one in the softphone.
+    AgentPicks(Vec<SearchMatch>),
+}
+
+/// W-SCREENPOP. Same-type multiple matches follow the layout; with `priority` set, matches of
+/// several types resolve to the first type in that order that has matches (one record of it:
+/// pop it; several: the layout's multiple-matches rule).
+pub fn decide_screen_pop(
+    matches: &[SearchMatch],
+    layout: &SoftphoneLayout,
+    call_type: CallType,
+    priority: &[ObjectType],
+    search: &str,
+    new_record_fields: &Map<String, Value>,
+) -> ScreenPop {
+    let rules = layout.rules(call_type);
+    match matches {
+        [] => pop_without_search(layout, call_type, new_record_fields),
+        [one] => match &rules.single_match {
+            PopRule::DoNotPop | PopRule::PopToVisualforce(_) | PopRule::PopToFlow(_) => {
+                ScreenPop::Nothing
+            }
+            // Any other rule for a single match means its detail page.
+            _ => ScreenPop::Record {
+                id: one.id.clone(),
+                object_type: one.object_type.clone(),
+            },
+        },
+        several => {
+            let mixed = several
+                .iter()
+                .any(|m| m.object_type != several[0].object_type);
+            let winners: Vec<&SearchMatch> = if mixed {
+                priority
+                    .iter()
+                    .map(|t| {
+                        several
+                            .iter()
+                            .filter(|m| t.matches(&m.object_type))
+                            .collect::<Vec<_>>()
+                    })
+                    .find(|w| !w.is_empty())
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            match winners.as_slice() {
+                [one] => ScreenPop::Record {
+                    id: one.id.clone(),
+                    object_type: one.object_type.clone(),
+                },
+                _ => match &rules.multiple_matches {
+                    PopRule::PopToSearch => ScreenPop::SearchPage {
+                        search: search.to_owned(),
+                    },
+                    // The seed's layouts only offer search or nothing; the connector lets the agent pick
+                    // rather than drop a call's record when the layout asks for "nothing".
+                    _ => ScreenPop::AgentPicks(if winners.is_empty() {
+                        several.to_vec()
+                    } else {
+                        winners.into_iter().cloned().collect()
+                    }),
+                },
+            }
+        }
+    }
+}
+
+/// W-PRIVATE (and no match): the layout's no-match rule, without searching.
+pub fn pop_without_search(
+    layout: &SoftphoneLayout,
+    call_type: CallType,
+    new_record_fields: &Map<String, Value>,
+) -> ScreenPop {
+    match &layout.rules(call_type).no_match {
+        PopRule::PopToEntity(object) => ScreenPop::NewRecord {
+            object_type: object.clone(),
+            fields: new_record_fields.clone(),
+        },
+        PopRule::PopToSearch => ScreenPop::SearchPage {
+            search: String::new(),
+        },
+        _ => ScreenPop::Nothing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn m(id: &str, t: &str) -> SearchMatch {
+        SearchMatch {
+            id: id.into(),
+            object_type: t.into(),
+            name: format!("{t} {id}"),
+        }
+    }
+
+    fn layout(no: Value, single: Value, multi: Value) -> SoftphoneLayout {
+        let s = json!({"screenPopSettings": {"NoMatch": no, "SingleMatch": single, "MultipleMatches": multi}});
+        SoftphoneLayout::from_json(&json!({"Inbound": s, "Outbound": s, "Internal": {}})).unwrap()
+    }
+
+    fn recommended() -> SoftphoneLayout {
+        layout(
+            json!({"screenPopType": "PopToEntity", "screenPopData": "Contact"}),
+            json!({"screenPopType": "PopToEntity"}),
+            json!({"screenPopType": "PopToSearch"}),
+        )
+    }
+
+    #[test]
+    fn w_screenpop_search_results_strip_screen_pop_data() {
+        let v = json!({
+            "003A": {"Id": "003A", "Name": "María", "RecordType": "Contact"},
+            "001B": {"object": "Account", "displayName": "Grupo Andino"},
+            "SCREEN_POP_DATA": {"type": "sobject", "params": {"recordId": "003A"}}
+        });
+        let found = parse_search_result(&v).unwrap();
+        assert_eq!(found.len(), 2);
+        assert!(found.contains(&SearchMatch {
+            id: "001B".into(),
+            object_type: "Account".into(),
+            name: "Grupo Andino".into()
+        }));
+        assert!(parse_search_result(&json!([1])).is_err());
+        assert_eq!(parse_search_result(&Value::Null).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn w_screenpop_one_match_pops_its_detail_page_or_nothing() {
+        let fields = Map::new();
+        assert_eq!(
+            decide_screen_pop(
+                &[m("003A", "Contact")],
+                &recommended(),
+                CallType::Outbound,
+                &[],
+                "114",
+                &fields
+            ),
+            ScreenPop::Record {
+                id: "003A".into(),
+                object_type: "Contact".into()
+            }
+        );
+        let quiet = layout(json!({}), json!({"screenPopType": "DoNotPop"}), json!({}));
+        assert_eq!(
+            decide_screen_pop(
+                &[m("003A", "Contact")],
+                &quiet,
+                CallType::Outbound,
+                &[],
+                "114",
+                &fields
+            ),
+            ScreenPop::Nothing
+        );
+    }
+
+    #[test]
+    fn w_screenpop_no_match_opens_a_new_record_with_defaults() {
+        let mut fields = Map::new();
+        fields.insert("neoSyncId__c".into(), json!("900000000000000001"));
+        let pop = decide_screen_pop(&[], &recommended(), CallType::Inbound, &[], "114", &fields);
+        assert_eq!(
+            pop,
+            ScreenPop::NewRecord {
+                object_type: "Contact".into(),
+                fields: fields.clone()
+            }
+        );
+        assert_eq!(
+            decide_screen_pop(
+                &[],
+                &SoftphoneLayout::default(),
+                CallType::Inbound,
+                &[],
+                "114",
+                &fields
+            ),
+            ScreenPop::Nothing
+        );
+    }
+
+    #[test]
+    fn w_screenpop_same_type_several_matches_follow_the_layout() {
+        let two = [m("003A", "Contact"), m("003B", "Contact")];
+        let fields = Map::new();
+        assert_eq!(
+            decide_screen_pop(
+                &two,
+                &recommended(),
+                CallType::Inbound,
+                &[ObjectType::Contact],
+                "114",
+                &fields
+            ),
+            ScreenPop::SearchPage {
+                search: "114".into()
+            }
+        );
+        let nothing = layout(json!({}), json!({}), json!({"screenPopType": "DoNotPop"}));
+        assert_eq!(
+            decide_screen_pop(&two, &nothing, CallType::Inbound, &[], "114", &fields),
+            ScreenPop::AgentPicks(two.to_vec())
+        );
+    }
+
+    #[test]
+    fn x_search_priority_resolves_mixed_types_in_order() {
+        let mixed = [
+            m("001A", "Account"),
+            m("003A", "Contact"),
+            m("00QA", "Lead"),
+        ];
+        let fields = Map::new();
+        let l = recommended();
+        let pick = |prio: &[ObjectType]| {
+            decide_screen_pop(&mixed, &l, CallType::Inbound, prio, "114", &fields)
+        };
+        assert_eq!(
+            pick(&[ObjectType::Contact, ObjectType::Account]),
+            ScreenPop::Record {
+                id: "003A".into(),
+                object_type: "Contact".into()
+            }
+        );
+        assert_eq!(
+            pick(&[ObjectType::Opportunity, ObjectType::Lead]),
+            ScreenPop::Record {
+                id: "00QA".into(),
+                object_type: "Lead".into()
+            }
+        );
+        assert_eq!(
+            pick(&[ObjectType::Company]),
+            ScreenPop::Record {
+                id: "001A".into(),
+                object_type: "Account".into()
+            }
+        );
+        // the seed: an empty priority → several matches follow the layout
+        assert_eq!(
+            pick(&[]),
+            ScreenPop::SearchPage {
+                search: "114".into()
+            }
+        );
+        // several of the winning type → the layout's multiple-matches rule
+        let two_contacts = [
+            m("003A", "Contact"),
+            m("003B", "Contact"),
+            m("001A", "Account"),
+        ];
+        assert_eq!(
+            decide_screen_pop(
+                &two_contacts,
+                &l,
+                CallType::Inbound,
+                &[ObjectType::Contact],
+                "114",
+                &fields
+            ),
+            ScreenPop::SearchPage {
+                search: "114".into()
+            }
+        );
+    }
+
+    #[test]
+    fn w_private_follows_the_no_match_rule_without_searching() {
+        let fields = Map::new();
+        assert!(matches!(
+            pop_without_search(&recommended(), CallType::Inbound, &fields),
+            ScreenPop::NewRecord { .. }
+        ));
+        let search = layout(
+            json!({"screenPopType": "PopToSearch"}),
+            json!({}),
+            json!({}),
+        );
+        assert_eq!(
+            pop_without_search(&search, CallType::Inbound, &fields),
+            ScreenPop::SearchPage {
+                search: String::new()
+            }
+        );
+        assert_eq!(
+            pop_without_search(&SoftphoneLayout::default(), CallType::Inbound, &fields),
+            ScreenPop::Nothing
+        );
+    }
+
+    #[test]
+    fn layouts_that_are_not_salesforces_shape_are_errors() {
+        assert!(SoftphoneLayout::from_json(&json!("x")).is_err());
+        let bad =
+            json!({"Inbound": {"screenPopSettings": {"NoMatch": {"screenPopType": "Teleport"}}}});
+        assert!(
+            SoftphoneLayout::from_json(&bad)
+                .unwrap_err()
+                .0
+                .contains("Teleport")
+        );
+    }
+}
