@@ -1,0 +1,418 @@
+/*
+ * The Salesforce side of Open CTI, stood in locally: the parent window that frames the
+ * softphone, answers its postMessage calls from an in-memory org, and shows what Lightning
+ * would show (records, search page, new-record modal, activity timeline, utility bar).
+ *
+ * URL parameters: ?adapter=URL of the softphone page (default /softphone/),
+ * ?dataset=URL (default /standin/dataset.json), ?callcenter=URL (default /standin/callcenter.xml),
+ * ?sim=base of the simulator control API (default /sim/).
+ * Test hooks live on window.standin (see README.md).
+ */
+(function () {
+  'use strict';
+
+  var API_VERSION = 62;
+  var query = new URLSearchParams(location.search);
+  var adapterUrl = new URL(query.get('adapter') || '/softphone/', location.href);
+  var adapterOrigin = adapterUrl.origin;
+  var PREFIX = { Contact: '003', Account: '001', Lead: '00Q', Opportunity: '006', Task: '00T' };
+  var PHONE_FIELDS = ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone'];
+
+  var org = { records: {}, tasks: [] };
+  var settings = {};
+  var layout = defaultLayout();
+  var view = { kind: 'home', objectType: 'Contact' };
+  var clickToDial = false;
+  var panel = { visible: false, width: 620, height: 420, label: 'Neotel CTI', icon: 'call' };
+  var injectedErrors = {};
+  var injectedDelays = {};
+  var received = [];
+  var registered = []; // {frame, methodName}
+  var lastPop = null;
+  var modalState = null;
+  var counter = 1;
+
+  // ---------- the org ----------
+  function newId(type) {
+    var n = String(counter++);
+    return (PREFIX[type] || 'a00') + 'SI' + '0000000000'.slice(n.length) + n + 'AAA';
+  }
+  function digits(s) { return String(s || '').replace(/\D/g, ''); }
+  function recordsOf(type) { return Object.values(org.records).filter(function (r) { return r.type === type; }); }
+
+  function defaultLayout() {
+    // The seed's recommendation: new Contact on no match, detail page on one, search page on several.
+    var pop = {
+      NoMatch: { screenPopType: 'PopToEntity', screenPopData: 'Contact' },
+      SingleMatch: { screenPopType: 'PopToEntity' },
+      MultipleMatches: { screenPopType: 'PopToSearch' }
+    };
+    var fields = { Contact: [{ displayName: 'Name', apiName: 'Name' }, { displayName: 'Phone', apiName: 'Phone' }], Account: [{ displayName: 'Name', apiName: 'Name' }], Lead: [{ displayName: 'Name', apiName: 'Name' }], Opportunity: [{ displayName: 'Name', apiName: 'Name' }] };
+    return {
+      Inbound: { callRelatedFields: ['ANI', 'DNIS', 'QUEUE'], objects: fields, screenPopSettings: JSON.parse(JSON.stringify(pop)) },
+      Outbound: { callRelatedFields: [], objects: fields, screenPopSettings: JSON.parse(JSON.stringify(pop)) },
+      Internal: { callRelatedFields: [], objects: fields, screenPopSettings: {} }
+    };
+  }
+
+  function settingsFromXml(text) {
+    var doc = new DOMParser().parseFromString(text, 'application/xml');
+    var map = { '/displayNameLabel': 'Display Name', '/internalNameLabel': 'Internal Name' };
+    doc.querySelectorAll('callCenter > section').forEach(function (s) {
+      var sec = s.getAttribute('name');
+      map['/' + sec + '/label'] = s.getAttribute('label') || '';
+      map['/' + sec + '/sortOrder'] = (s.getAttribute('sortOrder') || '0') + '.0';
+      s.querySelectorAll('item').forEach(function (i) {
+        var key = '/' + sec + '/' + i.getAttribute('name');
+        map[key] = i.textContent;
+        if (i.getAttribute('name') !== 'reqInternalName' && i.getAttribute('name') !== 'reqDisplayName') {
+          map[key + '/label'] = i.getAttribute('label') || '';
+          map[key + '/sortOrder'] = (i.getAttribute('sortOrder') || '0') + '.0';
+        }
+      });
+    });
+    return map;
+  }
+
+  function search(text, callType) {
+    var needle = String(text || '').trim();
+    var d = digits(needle);
+    var objects = Object.keys((layout[cap(callType)] || layout.Inbound).objects || PREFIX);
+    return Object.values(org.records).filter(function (r) {
+      if (objects.indexOf(r.type) < 0) { return false; }
+      if (r.Id === needle || (r.neoCrmData__c && r.neoCrmData__c === needle)) { return true; }
+      if (d.length >= 6 && PHONE_FIELDS.some(function (f) { return r[f] && digits(r[f]) === d; })) { return true; }
+      return needle.length >= 3 && !/^\d+$/.test(needle) && r.Name && r.Name.toLowerCase().indexOf(needle.toLowerCase()) >= 0;
+    });
+  }
+  function cap(s) { s = String(s || 'inbound'); return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(); }
+
+  // ---------- the methods Salesforce answers ----------
+  var handlers = {
+    enableClickToDial: function () { clickToDial = true; return null; },
+    disableClickToDial: function () { clickToDial = false; return null; },
+    getCallCenterSettings: function () { return settings; },
+    getSoftphoneLayout: function () { return layout; },
+    getAppViewInfo: function () { return appView(); },
+    isSoftphonePanelVisible: function () { return { visible: panel.visible }; },
+    notifyInitializationComplete: function () { return null; },
+    onClickToDial: function () { return null; },
+    onNavigationChange: function () { return null; },
+    refreshView: function () { render(); return null; },
+    setSoftphonePanelVisibility: function (a) { panel.visible = !!a.visible; renderPanel(); return null; },
+    setSoftphonePanelHeight: function (a) { return size('height', a.heightPX, 240, 2560); },
+    setSoftphonePanelWidth: function (a) { return size('width', a.widthPX, 200, 1920); },
+    setSoftphoneItemLabel: function (a) { panel.label = String(a.label); renderPanel(); return null; },
+    setSoftphonePanelLabel: function (a) { panel.label = String(a.label); renderPanel(); return null; },
+    setSoftphoneItemIcon: function (a) { panel.icon = String(a.key); renderPanel(); return null; },
+    setSoftphonePanelIcon: function (a) { panel.icon = String(a.key); renderPanel(); return null; },
+    searchAndScreenPop: function (a) {
+      var found = search(a.searchParams, a.callType);
+      var out = {};
+      found.forEach(function (r) { out[r.Id] = { Id: r.Id, Name: r.Name, RecordType: r.type, Phone: r.Phone || '' }; });
+      var rules = ((layout[cap(a.callType)] || {}).screenPopSettings) || {};
+      var popData = popFor(found, rules, a.searchParams, a.defaultFieldValues);
+      if (a.deferred) { out.SCREEN_POP_DATA = popData; } else if (popData) { doScreenPop(popData.type, popData.params); }
+      return out;
+    },
+    screenPop: function (a) { doScreenPop(a.type, a.params || {}); return null; },
+    saveLog: function (a) { return saveLog(a.value); },
+    runApex: function (a) { return runApex(a); }
+  };
+
+  function size(which, px, lo, hi) {
+    var n = Number(px);
+    if (!(n >= lo && n <= hi)) { throw { code: 'INVALID_PARAM', description: which + ' must be between ' + lo + ' and ' + hi }; }
+    panel[which] = n; renderPanel(); return null;
+  }
+
+  function popFor(found, rules, searchText, defaults) {
+    var rule = found.length === 0 ? rules.NoMatch : found.length === 1 ? rules.SingleMatch : rules.MultipleMatches;
+    var t = rule && rule.screenPopType;
+    if (!t || t === 'DoNotPop') { return null; }
+    if (found.length === 0 && t === 'PopToEntity') { return { type: 'newRecord', params: { entityName: rule.screenPopData, defaultFieldValues: defaults || {} } }; }
+    if (found.length === 1) { return { type: 'sobject', params: { recordId: found[0].Id } }; }
+    if (t === 'PopToSearch') { return { type: 'search', params: { searchString: String(searchText || '') } }; }
+    return null;
+  }
+
+  function doScreenPop(type, params) {
+    params = params || {};
+    lastPop = { type: type, params: params };
+    if (type === 'sobject') {
+      if (!org.records[params.recordId]) { throw { code: 'INVALID_PARAM', description: 'No record with Id ' + params.recordId }; }
+      navigate({ kind: 'record', id: params.recordId });
+    } else if (type === 'newRecord') {
+      if (!PREFIX[params.entityName] && !/__c$/.test(params.entityName || '')) { throw { code: 'INVALID_PARAM', description: 'Unknown object ' + params.entityName }; }
+      openModal(params.entityName, params.defaultFieldValues || {});
+    } else if (type === 'search') {
+      navigate({ kind: 'search', text: params.searchString || '' });
+    } else if (type === 'objecthome') {
+      navigate({ kind: 'home', objectType: params.scope || 'Contact' });
+    } else if (type === 'url') {
+      navigate({ kind: 'url', url: params.url });
+    } else {
+      throw { code: 'INVALID_PARAM', description: 'Unsupported screen pop type ' + type };
+    }
+  }
+
+  function saveLog(value) {
+    if (!value || typeof value !== 'object') { throw { code: 'INVALID_PARAM', description: 'value must be an object' }; }
+    var fields = Object.assign({}, value);
+    if (fields.Id) {
+      var task = org.tasks.find(function (t) { return t.Id === fields.Id; });
+      var target = task || org.records[fields.Id];
+      if (!target) { throw { code: 'GENERIC_ERROR', description: 'Could not save the record', details: [{ message: 'invalid cross reference id: ' + fields.Id, fields: ['Id'] }] }; }
+      Object.assign(target, fields);
+      render();
+      return fields.Id;
+    }
+    var type = fields.entityApiName;
+    delete fields.entityApiName;
+    if (type === 'Task') {
+      var relatedId = fields.WhoId || fields.WhatId;
+      if (relatedId && !org.records[relatedId]) { throw { code: 'GENERIC_ERROR', description: 'Could not save the Task', details: [{ message: 'invalid cross reference id: ' + relatedId }] }; }
+      if (fields.WhoId && org.records[fields.WhoId] && ['Contact', 'Lead'].indexOf(org.records[fields.WhoId].type) < 0) {
+        throw { code: 'GENERIC_ERROR', description: 'Could not save the Task', details: [{ message: 'FIELD_INTEGRITY_EXCEPTION: WhoId must be a Contact or Lead' }] };
+      }
+      fields.Id = newId('Task');
+      fields.CreatedDate = new Date().toISOString();
+      org.tasks.push(fields);
+      render();
+      return fields.Id;
+    }
+    if (!PREFIX[type]) { throw { code: 'INVALID_PARAM', description: 'entityApiName or Id is required' }; }
+    fields.Id = newId(type);
+    fields.type = type;
+    org.records[fields.Id] = fields;
+    render();
+    return fields.Id;
+  }
+
+  function runApex(a) {
+    if (a.apexClass !== 'NeotelDataRetrieval') { throw { code: 'SERVER_ERROR', description: 'Could not load Apex class: ' + a.apexClass + '.' }; }
+    var m = /^get(Lead|Contact|Account|Opportunity)ById$/.exec(a.methodName || '');
+    if (!m) { throw { code: 'SERVER_ERROR', description: 'No such method ' + a.methodName + ' on NeotelDataRetrieval' }; }
+    var params = new URLSearchParams(String(a.methodParams || ''));
+    var r = org.records[params.get('Id') || ''];
+    var list = r && r.type === m[1] ? [recordJson(r)] : [];
+    return { runApex: JSON.stringify(list) };
+  }
+
+  function recordJson(r) {
+    var out = {};
+    Object.keys(r).forEach(function (k) { if (k !== 'type') { out[k] = r[k]; } });
+    out.attributes = { type: r.type };
+    return out;
+  }
+
+  function appView() {
+    if (view.kind === 'record' && org.records[view.id]) {
+      var r = org.records[view.id];
+      return { url: location.origin + '/lightning/r/' + r.type + '/' + r.Id + '/view', recordId: r.Id, recordName: r.Name, objectType: r.type };
+    }
+    return { url: location.origin + '/lightning/o/' + (view.objectType || 'Contact') + '/home', recordId: null, recordName: null, objectType: null };
+  }
+
+  // ---------- the wire ----------
+  function frames() { return Array.prototype.slice.call(document.querySelectorAll('#frames iframe')); }
+  function frameIndex(source) { return frames().findIndex(function (f) { return f.contentWindow === source; }); }
+
+  window.addEventListener('message', function (event) {
+    var data = event.data;
+    if (event.origin !== adapterOrigin || !data || data.apiType !== 'opencti' || data.apiVersion !== API_VERSION) { return; }
+    var frame = frameIndex(event.source);
+    received.push({ methodName: data.methodName, args: data.args, at: Date.now(), frame: frame });
+    if (data.isListenerRegistered) { registered.push({ source: event.source, methodName: data.methodName }); }
+    var reply = function (response) {
+      event.source.postMessage({ methodName: data.methodName, callId: data.callId, apiVersion: API_VERSION, apiType: 'opencti',
+        shouldExecuteCallback: !!data.isCallbackRegistered, shouldExecuteListener: false, response: response }, adapterOrigin);
+    };
+    var answer = function () {
+      var injected = injectedErrors[data.methodName];
+      if (injected) { reply({ success: false, returnValue: null, errors: [injected] }); return; }
+      var handler = handlers[data.methodName];
+      if (!handler) { reply({ success: false, returnValue: null, errors: [{ code: 'GENERIC_ERROR', description: 'Unknown method ' + data.methodName }] }); return; }
+      try {
+        reply({ success: true, returnValue: handler(data.args || {}), errors: null });
+      } catch (e) {
+        var error = e && e.code ? e : { code: 'GENERIC_ERROR', description: String(e && e.message || e) };
+        reply({ success: false, returnValue: null, errors: [error] });
+      }
+    };
+    var delay = injectedDelays[data.methodName];
+    if (delay) { setTimeout(answer, delay); } else { answer(); }
+  });
+
+  function fire(methodName, payload) {
+    registered.filter(function (r) { return r.methodName === methodName; }).forEach(function (r) {
+      r.source.postMessage({ methodName: methodName, callId: -1, apiVersion: API_VERSION, apiType: 'opencti',
+        shouldExecuteCallback: false, shouldExecuteListener: true, response: payload }, adapterOrigin);
+    });
+  }
+
+  // ---------- what Lightning shows ----------
+  var main = document.getElementById('main');
+  function esc(s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; }); }
+
+  function navigate(next) {
+    view = next;
+    render();
+    fire('onNavigationChange', appView());
+  }
+
+  function render() {
+    renderTabs();
+    if (view.kind === 'record' && org.records[view.id]) { main.innerHTML = recordPage(org.records[view.id]); }
+    else if (view.kind === 'search') { main.innerHTML = searchPage(view.text); }
+    else if (view.kind === 'url') { main.innerHTML = '<div class="card"><h2>URL</h2><p>' + esc(view.url) + '</p></div>'; }
+    else { main.innerHTML = homePage(view.objectType || 'Contact'); }
+  }
+
+  function renderTabs() {
+    var tabs = document.getElementById('tabs');
+    tabs.innerHTML = Object.keys(PREFIX).filter(function (t) { return t !== 'Task'; }).map(function (t) {
+      var on = view.kind === 'home' && view.objectType === t ? ' class="on"' : '';
+      return '<button type="button" data-object="' + t + '"' + on + '>' + plural(t) + '</button>';
+    }).join('');
+  }
+
+  function phoneLink(r, field) {
+    if (!r[field]) { return ''; }
+    return '<a class="phone" data-testid="phone-' + r.Id + '-' + field + '" data-record="' + r.Id + '" data-phone="' + esc(r[field]) + '">' + esc(r[field]) + '</a>';
+  }
+
+  function plural(type) { return type === 'Opportunity' ? 'Opportunities' : type + 's'; }
+
+  function homePage(type) {
+    var rows = recordsOf(type).map(function (r) {
+      return '<tr><td><a data-open="' + r.Id + '">' + esc(r.Name) + '</a></td><td>' + phoneLink(r, 'Phone') + '</td><td>' + phoneLink(r, 'MobilePhone') + '</td></tr>';
+    }).join('');
+    return '<div class="card"><h2>' + plural(type) + '</h2><table><tr><th>Name</th><th>Phone</th><th>Mobile</th></tr>' + rows + '</table></div>';
+  }
+
+  function recordPage(r) {
+    var fields = Object.keys(r).filter(function (k) { return k !== 'type' && k !== 'Id'; }).map(function (k) {
+      var v = PHONE_FIELDS.indexOf(k) >= 0 ? phoneLink(r, k) : esc(r[k] == null ? '' : r[k]);
+      return '<tr><th>' + esc(k) + '</th><td data-field="' + esc(k) + '">' + v + '</td></tr>';
+    }).join('');
+    var tasks = org.tasks.filter(function (t) { return t.WhoId === r.Id || t.WhatId === r.Id; }).map(function (t) {
+      return '<li data-testid="task-' + t.Id + '"><strong>' + esc(t.Subject) + '</strong> <span class="kind">' + esc(t.CallType || '') + '</span>' +
+        '<div class="meta">Resultado: <span data-testid="task-disposition">' + esc(t.CallDisposition || '—') + '</span> · ' +
+        esc(t.CallDurationInSeconds || 0) + ' s · ' + esc(t.ActivityDate || '') + '</div>' +
+        (t.Description ? '<div>' + esc(t.Description) + '</div>' : '') + '</li>';
+    }).join('') || '<li class="meta">Sin actividades</li>';
+    return '<div class="card" data-testid="record-page" data-record-id="' + r.Id + '"><span class="kind">' + r.type + '</span><h2>' + esc(r.Name) + '</h2>' +
+      '<table>' + fields + '</table></div><div class="card"><h2>Actividad</h2><ul class="timeline" data-testid="timeline">' + tasks + '</ul></div>';
+  }
+
+  function searchPage(text) {
+    var found = search(text, 'inbound');
+    var rows = found.map(function (r) { return '<tr><td><span class="kind">' + r.type + '</span><a data-open="' + r.Id + '">' + esc(r.Name) + '</a></td><td>' + phoneLink(r, 'Phone') + '</td></tr>'; }).join('');
+    return '<div class="card" data-testid="search-page"><h2>Resultados de búsqueda: "' + esc(text) + '"</h2><table>' + (rows || '<tr><td>Sin resultados</td></tr>') + '</table></div>';
+  }
+
+  function openModal(type, values) {
+    modalState = { type: type, values: Object.assign({ Name: '' }, values) };
+    var m = document.getElementById('modal');
+    var inputs = Object.keys(modalState.values).map(function (k) {
+      return '<label for="nf-' + esc(k) + '">' + esc(k) + '</label><input id="nf-' + esc(k) + '" data-field="' + esc(k) + '" value="' + esc(modalState.values[k]) + '">';
+    }).join('');
+    m.innerHTML = '<div class="box" role="dialog" aria-label="Nuevo ' + esc(type) + '"><h2>Nuevo ' + esc(type) + '</h2>' + inputs +
+      '<div class="actions"><button type="button" data-modal="cancel">Cancelar</button><button type="button" class="primary" data-modal="save">Guardar</button></div></div>';
+    m.hidden = false;
+  }
+
+  function saveModal(extra) {
+    if (!modalState) { return null; }
+    var values = {};
+    document.querySelectorAll('#modal input').forEach(function (i) { values[i.getAttribute('data-field')] = i.value; });
+    Object.assign(values, extra || {});
+    if (!values.Name) { values.Name = [values.FirstName, values.LastName].filter(Boolean).join(' ') || 'Nuevo ' + modalState.type; }
+    var id = saveLog(Object.assign({ entityApiName: modalState.type }, values));
+    closeModal();
+    navigate({ kind: 'record', id: id });
+    return id;
+  }
+  function closeModal() { modalState = null; var m = document.getElementById('modal'); m.hidden = true; m.innerHTML = ''; }
+
+  function renderPanel() {
+    var p = document.getElementById('panel');
+    p.hidden = !panel.visible;
+    p.style.width = panel.width + 'px';
+    p.style.height = panel.height + 'px';
+    document.getElementById('panel-label').textContent = panel.label;
+    document.getElementById('utility-label').textContent = panel.label;
+    var icon = document.getElementById('utility-icon');
+    icon.textContent = { call: '☎', end_call: '☎', away: '☕', clock: '⏱', offline: '⭘', user: '👤', warning: '⚠' }[panel.icon] || '☎';
+    icon.setAttribute('data-icon', panel.icon);
+  }
+
+  function addFrame() {
+    var f = document.createElement('iframe');
+    var src = new URL(adapterUrl.href);
+    src.searchParams.set('sfdcIframeOrigin', location.origin);
+    src.searchParams.set('mode', 'Lightning');
+    f.src = src.href;
+    f.title = 'Open CTI Softphone';
+    f.setAttribute('data-testid', 'softphone-frame-' + frames().length);
+    document.getElementById('frames').appendChild(f);
+    return f;
+  }
+
+  document.addEventListener('click', function (e) {
+    var t = e.target.closest('[data-object],[data-open],[data-phone],[data-modal],#utility-item,#panel-min');
+    if (!t) { return; }
+    if (t.dataset.object) { navigate({ kind: 'home', objectType: t.dataset.object }); }
+    else if (t.dataset.open) { navigate({ kind: 'record', id: t.dataset.open }); }
+    else if (t.dataset.phone) { if (clickToDial) { clickPhone(t.dataset.phone, t.dataset.record); } }
+    else if (t.dataset.modal === 'save') { saveModal(); }
+    else if (t.dataset.modal === 'cancel') { closeModal(); fire('onNavigationChange', appView()); }
+    else if (t.id === 'utility-item') { panel.visible = !panel.visible; renderPanel(); }
+    else if (t.id === 'panel-min') { panel.visible = false; renderPanel(); }
+  });
+
+  function clickPhone(number, recordId) {
+    var r = org.records[recordId] || {};
+    panel.visible = true; renderPanel();
+    fire('onClickToDial', { number: number, recordId: recordId, recordName: r.Name || '', objectType: r.type || '' });
+  }
+
+  // ---------- hooks for tests ----------
+  window.standin = {
+    fireClickToDial: function (number, recordId) { clickPhone(number, recordId); },
+    navigateTo: function (recordId) { navigate({ kind: 'record', id: recordId }); },
+    injectError: function (methodName, error) { if (error) { injectedErrors[methodName] = error; } else { delete injectedErrors[methodName]; } },
+    injectDelay: function (methodName, ms) { if (ms) { injectedDelays[methodName] = ms; } else { delete injectedDelays[methodName]; } },
+    openSecondTab: function () { addFrame(); return frames().length; },
+    calls: function () { return received.slice(); },
+    tasks: function () { return org.tasks.slice(); },
+    records: function () { return Object.values(org.records); },
+    lastPop: function () { return lastPop; },
+    modal: function () { return modalState ? { type: modalState.type, values: Object.assign({}, modalState.values) } : null; },
+    saveModal: saveModal,
+    setLayout: function (l) { layout = l; },
+    layout: function () { return layout; },
+    settings: function () { return settings; },
+    clickToDialEnabled: function () { return clickToDial; },
+    panel: function () { return Object.assign({}, panel); },
+    view: appView,
+    simBase: query.get('sim') || '/sim/'
+  };
+
+  // ---------- start ----------
+  Promise.all([
+    fetch(query.get('dataset') || '/standin/dataset.json').then(function (r) { return r.json(); }),
+    fetch(query.get('callcenter') || '/standin/callcenter.xml').then(function (r) { return r.text(); })
+  ]).then(function (loaded) {
+    (((loaded[0] || {}).salesforce || {}).records || []).forEach(function (r) { org.records[r.Id] = Object.assign({}, r); });
+    settings = settingsFromXml(loaded[1]);
+    var w = Number(settings['/reqGeneralInfo/reqSoftphoneWidth']); var h = Number(settings['/reqGeneralInfo/reqSoftphoneHeight']);
+    if (w) { panel.width = w; } if (h) { panel.height = h; }
+    panel.visible = true;
+    render(); renderPanel(); addFrame();
+    window.standin.ready = true;
+  }).catch(function (e) {
+    main.innerHTML = '<div class="card error">No se pudo cargar el org de demostración: ' + esc(e) + '</div>';
+  });
+})();
