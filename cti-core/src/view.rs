@@ -1,0 +1,224 @@
+//! What the page draws: a serializable description of everything the agent sees, with every
+//! text in Spanish and English so the page only picks the language.
+
+use serde::Serialize;
+
+use sf_callcenter::SearchMatch;
+
+/// A text for the agent, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// Stable key (for tests and the page's icons).
+    pub key: &'static str,
+    /// Spanish.
+    pub es: String,
+    /// English.
+    pub en: String,
+}
+
+impl Message {
+    pub(crate) fn new(key: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            key,
+            es: es.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// The agent's state, as the softphone shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AgentStatus {
+    /// Logged in, no outbound campaign.
+    NoCampaign,
+    /// Ready for the next contact.
+    Available,
+    /// In a break.
+    Paused,
+    /// A contact is on screen (the call may be ringing, dialing or up).
+    WithContact,
+    /// The call ended; the contact waits for its release or schedule.
+    WrapUp,
+    /// Released or scheduled; Play makes the agent available.
+    Released,
+}
+
+impl AgentStatus {
+    /// The state's name in both languages (the utility bar label).
+    pub fn label(self) -> Message {
+        let (key, es, en) = match self {
+            Self::NoCampaign => ("noCampaign", "Sin campaña", "No campaign"),
+            Self::Available => ("available", "Disponible", "Available"),
+            Self::Paused => ("paused", "En descanso", "On break"),
+            Self::WithContact => ("withContact", "En gestión", "With a contact"),
+            Self::WrapUp => ("wrapUp", "Fin de llamado", "Wrap-up"),
+            Self::Released => (
+                "released",
+                "Liberado: presione Play",
+                "Released: press Play",
+            ),
+        };
+        Message::new(key, es, en)
+    }
+
+    pub(crate) fn icon(self) -> &'static str {
+        match self {
+            Self::NoCampaign => "offline",
+            Self::Available => "call",
+            Self::Paused => "away",
+            Self::WithContact => "user",
+            Self::WrapUp | Self::Released => "clock",
+        }
+    }
+}
+
+/// The call in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallView {
+    /// Neotel call id.
+    pub id: i64,
+    /// The customer's number.
+    pub phone: String,
+    /// `inbound` or `outbound`.
+    pub direction: &'static str,
+    /// Bridged to the agent (talking).
+    pub bridged: bool,
+    /// The conference id, when in one.
+    pub conference: Option<i64>,
+}
+
+/// The contact on screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactView {
+    /// The Salesforce record it was matched to.
+    pub record: Option<RecordView>,
+    /// Several records and no rule: the agent picks one.
+    pub candidates: Vec<SearchMatch>,
+    /// No search was made (private number, W-PRIVATE).
+    pub private: bool,
+    /// Categorized or released.
+    pub released: bool,
+    /// Scheduled (no Play needed).
+    pub scheduled: bool,
+}
+
+/// A Salesforce record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordView {
+    /// Id.
+    pub id: String,
+    /// Object.
+    pub object_type: String,
+    /// Name, when known.
+    pub name: String,
+}
+
+/// F-INFO.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InfoView {
+    /// The call id while the call is up, 0 once it ends.
+    pub last_call_id: i64,
+    /// Neotel contact id.
+    pub contact_id: i64,
+    /// Neotel database (base) id.
+    pub base_id: i64,
+    /// Neotel CRM id.
+    pub crm_id: i64,
+    /// What was searched in Salesforce.
+    pub search_key: String,
+}
+
+/// One row of a list (break states, campaigns, categories…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Choice {
+    /// Id to send back.
+    pub id: i64,
+    /// What the agent reads.
+    pub name: String,
+    /// For subcategories: their category's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// For subcategories: choosing it asks for a schedule.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub schedules: bool,
+}
+
+/// The lists the softphone offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lists {
+    /// Break states (F-BREAK).
+    pub breaks: Vec<Choice>,
+    /// Campaigns (F-CAMPAIGN).
+    pub campaigns: Vec<Choice>,
+    /// Subcategories of the contact's CRM, with their category (F-RELEASE).
+    pub categories: Vec<Choice>,
+    /// The call's campaign's transfer phones (F-XFER).
+    pub transfer_phones: Vec<Choice>,
+}
+
+/// What the agent may do now (buttons enabled).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actions {
+    /// Join or change campaign.
+    pub join_campaign: bool,
+    /// Leave the campaign.
+    pub leave_campaign: bool,
+    /// Enter a break.
+    pub pause: bool,
+    /// Back to work.
+    pub unpause: bool,
+    /// Dial a number.
+    pub dial: bool,
+    /// Hang up.
+    pub hangup: bool,
+    /// Send DTMF digits.
+    pub dtmf: bool,
+    /// Release with a category.
+    pub categorize: bool,
+    /// Release without a category.
+    pub release: bool,
+    /// Schedule a callback.
+    pub schedule: bool,
+    /// Back to available.
+    pub play: bool,
+}
+
+/// Everything the softphone shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct View {
+    /// The Neotel user.
+    pub user: String,
+    /// The agent's state.
+    pub status: AgentStatus,
+    /// Its name in both languages.
+    pub status_label: Message,
+    /// The outbound campaign joined.
+    pub campaign: Option<i64>,
+    /// The break state, when paused.
+    pub break_id: Option<i64>,
+    /// The call in progress.
+    pub call: Option<CallView>,
+    /// The contact on screen.
+    pub contact: Option<ContactView>,
+    /// F-INFO.
+    pub info: InfoView,
+    /// Lists.
+    pub lists: Lists,
+    /// Enabled actions.
+    pub actions: Actions,
+    /// Seconds until the automatic release, while it runs.
+    pub auto_release_in_secs: Option<u64>,
+    /// Things the agent should know.
+    pub warnings: Vec<Message>,
+    /// The last thing that went wrong, in words an agent understands.
+    pub error: Option<Message>,
+}

@@ -1,0 +1,285 @@
+//! The simulation harness (quinn's `Pair` style): one [`Session`], Neotel's engine in-process,
+//! a fake Salesforce answering from the dataset, and fake time. No sockets, no sleeps.
+
+#![allow(dead_code)] // each scenario file uses part of it
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use cti_core::{
+    Command, Config, CrmAction, CrmEffect, CrmError, Input, Output, SalesforceEvent, Session,
+    SessionError, View,
+};
+use neotel_api::{Fault, Reply, Request};
+use neotel_sim::{Platform, Scenario};
+use serde_json::{Map, Value, json};
+
+pub struct Harness {
+    pub session: Session,
+    pub neotel: Platform,
+    pub user: String,
+    start: Instant,
+    pub now: Instant,
+    wall0: NaiveDateTime,
+    pub records: Vec<Value>,
+    pub tasks: Vec<Map<String, Value>>,
+    pub views: Vec<View>,
+    pub effects: Vec<CrmEffect>,
+    pub requests: Vec<Request>,
+    pub ended: bool,
+    /// NeoApi methods to fail (transport error) the next N times.
+    pub fail: Vec<(String, u32)>,
+    pub layout: Value,
+    /// What Salesforce's getCallCenterSettings answers.
+    pub install: sf_callcenter::Install,
+    inputs: VecDeque<Input>,
+}
+
+pub fn recommended_layout() -> Value {
+    let pop = json!({
+        "NoMatch": {"screenPopType": "PopToEntity", "screenPopData": "Contact"},
+        "SingleMatch": {"screenPopType": "PopToEntity"},
+        "MultipleMatches": {"screenPopType": "PopToSearch"}
+    });
+    json!({"Inbound": {"screenPopSettings": pop}, "Outbound": {"screenPopSettings": pop}, "Internal": {}})
+}
+
+impl Harness {
+    pub fn new(user: &str) -> Self {
+        Self::with_install(user, sf_callcenter::Install::default())
+    }
+
+    /// A session whose call center says what `install` says.
+    pub fn with_install(user: &str, install: sf_callcenter::Install) -> Self {
+        let mut scenario = Scenario::default_scenario();
+        scenario.settings.agent_answer_ms = 0;
+        scenario.settings.customer_answer_ms = 0;
+        let wall0 = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let records = scenario.salesforce.as_ref().unwrap()["records"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let mut neotel = Platform::new(scenario, wall0);
+        let p = |kv: &[(&str, &str)]| {
+            kv.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        neotel
+            .call(
+                wall0,
+                "Login",
+                &p(&[
+                    ("DEVICE", &format!("SIP/{user}")),
+                    ("USUARIO", user),
+                    ("CLAVE", user),
+                ]),
+            )
+            .expect("login");
+        let start = Instant::now();
+        let session = Session::new(Config::new(user, wall0), start);
+        let mut h = Self {
+            session,
+            neotel,
+            user: user.into(),
+            start,
+            now: start,
+            wall0,
+            records,
+            tasks: Vec::new(),
+            views: Vec::new(),
+            effects: Vec::new(),
+            requests: Vec::new(),
+            ended: false,
+            fail: Vec::new(),
+            layout: recommended_layout(),
+            install,
+            inputs: VecDeque::new(),
+        };
+        h.drive();
+        h
+    }
+
+    pub fn wall(&self) -> NaiveDateTime {
+        self.wall0 + chrono::Duration::from_std(self.now - self.start).unwrap()
+    }
+
+    pub fn view(&self) -> &View {
+        self.views.last().expect("a view")
+    }
+
+    /// Runs outputs and feeds their answers until the session is idle.
+    pub fn drive(&mut self) {
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            assert!(
+                rounds < 10_000,
+                "the session never goes idle; last requests: {:?}",
+                &self.requests[self.requests.len().saturating_sub(6)..]
+            );
+            while let Some(out) = self.session.poll_output() {
+                match out {
+                    Output::Api(id, request) => {
+                        let result = self.neoapi(&request);
+                        self.requests.push(request);
+                        self.inputs.push_back(Input::Api(self.now, id, result));
+                    }
+                    Output::Crm(effect) => {
+                        let result = self.salesforce(&effect);
+                        self.effects.push(effect.clone());
+                        self.inputs
+                            .push_back(Input::Crm(self.now, effect.id, result));
+                    }
+                    Output::View(v) => self.views.push(*v),
+                    Output::Ended => self.ended = true,
+                }
+            }
+            let Some(input) = self.inputs.pop_front() else {
+                break;
+            };
+            let _ = self.session.handle_input(input);
+        }
+    }
+
+    fn neoapi(&mut self, request: &Request) -> Result<Reply, neotel_api::Error> {
+        let method = request.method();
+        if let Some(f) = self.fail.iter_mut().find(|(m, n)| m == method && *n > 0) {
+            f.1 -= 1;
+            return Err(neotel_api::Error::Timeout);
+        }
+        let params: Vec<(String, String)> = request
+            .params()
+            .iter()
+            .map(|p| (p.name.to_owned(), p.value.to_string()))
+            .collect();
+        match self.neotel.call(self.wall(), method, &params) {
+            Ok(neotel_sim::Reply::Void) => Ok(Reply::Void),
+            Ok(neotel_sim::Reply::String(s)) => Ok(Reply::String(s)),
+            Ok(neotel_sim::Reply::Boolean(b)) => Ok(Reply::Boolean(b)),
+            Err(f) => Err(neotel_api::Error::Platform(Fault::classify(
+                method, f.message,
+            ))),
+        }
+    }
+
+    fn salesforce(&mut self, effect: &CrmEffect) -> Result<Value, CrmError> {
+        match &effect.action {
+            CrmAction::GetSoftphoneLayout => Ok(self.layout.clone()),
+            CrmAction::GetCallCenterSettings => {
+                let cc = sf_callcenter::generate(&self.install);
+                let mut map = Map::new();
+                for s in &cc.sections {
+                    for i in &s.items {
+                        map.insert(format!("/{}/{}", s.name, i.name), json!(i.value));
+                        map.insert(
+                            format!("/{}/{}/sortOrder", s.name, i.name),
+                            json!(format!("{}.0", i.sort_order)),
+                        );
+                    }
+                    map.insert(
+                        format!("/{}/sortOrder", s.name),
+                        json!(format!("{}.0", s.sort_order)),
+                    );
+                }
+                Ok(Value::Object(map))
+            }
+            CrmAction::SearchAndScreenPop { search_params, .. } => {
+                let mut out = Map::new();
+                for r in &self.records {
+                    let phone = r["Phone"].as_str().unwrap_or_default();
+                    if r["Id"] == search_params.as_str()
+                        || phone == search_params
+                        || r["neoCrmData__c"] == search_params.as_str()
+                    {
+                        out.insert(
+                            r["Id"].as_str().unwrap().into(),
+                            json!({"Id": r["Id"], "Name": r["Name"], "RecordType": r["type"]}),
+                        );
+                    }
+                }
+                Ok(Value::Object(out))
+            }
+            CrmAction::SaveLog { value } => {
+                if let Some(id) = value.get("Id").and_then(Value::as_str) {
+                    if let Some(t) = self.tasks.iter_mut().find(|t| t["Id"] == id) {
+                        t.extend(value.clone());
+                    }
+                    Ok(json!(id))
+                } else {
+                    let id = format!("00T{:015}", self.tasks.len() + 1);
+                    let mut t = value.clone();
+                    t.insert("Id".into(), json!(id));
+                    self.tasks.push(t);
+                    Ok(json!(id))
+                }
+            }
+            _ => Ok(Value::Null),
+        }
+    }
+
+    pub fn command(&mut self, c: Command) -> Result<(), SessionError> {
+        let r = self.session.handle_input(Input::Command(self.now, c));
+        self.drive();
+        r
+    }
+
+    pub fn event(&mut self, e: SalesforceEvent) {
+        let _ = self.session.handle_input(Input::Salesforce(self.now, e));
+        self.drive();
+    }
+
+    /// Moves fake time forward, firing the session's timers on the way.
+    pub fn advance(&mut self, by: Duration) {
+        let target = self.now + by;
+        let mut fired = 0;
+        while let Some(at) = self.session.poll_timeout().filter(|at| *at <= target) {
+            fired += 1;
+            assert!(
+                fired < 10_000,
+                "timers keep firing at {:?}",
+                at - self.start
+            );
+            self.now = at.max(self.now);
+            let wall = self.wall();
+            self.neotel.advance(wall);
+            let _ = self.session.handle_input(Input::Timeout(self.now));
+            self.drive();
+        }
+        self.now = target;
+        let wall = self.wall();
+        self.neotel.advance(wall);
+    }
+
+    pub fn methods(&self) -> Vec<&'static str> {
+        self.requests.iter().map(Request::method).collect()
+    }
+
+    pub fn count(&self, method: &str) -> usize {
+        self.requests
+            .iter()
+            .filter(|r| r.method() == method)
+            .count()
+    }
+
+    pub fn pops(&self) -> Vec<(&'static str, Value)> {
+        self.effects
+            .iter()
+            .filter_map(|e| match &e.action {
+                CrmAction::ScreenPop { pop_type, params } => Some((*pop_type, params.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn searches(&self) -> usize {
+        self.effects
+            .iter()
+            .filter(|e| matches!(e.action, CrmAction::SearchAndScreenPop { .. }))
+            .count()
+    }
+}
