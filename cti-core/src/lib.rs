@@ -25,7 +25,7 @@
 //!         let _refused = session.handle_input(input);
 //!     }
 //! }
-//! //! ```
+//! ```
 //!
 //! Time comes in with every input; the session never reads a clock. Every output that expects
 //! an answer carries an id the answer echoes. A command the state does not allow is refused
