@@ -1,0 +1,60 @@
+/*
+ * The connection to the connector server: one WebSocket at /ws on the page's own origin,
+ * versioned JSON messages (docs/protocol.md). The session token lives in this browser's storage
+ * (never a cookie: inside Salesforce the page is a cross-site iframe), so a reload or another
+ * Salesforce tab reattaches to the running session.
+ */
+(function (global) {
+  'use strict';
+
+  var TOKEN_KEY = 'neotel-cti-token';
+  var VERSION = 1;
+
+  function Connection(handlers) {
+    this.handlers = handlers;
+    this.ws = null;
+    this.retry = 0;
+    this.closedByUs = false;
+  }
+
+  Connection.prototype.token = function () { try { return global.localStorage.getItem(TOKEN_KEY); } catch (e) { return null; } };
+  Connection.prototype.keepToken = function (t) { try { if (t) { global.localStorage.setItem(TOKEN_KEY, t); } else { global.localStorage.removeItem(TOKEN_KEY); } } catch (e) { /* storage blocked: the session lives as long as the socket */ } };
+
+  Connection.prototype.open = function () {
+    var self = this;
+    var url = new URL('/ws', global.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    var ws = new WebSocket(url.href);
+    this.ws = ws;
+    ws.onopen = function () {
+      self.retry = 0;
+      self.handlers.onStatus('connected');
+      var token = self.token();
+      if (token) { self.send({ type: 'attach', token: token }); } else { self.handlers.onMessage({ type: 'needLogin' }); }
+    };
+    ws.onmessage = function (e) {
+      var m;
+      try { m = JSON.parse(e.data); } catch (err) { return; }
+      if (!m || m.v !== VERSION) { return; }
+      if (m.type === 'session') { self.keepToken(m.token); }
+      if (m.type === 'error' && m.code === 'invalidToken') { self.keepToken(null); self.handlers.onMessage({ type: 'needLogin' }); }
+      if (m.type === 'bye' && (m.reason === 'logout' || m.reason === 'sessionEnded')) { self.keepToken(null); }
+      self.handlers.onMessage(m);
+    };
+    ws.onclose = function () {
+      self.handlers.onStatus('disconnected');
+      if (self.closedByUs) { return; }
+      // Back off up to 10 s; the session (and the call) keep running on the server meanwhile.
+      var delay = Math.min(10000, 500 * Math.pow(2, self.retry++));
+      setTimeout(function () { self.open(); }, delay);
+    };
+  };
+
+  Connection.prototype.send = function (message) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) { return false; }
+    this.ws.send(JSON.stringify(Object.assign({ v: VERSION }, message)));
+    return true;
+  };
+
+  global.NeotelConnection = Connection;
+})(window);
