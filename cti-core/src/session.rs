@@ -1368,10 +1368,11 @@ impl Session {
                             .collect()
                     })
                     .unwrap_or_default();
-                match CallCenter::from_settings(&map).and_then(|cc| cc.validate()) {
-                    Ok(config) => {
-                        self.options = config.options;
-                        self.config.dialing = config.dialing;
+                // Only the connector's sections matter here: Salesforce already accepted the rest.
+                match CallCenter::from_settings(&map).and_then(|cc| cc.connector_options()) {
+                    Ok((options, dialing)) => {
+                        self.options = options;
+                        self.config.dialing = dialing;
                     }
                     Err(problems) => self.warnings.push(Message::new(
                         "settings",

@@ -139,19 +139,42 @@ impl CallCenter {
         }
         let general = self.general(&mut problems);
         let options = self.options(&mut problems);
-        let dialing = self.section(DIALING_SECTION).map(|d| DialingOptions {
-            outside_prefix: value(d, "reqOutsidePrefix"),
-            long_distance_prefix: value(d, "reqLongDistPrefix"),
-            international_prefix: value(d, "reqInternationalPrefix"),
-        });
+        let dialing = self.dialing();
         match general {
             Some(general) if problems.is_empty() => Ok(Config {
                 general,
                 options,
-                dialing: dialing.unwrap_or_default(),
+                dialing,
             }),
             _ => Err(problems),
         }
+    }
+
+    /// Only the connector's own sections (`neotelConfigOptions`, `reqDialingOptions`), checked:
+    /// what the softphone needs at run time, whatever Salesforce's general items say.
+    pub fn connector_options(&self) -> Result<(Options, DialingOptions), Vec<Problem>> {
+        let mut problems = Vec::new();
+        if let Some(s) = self.section(OPTIONS_SECTION) {
+            for i in &s.items {
+                check_name(&i.name, Some(s), Some(i), &mut problems);
+            }
+        }
+        let options = self.options(&mut problems);
+        if problems.is_empty() {
+            Ok((options, self.dialing()))
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn dialing(&self) -> DialingOptions {
+        self.section(DIALING_SECTION)
+            .map(|d| DialingOptions {
+                outside_prefix: value(d, "reqOutsidePrefix"),
+                long_distance_prefix: value(d, "reqLongDistPrefix"),
+                international_prefix: value(d, "reqInternationalPrefix"),
+            })
+            .unwrap_or_default()
     }
 
     fn general(&self, problems: &mut Vec<Problem>) -> Option<GeneralInfo> {

@@ -418,3 +418,19 @@ proptest! {
         prop_assert_eq!((config.general.width, config.general.height), (i.width, i.height));
     }
 }
+
+#[test]
+fn the_connector_options_read_even_when_a_general_item_is_off() {
+    // e.g. the demo's loopback adapter URL on http: Salesforce's concern, not the softphone's
+    let cc =
+        CallCenter::parse_xml(&variant("https://demo.neotel.us", "http://127.0.0.1:8080")).unwrap();
+    assert!(cc.validate().is_err());
+    let (options, _) = cc.connector_options().unwrap();
+    assert_eq!(options, Options::default());
+    let broken =
+        CallCenter::parse_xml(&variant("(true/false)\">true<", "(true/false)\">si<")).unwrap();
+    assert!(
+        broken.connector_options().is_err(),
+        "but the connector's own items are still checked"
+    );
+}

@@ -344,7 +344,8 @@
     document.getElementById('panel-label').textContent = panel.label;
     document.getElementById('utility-label').textContent = panel.label;
     var icon = document.getElementById('utility-icon');
-    icon.textContent = { call: '☎', end_call: '☎', away: '☕', clock: '⏱', offline: '⭘', user: '👤', warning: '⚠' }[panel.icon] || '☎';
+    // Glyphs every system font has: the icon's name is in data-icon for tests.
+    icon.textContent = { call: '☎', end_call: '☎', user: '☎', away: '‖', clock: '…', offline: '○', warning: '!' }[panel.icon] || '☎';
     icon.setAttribute('data-icon', panel.icon);
   }
 
