@@ -1,0 +1,77 @@
+//! The web pages, embedded at compile time so the binary is self-contained.
+//!
+//! `web/softphone/` is the Open CTI page (served at `/softphone/`); `web/standin/` is the local
+//! Lightning stand-in (served on the demo's second listener only).
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use include_dir::{Dir, include_dir};
+
+use crate::error::AppError;
+
+static WEB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/web");
+
+/// The bytes of an embedded file, by its path under `web/` (`softphone/index.html`).
+#[must_use]
+pub fn file(path: &str) -> Option<&'static [u8]> {
+    WEB.get_file(path).map(include_dir::File::contents)
+}
+
+/// Answers an embedded file under `root` (`softphone`, `standin`); a path ending in `/` or empty
+/// serves its `index.html`. Paths with `..` never match (the table only holds real files).
+///
+/// # Errors
+/// [`AppError::NotFound`] when there is no such file.
+pub fn serve(root: &str, path: &str) -> Result<Response, AppError> {
+    let path = path.trim_start_matches('/');
+    let full = if path.is_empty() || path.ends_with('/') {
+        format!("{root}/{path}index.html")
+    } else {
+        format!("{root}/{path}")
+    };
+    let bytes = file(&full).ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(mime(&full))),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn mime(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("xml") => "application/xml",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_softphone_index_is_embedded() {
+        assert!(file("softphone/index.html").is_some());
+        assert!(serve("softphone", "/").is_ok());
+        assert!(serve("softphone", "").is_ok());
+        assert!(matches!(
+            serve("softphone", "../Cargo.toml"),
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            serve("softphone", "nope.js"),
+            Err(AppError::NotFound)
+        ));
+    }
+}

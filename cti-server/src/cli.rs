@@ -1,0 +1,237 @@
+//! The command line: `serve` (the default), `callcenter generate`, `callcenter check`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use cti_server::config::{self, Sources};
+
+/// The Neotel ↔ Salesforce Open CTI connector server.
+///
+/// Configuration: a TOML file (--config), CTI_… environment variables (CTI_NEOAPI_URL for
+/// neoapi.url, …) and these flags; flags win over the environment, which wins over the file.
+/// Without neoapi.url the server runs the demo: the Neotel simulator and a local Lightning
+/// stand-in.
+#[derive(Debug, Parser)]
+#[command(name = "cti-server", version, about, long_about)]
+struct Cli {
+    /// TOML configuration file (see config.example.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log format; the level comes from RUST_LOG (default `info`).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human, env = "CTI_LOG_FORMAT")]
+    log_format: LogFormat,
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve(Box<ServeArgs>),
+    /// Salesforce call center definition files.
+    #[command(subcommand)]
+    Callcenter(CallCenterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CallCenterCommand {
+    /// Print a call center definition (XML) for this connector.
+    Generate {
+        /// The softphone's URL (https, ends in /softphone/).
+        #[arg(long)]
+        adapter_url: String,
+        /// Softphone width in pixels (200–1920).
+        #[arg(long)]
+        width: Option<u32>,
+        /// Softphone height in pixels (240–2560).
+        #[arg(long)]
+        height: Option<u32>,
+        /// Salesforce compatibility mode (Lightning or Classic_and_Lightning).
+        #[arg(long)]
+        mode: Option<String>,
+    },
+    /// Check a call center definition: prints its options, or every problem (exit 1).
+    Check {
+        /// The XML file.
+        file: PathBuf,
+    },
+}
+
+/// Flags for the server; each sets the configuration key in its help.
+#[derive(Debug, Clone, Default, Args)]
+struct ServeArgs {
+    /// listen: the main listener, e.g. 0.0.0.0:443.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// public_url: the server's public base URL (its origin), e.g. https://cti.example.com.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// neoapi.url: NeoApi's base URL; without it the demo runs.
+    #[arg(long, value_name = "URL")]
+    neoapi_url: Option<String>,
+    /// neoapi.binding: form, get or soap.
+    #[arg(long, value_name = "BINDING")]
+    neoapi_binding: Option<String>,
+    /// neoapi.path: the service path under the base URL.
+    #[arg(long, value_name = "PATH")]
+    neoapi_path: Option<String>,
+    /// neoapi.timeout_ms: timeout of one NeoApi call.
+    #[arg(long, value_name = "MS")]
+    neoapi_timeout_ms: Option<String>,
+    /// poll_interval_ms: how often Position is polled.
+    #[arg(long, value_name = "MS")]
+    poll_interval_ms: Option<String>,
+    /// allowed_origins: comma-separated origins allowed to frame the softphone (Salesforce's).
+    #[arg(long, value_name = "ORIGINS")]
+    allowed_origins: Option<String>,
+    /// tls.cert: certificate chain (PEM) to serve HTTPS.
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<String>,
+    /// tls.key: private key (PEM) to serve HTTPS.
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<String>,
+    /// session.idle_timeout_secs: a session with no browser connection this long ends.
+    #[arg(long, value_name = "SECS")]
+    idle_timeout_secs: Option<String>,
+    /// session.token_ttl_secs: a token unused this long dies.
+    #[arg(long, value_name = "SECS")]
+    token_ttl_secs: Option<String>,
+    /// neotel.timezone: the Neotel server's IANA time zone.
+    #[arg(long, value_name = "TZ")]
+    timezone: Option<String>,
+    /// demo.standin_listen: the demo's Lightning stand-in listener.
+    #[arg(long, value_name = "ADDR")]
+    standin_listen: Option<String>,
+}
+
+impl ServeArgs {
+    /// The flags that were given, by configuration key.
+    fn into_keys(self) -> Vec<(String, String)> {
+        [
+            ("listen", self.listen),
+            ("public_url", self.public_url),
+            ("neoapi.url", self.neoapi_url),
+            ("neoapi.binding", self.neoapi_binding),
+            ("neoapi.path", self.neoapi_path),
+            ("neoapi.timeout_ms", self.neoapi_timeout_ms),
+            ("poll_interval_ms", self.poll_interval_ms),
+            ("allowed_origins", self.allowed_origins),
+            ("tls.cert", self.tls_cert),
+            ("tls.key", self.tls_key),
+            ("session.idle_timeout_secs", self.idle_timeout_secs),
+            ("session.token_ttl_secs", self.token_ttl_secs),
+            ("neotel.timezone", self.timezone),
+            ("demo.standin_listen", self.standin_listen),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+        .collect()
+    }
+}
+
+pub(crate) fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    match cli.command {
+        Some(Command::Callcenter(c)) => callcenter(c),
+        Some(Command::Serve(args)) => serve(cli.config, *args),
+        None => serve(cli.config, cli.serve),
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn serve(file: Option<PathBuf>, args: ServeArgs) -> ExitCode {
+    let config = match config::load(&Sources::from_process_env(file, args.into_keys())) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cti-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cti-server: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let server = match cti_server::Server::bind(config).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("cti-server: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let shutdown = cti_server::shutdown_signal();
+        // The one line a person reads, on stdout whatever the log format.
+        println!("{}", server.open_line());
+        match server.run(shutdown).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("cti-server: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn callcenter(command: CallCenterCommand) -> ExitCode {
+    match command {
+        CallCenterCommand::Generate {
+            adapter_url,
+            width,
+            height,
+            mode,
+        } => match cti_server::callcenter::generate(&adapter_url, width, height, mode.as_deref()) {
+            Ok(xml) => {
+                print!("{xml}");
+                ExitCode::SUCCESS
+            }
+            Err(problems) => {
+                for p in problems {
+                    eprintln!("cti-server: {p}");
+                }
+                ExitCode::from(2)
+            }
+        },
+        CallCenterCommand::Check { file } => match std::fs::read_to_string(&file) {
+            Err(e) => {
+                eprintln!("cti-server: cannot read {}: {e}", file.display());
+                ExitCode::FAILURE
+            }
+            Ok(text) => match cti_server::callcenter::check(&text) {
+                Ok(report) => {
+                    println!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(problems) => {
+                    for p in problems {
+                        println!("{}: {p}", file.display());
+                    }
+                    ExitCode::FAILURE
+                }
+            },
+        },
+    }
+}

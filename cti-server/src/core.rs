@@ -1,0 +1,169 @@
+//! cti-core's session behind the driver's seam ([`crate::session::Core`]): the server's
+//! vocabulary (JSON from the page, NeoApi results with ids) translated to cti-core's inputs, and
+//! its outputs to what the driver routes.
+//!
+//! The crate's unit tests drive the server with a scripted machine instead (`session::tests`).
+#![cfg_attr(test, allow(dead_code))]
+
+use std::time::Instant;
+
+use cti_core::{ApiId, Choice, CrmError, EffectId, Input, Output, SalesforceEvent, SessionError};
+use rand::TryRngCore as _;
+
+use crate::config::ListSource;
+use crate::http::AppState;
+use crate::protocol::PageEvent;
+use crate::session::{Core, CoreInput, CoreOutput, Refused};
+
+/// An agent's cti-core session.
+pub(crate) struct CoreSession {
+    session: cti_core::Session,
+}
+
+/// Creates the session of `user` (logged in on `device`) from the server's configuration and the
+/// call center options fallback.
+pub(crate) fn start(
+    state: &AppState,
+    _device: &str,
+    user: &str,
+    now: Instant,
+) -> Result<CoreSession, String> {
+    let inner = &state.inner;
+    let config = &inner.config;
+    // The core derives wall times from instants; it needs the Neotel server's time at `now`.
+    let neotel_now = chrono::Utc::now()
+        .with_timezone(&config.timezone)
+        .naive_local();
+    let mut core = cti_core::Config::new(user, neotel_now);
+    core.options = inner.callcenter.options.clone();
+    core.dialing = inner.callcenter.dialing.clone();
+    core.poll_interval = config.poll_interval;
+    core.breaks = list("lists.breaks", &config.lists.breaks)?;
+    core.campaigns = list("lists.campaigns", &config.lists.campaigns)?;
+    core.lists_task = match &config.lists.categories {
+        ListSource::Task(t) => Some(i64::from(t.task)),
+        ListSource::Static(_) => None,
+    };
+    let mut seed = [0u8; 8];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut seed)
+        .map_err(|e| format!("no random seed: {e}"))?;
+    core.sync_seed = u64::from_le_bytes(seed);
+    Ok(CoreSession {
+        session: cti_core::Session::new(core, now),
+    })
+}
+
+/// A configured list as the core takes it.
+fn list(key: &str, source: &ListSource) -> Result<cti_core::ListSource, String> {
+    match source {
+        ListSource::Task(t) => Ok(cti_core::ListSource::Task {
+            id: i64::from(t.task),
+            params: t.params.clone(),
+        }),
+        ListSource::Static(items) => items
+            .iter()
+            .map(|item| {
+                let id = item["id"]
+                    .as_i64()
+                    .ok_or_else(|| format!("{key}: every item needs a numeric `id`"))?;
+                let name = item["name"]
+                    .as_str()
+                    .ok_or_else(|| format!("{key}: every item needs a `name`"))?;
+                Ok(Choice {
+                    id,
+                    name: name.to_owned(),
+                    group: item["group"].as_str().map(str::to_owned),
+                    schedules: item["schedules"].as_bool().unwrap_or(false),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map(cti_core::ListSource::Static),
+    }
+}
+
+fn refused(e: SessionError) -> Refused {
+    Refused(e.to_string())
+}
+
+impl Core for CoreSession {
+    fn handle(&mut self, input: CoreInput, now: Instant) -> Result<(), Refused> {
+        let input = match input {
+            CoreInput::Command(json) => {
+                let command: cti_core::Command = serde_json::from_value(json)
+                    .map_err(|e| Refused(format!("not a command: {e}")))?;
+                Input::Command(now, command)
+            }
+            CoreInput::EffectResult(r) => {
+                let result = if r.ok {
+                    Ok(r.value.unwrap_or(serde_json::Value::Null))
+                } else {
+                    let e = r.error.unwrap_or(crate::protocol::EffectError {
+                        code: "GENERIC_ERROR".into(),
+                        description: String::new(),
+                    });
+                    Err(CrmError {
+                        code: e.code,
+                        description: e.description,
+                    })
+                };
+                Input::Crm(now, EffectId(r.id), result)
+            }
+            CoreInput::Event(event) => Input::Salesforce(
+                now,
+                match event {
+                    PageEvent::ClickToDial {
+                        number,
+                        record_id,
+                        object_type,
+                        ..
+                    } => SalesforceEvent::ClickToDial {
+                        number,
+                        record_id,
+                        object_type,
+                    },
+                    PageEvent::NavigationChange {
+                        record_id,
+                        record_name,
+                        object_type,
+                        ..
+                    } => SalesforceEvent::Navigation {
+                        record_id,
+                        object_type,
+                        record_name,
+                    },
+                },
+            ),
+            CoreInput::Api { id, result } => Input::Api(now, ApiId(id), result),
+            CoreInput::Timeout => Input::Timeout(now),
+        };
+        self.session.handle_input(input).map_err(refused)
+    }
+
+    fn poll_output(&mut self) -> Option<CoreOutput> {
+        Some(match self.session.poll_output()? {
+            Output::Api(ApiId(id), request) => CoreOutput::Api { id, request },
+            Output::Crm(effect) => {
+                let json = serde_json::to_value(&effect).expect("effects always serialize");
+                let kind = json["kind"].as_str().unwrap_or("unknown").to_owned();
+                CoreOutput::Effect {
+                    id: effect.id.0,
+                    kind,
+                    effect: json,
+                }
+            }
+            Output::View(view) => {
+                CoreOutput::View(serde_json::to_value(&view).expect("views always serialize"))
+            }
+            Output::Ended => CoreOutput::Ended,
+        })
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.session.poll_timeout()
+    }
+
+    fn logout_request(&self) -> neotel_api::Request {
+        self.session.logout_request()
+    }
+}

@@ -1,0 +1,205 @@
+//! The embedded demo: the Neotel simulator in-process and the local Lightning stand-in on a
+//! second listener, so the softphone iframe is cross-site as inside Salesforce.
+//!
+//! Never started beside a real NeoApi.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{any, get};
+use neotel_sim::{Scenario, SimServer};
+use tokio::net::TcpListener;
+
+use crate::assets;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::server::ServeError;
+
+/// The stand-in's files under `web/`.
+pub(crate) const STANDIN_ROOT: &str = "standin";
+
+/// A running simulator and the bound (not yet serving) stand-in listener.
+pub(crate) struct Demo {
+    sim: SimServer,
+    listener: TcpListener,
+    standin_addr: SocketAddr,
+    router: Router,
+}
+
+#[derive(Clone)]
+struct StandinState {
+    adapter_url: Arc<str>,
+    sim_url: Arc<str>,
+    callcenter_xml: Arc<str>,
+    http: reqwest::Client,
+}
+
+impl Demo {
+    /// Starts the simulator on a free loopback port with its default scenario and binds the
+    /// stand-in's listener; `public_url` is the main listener's (the softphone's) base URL.
+    pub(crate) async fn start(
+        config: &Config,
+        public_url: &str,
+        callcenter: &sf_callcenter::Config,
+    ) -> Result<Self, ServeError> {
+        let sim = SimServer::start(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            Scenario::default_scenario(),
+        )
+        .await
+        .map_err(|e| ServeError::Demo(format!("cannot start the simulator: {e}")))?;
+        let listener = TcpListener::bind(config.standin_listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                key: "demo.standin_listen",
+                addr: config.standin_listen,
+                source,
+            })?;
+        let standin_addr = listener.local_addr()?;
+        let adapter_url = format!("{public_url}/softphone/");
+        let callcenter_xml = crate::callcenter::demo_xml(&adapter_url, callcenter);
+        let state = StandinState {
+            adapter_url: adapter_url.into(),
+            sim_url: sim.base_url().into(),
+            callcenter_xml: callcenter_xml.into(),
+            http: reqwest::Client::new(),
+        };
+        Ok(Self {
+            router: standin_app(state),
+            sim,
+            listener,
+            standin_addr,
+        })
+    }
+
+    pub(crate) fn sim_url(&self) -> String {
+        self.sim.base_url()
+    }
+
+    pub(crate) fn standin_addr(&self) -> SocketAddr {
+        self.standin_addr
+    }
+
+    /// What a person opens: `localhost`, so the page is another site than `127.0.0.1`.
+    pub(crate) fn standin_url(&self) -> String {
+        format!("http://localhost:{}/", self.standin_addr.port())
+    }
+
+    /// The stand-in's origins, allowed to frame the softphone.
+    pub(crate) fn origins(&self) -> Vec<String> {
+        let port = self.standin_addr.port();
+        vec![
+            format!("http://localhost:{port}"),
+            format!("http://127.0.0.1:{port}"),
+        ]
+    }
+
+    pub(crate) fn into_parts(self) -> (TcpListener, Router, SimServer) {
+        (self.listener, self.router, self.sim)
+    }
+}
+
+fn standin_app(state: StandinState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/standin/dataset.json", get(dataset))
+        .route("/standin/callcenter.xml", get(callcenter))
+        .route("/standin/{*path}", get(standin_file))
+        .route("/support/{*path}", get(support_file))
+        .route("/sim/{*path}", any(proxy_sim))
+        .fallback(|| async { AppError::NotFound })
+        .with_state(state)
+}
+
+/// The console page; without `?adapter=` it redirects to itself with the softphone's URL.
+async fn index(
+    State(state): State<StandinState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let has_adapter = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("adapter=")));
+    if !has_adapter {
+        let encoded = url_encode(&state.adapter_url);
+        return Ok(Redirect::to(&format!("/?adapter={encoded}")).into_response());
+    }
+    assets::serve(STANDIN_ROOT, "index.html")
+}
+
+fn url_encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+async fn dataset() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        neotel_sim::DEFAULT_SCENARIO_JSON,
+    )
+        .into_response()
+}
+
+async fn callcenter(State(state): State<StandinState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/xml")],
+        state.callcenter_xml.to_string(),
+    )
+        .into_response()
+}
+
+async fn standin_file(Path(path): Path<String>) -> Result<Response, AppError> {
+    assets::serve(STANDIN_ROOT, &path)
+}
+
+async fn support_file(Path(path): Path<String>) -> Result<Response, AppError> {
+    assets::serve(&format!("{STANDIN_ROOT}/support"), &path)
+}
+
+/// `/sim/*` forwarded to the simulator's control API, so the demo panel is same-origin.
+async fn proxy_sim(
+    State(state): State<StandinState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("{}{path_and_query}", state.sim_url);
+    let mut request = state.http.request(method, &url).body(body);
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        request = request.header(header::CONTENT_TYPE, ct);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| AppError::Unavailable(format!("simulator: {e}")))?;
+    let status = StatusCode::from_u16(response.status().as_u16())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| AppError::Unavailable(format!("simulator: {e}")))?;
+    let mut out = (status, bytes).into_response();
+    if let Some(ct) = content_type {
+        out.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encoding() {
+        assert_eq!(
+            url_encode("http://127.0.0.1:8080/softphone/"),
+            "http%3A%2F%2F127%2E0%2E0%2E1%3A8080%2Fsoftphone%2F"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! The one HTTP error type: each variant maps to a status; internal details are logged here
+//! and never sent to the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Every error an HTTP handler can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such page or file.
+    #[error("not found")]
+    NotFound,
+    /// The request's origin is not allowed (WebSocket upgrades from a foreign page).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The request itself is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// A dependency (NeoApi, the simulator) cannot be reached.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// Something failed inside the server.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The status this error answers with.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = match &self {
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                "internal error".to_owned()
+            }
+            Self::Unavailable(detail) => {
+                tracing::warn!(%detail, "dependency unavailable");
+                self.to_string()
+            }
+            other => {
+                tracing::debug!(error = %other, "request refused");
+                other.to_string()
+            }
+        };
+        (status, body).into_response()
+    }
+}

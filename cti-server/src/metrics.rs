@@ -1,0 +1,180 @@
+//! Prometheus metrics, served as text at `/metrics`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// A label set with one label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MethodLabel {
+    /// The NeoApi method.
+    pub method: String,
+}
+
+/// A label set naming a kind.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    /// The kind.
+    pub kind: String,
+}
+
+/// A label set naming an outcome.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    /// The outcome.
+    pub outcome: String,
+}
+
+/// The server's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Running agent sessions.
+    pub sessions: Gauge,
+    /// Open browser connections.
+    pub connections: Gauge,
+    /// `Position` polls sent.
+    pub polls: Counter,
+    /// NeoApi call latency by method (seconds).
+    pub neoapi_latency: Family<MethodLabel, Histogram>,
+    /// NeoApi errors by kind.
+    pub neoapi_errors: Family<KindLabel, Counter>,
+    /// Salesforce effects sent to pages, by kind.
+    pub effects: Family<KindLabel, Counter>,
+    /// Login attempts by outcome.
+    pub logins: Family<OutcomeLabel, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric under the `cti` prefix.
+    #[must_use]
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("cti");
+        let sessions = Gauge::default();
+        let connections = Gauge::default();
+        let polls = Counter::default();
+        let neoapi_latency = Family::<MethodLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ])
+        });
+        let neoapi_errors = Family::<KindLabel, Counter>::default();
+        let effects = Family::<KindLabel, Counter>::default();
+        let logins = Family::<OutcomeLabel, Counter>::default();
+        registry.register("sessions", "Running agent sessions", sessions.clone());
+        registry.register(
+            "connections",
+            "Open browser connections",
+            connections.clone(),
+        );
+        registry.register("position_polls", "Position polls sent", polls.clone());
+        registry.register(
+            "neoapi_request_duration_seconds",
+            "NeoApi call latency by method",
+            neoapi_latency.clone(),
+        );
+        registry.register(
+            "neoapi_errors",
+            "NeoApi errors by kind",
+            neoapi_errors.clone(),
+        );
+        registry.register(
+            "effects",
+            "Salesforce effects sent to pages, by kind",
+            effects.clone(),
+        );
+        registry.register("logins", "Login attempts by outcome", logins.clone());
+        Self {
+            registry,
+            sessions,
+            connections,
+            polls,
+            neoapi_latency,
+            neoapi_errors,
+            effects,
+            logins,
+        }
+    }
+
+    /// Counts one login attempt.
+    pub fn login(&self, outcome: &str) {
+        self.logins
+            .get_or_create(&OutcomeLabel {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one effect sent.
+    pub fn effect(&self, kind: &str) {
+        self.effects
+            .get_or_create(&KindLabel {
+                kind: kind.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Records one NeoApi call.
+    pub fn neoapi_call(&self, method: &str, seconds: f64, error: Option<&str>) {
+        self.neoapi_latency
+            .get_or_create(&MethodLabel {
+                method: method.to_owned(),
+            })
+            .observe(seconds);
+        if method.eq_ignore_ascii_case("Position") {
+            self.polls.inc();
+        }
+        if let Some(kind) = error {
+            self.neoapi_errors
+                .get_or_create(&KindLabel {
+                    kind: kind.to_owned(),
+                })
+                .inc();
+        }
+    }
+
+    /// The text exposition format.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_every_family() {
+        let m = Metrics::new();
+        m.sessions.inc();
+        m.login("ok");
+        m.effect("searchAndScreenPop");
+        m.neoapi_call("Position", 0.003, None);
+        m.neoapi_call("Login", 0.01, Some("fault"));
+        let text = m.render();
+        for needle in [
+            "cti_sessions 1",
+            "cti_connections 0",
+            "cti_position_polls_total 1",
+            "cti_logins_total{outcome=\"ok\"} 1",
+            "cti_effects_total{kind=\"searchAndScreenPop\"} 1",
+            "cti_neoapi_errors_total{kind=\"fault\"} 1",
+            "cti_neoapi_request_duration_seconds_count{method=\"Login\"} 1",
+        ] {
+            assert!(text.contains(needle), "missing {needle} in\n{text}");
+        }
+    }
+}

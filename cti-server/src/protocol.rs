@@ -1,0 +1,338 @@
+//! The browser protocol: versioned JSON messages over one WebSocket (`docs/protocol.md`).
+//!
+//! Every message is an object `{"v":1,"type":…}`. The page sends [`Up`] messages and receives
+//! [`Down`] messages. The session token travels here, never in a cookie: the page is a
+//! cross-site iframe inside Salesforce.
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this server speaks.
+pub const VERSION: u8 = 1;
+
+/// A message from the page to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Up {
+    /// Log in to Neotel: DEVICE, USUARIO and CLAVE. Answered by `session` or `error`.
+    Login {
+        /// The agent's SIP device (`DEVICE`).
+        device: String,
+        /// The Neotel user (`USUARIO`).
+        user: String,
+        /// The password (`CLAVE`); never logged.
+        password: Secret,
+    },
+    /// Join the running session of the token's user (a reload or another tab).
+    Attach {
+        /// The token from `session`.
+        token: String,
+    },
+    /// An agent command for the session (the core's command vocabulary).
+    Command {
+        /// The command, as cti-core serializes it.
+        command: serde_json::Value,
+    },
+    /// The answer to an `effect`.
+    EffectResult(EffectResult),
+    /// Something Salesforce told the page (click-to-dial, navigation).
+    Event {
+        /// The event.
+        event: PageEvent,
+    },
+    /// End the session: NeoApi `Logout`, the token dies, every tab gets `bye`.
+    Logout,
+}
+
+/// A text that never reaches a log: its `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The page's answer to one effect (CONTRACTS.md section 4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectResult {
+    /// The effect's id.
+    pub id: u64,
+    /// Whether `sforce.opencti` reported success.
+    pub ok: bool,
+    /// The `returnValue`, when `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+    /// The first of `errors`, when not `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<EffectError>,
+}
+
+/// An Open CTI error (`{code, description}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectError {
+    /// `INVALID_PARAM`, `GENERIC_ERROR`, `SERVER_ERROR`, `SOFTPHONE_CONTAINER_ERROR`, or the page's
+    /// own `TIMEOUT`.
+    pub code: String,
+    /// Salesforce's text.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// What Salesforce told the page, forwarded as is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "event",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum PageEvent {
+    /// The agent clicked a phone number in Salesforce.
+    ClickToDial {
+        /// The number as Salesforce shows it (free text).
+        number: String,
+        /// The record the number belongs to.
+        #[serde(default)]
+        record_id: Option<String>,
+        /// Its name.
+        #[serde(default)]
+        record_name: Option<String>,
+        /// Its object type (`Contact`, `Account`, …).
+        #[serde(default)]
+        object_type: Option<String>,
+    },
+    /// The agent moved to another page (a saved new record shows here).
+    NavigationChange {
+        /// The page's URL.
+        url: String,
+        /// The record on the page, when there is one.
+        #[serde(default)]
+        record_id: Option<String>,
+        /// Its name.
+        #[serde(default)]
+        record_name: Option<String>,
+        /// Its object type.
+        #[serde(default)]
+        object_type: Option<String>,
+    },
+}
+
+/// A message from the server to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Down {
+    /// The connection is now part of the user's session; keep the token to reattach.
+    Session {
+        /// The session token (32 random bytes, base64url).
+        token: String,
+        /// The Neotel user the session acts as.
+        user: String,
+        /// When the token dies if unused (RFC 3339, UTC); every use renews it.
+        expires_at: String,
+        /// Whether this connection executes the Salesforce effects (the first tab).
+        leader: bool,
+    },
+    /// What to draw, sent on every change and on attach.
+    View {
+        /// The core's view, as it serializes it.
+        view: serde_json::Value,
+    },
+    /// A Salesforce effect to execute (only the leader connection gets these).
+    Effect {
+        /// The effect, tagged by `kind`, with its `id`.
+        effect: serde_json::Value,
+    },
+    /// A message was refused or something failed; the connection stays open.
+    Error {
+        /// A stable code (see [`ErrorCode`]).
+        code: ErrorCode,
+        /// A human text (never a password, never an internal detail).
+        message: String,
+    },
+    /// The server is closing this connection.
+    Bye {
+        /// Why (see [`ByeReason`]).
+        reason: ByeReason,
+    },
+}
+
+/// The codes of `error` messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// Not JSON, not an object, or not one of the known messages.
+    BadMessage,
+    /// The message is over the size limit (`security.max_message_bytes`).
+    MessageTooLarge,
+    /// `v` is not the version this server speaks.
+    UnsupportedVersion,
+    /// The message needs a session and the connection has none (send `login` or `attach`).
+    NotLoggedIn,
+    /// The connection already has a session.
+    AlreadyInSession,
+    /// The token is unknown, expired or dead.
+    InvalidToken,
+    /// NeoApi refused the user or password.
+    LoginFailed,
+    /// NeoApi says the position (device) is taken.
+    PositionNotFree,
+    /// NeoApi does not know the device.
+    UnknownDevice,
+    /// The user already has a running session: reattach with its token, or log out there.
+    AlreadyLoggedIn,
+    /// Too many login attempts; wait a minute.
+    RateLimited,
+    /// NeoApi could not be reached or failed.
+    NeoApiUnavailable,
+    /// An effect result came from a connection that is not the leader, or for an unknown id.
+    NotLeader,
+    /// The command was refused by the session.
+    CommandRefused,
+    /// Something failed inside the server.
+    Internal,
+}
+
+/// Why the server closes a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ByeReason {
+    /// The agent logged out (in this tab or another).
+    Logout,
+    /// The session ended for lack of connections or NeoApi said the user is no longer logged.
+    SessionEnded,
+    /// The server is shutting down.
+    Shutdown,
+    /// The client sent too many bad messages.
+    Abuse,
+}
+
+/// The JSON envelope: `{"v":1, …message}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<M> {
+    /// Protocol version.
+    pub v: u8,
+    /// The message.
+    #[serde(flatten)]
+    pub message: M,
+}
+
+/// Why an incoming text is not a valid message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Not JSON or not a known message (serde's text, which never echoes a password value).
+    #[error("bad message: {0}")]
+    Bad(String),
+    /// Another protocol version.
+    #[error("unsupported protocol version {0}; this server speaks {VERSION}")]
+    Version(u64),
+}
+
+impl DecodeError {
+    /// The `error` code to answer with.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Bad(_) => ErrorCode::BadMessage,
+            Self::Version(_) => ErrorCode::UnsupportedVersion,
+        }
+    }
+}
+
+/// Parses one message from the page.
+///
+/// # Errors
+/// Not JSON, not an object with `v` = [`VERSION`], or not a known message.
+pub fn decode_up(text: &str) -> Result<Up, DecodeError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| DecodeError::Bad(e.to_string()))?;
+    match value.get("v").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(VERSION) => {}
+        Some(v) => return Err(DecodeError::Version(v)),
+        None => return Err(DecodeError::Bad("missing `v`".into())),
+    }
+    serde_json::from_value::<Envelope<Up>>(value)
+        .map(|e| e.message)
+        .map_err(|e| DecodeError::Bad(e.to_string()))
+}
+
+/// Serializes one message to the page.
+#[must_use]
+pub fn encode_down(message: &Down) -> String {
+    serde_json::to_string(&Envelope {
+        v: VERSION,
+        message,
+    })
+    .expect("protocol types always serialize")
+}
+
+/// Serializes one message from the page (for clients: tests and the load tool).
+#[must_use]
+pub fn encode_up(message: &Up) -> String {
+    serde_json::to_string(&Envelope {
+        v: VERSION,
+        message,
+    })
+    .expect("protocol types always serialize")
+}
+
+/// Parses one message from the server (for clients: tests and the load tool).
+///
+/// # Errors
+/// Not a valid `Down` message.
+pub fn decode_down(text: &str) -> Result<Down, DecodeError> {
+    serde_json::from_str::<Envelope<Down>>(text)
+        .map(|e| e.message)
+        .map_err(|e| DecodeError::Bad(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_password_is_redacted_in_debug() {
+        let up = decode_up(
+            r#"{"v":1,"type":"login","device":"SIP/1001","user":"1001","password":"s3cr=t"}"#,
+        )
+        .unwrap();
+        assert!(!format!("{up:?}").contains("s3cr=t"));
+    }
+
+    #[test]
+    fn bad_messages_are_typed_errors() {
+        assert_eq!(decode_up("nope").unwrap_err().code(), ErrorCode::BadMessage);
+        assert_eq!(
+            decode_up(r#"{"v":2,"type":"logout"}"#).unwrap_err(),
+            DecodeError::Version(2)
+        );
+        assert_eq!(
+            decode_up(r#"{"type":"logout"}"#).unwrap_err().code(),
+            ErrorCode::BadMessage
+        );
+        assert_eq!(
+            decode_up(r#"{"v":1,"type":"launchMissiles"}"#)
+                .unwrap_err()
+                .code(),
+            ErrorCode::BadMessage
+        );
+        assert_eq!(decode_up("[]").unwrap_err().code(), ErrorCode::BadMessage);
+    }
+
+    #[test]
+    fn a_serde_error_does_not_echo_the_password() {
+        // A wrong type for `user` must not put the password in the error text.
+        let err =
+            decode_up(r#"{"v":1,"type":"login","device":"SIP/1","user":5,"password":"hunter2"}"#)
+                .unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+}

@@ -1,0 +1,281 @@
+//! Binding the listeners, running them, and shutting down in order.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::serve::Listener;
+use tokio::net::TcpListener;
+
+use crate::config::{Binding, Config, NeoApiConfig, defaults};
+use crate::demo::Demo;
+use crate::http::{AppState, ClientAddr, app};
+use crate::session::NeoApi;
+use crate::tls::{self, TlsListener};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A listener could not be bound.
+    #[error("cannot listen on {addr} ({key}): {source}")]
+    Bind {
+        /// The configuration key of the listener.
+        key: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// TLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The NeoApi client could not be built.
+    #[error("NeoApi client: {0}")]
+    NeoApi(String),
+    /// The demo (simulator or stand-in) could not start.
+    #[error("demo: {0}")]
+    Demo(String),
+    /// The call center options fallback is invalid.
+    #[error("invalid call center options:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    CallCenter(Vec<String>),
+    /// A listener failed while serving.
+    #[error("serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+enum MainListener {
+    Plain(TcpListener),
+    Tls(TlsListener),
+}
+
+/// A bound server, ready to [`run`](Self::run).
+pub struct Server {
+    state: AppState,
+    main: MainListener,
+    local_addr: SocketAddr,
+    demo: Option<Demo>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .field("public_url", &self.state.public_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Binds every listener (and, in demo mode, starts the simulator) without serving yet.
+    ///
+    /// # Errors
+    /// A listener cannot be bound, TLS files are unusable, or the simulator cannot start.
+    pub async fn bind(config: Config) -> Result<Self, ServeError> {
+        let callcenter = crate::callcenter::fallback(&config).map_err(ServeError::CallCenter)?;
+        let tcp = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                key: "listen",
+                addr: config.listen,
+                source,
+            })?;
+        let local_addr = tcp.local_addr()?;
+        let scheme = if config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let public_url = config.public_url.clone().unwrap_or_else(|| {
+            let mut addr = local_addr;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            format!("{scheme}://{addr}")
+        });
+        let main = match &config.tls {
+            Some(t) => MainListener::Tls(TlsListener::new(tcp, tls::server_config(t)?)?),
+            None => MainListener::Plain(tcp),
+        };
+
+        let (neoapi_config, demo) = match &config.neoapi {
+            Some(n) => (n.clone(), None),
+            None => {
+                let demo = Demo::start(&config, &public_url, &callcenter).await?;
+                let neoapi = NeoApiConfig {
+                    url: demo.sim_url(),
+                    binding: Binding::Form,
+                    path: defaults::NEOAPI_PATH.to_owned(),
+                    timeout: Duration::from_millis(defaults::NEOAPI_TIMEOUT_MS),
+                };
+                (neoapi, Some(demo))
+            }
+        };
+        let neoapi = NeoApi::new(&neoapi_config).map_err(ServeError::NeoApi)?;
+        let extra_origins = demo.as_ref().map(Demo::origins).unwrap_or_default();
+        let state = AppState::new(config, public_url, &extra_origins, neoapi, callcenter);
+        Ok(Self {
+            state,
+            main,
+            local_addr,
+            demo,
+        })
+    }
+
+    /// The main listener's address.
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The stand-in's address (demo mode only).
+    #[must_use]
+    pub fn standin_addr(&self) -> Option<SocketAddr> {
+        self.demo.as_ref().map(Demo::standin_addr)
+    }
+
+    /// The simulator's base URL (demo mode only).
+    #[must_use]
+    pub fn sim_url(&self) -> Option<String> {
+        self.demo.as_ref().map(Demo::sim_url)
+    }
+
+    /// The shared state (metrics, public URL).
+    #[must_use]
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The one line telling a person what to open.
+    #[must_use]
+    pub fn open_line(&self) -> String {
+        match &self.demo {
+            Some(demo) => format!(
+                "Open {} — log in as 1001 / 1001 on SIP/1001",
+                demo.standin_url()
+            ),
+            None => format!(
+                "Softphone at {}/softphone/ (the adapter URL of the call center)",
+                self.state.public_url()
+            ),
+        }
+    }
+
+    /// Serves until `shutdown` completes, then closes every WebSocket with a close frame, waits
+    /// for the connection and session tasks (at most 10 s) and stops the simulator.
+    ///
+    /// # Errors
+    /// A listener failed while serving.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Self {
+            state, main, demo, ..
+        } = self;
+        let cancel = state.inner.shutdown.clone();
+        let router = app(state.clone());
+        let main_task = match main {
+            MainListener::Plain(l) => tokio::spawn(serve_on(l, router, cancel.clone())),
+            MainListener::Tls(l) => tokio::spawn(serve_on(l, router, cancel.clone())),
+        };
+        let (standin_task, sim) = match demo {
+            Some(demo) => {
+                let (listener, router, sim) = demo.into_parts();
+                (
+                    Some(tokio::spawn(serve_on(listener, router, cancel.clone()))),
+                    Some(sim),
+                )
+            }
+            None => (None, None),
+        };
+        tokio::select! {
+            () = shutdown => tracing::info!("shutting down"),
+            () = cancel.cancelled() => {}
+        }
+        cancel.cancel();
+        let mut result = Ok(());
+        for task in std::iter::once(main_task).chain(standin_task) {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => result = Err(ServeError::Io(e)),
+                Err(e) => tracing::error!(error = %e, "listener task failed"),
+            }
+        }
+        // axum's graceful shutdown does not wait for upgraded sockets: wait for them here.
+        let tracker = state.inner.tracker.clone();
+        tracker.close();
+        if tokio::time::timeout(Duration::from_secs(10), tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                remaining = tracker.len(),
+                "some connections or sessions did not end within 10 s"
+            );
+        }
+        if let Some(sim) = sim {
+            sim.shutdown().await;
+        }
+        result
+    }
+}
+
+async fn serve_on<L>(
+    listener: L,
+    router: Router,
+    cancel: tokio_util::sync::CancellationToken,
+) -> std::io::Result<()>
+where
+    L: Listener<Addr = SocketAddr>,
+    ClientAddr: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<ClientAddr>(),
+    )
+    .with_graceful_shutdown(async move { cancel.cancelled().await })
+    .await
+}
+
+/// Binds and serves `config` until `shutdown` completes (see [`Server`]).
+///
+/// # Errors
+/// See [`Server::bind`] and [`Server::run`].
+pub async fn serve(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let server = Server::bind(config).await?;
+    tracing::info!(addr = %server.local_addr(), public_url = server.state().public_url(), "{}", server.open_line());
+    server.run(shutdown).await
+}
+
+/// A future that completes on Ctrl-C or SIGTERM. The handlers are installed when this is
+/// called (inside a runtime), so a signal arriving before the future is first polled is not lost.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (terminate, interrupt) {
+                (Ok(mut terminate), Ok(mut interrupt)) => {
+                    tokio::select! {
+                        _ = terminate.recv() => {}
+                        _ = interrupt.recv() => {}
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,246 @@
+//! Whole-server agent flows with cti-core and the simulator, over a real WebSocket.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+use serde_json::{Value, json};
+
+/// Answers every effect the leader gets like an empty org would; returns the effects seen.
+async fn answer(ws: &mut common::Ws, m: &Value, seen: &mut Vec<Value>) {
+    if m["type"] != "effect" {
+        return;
+    }
+    let effect = &m["effect"];
+    seen.push(effect.clone());
+    let value = match effect["kind"].as_str().unwrap_or_default() {
+        "saveLog" => json!("00T000000000001AAA"),
+        "searchAndScreenPop" | "getCallCenterSettings" | "getSoftphoneLayout" => json!({}),
+        _ => Value::Null,
+    };
+    ws.send(json!({"v":1,"type":"effectResult","id":effect["id"],"ok":true,"value":value}))
+        .await;
+}
+
+/// Reads messages (answering effects) until a view satisfies `pred` (15 s).
+async fn until_view(
+    ws: &mut common::Ws,
+    seen: &mut Vec<Value>,
+    what: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let m = ws
+            .try_recv(left)
+            .await
+            .unwrap_or_else(|| panic!("no view with {what} within 15 s"));
+        answer(ws, &m, seen).await;
+        if m["type"] == "view" && pred(&m["view"]) {
+            return m["view"].clone();
+        }
+    }
+}
+
+/// Every message a follower tab got until now (no answers: followers never get effects).
+async fn drain(ws: &mut common::Ws) -> Vec<Value> {
+    let mut all = Vec::new();
+    while let Some(m) = ws.try_recv(Duration::from_millis(200)).await {
+        all.push(m);
+    }
+    all
+}
+
+fn command(c: Value) -> Value {
+    json!({"v":1,"type":"command","command":c})
+}
+
+#[tokio::test]
+async fn a_predictive_call_end_to_end_with_two_tabs_a_reload_and_logout() {
+    let server = TestServer::start().await;
+    let mut leader = server.ws().await;
+    let mut seen = Vec::new();
+    let session = leader.login("1001", "1001", "SIP/1001").await;
+    assert_eq!(session["type"], "session", "{session}");
+    assert_eq!(session["leader"], true);
+    let token = session["token"].as_str().unwrap().to_owned();
+
+    // A second Salesforce tab mirrors the session.
+    let mut follower = server.ws().await;
+    follower
+        .send(json!({"v":1,"type":"attach","token":token}))
+        .await;
+    let s = follower.recv().await;
+    assert_eq!(
+        (s["type"].clone(), s["leader"].clone()),
+        (json!("session"), json!(false))
+    );
+
+    // F-CAMPAIGN
+    leader
+        .send(command(json!({"command":"joinCampaign","campaign":97})))
+        .await;
+    until_view(&mut leader, &mut seen, "campaign 97", |v| {
+        v["campaign"] == 97
+    })
+    .await;
+
+    // W-PREDICTIVE: the dialer delivers, the phone answers, the record is searched once.
+    let delivered = server
+        .sim_post("/sim/dialer/deliver", json!({"campaign":97,"user":"1001"}))
+        .await;
+    until_view(&mut leader, &mut seen, "a bridged call", |v| {
+        v["call"]["bridged"] == true
+    })
+    .await;
+    for _ in 0..20 {
+        if seen.iter().any(|e| e["kind"] == "searchAndScreenPop") {
+            break;
+        }
+        if let Some(m) = leader.try_recv(Duration::from_millis(200)).await {
+            answer(&mut leader, &m, &mut seen).await;
+        }
+    }
+    let pops: Vec<_> = seen
+        .iter()
+        .filter(|e| e["kind"] == "searchAndScreenPop")
+        .collect();
+    assert_eq!(pops.len(), 1, "{seen:?}");
+    assert_eq!(pops[0]["searchParams"], delivered["data"]);
+    let mirrored = drain(&mut follower).await;
+    assert!(
+        mirrored.iter().all(|m| m["type"] != "effect"),
+        "the follower got an effect"
+    );
+    assert!(
+        mirrored.iter().any(|m| m["type"] == "view"),
+        "the follower mirrors the view"
+    );
+
+    // A reload mid-call: the leader tab goes, the follower leads, a new tab attaches and sees
+    // the call and the contact.
+    drop(leader);
+    let s = follower.recv_type("session").await;
+    assert_eq!(s["leader"], true);
+    let newest = s["token"].as_str().unwrap().to_owned();
+    let mut reloaded = server.ws().await;
+    reloaded
+        .send(json!({"v":1,"type":"attach","token":newest}))
+        .await;
+    assert_eq!(reloaded.recv().await["type"], "session");
+    let view = reloaded.recv_type("view").await;
+    assert_eq!(view["view"]["call"]["id"], delivered["call_id"], "{view}");
+    assert_eq!(view["view"]["info"]["contactId"], delivered["contact_id"]);
+    let mut leader = follower;
+    drop(reloaded);
+
+    // The customer hangs up; the agent categorizes (F-RELEASE) and presses Play (F-PLAY).
+    server
+        .sim_post(
+            &format!("/sim/calls/{}/hangup", delivered["call_id"]),
+            json!({}),
+        )
+        .await;
+    until_view(&mut leader, &mut seen, "release allowed", |v| {
+        v["actions"]["release"] == true
+    })
+    .await;
+    leader
+        .send(command(
+            json!({"command":"release","subcategory":26,"notes":"vendido"}),
+        ))
+        .await;
+    until_view(&mut leader, &mut seen, "play allowed", |v| {
+        v["actions"]["play"] == true
+    })
+    .await;
+    leader.send(command(json!({"command":"play"}))).await;
+    let mut methods = Vec::new();
+    for _ in 0..50 {
+        methods = server.methods().await;
+        if methods.iter().any(|m| m == "CRM_Available") {
+            break;
+        }
+        if let Some(m) = leader.try_recv(Duration::from_millis(100)).await {
+            answer(&mut leader, &m, &mut seen).await;
+        }
+    }
+    let update = methods
+        .iter()
+        .position(|m| m == "UpdateContact")
+        .expect("UpdateContact sent");
+    let available = methods
+        .iter()
+        .rposition(|m| m == "CRM_Available")
+        .expect("CRM_Available sent");
+    assert!(update < available, "{methods:?}");
+    let journal = server.journal().await;
+    let entry = journal
+        .iter()
+        .find(|e| e["method"] == "UpdateContact")
+        .unwrap();
+    assert_eq!(entry["params"]["SUBCATEGORIA"], "26", "{entry}");
+    assert!(
+        journal
+            .iter()
+            .all(|e| e["params"]["USUARIO"].is_null() || e["params"]["USUARIO"] == "1001")
+    );
+
+    // Logout ends the session; the old token is dead.
+    leader.send(json!({"v":1,"type":"logout"})).await;
+    assert_eq!(leader.recv_type("bye").await["reason"], "logout");
+    let mut late = server.ws().await;
+    late.send(json!({"v":1,"type":"attach","token":token}))
+        .await;
+    assert_eq!(late.recv().await["code"], "invalidToken");
+    assert!(server.methods().await.contains(&"Logout".to_owned()));
+    let metrics = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("cti_effects_total{kind=\"searchAndScreenPop\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("cti_logins_total{outcome=\"ok\"} 1"),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn commands_cannot_name_another_user_and_a_bad_command_is_refused() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws().await;
+    assert_eq!(
+        ws.login("1001", "1001", "SIP/1001").await["type"],
+        "session"
+    );
+    // A command has no user: a `user` field is ignored and the session acts as 1001.
+    ws.send(command(
+        json!({"command":"joinCampaign","campaign":97,"user":"1002"}),
+    ))
+    .await;
+    ws.send(command(json!({"command":"launch"}))).await;
+    let err = ws.recv_type("error").await;
+    assert_eq!(err["code"], "commandRefused", "{err}");
+    ws.send(json!({"v":1,"type":"login","device":"SIP/1002","user":"1002","password":"1002"}))
+        .await;
+    assert_eq!(ws.recv_type("error").await["code"], "alreadyInSession");
+    let journal = server.journal().await;
+    assert!(
+        journal
+            .iter()
+            .all(|e| e["params"]["USUARIO"].is_null() || e["params"]["USUARIO"] == "1001"),
+        "{journal:?}"
+    );
+    server.stop().await;
+}

@@ -1,0 +1,227 @@
+//! Whole-server helpers: the server in demo mode (simulator in-process) on loopback port 0, and a
+//! real WebSocket client.
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use cti_server::config::Config;
+use futures::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+/// A running server (demo mode) and its simulator.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub standin: SocketAddr,
+    pub sim: String,
+    pub http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), cti_server::ServeError>>>,
+}
+
+/// The defaults on free loopback ports, fast polling.
+pub fn config() -> Config {
+    let mut config = Config::defaults();
+    config.listen = "127.0.0.1:0".parse().expect("an address");
+    config.standin_listen = "127.0.0.1:0".parse().expect("an address");
+    config.poll_interval = Duration::from_millis(200);
+    config
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(config()).await
+    }
+
+    pub async fn start_with(config: Config) -> Self {
+        let server = cti_server::Server::bind(config)
+            .await
+            .expect("the server binds");
+        let addr = server.local_addr();
+        let public_url = server.state().public_url().to_owned();
+        let standin = server.standin_addr().expect("demo mode has a stand-in");
+        let sim = server.sim_url().expect("demo mode has a simulator");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            public_url,
+            standin,
+            sim,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+
+    /// A WebSocket from the server's own origin (the softphone page).
+    pub async fn ws(&self) -> Ws {
+        self.ws_from(&self.public_url.clone())
+            .await
+            .expect("the upgrade is accepted")
+    }
+
+    /// A WebSocket whose page claims `origin`.
+    pub async fn ws_from(&self, origin: &str) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        let mut request = format!("ws://{}/ws", self.addr)
+            .into_client_request()
+            .expect("a valid URL");
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().expect("a header value"));
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Ws { socket })
+    }
+
+    /// The simulator's journal of NeoApi calls.
+    pub async fn journal(&self) -> Vec<Value> {
+        self.http
+            .get(format!("{}/sim/journal", self.sim))
+            .send()
+            .await
+            .expect("the simulator answers")
+            .json()
+            .await
+            .expect("the journal is JSON")
+    }
+
+    /// The journal's method names.
+    pub async fn methods(&self) -> Vec<String> {
+        self.journal()
+            .await
+            .iter()
+            .filter_map(|e| e["method"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// POSTs JSON to the simulator's control API.
+    pub async fn sim_post(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.sim))
+            .json(&body)
+            .send()
+            .await
+            .expect("the simulator answers");
+        let status = response.status();
+        let value: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path} → {status}: {value}");
+        value
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("the server task")
+                .expect("the server ran");
+        }
+    }
+}
+
+/// One browser connection.
+pub struct Ws {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Ws {
+    pub async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("the socket is open");
+    }
+
+    pub async fn send_raw(&mut self, text: String) {
+        self.socket
+            .send(Message::Text(text.into()))
+            .await
+            .expect("the socket is open");
+    }
+
+    /// The next JSON message (pings skipped); `None` when the server closed.
+    pub async fn try_recv(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            let next = tokio::time::timeout(wait, self.socket.next())
+                .await
+                .ok()??;
+            match next {
+                Ok(Message::Text(t)) => {
+                    return Some(serde_json::from_str(t.as_str()).expect("the server sends JSON"));
+                }
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    pub async fn recv(&mut self) -> Value {
+        self.try_recv(Duration::from_secs(10))
+            .await
+            .expect("a message within 10 s")
+    }
+
+    /// Skips messages until one of `type` (10 s).
+    pub async fn recv_type(&mut self, kind: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let m = self
+                .try_recv(left)
+                .await
+                .unwrap_or_else(|| panic!("no `{kind}` message within 10 s"));
+            if m["type"] == kind {
+                return m;
+            }
+        }
+    }
+
+    /// Skips messages until `pred` holds for one (10 s).
+    pub async fn recv_until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let m = self
+                .try_recv(left)
+                .await
+                .unwrap_or_else(|| panic!("no message with {what} within 10 s"));
+            if pred(&m) {
+                return m;
+            }
+        }
+    }
+
+    /// The close frame's code, after draining messages (10 s).
+    pub async fn closed(&mut self) -> Option<u16> {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
+                .await
+                .expect("closed within 10 s");
+            match next {
+                None | Some(Err(_)) => return None,
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    pub async fn login(&mut self, user: &str, password: &str, device: &str) -> Value {
+        self.send(json!({"v":1,"type":"login","device":device,"user":user,"password":password}))
+            .await;
+        self.recv().await
+    }
+}

@@ -1,0 +1,291 @@
+//! Operations over loopback: the binary serves the demo and prints its URL, health and metrics
+//! answer, every page carries the framing policy, the stand-in is served in demo mode.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::TestServer;
+
+#[test]
+fn the_binary_serves_the_demo_prints_its_url_and_stops_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cti-server"))
+        .args(["--listen", "127.0.0.1:0", "--standin-listen", "127.0.0.1:0"])
+        .env_remove("CTI_NEOAPI_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("a line on stdout");
+    let rest = line
+        .strip_prefix("Open http://localhost:")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"));
+    let (port, tail) = rest.split_once('/').expect("a URL");
+    assert_eq!(tail.trim_end(), " — log in as 1001 / 1001 on SIP/1001");
+    let port: u16 = port.parse().expect("a port");
+
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        // The stand-in sends the browser to itself with the softphone's URL.
+        let r = http
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .expect("the stand-in answers");
+        assert!(r.status().is_redirection(), "{}", r.status());
+        let location = r.headers()["location"].to_str().unwrap().to_owned();
+        let adapter = location
+            .strip_prefix("/?adapter=")
+            .expect("redirect to ?adapter=");
+        let adapter = percent_encoding::percent_decode_str(adapter)
+            .decode_utf8()
+            .unwrap()
+            .into_owned();
+        let base = adapter
+            .strip_suffix("/softphone/")
+            .expect("the adapter URL is the softphone");
+        let health = http.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        let metrics = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(metrics.contains("cti_sessions"), "{metrics}");
+    });
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait works") {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_the_framing_policy() {
+    let server = TestServer::start().await;
+    let http = &server.http;
+    let r = http.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains(&format!(
+            "frame-ancestors 'self' http://localhost:{port} http://127.0.0.1:{port}",
+            port = server.standin.port()
+        )),
+        "{csp}"
+    );
+    assert!(r.headers().get("x-frame-options").is_none());
+
+    let r = http.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the simulator is NeoApi here");
+
+    let r = http.get(server.url("/softphone/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(r.headers().contains_key("content-security-policy"));
+
+    let r = http.get(server.url("/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+
+    // One refused login makes the NeoApi and login families appear.
+    let mut ws = server.ws().await;
+    assert_eq!(
+        ws.login("1001", "wrong", "SIP/1001").await["code"],
+        "loginFailed"
+    );
+    let metrics = http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for family in [
+        "cti_sessions",
+        "cti_connections",
+        "cti_position_polls_total",
+        "cti_neoapi_request_duration_seconds",
+        "cti_neoapi_errors_total{kind=\"loginFailed\"} 1",
+        "cti_logins_total{outcome=\"refused\"} 1",
+    ] {
+        assert!(metrics.contains(family), "no {family} in\n{metrics}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_standin_serves_its_dataset_callcenter_and_proxies_the_simulator() {
+    let server = TestServer::start().await;
+    let base = format!("http://127.0.0.1:{}", server.standin.port());
+    let http = &server.http;
+    let dataset: serde_json::Value = http
+        .get(format!("{base}/standin/dataset.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(dataset["salesforce"]["records"].is_array());
+    let xml = http
+        .get(format!("{base}/standin/callcenter.xml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        xml.contains(&format!("{}/softphone/", server.public_url)),
+        "{xml}"
+    );
+    // The simulator's control API, same-origin for the demo panel.
+    let journal = http
+        .get(format!("{base}/sim/journal"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(journal.status(), 200);
+    let _: Vec<serde_json::Value> = journal.json().await.unwrap();
+    // The stand-in is not on the main listener.
+    let r = http
+        .get(server.url("/standin/dataset.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    server.stop().await;
+}
+
+#[test]
+fn callcenter_generate_then_check_and_every_problem_of_a_bad_file() {
+    let bin = env!("CARGO_BIN_EXE_cti-server");
+    let out = Command::new(bin)
+        .args([
+            "callcenter",
+            "generate",
+            "--adapter-url",
+            "https://cti.example.com/softphone/",
+            "--width",
+            "700",
+        ])
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(xml.contains("https://cti.example.com/softphone/"));
+    assert!(xml.contains(">700<"));
+
+    let dir = std::env::temp_dir().join(format!("cti-cc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.xml");
+    std::fs::write(&good, &xml).unwrap();
+    let out = Command::new(bin)
+        .args(["callcenter", "check"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let options: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("typed options as JSON");
+    assert_eq!(options["general"]["width"], 700);
+
+    let bad = dir.join("bad.xml");
+    std::fs::write(
+        &bad,
+        xml.replace("https://cti", "http://cti")
+            .replace(">700<", ">5000<"),
+    )
+    .unwrap();
+    let out = Command::new(bin)
+        .args(["callcenter", "check"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        2,
+        "every problem, one per line:\n{text}"
+    );
+
+    let out = Command::new(bin)
+        .args([
+            "callcenter",
+            "generate",
+            "--adapter-url",
+            "http://insecure/softphone/",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let _ = std::fs::remove_dir_all(dir);
+
+    let out = Command::new(bin).arg("--version").output().unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("cti-server ")
+    );
+}
+
+#[test]
+fn a_bad_configuration_names_its_key_and_exits_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cti-server"))
+        .args(["--poll-interval-ms", "5", "--neoapi-url", "ftp://x"])
+        .env("CTI_NEOTEL_TIMEZONE", "Mars/Base")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    for needle in [
+        "poll_interval_ms",
+        "--poll-interval-ms",
+        "neoapi.url",
+        "neotel.timezone",
+        "CTI_NEOTEL_TIMEZONE",
+    ] {
+        assert!(err.contains(needle), "{needle} missing in:\n{err}");
+    }
+}
