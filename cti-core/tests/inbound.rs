@@ -7,13 +7,11 @@ use std::time::Duration;
 
 use common::Harness;
 use cti_core::{AgentStatus, Command, SalesforceEvent};
-use neotel_sim::InboundRequest;
 
 #[test]
 fn w_inbound_clavesf_is_split_and_searched() {
     let mut h = Harness::new("1003");
-    h.command(Command::JoinCampaign { campaign: 97 }).unwrap();
-    h.advance(Duration::from_secs(1));
+    h.join(97);
     let known = h
         .neotel
         .scenario()
@@ -22,18 +20,7 @@ fn w_inbound_clavesf_is_split_and_searched() {
         .find(|c| c.base == 135)
         .unwrap()
         .clone();
-    let placed = h
-        .neotel
-        .place_inbound_call(
-            h.wall(),
-            &InboundRequest {
-                queue: 200,
-                ani: "1144585569".into(),
-                data: Some(known.clave_1.clone()),
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    let placed = h.inbound("1144585569", Some(known.clave_1.clone()));
     assert_eq!(
         h.view().info.search_key,
         known.clave_1,
@@ -48,21 +35,9 @@ fn w_inbound_clavesf_is_split_and_searched() {
 #[test]
 fn w_private_no_search_new_record_then_sync() {
     let mut h = Harness::new("1004");
-    h.command(Command::JoinCampaign { campaign: 97 }).unwrap();
-    h.advance(Duration::from_secs(1));
-    let placed = h
-        .neotel
-        .place_inbound_call(
-            h.wall(),
-            &InboundRequest {
-                queue: 200,
-                ani: String::new(),
-                data: None,
-            },
-        )
-        .unwrap();
+    h.join(97);
+    let placed = h.inbound("", None);
     assert!(placed.clavesf.ends_with('-'));
-    h.advance(Duration::from_secs(1));
     assert_eq!(h.searches(), 0, "W-PRIVATE: no search");
     let pops = h.pops();
     assert_eq!(pops.len(), 1);
@@ -120,19 +95,8 @@ fn w_private_no_search_new_record_then_sync() {
 #[test]
 fn f_agenda_a_schedule_needs_no_play() {
     let mut h = Harness::new("1005");
-    h.command(Command::JoinCampaign { campaign: 97 }).unwrap();
-    h.advance(Duration::from_secs(1));
-    h.neotel
-        .place_inbound_call(
-            h.wall(),
-            &InboundRequest {
-                queue: 200,
-                ani: "1144445555".into(),
-                data: None,
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.join(97);
+    h.inbound("1144445555", None);
     h.command(Command::Hangup).unwrap();
     h.advance(Duration::from_secs(1));
     let past = h.wall() - chrono::Duration::minutes(5);
@@ -172,20 +136,8 @@ fn x_auto_release_releases_n_seconds_after_the_call() {
     let mut install = sf_callcenter::Install::default();
     install.options.automatic_release = Some(20);
     let mut h = Harness::with_install("1006", install);
-    h.command(Command::JoinCampaign { campaign: 97 }).unwrap();
-    h.advance(Duration::from_secs(1));
-    let placed = h
-        .neotel
-        .place_inbound_call(
-            h.wall(),
-            &InboundRequest {
-                queue: 200,
-                ani: "1144445555".into(),
-                data: None,
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.join(97);
+    let placed = h.inbound("1144445555", None);
     h.command(Command::Hangup).unwrap();
     h.advance(Duration::from_secs(5));
     assert_eq!(h.count("UpdateContact"), 0);
@@ -207,19 +159,8 @@ fn x_auto_release_releases_n_seconds_after_the_call() {
 #[test]
 fn x_auto_release_off_by_default() {
     let mut h = Harness::new("1007");
-    h.command(Command::JoinCampaign { campaign: 97 }).unwrap();
-    h.advance(Duration::from_secs(1));
-    h.neotel
-        .place_inbound_call(
-            h.wall(),
-            &InboundRequest {
-                queue: 200,
-                ani: "1144445555".into(),
-                data: None,
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.join(97);
+    h.inbound("1144445555", None);
     h.command(Command::Hangup).unwrap();
     h.advance(Duration::from_secs(120));
     assert_eq!(

@@ -25,8 +25,7 @@ fn w_predictive_full_call() {
             .any(|c| c.id == 97 && c.name == "SALESFORCE")
     );
 
-    h.command(Command::JoinCampaign { campaign: 97 }).unwrap();
-    h.advance(Duration::from_secs(1));
+    h.join(97);
     assert_eq!(
         (h.view().status, h.view().campaign),
         (AgentStatus::Available, Some(97))
@@ -140,8 +139,7 @@ fn w_predictive_full_call() {
 #[test]
 fn f_release_a_failed_update_is_retried_not_dropped() {
     let mut h = Harness::new("1002");
-    h.command(Command::JoinCampaign { campaign: 97 }).unwrap();
-    h.advance(Duration::from_secs(1));
+    h.join(97);
     h.neotel
         .deliver_contact(
             h.wall(),

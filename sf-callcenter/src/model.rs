@@ -275,7 +275,7 @@ impl CallCenter {
     /// `/section/sortOrder`. Items without a sortOrder key keep their key order after the others.
     pub fn from_settings(map: &BTreeMap<String, String>) -> Result<Self, Vec<Problem>> {
         let mut problems = Vec::new();
-        let mut sections: BTreeMap<String, (Section, BTreeMap<String, Item>)> = BTreeMap::new();
+        let mut sections: BTreeMap<String, SettingsSection> = BTreeMap::new();
         let order = |key: &str, v: &str, problems: &mut Vec<Problem>| -> Option<u32> {
             let n: Option<f64> = v.trim().parse().ok();
             match n {
@@ -296,15 +296,7 @@ impl CallCenter {
             match parts.as_slice() {
                 [_] => {} // /displayNameLabel, /internalNameLabel, /label: not part of sections
                 [section, attr] if *attr == "label" || *attr == "sortOrder" => {
-                    let entry = sections.entry((*section).to_owned()).or_insert_with(|| {
-                        (
-                            Section {
-                                name: (*section).to_owned(),
-                                ..Section::default()
-                            },
-                            BTreeMap::new(),
-                        )
-                    });
+                    let entry = section_of(&mut sections, section);
                     if *attr == "label" {
                         entry.0.label = value.clone();
                     } else if let Some(n) = order(key, value, &mut problems) {
@@ -312,37 +304,13 @@ impl CallCenter {
                     }
                 }
                 [section, item] => {
-                    let entry = sections.entry((*section).to_owned()).or_insert_with(|| {
-                        (
-                            Section {
-                                name: (*section).to_owned(),
-                                ..Section::default()
-                            },
-                            BTreeMap::new(),
-                        )
-                    });
-                    let it = entry.1.entry((*item).to_owned()).or_insert_with(|| Item {
-                        name: (*item).to_owned(),
-                        sort_order: u32::MAX,
-                        ..Item::default()
-                    });
+                    let entry = section_of(&mut sections, section);
+                    let it = item_of(entry, item);
                     it.value = value.clone();
                 }
                 [section, item, attr] if *attr == "label" || *attr == "sortOrder" => {
-                    let entry = sections.entry((*section).to_owned()).or_insert_with(|| {
-                        (
-                            Section {
-                                name: (*section).to_owned(),
-                                ..Section::default()
-                            },
-                            BTreeMap::new(),
-                        )
-                    });
-                    let it = entry.1.entry((*item).to_owned()).or_insert_with(|| Item {
-                        name: (*item).to_owned(),
-                        sort_order: u32::MAX,
-                        ..Item::default()
-                    });
+                    let entry = section_of(&mut sections, section);
+                    let it = item_of(entry, item);
                     if *attr == "label" {
                         it.label = value.clone();
                     } else if let Some(n) = order(key, value, &mut problems) {
@@ -417,6 +385,33 @@ impl Section {
     pub fn item(&self, name: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.name == name)
     }
+}
+
+type SettingsSection = (Section, BTreeMap<String, Item>);
+
+/// The section a settings key names, created on first sight.
+fn section_of<'a>(
+    sections: &'a mut BTreeMap<String, SettingsSection>,
+    name: &str,
+) -> &'a mut SettingsSection {
+    sections.entry(name.to_owned()).or_insert_with(|| {
+        (
+            Section {
+                name: name.to_owned(),
+                ..Section::default()
+            },
+            BTreeMap::new(),
+        )
+    })
+}
+
+/// The item a settings key names, created on first sight (no sortOrder known yet).
+fn item_of<'a>(section: &'a mut SettingsSection, name: &str) -> &'a mut Item {
+    section.1.entry(name.to_owned()).or_insert_with(|| Item {
+        name: name.to_owned(),
+        sort_order: u32::MAX,
+        ..Item::default()
+    })
 }
 
 fn push_value(cc: &mut CallCenter, text: &str) {

@@ -255,6 +255,30 @@ impl Harness {
         self.neotel.advance(wall);
     }
 
+    /// F-CAMPAIGN: joins a campaign and lets the poll see it.
+    pub fn join(&mut self, campaign: i64) {
+        self.command(Command::JoinCampaign { campaign })
+            .expect("joining a campaign");
+        self.advance(Duration::from_secs(1));
+    }
+
+    /// An inbound call to queue 200 reaches this agent and the session sees it.
+    pub fn inbound(&mut self, ani: &str, data: Option<String>) -> neotel_sim::InboundPlaced {
+        let placed = self
+            .neotel
+            .place_inbound_call(
+                self.wall(),
+                &neotel_sim::InboundRequest {
+                    queue: 200,
+                    ani: ani.into(),
+                    data,
+                },
+            )
+            .expect("an inbound call");
+        self.advance(Duration::from_secs(1));
+        placed
+    }
+
     pub fn methods(&self) -> Vec<&'static str> {
         self.requests.iter().map(Request::method).collect()
     }
