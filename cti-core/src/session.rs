@@ -1041,6 +1041,8 @@ impl Session {
         let predictive = matches!(p.dialer_type(), neotel_api::DialerType::Predictive);
         if let Some(c) = &self.contact
             && !c.searched
+            // A contact already released is not searched (nor shown) after the fact.
+            && !c.released
             && (!predictive || c.inbound || p.is_bridged() || self.call.is_none())
         {
             self.search();
@@ -1233,7 +1235,8 @@ impl Session {
         let Some(c) = self.contact.as_mut() else {
             return;
         };
-        if c.showing_sent {
+        // Once released, Neotel has moved past the contact: showing it would undo that.
+        if c.showing_sent || c.released {
             return;
         }
         c.showing_sent = true;
