@@ -38,6 +38,63 @@ fn engine(c: &mut Criterion) {
     group.bench_function("Position", |b| {
         b.iter(|| black_box(neotel.call(t0, "Position", &poll).unwrap()));
     });
+    // One whole predictive contact: delivered, answered, shown, hung up, categorized, freed
+    // (6 NeoApi calls and 2 control operations).
+    let mut cycle = Platform::new(Scenario::default_scenario(), t0);
+    let user = params(&[("USUARIO", "1001")]);
+    cycle
+        .call(
+            t0,
+            "Login",
+            &params(&[
+                ("DEVICE", "SIP/1001"),
+                ("USUARIO", "1001"),
+                ("CLAVE", "1001"),
+            ]),
+        )
+        .unwrap();
+    cycle
+        .call(
+            t0,
+            "Login_Campaign2",
+            &params(&[("USUARIO", "1001"), ("CAMPANA", "97")]),
+        )
+        .unwrap();
+    let deliver = neotel_sim::DeliverRequest {
+        campaign: 97,
+        ..Default::default()
+    };
+    group.bench_function("predictive contact cycle", |b| {
+        b.iter(|| {
+            let d = cycle.deliver_contact(t0, &deliver).unwrap();
+            cycle.agent_answer(t0, "1001").unwrap();
+            let (base, id) = (d.base.to_string(), d.contact_id.to_string());
+            let contact = params(&[
+                ("USUARIO", "1001"),
+                ("BASE", &base),
+                ("IDCONTACTO", &id),
+                ("DATA", &d.data),
+            ]);
+            cycle.call(t0, "Position", &user).unwrap();
+            cycle.call(t0, "CRM_ShowingContact", &contact).unwrap();
+            cycle.call(t0, "Hangup", &user).unwrap();
+            let update = params(&[
+                ("CRM", "4"),
+                ("USUARIO", "1001"),
+                ("BASE", &base),
+                ("IDCONTACTO", &id),
+                ("DATA", &d.data),
+                ("SUBCATEGORIA", "26"),
+                ("XML_UPDATE", ""),
+                ("AGENDA", "false"),
+                ("FECHA_AGENDA", "2000-01-01T00:00:00"),
+                ("USUARIO_AGENDA", ""),
+                ("TEL_AGENDA", ""),
+            ]);
+            cycle.call(t0, "UpdateContact", &update).unwrap();
+            black_box(cycle.call(t0, "CRM_Available", &user).unwrap());
+        });
+    });
     group.finish();
 }
 

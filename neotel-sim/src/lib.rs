@@ -9,6 +9,10 @@
 //!   server's local time with every call, so simulation tests couple to it in-process.
 //! - [`SimServer`] / [`app`]: the thin HTTP server around it.
 //!
+//! `Position` is rendered by a pure function of a [`PositionView`] ([`render_position`]) and
+//! read back by [`position::parse_view`]; the `proptest` feature adds
+//! `position::strategy`, arbitrary agent states for other crates' property tests.
+//!
 //! ```
 //! use neotel_sim::{Platform, Reply, Scenario};
 //! let t0 = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap().and_hms_opt(9, 0, 0).unwrap();
@@ -41,6 +45,7 @@ pub use platform::{
     Binding, ContactKey, ControlError, DeliverRequest, Delivered, Fault, InboundPlaced,
     InboundRequest, JournalEntry, Outcome, Platform, Reply, TextMessage,
 };
+pub use position::{PositionView, render_position};
 pub use scenario::{
     BreakState, Campaign, Category, ContactRecord, DEFAULT_SCENARIO_JSON, DateCulture, Dialer,
     PositionLayout, Queue, Scenario, ScenarioError, Settings, Subcategory, TaskMapping,

@@ -38,10 +38,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sim = SimServer::start(args.listen, scenario)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    println!(
-        "neotel-sim: NeoApi at {}/neoapi/webservice.asmx (WSDL: ?WSDL), control API at {}/sim/",
-        sim.base_url(),
-        sim.base_url()
+    tracing::info!(
+        neoapi = %format!("{}/neoapi/webservice.asmx", sim.base_url()),
+        wsdl = %format!("{}/neoapi/webservice.asmx?WSDL", sim.base_url()),
+        control = %format!("{}/sim/", sim.base_url()),
+        "neotel-sim ready (Ctrl-C stops it)"
     );
     tokio::signal::ctrl_c().await?;
     tracing::info!("stopping");

@@ -68,7 +68,7 @@ pub struct JournalEntry {
     pub method: String,
     /// Its parameters; `CLAVE` is redacted.
     pub params: BTreeMap<String, String>,
-    /// 200 for success, 500 for a fault.
+    /// 200 for success, 500 for a fault (0: the connection was dropped, injected).
     pub status: u16,
     /// The value or the fault message.
     pub reply: String,
@@ -171,6 +171,8 @@ pub struct InboundRequest {
 pub struct InboundPlaced {
     /// `IDLLAMADA`.
     pub call_id: i64,
+    /// The base of the contact (the queue's base, unless found in another base of its CRM).
+    pub base: i64,
     /// The contact found or inserted by `CONTACTO_INSERT_SALESFORCE`.
     pub contact_id: i64,
     /// `idContacto-Data`.
@@ -198,12 +200,16 @@ impl CrmState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 struct OnScreen {
     crm: i64,
     base: i64,
     id: i64,
     data: String,
+    /// `CLAVE`: the key the queue hands over (inbound: the `CLAVESF`).
+    clave: String,
+    /// `CAMPO_BUSQUEDA`: the field that key is searched by.
+    search_field: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -285,6 +291,10 @@ struct Call {
     recording: bool,
     dtmf: Vec<String>,
     transferred_to: Option<String>,
+    /// A call waiting for an agent of this campaign only (a transfer to a campaign).
+    route_campaign: Option<i64>,
+    /// The agent who transferred the call away (it does not come back to them).
+    transferred_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -309,6 +319,7 @@ pub struct Platform {
     schedules: Vec<PendingSchedule>,
     outcomes: Vec<Outcome>,
     journal: Vec<JournalEntry>,
+    journal_seq: u64,
     texts: Vec<TextMessage>,
     dialer_cursor: BTreeMap<i64, usize>,
     next_call: i64,
@@ -406,6 +417,7 @@ impl Platform {
             schedules: Vec::new(),
             outcomes: Vec::new(),
             journal: Vec::new(),
+            journal_seq: 0,
             texts: Vec::new(),
             dialer_cursor: BTreeMap::new(),
             // Call ids look like a live install's (seven digits), contact ids stay small.
@@ -443,32 +455,66 @@ impl Platform {
     ) -> Result<Reply, Fault> {
         self.advance(now);
         let result = self.dispatch(method, &Params(params));
-        let entry = JournalEntry {
-            seq: self.journal.len() as u64 + 1,
-            at: now,
+        let (status, reply) = match &result {
+            Ok(Reply::Void) => (200, String::new()),
+            Ok(Reply::String(s)) => (200, s.clone()),
+            Ok(Reply::Boolean(b)) => (200, b.to_string()),
+            Err(f) => (500, f.message.clone()),
+        };
+        self.record(now, binding, method, params, status, reply);
+        result
+    }
+
+    /// Journals a call the server answered without reaching the engine: an injected fault
+    /// (`status` 500) or a dropped connection (`status` 0).
+    pub fn journal_injected(
+        &mut self,
+        now: NaiveDateTime,
+        binding: Binding,
+        method: &str,
+        params: &[(String, String)],
+        status: u16,
+        reply: &str,
+    ) {
+        self.record(now, binding, method, params, status, reply.to_owned());
+    }
+
+    fn record(
+        &mut self,
+        at: NaiveDateTime,
+        binding: Binding,
+        method: &str,
+        params: &[(String, String)],
+        status: u16,
+        reply: String,
+    ) {
+        self.journal_seq += 1;
+        let params = params
+            .iter()
+            .map(|(k, v)| {
+                // The password never leaves the engine.
+                let v = if k.eq_ignore_ascii_case("CLAVE") {
+                    "***".to_owned()
+                } else {
+                    v.clone()
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        self.journal.push(JournalEntry {
+            seq: self.journal_seq,
+            at,
             binding,
             method: method.to_owned(),
-            params: params
-                .iter()
-                .map(|(k, v)| {
-                    let v = if k.eq_ignore_ascii_case("CLAVE") {
-                        "***".to_owned()
-                    } else {
-                        v.clone()
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-            status: if result.is_ok() { 200 } else { 500 },
-            reply: match &result {
-                Ok(Reply::Void) => String::new(),
-                Ok(Reply::String(s)) => s.clone(),
-                Ok(Reply::Boolean(b)) => b.to_string(),
-                Err(f) => f.message.clone(),
-            },
-        };
-        self.journal.push(entry);
-        result
+            params,
+            status,
+            reply,
+        });
+        // Bounded memory for long demo runs: drop the older half once past the limit.
+        let limit = self.scenario.settings.journal_limit;
+        if limit > 0 && self.journal.len() >= limit.saturating_mul(2) {
+            self.journal.drain(..self.journal.len() - limit);
+        }
     }
 
     fn dispatch(&mut self, method: &str, p: &Params<'_>) -> Result<Reply, Fault> {
@@ -487,6 +533,11 @@ impl Platform {
                 a.campaign_login_at = None;
             })),
             "pause" => void(self.pause(p)),
+            // The old toggles: a break of the install's "Descanso" / "Tiempo Administrativo".
+            "descanso" => void(self.toggle_break(p, "DESCANSO", "Descanso", 1)),
+            "tiempo_administrativo" => {
+                void(self.toggle_break(p, "TIEMPO_ADM", "Tiempo Administrativo", 2))
+            }
             "unpause" => void(self.agent_mut(p).map(|a| {
                 a.break_subtype = 0;
                 a.break_at = None;
@@ -637,6 +688,32 @@ impl Platform {
         let agent = self.agent_mut(p)?;
         agent.break_subtype = subtype;
         agent.break_at = Some(now);
+        Ok(())
+    }
+
+    fn toggle_break(
+        &mut self,
+        p: &Params<'_>,
+        param: &str,
+        name: &str,
+        fallback: i64,
+    ) -> Result<(), Fault> {
+        let on = p.boolean(param)?;
+        let subtype = self
+            .scenario
+            .breaks
+            .iter()
+            .find(|b| b.name.eq_ignore_ascii_case(name))
+            .map_or(fallback, |b| b.id);
+        let now = self.now;
+        let agent = self.agent_mut(p)?;
+        if on {
+            agent.break_subtype = subtype;
+            agent.break_at = Some(now);
+        } else if agent.break_subtype == subtype {
+            agent.break_subtype = 0;
+            agent.break_at = None;
+        }
         Ok(())
     }
 
@@ -860,6 +937,8 @@ impl Platform {
             recording,
             dtmf: Vec::new(),
             transferred_to: None,
+            route_campaign: None,
+            transferred_by: None,
         });
         self.attach_call(&user, id);
         Ok(())
@@ -968,14 +1047,7 @@ impl Platform {
                     .map_or_else(|| fault(format!("Queue {q} not found")), Ok)
             }
             Target::Campaign => {
-                let c = p
-                    .get("CAMPAÑA")
-                    .or(p.get("CAMPANA"))
-                    .unwrap_or_default()
-                    .to_owned();
-                let id: i64 = c
-                    .parse()
-                    .or_else(|_| fault(format!("Cannot convert {c} to System.Int32.")))?;
+                let id = campaign_param(p)?;
                 self.campaign(id)
                     .map(|_| format!("CAMPAÑA {id}"))
                     .map_or_else(|| fault(format!("Campaign {id} not found")), Ok)
@@ -984,32 +1056,95 @@ impl Platform {
     }
 
     fn blind_transfer(&mut self, p: &Params<'_>, target: Target) -> Result<(), Fault> {
-        let call_id = self.current_call(p)?;
+        // Parameters bind before the method runs, as in ASP.NET.
         let to = self.transfer_target(p, target)?;
+        let call_id = self.current_call(p)?;
         let call = self.calls.get_mut(&call_id).expect("current call exists");
         call.transferred_to = Some(to.clone());
         // The agent leaves the call; it goes on elsewhere.
         let snapshot = call.clone();
         self.end_call(call_id);
-        // A platform user at the other end gets the call with its contact, like a delivery.
-        let receiver = self
-            .agents
-            .values()
-            .find(|a| (a.user == to || a.device.eq_ignore_ascii_case(&to)) && a.is_available())
-            .map(|a| a.user.clone());
-        if let Some(receiver) = receiver {
-            let id = self.new_call(Call {
-                agent_leg: Leg::Up,
-                ..snapshot
-            });
-            self.attach_call(&receiver, id);
+        let agent_answer = ms(self.scenario.settings.agent_answer_ms).map(|d| self.now + d);
+        let onward = |queue: i64, campaign: i64, route_campaign: Option<i64>| Call {
+            user: None,
+            queue,
+            campaign,
+            route_campaign,
+            transferred_by: snapshot.user.clone(),
+            agent_leg: Leg::Ringing(agent_answer),
+            dtmf: Vec::new(),
+            started_at: self.now,
+            ..snapshot.clone()
+        };
+        match target {
+            // A platform user (by USUARIO or device) gets the call with its contact; any
+            // other extension or number is outside the platform: the call just leaves.
+            Target::Extension => {
+                let receiver = self
+                    .agents
+                    .values()
+                    .find(|a| {
+                        (a.user == to || a.device.eq_ignore_ascii_case(&to))
+                            && a.is_available()
+                            && snapshot.user.as_ref() != Some(&a.user)
+                    })
+                    .map(|a| a.user.clone());
+                if let Some(receiver) = receiver {
+                    let id = self.new_call(onward(snapshot.queue, snapshot.campaign, None));
+                    self.attach_call(&receiver, id);
+                }
+            }
+            // The queue's next free agent; the campaign's next free agent of that campaign.
+            Target::Queue => {
+                let queue = p.int("COLA")?;
+                let id = self.new_call(onward(queue, snapshot.campaign, None));
+                self.waiting.push_back(id);
+            }
+            Target::Campaign => {
+                let campaign = campaign_param(p)?;
+                let id = self.new_call(onward(0, campaign, Some(campaign)));
+                self.waiting.push_back(id);
+            }
         }
+        self.route_waiting();
         Ok(())
     }
 
+    /// Queued calls go, in order, to the first free agent each may reach.
+    fn route_waiting(&mut self) {
+        let mut still = VecDeque::new();
+        while let Some(call_id) = self.waiting.pop_front() {
+            let Some(call) = self.calls.get(&call_id) else {
+                continue;
+            };
+            let user = self
+                .agents
+                .values()
+                .find(|a| {
+                    a.is_available()
+                        && call.route_campaign.is_none_or(|c| c == a.outbound_campaign)
+                        && call.transferred_by.as_ref() != Some(&a.user)
+                })
+                .map(|a| a.user.clone());
+            match user {
+                Some(user) => {
+                    let campaign = self.agents[&user].outbound_campaign;
+                    let call = self.calls.get_mut(&call_id).expect("queued call exists");
+                    // An inbound call counts for the campaign its agent works in.
+                    if call.inbound && call.campaign == 0 {
+                        call.campaign = campaign;
+                    }
+                    self.attach_call(&user, call_id);
+                }
+                None => still.push_back(call_id),
+            }
+        }
+        self.waiting = still;
+    }
+
     fn attended_transfer(&mut self, p: &Params<'_>, target: Target) -> Result<(), Fault> {
-        self.current_call(p)?;
         let to = self.transfer_target(p, target)?;
+        self.current_call(p)?;
         let answer_at = ms(self.scenario.settings.consult_answer_ms).map(|d| self.now + d);
         let agent = self.agent_mut(p)?;
         if agent.consult.is_some() {
@@ -1030,10 +1165,9 @@ impl Platform {
         if agent.conference.is_some() {
             return fault(format!("User {} is already in a conference", agent.user));
         }
-        agent.conference = Some(Conference {
-            id,
-            participants: Vec::new(),
-        });
+        // During an attended consultation the consulted party joins: a three-way call.
+        let participants = agent.consult.take().map(|c| c.target).into_iter().collect();
+        agent.conference = Some(Conference { id, participants });
         self.next_conference += 1;
         Ok(())
     }
@@ -1093,6 +1227,16 @@ impl Platform {
         if count > 20 || n.len() != 2 {
             return fault(format!(
                 "Request format is unrecognized for URL unexpectedly ending in '/{method}'."
+            ));
+        }
+        // NN is the number of paramN: a paramK beyond it means the wrong method was called.
+        if let Some(k) = p.0.iter().find_map(|(name, _)| {
+            let lower = name.to_ascii_lowercase();
+            let k: usize = lower.strip_prefix("param")?.parse().ok()?;
+            (k == 0 || k > count).then_some(k)
+        }) {
+            return fault(format!(
+                "{method} takes {count} parameters (param1..param{count}), not param{k}."
             ));
         }
         let task = p.int("idTask")?;
@@ -1313,6 +1457,8 @@ impl Platform {
             v.base = c.base;
             v.contact_id = c.id;
             v.data = c.data.clone();
+            v.clave = c.clave.clone();
+            v.search_field = c.search_field.clone();
         }
         if let Some(call) = call {
             v.call_id = call.id;
@@ -1402,18 +1548,7 @@ impl Platform {
                 self.schedules.push(s);
             }
         }
-        while let Some(&call_id) = self.waiting.front() {
-            let Some(user) = self
-                .agents
-                .values()
-                .find(|a| a.is_available())
-                .map(|a| a.user.clone())
-            else {
-                break;
-            };
-            self.waiting.pop_front();
-            self.attach_call(&user, call_id);
-        }
+        self.route_waiting();
     }
 
     /// The earliest timed event, for harnesses that jump time forward.
@@ -1578,6 +1713,7 @@ impl Platform {
                 base: key.base,
                 id: key.id,
                 data: contact.clave_1.clone(),
+                ..OnScreen::default()
             }),
             origin: origin.into(),
             call_type: "OriginateExt".into(),
@@ -1588,6 +1724,8 @@ impl Platform {
             recording: c.record,
             dtmf: Vec::new(),
             transferred_to: None,
+            route_campaign: None,
+            transferred_by: None,
         });
         self.attach_call(user, id);
         Ok(Delivered {
@@ -1615,16 +1753,22 @@ impl Platform {
             .cloned()
             .ok_or_else(|| ControlError(format!("queue {} not found", req.queue)))?;
         let data = req.data.clone().unwrap_or_default();
+        // CONTACTO_INSERT_SALESFORCE searches the whole CRM by Clave_1 (the queue's own base
+        // first) and inserts into the queue's base (the seed's IDDATABASE) when missing.
+        let bases = self.crm_bases(queue.crm);
         let found = (!data.is_empty())
             .then(|| {
                 self.contacts
                     .values()
-                    .find(|c| c.base == queue.base && c.clave_1 == data)
-                    .map(|c| c.id)
+                    .filter(|c| {
+                        c.clave_1 == data && (c.base == queue.base || bases.contains(&c.base))
+                    })
+                    .min_by_key(|c| (c.base != queue.base, c.base, c.id))
+                    .map(|c| (c.base, c.id))
             })
             .flatten();
-        let contact_id = match found {
-            Some(id) => id,
+        let (base, contact_id) = match found {
+            Some(key) => key,
             None => {
                 let id = self.next_contact;
                 self.next_contact += 1;
@@ -1649,7 +1793,7 @@ impl Platform {
                         phones,
                     },
                 );
-                id
+                (queue.base, id)
             }
         };
         let clavesf = format!("{contact_id}-{data}");
@@ -1663,11 +1807,14 @@ impl Platform {
             dnis: queue.dnis.clone(),
             campaign: 0,
             queue: queue.id,
+            // The queue hands the agent the CLAVESF as DATA and as CLAVE, searched by Clave_1.
             contact: Some(OnScreen {
                 crm: queue.crm,
-                base: queue.base,
+                base,
                 id: contact_id,
                 data: clavesf.clone(),
+                clave: clavesf.clone(),
+                search_field: "Clave_1".into(),
             }),
             origin: String::new(),
             call_type: "NotSet".into(),
@@ -1677,25 +1824,15 @@ impl Platform {
             recording: false,
             dtmf: Vec::new(),
             transferred_to: None,
+            route_campaign: None,
+            transferred_by: None,
         });
-        let user = self
-            .agents
-            .values()
-            .find(|a| a.is_available())
-            .map(|a| a.user.clone());
-        match &user {
-            Some(u) => {
-                let campaign = self.agents[u].outbound_campaign;
-                self.calls
-                    .get_mut(&call_id)
-                    .expect("new call exists")
-                    .campaign = campaign;
-                self.attach_call(u, call_id);
-            }
-            None => self.waiting.push_back(call_id),
-        }
+        self.waiting.push_back(call_id);
+        self.route_waiting();
+        let user = self.calls.get(&call_id).and_then(|c| c.user.clone());
         Ok(InboundPlaced {
             call_id,
+            base,
             contact_id,
             clavesf,
             user,
@@ -1808,6 +1945,17 @@ enum Target {
     Extension,
     Queue,
     Campaign,
+}
+
+/// `CAMPAÑA` (or its Ñ-free twin `CAMPANA`) as an int.
+fn campaign_param(p: &Params<'_>) -> Result<i64, Fault> {
+    if p.get("CAMPAÑA").is_some() {
+        p.int("CAMPAÑA")
+    } else {
+        p.int("CAMPANA").map_err(|_| Fault {
+            message: "Missing parameter: CAMPAÑA.".into(),
+        })
+    }
 }
 
 fn not_logged(user: &str) -> String {

@@ -281,6 +281,340 @@ pub fn render(view: &PositionView, layout: PositionLayout, culture: DateCulture)
     out
 }
 
+/// The same as [`render`], under the name other crates look for.
+pub fn render_position(
+    view: &PositionView,
+    layout: PositionLayout,
+    culture: DateCulture,
+) -> String {
+    render(view, layout, culture)
+}
+
+/// A `Position` string that cannot be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The text holds no `KEY=VALUE|` item.
+    #[error("empty Position string")]
+    Empty,
+    /// An item without `=`.
+    #[error("Position item {index} ({item:?}) has no '='")]
+    NoEquals {
+        /// 0-based position of the item.
+        index: usize,
+        /// The item as found.
+        item: String,
+    },
+    /// A key's value is not what the key holds (a number, a date of the culture).
+    #[error("Position key {key} has an unreadable value {value:?}")]
+    BadValue {
+        /// The key.
+        key: String,
+        /// Its value.
+        value: String,
+    },
+}
+
+/// Splits a `Position` string into its items, in order: `|`-separated, trailing `|`, each
+/// item split on its first `=` (values may hold `=`).
+pub fn parse_items(text: &str) -> Result<Vec<(&str, &str)>, ParseError> {
+    let text = text.strip_suffix('|').unwrap_or(text);
+    if text.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    text.split('|')
+        .enumerate()
+        .map(|(index, item)| {
+            item.split_once('=').ok_or_else(|| ParseError::NoEquals {
+                index,
+                item: item.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Reads a date written by [`format_date`] in either culture; the sentinels read as `None`.
+pub fn parse_date(text: &str) -> Option<Option<NaiveDateTime>> {
+    let (body, pm) = match text.rsplit_once(' ') {
+        Some((body, "p.m.")) => (body, Some(true)),
+        Some((body, "a.m.")) => (body, Some(false)),
+        _ => (text, None),
+    };
+    let mut at = NaiveDateTime::parse_from_str(body, "%d/%m/%Y %H:%M:%S").ok()?;
+    if let Some(pm) = pm {
+        let hour = match (at.hour(), pm) {
+            (h, _) if !(1..=12).contains(&h) => return None,
+            (12, false) => 0,
+            (12, true) => 12,
+            (h, false) => h,
+            (h, true) => h + 12,
+        };
+        at = at.with_hour(hour)?;
+    }
+    Some((at != sentinel_2000() && at != sentinel_0001()).then_some(at))
+}
+
+/// Reads a `Position` string of either layout and culture back into a [`PositionView`]
+/// (keys the layout lacks stay at their defaults; unknown keys are ignored).
+pub fn parse_view(text: &str) -> Result<PositionView, ParseError> {
+    let mut v = PositionView::default();
+    for (key, value) in parse_items(text)? {
+        let bad = || ParseError::BadValue {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        };
+        let int = || value.parse::<i64>().map_err(|_| bad());
+        let opt_int = || {
+            if value.is_empty() {
+                Ok(None)
+            } else {
+                int().map(Some)
+            }
+        };
+        let date = || parse_date(value).ok_or_else(bad);
+        let text = || value.to_owned();
+        match key {
+            "DEVICE" => v.device = text(),
+            "IP" => v.ip = text(),
+            "PORT" => v.port = int()?,
+            "STATUS" => v.status = text(),
+            "SERVER" => v.server = text(),
+            "USUARIO" => v.user = text(),
+            "INICIO_LOGIN" | "TIEMPO_LOGIN" => v.login_at = date()?,
+            "SAL_CAMPAÑA_DEFAULT" => v.outbound_campaign = int()?,
+            "INICIO_LOGIN_CAMPAÑA" => v.campaign_login_at = date()?,
+            "CHANNEL" => v.channel = text(),
+            "SUB_ESTADO" => v.sub_state = text(),
+            "SUB_ESTADO_ULT" => v.sub_state_last = text(),
+            "RINGING" => v.ringing_at = date()?,
+            "DIALING" => v.dialing_at = date()?,
+            "AGENT" => v.agent_at = date()?,
+            "TIEMPO_LLAMADA" => v.call_state_at = date()?,
+            "SUBTIPO_DESCANSO" => v.break_subtype = int()?,
+            "INICIO_DESCANSO" => v.break_at = date()?,
+            "TIEMPO_DESCANSO" => v.break_time = date()?,
+            "ESTADO_CRM" => v.crm_state = text(),
+            "INICIO_CRM" => v.crm_at = date()?,
+            "CAMPAÑA" => v.campaign = int()?,
+            "CAMPAÑA_ULT" => v.campaign_last = int()?,
+            "COLA" => v.queue = int()?,
+            "COLA_ULT" => v.queue_last = int()?,
+            "DNIS" => v.dnis = text(),
+            "ANI" => v.ani = text(),
+            "TELEFONO" => v.phone = text(),
+            "ANI_TELEFONO_ULT" => v.phone_last = text(),
+            "TIPO_LLAMADA" => v.call_type = text(),
+            "TIPO_LLAMADA_ULT" => v.call_type_last = text(),
+            "ORIGEN_LLAMADA" => v.origin = text(),
+            "ORIGEN_LLAMADA_ULT" => v.origin_last = text(),
+            "DIRECCION" => v.direction = text(),
+            "DIRECCION_ULT" => v.direction_last = text(),
+            "CRM" => v.crm = int()?,
+            "BASE" => v.base = int()?,
+            "IDCONTACTO" => v.contact_id = int()?,
+            "DATA" => v.data = text(),
+            "CLAVE" => v.clave = text(),
+            "CAMPO_BUSQUEDA" => v.search_field = text(),
+            "IDAGENDA" => v.schedule_id = opt_int()?,
+            "IDLLAMADA" => v.call_id = int()?,
+            "IDLLAMADA_ULT" => v.call_id_last = int()?,
+            "CONFERENCIA" => v.conference = opt_int()?,
+            "GRABANDO" => v.recording = value == "SI",
+            "GRABACION" => v.recording_file = text(),
+            "TELEFONO_DESVIO" => v.forward_phone = text(),
+            "SAL_TIPO_DISCADOR" => v.dialer = text(),
+            "SAL_CRM" => v.outbound_crm = int()?,
+            "SAL_BASE" => v.outbound_base = int()?,
+            "CANALES_ASOCIADOS" => {
+                v.associated_channels = value
+                    .split("¦¦")
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    Ok(v)
+}
+
+/// Proptest strategies for arbitrary agent states, so other crates' property tests can
+/// render any [`PositionView`] and check what they read back.
+#[cfg(feature = "proptest")]
+pub mod strategy {
+    use chrono::{NaiveDate, NaiveDateTime};
+    use proptest::prelude::*;
+
+    use super::PositionView;
+    use crate::scenario::{DateCulture, PositionLayout};
+
+    /// A `Position` date: unset, or a whole second between 2001 and 2030.
+    pub fn date() -> impl Strategy<Value = Option<NaiveDateTime>> {
+        prop_oneof![
+            Just(None),
+            (
+                2001i32..2030,
+                1u32..=12,
+                1u32..=28,
+                0u32..24,
+                0u32..60,
+                0u32..60
+            )
+                .prop_map(|(y, mo, d, h, mi, s)| NaiveDate::from_ymd_opt(y, mo, d)
+                    .and_then(|d| d.and_hms_opt(h, mi, s))),
+        ]
+    }
+
+    /// Free text as Neotel values hold it (`=` and `Ñ` included): anything but `|` and `¦`.
+    pub fn text() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9ÑñáéíóúÁÉÍÓÚ =;:/._@#*+-]{0,24}"
+    }
+
+    /// A non-negative id as the platform numbers things.
+    fn id() -> impl Strategy<Value = i64> {
+        prop_oneof![Just(0i64), 1i64..10_000_000]
+    }
+
+    /// Either layout.
+    pub fn layout() -> impl Strategy<Value = PositionLayout> {
+        prop_oneof![Just(PositionLayout::Current), Just(PositionLayout::Older)]
+    }
+
+    /// Either date culture.
+    pub fn culture() -> impl Strategy<Value = DateCulture> {
+        prop_oneof![Just(DateCulture::EsAr12h), Just(DateCulture::H24)]
+    }
+
+    fn one_of(values: &'static [&'static str]) -> impl Strategy<Value = String> {
+        proptest::sample::select(values).prop_map(str::to_owned)
+    }
+
+    /// Any agent state, every one of the 52 keys varied.
+    pub fn position_view() -> impl Strategy<Value = PositionView> {
+        let identity = (
+            text(),
+            text(),
+            0i64..65_536,
+            one_of(&["OK", ""]),
+            text(),
+            text(),
+        );
+        let times = (
+            date(),
+            date(),
+            date(),
+            date(),
+            date(),
+            date(),
+            date(),
+            date(),
+            date(),
+            date(),
+        );
+        let states = (
+            one_of(&["", "RINGING", "DIALING", "AGENT"]),
+            one_of(&["", "RINGING", "DIALING", "AGENT"]),
+            0i64..30,
+            one_of(&["Available", "GetContact", "ShowingContact", "Unavailable"]),
+            one_of(&["NotSet", "Manual", "Predictive", "Preview", "Progressive"]),
+            text(),
+        );
+        let call = (
+            (id(), id(), id(), id(), id(), id()),
+            (text(), text(), text(), text()),
+            (
+                one_of(&["NotSet", "Manual", "OriginateExt"]),
+                one_of(&["NotSet", "Manual", "OriginateExt"]),
+                one_of(&["", "NO PROCESADO", "AGENDA"]),
+                one_of(&["", "NO PROCESADO", "AGENDA"]),
+                one_of(&["", "ENTRANTE", "SALIENTE"]),
+                one_of(&["", "ENTRANTE", "SALIENTE"]),
+            ),
+        );
+        let contact = (
+            (-1i64..10, id(), id(), text(), text(), text()),
+            (
+                prop::option::of(1i64..100_000),
+                id(),
+                id(),
+                prop::option::of(1i64..10_000),
+            ),
+            (any::<bool>(), text(), text(), -1i64..10, id()),
+            prop::collection::vec("[A-Za-z0-9/_-]{1,20}", 0..3),
+        );
+        (identity, times, states, call, contact).prop_map(
+            |(
+                (device, ip, port, status, server, user),
+                (login, campaign_login, ringing, dialing, agent, call_state, brk, brk_time, crm, _),
+                (sub_state, sub_state_last, break_subtype, crm_state, dialer, channel),
+                (
+                    (outbound_campaign, campaign, campaign_last, queue, queue_last, _),
+                    (dnis, ani, phone, phone_last),
+                    (call_type, call_type_last, origin, origin_last, direction, direction_last),
+                ),
+                (
+                    (crm_id, base, contact_id, data, clave, search_field),
+                    (schedule_id, call_id, call_id_last, conference),
+                    (recording, recording_file, forward_phone, outbound_crm, outbound_base),
+                    associated_channels,
+                ),
+            )| PositionView {
+                device,
+                ip,
+                port,
+                status,
+                server,
+                user,
+                login_at: login,
+                outbound_campaign,
+                campaign_login_at: campaign_login,
+                channel,
+                sub_state,
+                sub_state_last,
+                ringing_at: ringing,
+                dialing_at: dialing,
+                agent_at: agent,
+                call_state_at: call_state,
+                break_subtype,
+                break_at: brk,
+                break_time: brk_time,
+                crm_state,
+                crm_at: crm,
+                campaign,
+                campaign_last,
+                queue,
+                queue_last,
+                dnis,
+                ani,
+                phone,
+                phone_last,
+                call_type,
+                call_type_last,
+                origin,
+                origin_last,
+                direction,
+                direction_last,
+                crm: crm_id,
+                base,
+                contact_id,
+                data,
+                clave,
+                search_field,
+                schedule_id,
+                call_id,
+                call_id_last,
+                conference,
+                recording,
+                recording_file,
+                forward_phone,
+                dialer,
+                outbound_crm,
+                outbound_base,
+                associated_channels,
+            },
+        )
+    }
+}
+
 /// A value must not contain the item separator; the platform has no escaping, so the
 /// simulator replaces it rather than emit a string no client could read.
 fn sanitize(value: &str) -> std::borrow::Cow<'_, str> {

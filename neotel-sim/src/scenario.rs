@@ -52,6 +52,7 @@ pub struct Settings {
     pub server: String,
     /// After the agent's phone starts ringing, it answers by itself after this long
     /// (a SIP softphone on auto-answer); `0` waits for `/sim/agents/{user}/answer`.
+    #[serde(alias = "auto_answer_ms")]
     pub agent_answer_ms: u64,
     /// After the platform dials a customer (manual, preview, transfers), the customer
     /// answers after this long; `0` waits for `/sim/calls/{id}/answer`.
@@ -60,6 +61,12 @@ pub struct Settings {
     pub consult_answer_ms: u64,
     /// What the agent's phone dials to reach a campaign's transfer phone `N` (`*12` + N).
     pub transfer_phone_prefix: String,
+    /// The Neotel server's time zone (IANA name, e.g. `America/Argentina/Buenos_Aires`) for
+    /// the server's real clock; absent: the machine's local time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// The journal keeps at least this many of the latest calls (`0`: all of them).
+    pub journal_limit: usize,
 }
 
 impl Default for Settings {
@@ -73,6 +80,8 @@ impl Default for Settings {
             customer_answer_ms: 4000,
             consult_answer_ms: 3000,
             transfer_phone_prefix: "*12".into(),
+            time_zone: None,
+            journal_limit: 100_000,
         }
     }
 }
@@ -284,6 +293,14 @@ impl Scenario {
             .expect("the shipped default scenario is valid (tested)")
     }
 
+    /// The Neotel server's time zone, when the scenario names one (checked on load).
+    pub fn time_zone(&self) -> Option<chrono_tz::Tz> {
+        self.settings
+            .time_zone
+            .as_deref()
+            .and_then(|z| z.parse().ok())
+    }
+
     /// Reads and checks a scenario.
     pub fn from_json(text: &str) -> Result<Self, ScenarioError> {
         let scenario: Self = serde_json::from_str(text)?;
@@ -303,6 +320,10 @@ impl Scenario {
             if u.user.is_empty() {
                 return bad("a user has an empty USUARIO".into());
             }
+        }
+        if let Some(zone) = &self.settings.time_zone {
+            zone.parse::<chrono_tz::Tz>()
+                .map_err(|_| ScenarioError::Inconsistent(format!("unknown time zone {zone}")))?;
         }
         Ok(())
     }
@@ -365,5 +386,30 @@ mod tests {
     fn a_malformed_scenario_is_a_clear_error() {
         let err = Scenario::from_json("{\"users\": 3}").unwrap_err();
         assert!(err.to_string().contains("scenario is not valid"), "{err}");
+        let mut s = Scenario::default_scenario();
+        s.settings.time_zone = Some("Mars/Olympus".into());
+        let text = serde_json::to_string(&s).unwrap();
+        let err = Scenario::from_json(&text).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown time zone Mars/Olympus"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn auto_answer_ms_names_the_agent_answer_delay() {
+        let mut v: serde_json::Value = serde_json::from_str(DEFAULT_SCENARIO_JSON).unwrap();
+        v["settings"] =
+            serde_json::json!({"auto_answer_ms": 0, "time_zone": "America/Argentina/Buenos_Aires"});
+        let s = Scenario::from_json(&v.to_string()).unwrap();
+        assert_eq!(s.settings.agent_answer_ms, 0);
+        assert_eq!(
+            s.time_zone(),
+            Some(chrono_tz::America::Argentina::Buenos_Aires)
+        );
+        assert_eq!(
+            s.settings.customer_answer_ms,
+            Settings::default().customer_answer_ms
+        );
     }
 }

@@ -39,6 +39,32 @@ pub struct FaultRule {
     pub fail_next: u32,
     /// The exception message of injected errors.
     pub message: Option<String>,
+    /// Seed of the rule's own pseudo-random sequence: the same rule over the same calls
+    /// fails the same ones (default: a fixed seed).
+    pub seed: Option<u64>,
+}
+
+/// A fault rule with the state of its pseudo-random sequence.
+#[derive(Debug, Clone)]
+struct ActiveRule {
+    rule: FaultRule,
+    rng: u64,
+}
+
+impl ActiveRule {
+    fn new(rule: FaultRule) -> Self {
+        // xorshift must not start at 0
+        let rng = rule.seed.unwrap_or(0x9E37_79B9_7F4A_7C15).max(1);
+        Self { rule, rng }
+    }
+
+    /// The next draw in `[0, 1)` (xorshift64*: enough to spread injected faults).
+    fn next_random(&mut self) -> f64 {
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        (self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -53,26 +79,26 @@ enum Clock {
 pub struct SimState {
     platform: Platform,
     clock: Clock,
-    faults: BTreeMap<String, FaultRule>,
-    /// Deterministic pseudo-random sequence for fault rates (reproducible runs).
-    rng: u64,
+    /// Injected faults by lower-case method name (or `*`).
+    faults: BTreeMap<String, ActiveRule>,
+}
+
+/// The one clock read of the simulator: the Neotel server's local time, in the scenario's
+/// time zone when it names one, else the machine's.
+fn wall_clock(scenario: &Scenario) -> NaiveDateTime {
+    match scenario.time_zone() {
+        Some(zone) => chrono::Utc::now().with_timezone(&zone).naive_local(),
+        None => chrono::Local::now().naive_local(),
+    }
 }
 
 impl SimState {
-    /// The one clock read of the simulator.
+    /// The simulator's time: the wall clock, or the manual one.
     fn now(&self) -> NaiveDateTime {
         match self.clock {
-            Clock::Real => chrono::Local::now().naive_local(),
+            Clock::Real => wall_clock(self.platform.scenario()),
             Clock::Manual(at) => at,
         }
-    }
-
-    fn next_random(&mut self) -> f64 {
-        // xorshift64*: enough to spread injected faults, reproducible from the seed.
-        self.rng ^= self.rng >> 12;
-        self.rng ^= self.rng << 25;
-        self.rng ^= self.rng >> 27;
-        (self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -83,12 +109,11 @@ pub struct Shared(Arc<Mutex<SimState>>);
 impl Shared {
     /// A simulator on this scenario, on the real clock.
     pub fn new(scenario: Scenario) -> Self {
-        let now = chrono::Local::now().naive_local();
+        let now = wall_clock(&scenario);
         Self(Arc::new(Mutex::new(SimState {
             platform: Platform::new(scenario, now),
             clock: Clock::Real,
             faults: BTreeMap::new(),
-            rng: 0x9E37_79B9_7F4A_7C15,
         })))
     }
 
@@ -139,7 +164,10 @@ async fn load_scenario(State(s): State<Shared>, body: Bytes) -> ControlResult {
     let scenario =
         Scenario::from_json(text).map_err(|e| bad(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let mut state = s.lock();
-    let now = state.now();
+    let now = match state.clock {
+        Clock::Real => wall_clock(&scenario),
+        Clock::Manual(at) => at,
+    };
     state.platform = Platform::new(scenario, now);
     Ok(Json(json!({ "loaded": true })))
 }
@@ -242,9 +270,10 @@ async fn add_fault(State(s): State<Shared>, Json(rule): Json<FaultRule>) -> Cont
             "error_rate and drop_rate are shares between 0 and 1",
         ));
     }
-    s.lock()
-        .faults
-        .insert(rule.method.to_ascii_lowercase(), rule.clone());
+    s.lock().faults.insert(
+        rule.method.to_ascii_lowercase(),
+        ActiveRule::new(rule.clone()),
+    );
     Ok(Json(json!(rule)))
 }
 
@@ -254,7 +283,9 @@ async fn clear_faults(State(s): State<Shared>) -> ControlResult {
 }
 
 async fn list_faults(State(s): State<Shared>) -> ControlResult {
-    Ok(Json(json!(s.lock().faults.values().collect::<Vec<_>>())))
+    let state = s.lock();
+    let rules: Vec<&FaultRule> = state.faults.values().map(|a| &a.rule).collect();
+    Ok(Json(json!(rules)))
 }
 
 async fn journal(State(s): State<Shared>) -> ControlResult {
@@ -359,39 +390,34 @@ async fn neoapi(
 
     let (injected, latency) = {
         let mut state = s.lock();
-        let rule = state
-            .faults
-            .get(&op.to_ascii_lowercase())
-            .or_else(|| state.faults.get("*"))
-            .cloned();
-        match rule {
+        let lower = op.to_ascii_lowercase();
+        let key = if state.faults.contains_key(&lower) {
+            lower
+        } else {
+            "*".to_owned()
+        };
+        match state.faults.get_mut(&key) {
             None => (Injected::None, 0),
-            Some(rule) => {
-                let key = if state.faults.contains_key(&op.to_ascii_lowercase()) {
-                    op.to_ascii_lowercase()
-                } else {
-                    "*".into()
-                };
-                let message = rule
+            Some(active) => {
+                let message = active
+                    .rule
                     .message
                     .clone()
                     .unwrap_or_else(|| "Simulated failure (neotel-sim)".into());
-                let injected = if rule.fail_next > 0 {
-                    if let Some(r) = state.faults.get_mut(&key) {
-                        r.fail_next -= 1;
-                    }
+                let injected = if active.rule.fail_next > 0 {
+                    active.rule.fail_next -= 1;
                     Injected::Error(message)
                 } else {
-                    let roll = state.next_random();
-                    if roll < rule.drop_rate {
+                    let roll = active.next_random();
+                    if roll < active.rule.drop_rate {
                         Injected::Drop
-                    } else if roll < rule.drop_rate + rule.error_rate {
+                    } else if roll < active.rule.drop_rate + active.rule.error_rate {
                         Injected::Error(message)
                     } else {
                         Injected::None
                     }
                 };
-                (injected, rule.latency_ms)
+                (injected, active.rule.latency_ms)
             }
         }
     };
@@ -401,6 +427,16 @@ async fn neoapi(
     let result = match injected {
         Injected::Drop => {
             tracing::debug!(method = %op, "dropping the connection (injected)");
+            s.with_platform(|p, now| {
+                p.journal_injected(
+                    now,
+                    binding,
+                    &op,
+                    &params,
+                    0,
+                    "connection dropped (injected)",
+                );
+            });
             // A body that fails makes hyper abort the connection: the client sees it dropped.
             let stream = futures::stream::once(async {
                 Err::<Bytes, std::io::Error>(std::io::Error::new(
@@ -413,7 +449,10 @@ async fn neoapi(
                 .body(Body::from_stream(stream))
                 .expect("valid response");
         }
-        Injected::Error(message) => Err(crate::platform::Fault { message }),
+        Injected::Error(message) => {
+            s.with_platform(|p, now| p.journal_injected(now, binding, &op, &params, 500, &message));
+            Err(crate::platform::Fault { message })
+        }
         Injected::None => s.with_platform(|p, now| p.call_via(now, binding, &op, &params)),
     };
     tracing::debug!(method = %op, ?binding, ok = result.is_ok(), "neoapi call");

@@ -130,9 +130,10 @@ pub fn parse_soap(body: &[u8]) -> Result<SoapCall, BadRequest> {
     Ok(SoapCall { method, params })
 }
 
-/// XML-escapes a text node.
+/// XML-escapes a text node as .NET's serializer does: `&`, `<` and `>` only (quotes stay,
+/// so a JSON result reads as JSON in the raw body).
 pub fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
+    quick_xml::escape::partial_escape(text).into_owned()
 }
 
 /// The body of a successful form/GET answer (`None` for a void method: empty body).
@@ -181,13 +182,21 @@ fn exception_type(message: &str) -> &'static str {
     }
 }
 
-/// The HTTP 500 text body of a form/GET fault.
+/// The HTTP 500 text body of a form/GET fault: the exception and the stack frame that
+/// threw it (ASP.NET's own for requests it could not bind, the service's otherwise).
 pub fn plain_fault(method: &str, fault: &Fault) -> String {
-    format!(
-        "{}: {}\r\n   at NeoApi.WebService.{method}()\r\n",
-        exception_type(&fault.message),
-        fault.message
-    )
+    let kind = exception_type(&fault.message);
+    let frame = if fault.message.starts_with("Request format") {
+        "System.Web.Services.Protocols.WebServiceHandlerFactory.CoreGetHandler(Type type, HttpContext context, HttpRequest request, HttpResponse response)".to_owned()
+    } else if fault.message.starts_with("Missing parameter") {
+        "System.Web.Services.Protocols.HtmlFormParameterReader.Read(HttpRequest request)".to_owned()
+    } else if kind == "System.ArgumentException" {
+        "System.Web.Services.Protocols.ScalarFormatter.FromString(String value, Type type)"
+            .to_owned()
+    } else {
+        format!("NeoApi.WebService.{method}()")
+    };
+    format!("{kind}: {}\r\n   at {frame}\r\n", fault.message)
 }
 
 /// The HTTP 500 SOAP 1.1 `soap:Fault` envelope.
@@ -255,8 +264,8 @@ mod tests {
     fn bodies_are_those_of_an_asmx_service() {
         assert_eq!(plain_reply(&Reply::Void), None);
         assert_eq!(
-            plain_reply(&Reply::String("A=1&<|".into())).unwrap(),
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<string xmlns=\"http://tempuri.org/\">A=1&amp;&lt;|</string>"
+            plain_reply(&Reply::String("A=1&<|\"'".into())).unwrap(),
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<string xmlns=\"http://tempuri.org/\">A=1&amp;&lt;|\"'</string>"
         );
         assert!(
             plain_reply(&Reply::Boolean(true))

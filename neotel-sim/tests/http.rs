@@ -594,7 +594,7 @@ async fn per_install_tasks_list_monitor_text_and_find() {
         .await;
     assert!(
         body.contains(
-            "{&quot;Table&quot;:[{&quot;ID&quot;:1,&quot;NOMBRE&quot;:&quot;Descanso&quot;}"
+            r#"<string xmlns="http://tempuri.org/">{"Table":[{"ID":1,"NOMBRE":"Descanso"}"#
         ),
         "{body}"
     );
@@ -655,7 +655,7 @@ async fn per_install_tasks_list_monitor_text_and_find() {
         )
         .await;
     assert!(
-        body.contains(&format!("&quot;IDCONTACTO&quot;:{}", key.id)),
+        body.contains(&format!("\"IDCONTACTO\":{}", key.id)),
         "{body}"
     );
     let (status, body) = sim.post("ExecuteTask21", &[("idTask", "1")]).await;
@@ -725,4 +725,260 @@ async fn control_errors_are_json_with_a_4xx() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+}
+
+/// A SOAP 1.1 call built by hand as the WSDL describes it: `(status, body)`.
+async fn soap(sim: &Sim, method: &str, params: &[(&str, &str)]) -> (u16, String) {
+    let children: String = params
+        .iter()
+        .map(|(k, v)| format!("<{k}>{v}</{k}>"))
+        .collect();
+    let envelope = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><{method} xmlns="http://tempuri.org/">{children}</{method}></soap:Body></soap:Envelope>"#
+    );
+    let r = sim
+        .http
+        .post(sim.url("/neoapi/webservice.asmx"))
+        .header("content-type", "text/xml; charset=utf-8")
+        .header("SOAPAction", format!("\"http://tempuri.org/{method}\""))
+        .body(envelope)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn soap_envelope(body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>{body}</soap:Body></soap:Envelope>"#
+    )
+}
+
+#[tokio::test]
+async fn every_bindings_success_and_fault_bodies_are_byte_exact() {
+    let sim = Sim::start().await;
+    sim.login("1002").await;
+    let get = |path: String| {
+        let http = sim.http.clone();
+        let url = sim.url(&format!("/neoapi/webservice.asmx/{path}"));
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (r.status().as_u16(), ct, r.text().await.unwrap())
+        }
+    };
+    const XML: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n";
+
+    // form POST and GET: void, boolean, string
+    assert_eq!(
+        sim.post("CRM_Available", &[("USUARIO", "1002")]).await,
+        (200, String::new())
+    );
+    assert_eq!(get("CRM_Available?USUARIO=1002".into()).await.2, "");
+    assert_eq!(
+        sim.post("CRM_Unavailable", &[("USUARIO", "1002")]).await,
+        (
+            200,
+            format!("{XML}<boolean xmlns=\"http://tempuri.org/\">true</boolean>")
+        )
+    );
+    let (status, ct, body) =
+        get("ExecuteTask02?idTask=6&param1=4&param2=nadie%20%26%20%3Cotro%3E".into()).await;
+    assert_eq!(
+        (status, ct.as_deref(), body.as_str()),
+        (
+            200,
+            Some("text/xml; charset=utf-8"),
+            format!("{XML}<string xmlns=\"http://tempuri.org/\">{{\"Table\":[]}}</string>")
+                .as_str()
+        )
+    );
+    // form POST and GET faults: HTTP 500, text/plain, the .NET exception and its frame
+    let expected =
+        "System.Exception: User 1004 not logged.\r\n   at NeoApi.WebService.Position()\r\n";
+    assert_eq!(
+        sim.post("Position", &[("USUARIO", "1004")]).await,
+        (500, expected.to_owned())
+    );
+    let (status, ct, body) = get("Position?USUARIO=1004".into()).await;
+    assert_eq!(
+        (status, ct.as_deref(), body.as_str()),
+        (500, Some("text/plain; charset=utf-8"), expected)
+    );
+    assert_eq!(
+        get("Nada?USUARIO=1002".into()).await.2,
+        "System.InvalidOperationException: Request format is unrecognized for URL unexpectedly ending in '/Nada'.\r\n   at System.Web.Services.Protocols.WebServiceHandlerFactory.CoreGetHandler(Type type, HttpContext context, HttpRequest request, HttpResponse response)\r\n"
+    );
+    assert_eq!(
+        sim.post("Pause", &[("USUARIO", "1002"), ("SUBTIPO_DESCANSO", "uno")])
+            .await
+            .1,
+        "System.ArgumentException: Cannot convert uno to System.Int32.\r\n   at System.Web.Services.Protocols.ScalarFormatter.FromString(String value, Type type)\r\n"
+    );
+
+    // SOAP 1.1: void, boolean, string, fault
+    assert_eq!(
+        soap(&sim, "CRM_Available", &[("USUARIO", "1002")]).await,
+        (
+            200,
+            soap_envelope(r#"<CRM_AvailableResponse xmlns="http://tempuri.org/" />"#)
+        )
+    );
+    assert_eq!(
+        soap(&sim, "CRM_Unavailable", &[("USUARIO", "1002")]).await,
+        (
+            200,
+            soap_envelope(
+                r#"<CRM_UnavailableResponse xmlns="http://tempuri.org/"><CRM_UnavailableResult>true</CRM_UnavailableResult></CRM_UnavailableResponse>"#
+            )
+        )
+    );
+    assert_eq!(
+        soap(
+            &sim,
+            "ExecuteTask02",
+            &[("idTask", "6"), ("param1", "4"), ("param2", "x &amp; y")]
+        )
+        .await,
+        (
+            200,
+            soap_envelope(
+                r#"<ExecuteTask02Response xmlns="http://tempuri.org/"><ExecuteTask02Result>{"Table":[]}</ExecuteTask02Result></ExecuteTask02Response>"#
+            )
+        )
+    );
+    assert_eq!(
+        soap(&sim, "Position", &[("USUARIO", "1004")]).await,
+        (
+            500,
+            soap_envelope(
+                "<soap:Fault><faultcode>soap:Server</faultcode><faultstring>Server was unable to process request. ---&gt; User 1004 not logged.</faultstring><detail /></soap:Fault>"
+            )
+        )
+    );
+    // the journal names each binding
+    let journal = sim.get_json("/sim/journal").await;
+    let bindings: std::collections::BTreeSet<&str> = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["binding"].as_str().unwrap())
+        .collect();
+    assert_eq!(bindings, ["get", "post", "soap"].into_iter().collect());
+}
+
+#[tokio::test]
+async fn injected_error_rates_are_reproducible_and_journaled() {
+    let sim = Sim::start().await;
+    sim.login("1003").await;
+    let rule = json!({"method": "position", "error_rate": 0.5, "seed": 7, "message": "Thread was being aborted."});
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        sim.control("/sim/faults", rule.clone()).await;
+        let mut run = Vec::new();
+        for _ in 0..24 {
+            run.push(sim.post("Position", &[("USUARIO", "1003")]).await.0);
+        }
+        runs.push(run);
+    }
+    assert_eq!(
+        runs[0], runs[1],
+        "the same rule and seed fail the same calls"
+    );
+    assert!(
+        runs[0].contains(&500) && runs[0].contains(&200),
+        "{:?}",
+        runs[0]
+    );
+    // other methods are untouched, and the injected failures are in the journal
+    sim.ok("CRM_Available", &[("USUARIO", "1003")]).await;
+    let journal = sim.get_json("/sim/journal").await;
+    let injected = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == 500 && e["reply"] == "Thread was being aborted.")
+        .count();
+    assert_eq!(
+        injected,
+        runs.iter().flatten().filter(|s| **s == 500).count()
+    );
+    // latency delays but answers
+    sim.control("/sim/faults", json!({"method": "*", "latency_ms": 20}))
+        .await;
+    sim.http
+        .delete(sim.url("/sim/faults"))
+        .send()
+        .await
+        .unwrap();
+    sim.control("/sim/faults", json!({"method": "*", "latency_ms": 20}))
+        .await;
+    assert_eq!(sim.post("Position", &[("USUARIO", "1003")]).await.0, 200);
+    let rules = sim.get_json("/sim/faults").await;
+    assert_eq!(rules[0]["latency_ms"], 20);
+}
+
+#[tokio::test]
+async fn the_manual_clock_drives_auto_answer_and_the_agent_endpoint_shows_it() {
+    // the shipped timings: phones answer by themselves
+    let server = SimServer::start("127.0.0.1:0".parse().unwrap(), Scenario::default_scenario())
+        .await
+        .unwrap();
+    let sim = Sim {
+        server,
+        http: reqwest::Client::new(),
+    };
+    let r = sim
+        .http
+        .post(sim.url("/sim/clock"))
+        .json(&json!({"advance_ms": 1000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "the real clock cannot be advanced");
+    sim.control("/sim/clock", json!({"mode": "manual"})).await;
+    sim.login("1001").await;
+    sim.ok("Login_Campaign2", &[("USUARIO", "1001"), ("CAMPANA", "97")])
+        .await;
+    sim.control(
+        "/sim/dialer/deliver",
+        json!({"campaign": 97, "user": "1001", "contact": {"base": 134, "id": 3}}),
+    )
+    .await;
+    let agent = sim.get_json("/sim/agents/1001").await;
+    let position = agent["position"].as_str().unwrap();
+    assert_eq!(field(position, "SUB_ESTADO"), "RINGING");
+    assert_eq!(field(position, "IDCONTACTO"), "3");
+    assert_eq!(agent["call"]["contact"]["id"], 3);
+    sim.control("/sim/clock", json!({"advance_ms": 1500})).await;
+    let agent = sim.get_json("/sim/agents/1001").await;
+    assert_eq!(
+        field(agent["position"].as_str().unwrap(), "SUB_ESTADO"),
+        "AGENT"
+    );
+    let r = sim
+        .http
+        .get(sim.url("/sim/agents/1009"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    sim.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_posted_scenario_replaces_the_platform() {
+    let sim = Sim::start().await;
+    sim.login("1001").await;
+    let mut scenario = Scenario::default_scenario();
+    scenario.settings.position_layout = neotel_sim::PositionLayout::Older;
+    sim.control("/sim/scenario", serde_json::to_value(&scenario).unwrap())
+        .await;
+    let (status, body) = sim.post("Position", &[("USUARIO", "1001")]).await;
+    assert_eq!(status, 500, "nobody is logged in any more: {body}");
+    sim.login("1001").await;
+    assert_eq!(sim.position("1001").await.matches('|').count(), 44);
 }

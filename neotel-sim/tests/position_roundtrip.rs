@@ -1,110 +1,50 @@
-//! Any `Position` the simulator can emit parses back, through the real client's parser
-//! (`neotel-api`), to the same values: the two sides of the wire agree.
+//! Any `Position` the simulator can emit has its layout's keys in the fixtures' order and
+//! parses back to the same values, through this crate's own reader and through the real
+//! client's parser (`neotel-api`): the two sides of the wire agree.
 
-use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use chrono::{NaiveDateTime, Timelike};
 use neotel_api::{Position, PositionDate};
-use neotel_sim::position::{PositionView, render};
-use neotel_sim::{DateCulture, PositionLayout};
+use neotel_sim::PositionLayout;
+use neotel_sim::position::{
+    KEYS_44, KEYS_52, PositionView, parse_items, parse_view, render, strategy,
+};
 use proptest::prelude::*;
 
-fn date() -> impl Strategy<Value = Option<NaiveDateTime>> {
-    prop_oneof![
-        Just(None),
-        (
-            2001i32..2030,
-            1u32..=12,
-            1u32..=28,
-            0u32..24,
-            0u32..60,
-            0u32..60
-        )
-            .prop_map(|(y, mo, d, h, mi, s)| NaiveDate::from_ymd_opt(y, mo, d)
-                .and_then(|d| d.and_hms_opt(h, mi, s))),
-    ]
+/// What the older layout keeps of a view (it has no INICIO_*, RINGING/DIALING/AGENT,
+/// TIEMPO_DESCANSO, INICIO_CRM or IDAGENDA).
+fn as_older(v: &PositionView) -> PositionView {
+    PositionView {
+        campaign_login_at: None,
+        ringing_at: None,
+        dialing_at: None,
+        agent_at: None,
+        break_at: None,
+        break_time: None,
+        crm_at: None,
+        schedule_id: None,
+        ..v.clone()
+    }
 }
 
-/// Free text as Neotel values hold it: anything but the item separator.
-fn text() -> impl Strategy<Value = String> {
-    "[A-Za-z0-9ÑñáéíóúÁÉÍÓÚ =;:/._@#*+-]{0,24}"
-}
-
-fn view() -> impl Strategy<Value = PositionView> {
-    (
-        (
-            text(),
-            text(),
-            0i64..100_000,
-            prop::bool::ANY,
-            text(),
-            date(),
-            0i64..1000,
-            date(),
-        ),
-        (
-            prop_oneof![
-                Just("Available"),
-                Just("GetContact"),
-                Just("ShowingContact"),
-                Just("Unavailable")
-            ],
-            0i64..30,
-            date(),
-            0i64..10_000_000,
-            0i64..10_000_000,
-        ),
-        (
-            0i64..10_000,
-            0i64..1_000_000,
-            text(),
-            text(),
-            prop::option::of(1i64..10_000),
-            prop::collection::vec("[A-Za-z0-9/_-]{1,20}", 0..3),
-        ),
-        (
-            prop_oneof![Just("AGENT"), Just("RINGING"), Just("DIALING"), Just("")],
-            prop_oneof![
-                Just("Predictive"),
-                Just("Preview"),
-                Just("Manual"),
-                Just("NotSet")
-            ],
-            date(),
-            date(),
-        ),
-    )
-        .prop_map(
-            |(
-                (device, user, port, recording, clave, login_at, campaign, crm_at),
-                (crm_state, brk, break_at, call_id, call_id_last),
-                (base, contact_id, data, ani, conference, channels),
-                (sub_state, dialer, agent_at, ringing_at),
-            )| PositionView {
-                device,
-                user,
-                port,
-                recording,
-                clave,
-                login_at,
-                outbound_campaign: campaign,
-                crm_at,
-                crm_state: crm_state.into(),
-                break_subtype: brk,
-                break_at,
-                call_id,
-                call_id_last,
-                base,
-                contact_id,
-                data,
-                ani,
-                conference,
-                associated_channels: channels,
-                sub_state: sub_state.into(),
-                dialer: dialer.into(),
-                agent_at,
-                ringing_at,
-                ..PositionView::default()
-            },
-        )
+proptest! {
+    #[test]
+    fn every_rendered_position_has_the_layouts_keys_in_order_and_reads_back(
+        v in strategy::position_view(),
+        layout in strategy::layout(),
+        culture in strategy::culture(),
+    ) {
+        let text = render(&v, layout, culture);
+        let keys: Vec<&str> = parse_items(&text).unwrap().into_iter().map(|(k, _)| k).collect();
+        match layout {
+            PositionLayout::Current => prop_assert_eq!(keys, KEYS_52.to_vec()),
+            PositionLayout::Older => prop_assert_eq!(keys, KEYS_44.to_vec()),
+        }
+        let back = parse_view(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
+        match layout {
+            PositionLayout::Current => prop_assert_eq!(back, v),
+            PositionLayout::Older => prop_assert_eq!(back, as_older(&v)),
+        }
+    }
 }
 
 fn non_zero(n: i64) -> Option<i64> {
@@ -114,9 +54,9 @@ fn non_zero(n: i64) -> Option<i64> {
 proptest! {
     #[test]
     fn every_rendered_position_parses_back_to_the_same_values(
-        v in view(),
-        layout in prop_oneof![Just(PositionLayout::Current), Just(PositionLayout::Older)],
-        culture in prop_oneof![Just(DateCulture::EsAr12h), Just(DateCulture::H24)],
+        v in strategy::position_view(),
+        layout in strategy::layout(),
+        culture in strategy::culture(),
     ) {
         let text = render(&v, layout, culture);
         let p = Position::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
