@@ -7,23 +7,45 @@
 
   var T = {
     es: { device: 'Dispositivo', user: 'Usuario', password: 'Contraseña', login: 'Ingresar', campaign: 'Campaña', join: 'Ingresar', leave: 'Salir',
-      break: 'Descanso', pause: 'Pausar', unpause: 'Volver al trabajo', dial: 'Llamar', hangup: 'Cortar', category: 'Categoría', categorize: 'Categorizar y liberar',
-      release: 'Liberar sin categoría', scheduleAt: 'Agendar para', schedule: 'Agendar', logout: 'Salir de Neotel', info: 'Información',
+      break: 'Descanso', pause: 'Pausar', unpause: 'Volver al trabajo', dial: 'Llamar', hangup: 'Cortar', number: 'Número', category: 'Categoría',
+      notes: 'Notas de la gestión', categorize: 'Categorizar y liberar', release: 'Liberar sin categoría', scheduleAt: 'Agendar para',
+      schedulePhone: 'Otro teléfono', schedule: 'Agendar', logout: 'Salir de Neotel', info: 'Información',
       lastCall: 'Identificador de última llamada', contactId: 'Identificador de contacto', baseId: 'Identificador de base de datos', crmId: 'Identificador de CRM',
       searchKey: 'Clave de búsqueda', record: 'Registro', pick: 'Varios registros: elija uno', connecting: 'Conectando…', disconnected: 'Sin conexión con el servidor; reintentando…',
       outside: 'Esta página es el softphone de Salesforce: ábrala desde la barra de utilidades de Salesforce (Open CTI) o desde el stand-in de demostración.',
-      noOpenCti: 'No se pudo cargar Open CTI de Salesforce: ', autoRelease: 'Liberación automática en ', seconds: ' s', private: 'Número privado: sin búsqueda' },
+      noOpenCti: 'No se pudo cargar Open CTI de Salesforce: ', autoRelease: 'Liberación automática en ', seconds: ' s', private: 'Número privado: sin búsqueda',
+      transfers: 'Transferencias', transferTo: 'Transferir a', toPhone: 'Teléfono', toUser: 'Usuario', toQueue: 'Cola', toCampaign: 'Campaña',
+      blindTransfer: 'Transferencia directa', attendedTransfer: 'Transferencia asistida', endTransfer: 'Fin de transferencia', consulting: 'Consultando a ',
+      conference: 'Conferencia', startConference: 'Iniciar conferencia', endConference: 'Finalizar conferencia', invitePhone: 'Invitar teléfono', inviteUser: 'Invitar usuario',
+      inConference: 'En conferencia', monitoring: 'Monitoreo', listen: 'Escuchar', assist: 'Asistir', endMonitor: 'Finalizar monitoreo', monitoringNow: 'Monitoreando a ',
+      textMessage: 'Mensaje de texto', send: 'Enviar', settings: 'Configuración', width: 'Ancho (px)', height: 'Alto (px)',
+      minimizeNoMatch: 'Minimizar al abrir un registro nuevo (sin coincidencias)', minimizeSeveral: 'Minimizar al abrir la búsqueda (varias coincidencias)', save: 'Guardar',
+      sync: 'Sincronizar el registro nuevo', syncPending: 'Registro nuevo sin sincronizar: guárdelo y presione ⟳', synced: 'Registro nuevo sincronizado',
+      free: 'libre', busy: 'ocupado' },
     en: { device: 'Device', user: 'User', password: 'Password', login: 'Log in', campaign: 'Campaign', join: 'Join', leave: 'Leave',
-      break: 'Break', pause: 'Pause', unpause: 'Back to work', dial: 'Call', hangup: 'Hang up', category: 'Category', categorize: 'Categorize and release',
-      release: 'Release without category', scheduleAt: 'Schedule for', schedule: 'Schedule', logout: 'Log out of Neotel', info: 'Information',
+      break: 'Break', pause: 'Pause', unpause: 'Back to work', dial: 'Call', hangup: 'Hang up', number: 'Number', category: 'Category',
+      notes: 'Notes', categorize: 'Categorize and release', release: 'Release without category', scheduleAt: 'Schedule for',
+      schedulePhone: 'Other phone', schedule: 'Schedule', logout: 'Log out of Neotel', info: 'Information',
       lastCall: 'Last call id', contactId: 'Contact id', baseId: 'Database id', crmId: 'CRM id', searchKey: 'Search key', record: 'Record',
       pick: 'Several records: pick one', connecting: 'Connecting…', disconnected: 'No connection to the server; retrying…',
       outside: 'This page is the Salesforce softphone: open it from Salesforce\u2019s utility bar (Open CTI) or from the demo stand-in.',
-      noOpenCti: 'Salesforce Open CTI could not be loaded: ', autoRelease: 'Automatic release in ', seconds: ' s', private: 'Private number: no search' }
+      noOpenCti: 'Salesforce Open CTI could not be loaded: ', autoRelease: 'Automatic release in ', seconds: ' s', private: 'Private number: no search',
+      transfers: 'Transfers', transferTo: 'Transfer to', toPhone: 'Phone', toUser: 'User', toQueue: 'Queue', toCampaign: 'Campaign',
+      blindTransfer: 'Direct transfer', attendedTransfer: 'Attended transfer', endTransfer: 'End of transfer', consulting: 'Consulting ',
+      conference: 'Conference', startConference: 'Start conference', endConference: 'End conference', invitePhone: 'Invite phone', inviteUser: 'Invite user',
+      inConference: 'In a conference', monitoring: 'Monitoring', listen: 'Listen', assist: 'Assist', endMonitor: 'End monitoring', monitoringNow: 'Monitoring ',
+      textMessage: 'Text message', send: 'Send', settings: 'Settings', width: 'Width (px)', height: 'Height (px)',
+      minimizeNoMatch: 'Minimize when a new record opens (no match)', minimizeSeveral: 'Minimize when the search opens (several matches)', save: 'Save',
+      sync: 'Sync the new record', syncPending: 'New record not synced yet: save it and press ⟳', synced: 'New record synced',
+      free: 'free', busy: 'busy' }
   };
+  var SETTINGS_KEY = 'neotel-cti-settings:';
   var lang = (localStorage.getItem('neotel-cti-lang') || 'es');
   var view = null;
   var api = null;
+  var user = null;
+  var settingsSent = false;
+  var releaseAt = null;
   var $ = function (id) { return document.getElementById(id); };
   var t = function (k) { return (T[lang] || T.es)[k] || k; };
   var say = function (m) { return m ? (m[lang] || m.es) : ''; };
@@ -32,19 +54,35 @@
   function translate() {
     document.documentElement.lang = lang;
     document.querySelectorAll('[data-t]').forEach(function (el) { el.textContent = t(el.getAttribute('data-t')); });
+    document.querySelectorAll('[data-t-label]').forEach(function (el) { el.setAttribute('aria-label', t(el.getAttribute('data-t-label'))); el.title = t(el.getAttribute('data-t-label')); });
     $('lang').textContent = lang === 'es' ? 'EN' : 'ES';
     if (view) { render(view); }
   }
 
   function showError(text) { var e = $('error'); e.textContent = text || ''; e.hidden = !text; }
 
+  /** Fills a select, keeping the agent's choice across views. */
   function options(select, rows, selected) {
     var keep = select.value;
-    select.innerHTML = rows.map(function (r) {
-      var label = (r.group ? r.group + ' / ' : '') + r.name;
-      return '<option value="' + esc(r.id) + '">' + esc(r.id + ' - ' + label) + '</option>';
-    }).join('');
+    var html = '';
+    var group = null;
+    rows.forEach(function (r) {
+      if ((r.group || null) !== group) {
+        if (group !== null) { html += '</optgroup>'; }
+        group = r.group || null;
+        if (group !== null) { html += '<optgroup label="' + esc(group) + '">'; }
+      }
+      html += '<option value="' + esc(r.value) + '">' + esc(r.label) + '</option>';
+    });
+    if (group !== null) { html += '</optgroup>'; }
+    if (select.innerHTML !== html) { select.innerHTML = html; }
     select.value = selected != null ? String(selected) : keep;
+    if (select.selectedIndex < 0 && rows.length) { select.selectedIndex = 0; }
+  }
+  function choices(list) { return (list || []).map(function (r) { return { value: r.id, label: r.id + ' - ' + r.name, group: r.group }; }); }
+  function users(list) {
+    return (list || []).filter(function (u) { return u.user !== (view && view.user); })
+      .map(function (u) { return { value: u.user, label: u.user + ' - ' + u.name + (u.state ? ' (' + u.state + ')' : '') }; });
   }
 
   function render(v) {
@@ -52,28 +90,41 @@
     $('login').hidden = true;
     $('agent').hidden = false;
     $('status').textContent = say(v.statusLabel) + (v.call ? ' · ' + v.call.phone : '');
-    options($('campaign'), v.lists.campaigns, v.campaign);
-    options($('break'), v.lists.breaks, v.breakId);
-    options($('category'), v.lists.categories);
-    var a = v.actions;
+    var lists = v.lists || {};
+    options($('campaign'), choices(lists.campaigns), v.campaign);
+    options($('break'), choices(lists.breaks), v.breakId);
+    options($('category'), choices(lists.categories));
+    options($('xfer-user'), users(lists.users));
+    options($('xfer-queue'), choices(lists.queues));
+    options($('xfer-campaign'), choices(lists.campaigns));
+    options($('conf-user'), users(lists.users));
+    options($('monitor-user'), users(lists.users));
+    $('xfer-phones').innerHTML = (lists.transferPhones || []).map(function (p) {
+      return '<option value="' + esc(p.id) + '">' + esc(p.name) + '</option>';
+    }).join('');
+
+    var a = v.actions || {};
     var enable = { join: a.joinCampaign, leave: a.leaveCampaign, pause: a.pause, unpause: a.unpause, dial: a.dial, hangup: a.hangup, dtmf: a.dtmf,
-      categorize: a.categorize, release: a.release, schedule: a.schedule, play: a.play, logout: true };
+      categorize: a.categorize, release: a.release, schedule: a.schedule, play: a.play, logout: true,
+      blindTransfer: a.transfer, attendedTransfer: a.transfer, endTransfer: a.endTransfer,
+      startConference: a.startConference, endConference: a.endConference, invitePhone: a.invite, inviteUser: a.invite,
+      listen: a.monitor, assist: a.monitor, endMonitor: a.endMonitor, sendText: a.sendText, sync: a.sync, saveSettings: true };
     document.querySelectorAll('[data-act]').forEach(function (b) { b.disabled = !enable[b.getAttribute('data-act')]; });
-    var c = v.contact;
-    $('contact').hidden = !c;
-    if (c) {
-      var html = c.private ? '<p>' + esc(t('private')) + '</p>' : '';
-      if (c.record) { html += '<p>' + esc(t('record')) + ': <strong>' + esc(c.record.name || c.record.id) + '</strong> (' + esc(c.record.objectType) + ')</p>'; }
-      if (c.candidates.length) {
-        html += '<p>' + esc(t('pick')) + '</p>' + c.candidates.map(function (m) {
-          return '<button type="button" data-pick="' + esc(m.id) + '">' + esc(m.objectType + ': ' + m.name) + '</button>';
-        }).join(' ');
-      }
-      if (v.autoReleaseInSecs != null) { html += '<p>' + esc(t('autoRelease') + v.autoReleaseInSecs + t('seconds')) + '</p>'; }
-      $('contact').innerHTML = html;
-    }
+
+    renderContact(v);
     $('release').hidden = !(a.categorize || a.release || a.schedule);
-    var info = v.info;
+
+    var x = v.transfer;
+    $('xfer-state').textContent = x && x.consulting ? t('consulting') + x.value : '';
+    $('conference').open = $('conference').open || !!(v.call && v.call.conference);
+    var m = v.monitoring;
+    $('monitor').hidden = !(a.monitor || a.endMonitor || m);
+    $('monitor-state').textContent = m ? t('monitoringNow') + m.user + ' (' + t(m.mode) + ')' : '';
+    $('sms').hidden = !a.sendText;
+    $('sms-phone').placeholder = v.call ? v.call.phone : '';
+    renderSettings(v.settings);
+
+    var info = v.info || {};
     $('info').querySelector('dl').innerHTML = [['lastCall', info.lastCallId], ['contactId', info.contactId], ['baseId', info.baseId], ['crmId', info.crmId], ['searchKey', info.searchKey]]
       .map(function (p) { return '<dt>' + esc(t(p[0])) + '</dt><dd data-testid="info-' + p[0] + '">' + esc(p[1]) + '</dd>'; }).join('');
     var notes = (v.warnings || []).map(say);
@@ -82,24 +133,93 @@
     showError(v.error ? say(v.error) : '');
   }
 
+  function renderContact(v) {
+    var c = v.contact;
+    $('contact').hidden = !c;
+    if (!c) { releaseAt = null; tick(); return; }
+    var html = c.private ? '<p>' + esc(t('private')) + '</p>' : '';
+    if (c.record) { html += '<p data-testid="record">' + esc(t('record')) + ': <strong>' + esc(c.record.name || c.record.id) + '</strong> (' + esc(c.record.objectType) + ')</p>'; }
+    if (c.candidates && c.candidates.length) {
+      html += '<p>' + esc(t('pick')) + '</p>' + c.candidates.map(function (m) {
+        return '<button type="button" data-pick="' + esc(m.id) + '">' + esc(m.objectType + ': ' + m.name) + '</button>';
+      }).join(' ');
+    }
+    $('contact-body').innerHTML = html;
+    var s = v.sync;
+    $('sync-row').hidden = !s;
+    $('sync-text').textContent = s ? (s.linked ? t('synced') : t('syncPending')) + ' (neoSyncId__c ' + s.syncId + ')' : '';
+    // The core says how many seconds are left when it draws; the page only counts them down.
+    releaseAt = v.autoReleaseInSecs != null ? Date.now() + v.autoReleaseInSecs * 1000 : null;
+    tick();
+  }
+
+  function tick() {
+    var el = $('countdown');
+    if (releaseAt == null) { el.hidden = true; return; }
+    el.hidden = false;
+    el.textContent = t('autoRelease') + Math.max(0, Math.ceil((releaseAt - Date.now()) / 1000)) + t('seconds');
+  }
+  setInterval(tick, 1000);
+
+  function readSettings() {
+    return { widthPx: Number($('set-width').value), heightPx: Number($('set-height').value),
+      minimizeOnNoMatch: $('set-nomatch').checked, minimizeOnSeveral: $('set-several').checked };
+  }
+  function renderSettings(s) {
+    if (!s || $('settings').contains(document.activeElement)) { return; }
+    $('set-width').value = s.widthPx;
+    $('set-height').value = s.heightPx;
+    $('set-nomatch').checked = !!s.minimizeOnNoMatch;
+    $('set-several').checked = !!s.minimizeOnSeveral;
+  }
+  function storedSettings() {
+    try { return JSON.parse(localStorage.getItem(SETTINGS_KEY + user) || 'null'); } catch (e) { return null; }
+  }
+
   var conn = new window.NeotelConnection({
     onStatus: function (s) { if (s === 'disconnected') { $('status').textContent = t('disconnected'); } },
     onMessage: function (m) {
       switch (m.type) {
-        case 'needLogin': $('login').hidden = false; $('agent').hidden = true; break;
-        case 'session': $('login').hidden = true; break;
-        case 'view': render(m.view); break;
+        case 'needLogin': signedOut(); break;
+        case 'session': $('login').hidden = true; user = m.user; settingsSent = false; break;
+        case 'view':
+          render(m.view);
+          // F-CONFIG is kept per user in this browser; the core applies it to the panel.
+          if (!settingsSent && m.view.settings) {
+            settingsSent = true;
+            var kept = storedSettings();
+            if (kept && JSON.stringify(kept) !== JSON.stringify(m.view.settings)) { command(Object.assign({ command: 'saveSettings' }, kept)); }
+          }
+          break;
         case 'effect':
           if (!api) { conn.send({ type: 'effectResult', id: m.effect.id, ok: false, error: { code: 'SOFTPHONE_CONTAINER_ERROR', description: 'Open CTI is not loaded' } }); break; }
           window.NeotelOpenCti.run(api, m.effect).then(function (r) { conn.send(Object.assign({ type: 'effectResult' }, r)); });
           break;
         case 'error': showError(m.message); break;
-        case 'bye': $('login').hidden = false; $('agent').hidden = true; view = null; break;
+        case 'bye': signedOut(); break;
       }
     }
   });
 
   function command(c) { conn.send({ type: 'command', command: c }); }
+
+  /** No session: the login form, and Salesforce's phone fields stop dialing through us. */
+  function signedOut() {
+    view = null;
+    $('login').hidden = false;
+    $('agent').hidden = true;
+    $('status').textContent = '';
+    if (api) {
+      window.NeotelOpenCti.call(api, 'disableClickToDial', {});
+      window.NeotelOpenCti.call(api, 'setSoftphoneItemLabel', { label: 'Neotel CTI' });
+    }
+  }
+
+  function transferTarget() {
+    var to = $('xfer-to').value;
+    var value = { phone: $('xfer-phone').value, user: $('xfer-user').value, queue: Number($('xfer-queue').value), campaign: Number($('xfer-campaign').value) }[to];
+    return { to: to, value: value };
+  }
 
   document.addEventListener('click', function (e) {
     var pick = e.target.closest('[data-pick]');
@@ -118,11 +238,37 @@
       case 'categorize': return command({ command: 'release', subcategory: category, notes: $('notes').value });
       case 'release': return command({ command: 'release', subcategory: null, notes: $('notes').value });
       case 'schedule':
-        // The agent's local time, with its offset to UTC; the core converts to Neotel's zone.
-        return command({ command: 'schedule', at: $('when').value + ':00', agentOffsetMinutes: -new Date().getTimezoneOffset(), subcategory: category, phone: '', notes: $('notes').value });
+        // The agent's wall time and its offset east of UTC; the core converts to Neotel's zone.
+        return command({ command: 'schedule', at: $('when').value + ':00', agentOffsetMinutes: -new Date($('when').value).getTimezoneOffset(),
+          subcategory: category, phone: $('when-phone').value, notes: $('notes').value });
       case 'play': return command({ command: 'play' });
+      case 'blindTransfer': return command({ command: 'transfer', target: transferTarget(), attended: false });
+      case 'attendedTransfer': return command({ command: 'transfer', target: transferTarget(), attended: true });
+      case 'endTransfer': return command({ command: 'endTransfer' });
+      case 'startConference': return command({ command: 'startConference' });
+      case 'endConference': return command({ command: 'endConference' });
+      case 'invitePhone': return command({ command: 'invite', extension: $('conf-phone').value });
+      case 'inviteUser': return command({ command: 'invite', extension: $('conf-user').value });
+      case 'listen': return command({ command: 'monitor', user: $('monitor-user').value, mode: 'listen' });
+      case 'assist': return command({ command: 'monitor', user: $('monitor-user').value, mode: 'assist' });
+      case 'endMonitor': return command({ command: 'endMonitor' });
+      case 'sendText': return command({ command: 'sendText', channel: $('sms-channel').value, phone: $('sms-phone').value, text: $('sms-text').value });
+      case 'sync': return command({ command: 'syncRecord' });
+      case 'saveSettings': {
+        var s = readSettings();
+        try { localStorage.setItem(SETTINGS_KEY + (user || ''), JSON.stringify(s)); } catch (err) { /* storage blocked: kept for this session only */ }
+        return command(Object.assign({ command: 'saveSettings' }, s));
+      }
       case 'logout': return conn.send({ type: 'logout' });
     }
+  });
+
+  $('xfer-to').addEventListener('change', function () {
+    var to = $('xfer-to').value;
+    $('xfer-phone').hidden = to !== 'phone';
+    $('xfer-user').hidden = to !== 'user';
+    $('xfer-queue').hidden = to !== 'queue';
+    $('xfer-campaign').hidden = to !== 'campaign';
   });
 
   $('login').addEventListener('submit', function (e) {
