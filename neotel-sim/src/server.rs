@@ -130,10 +130,17 @@ impl Shared {
     }
 }
 
+/// The largest scenario `POST /sim/scenario` takes.
+pub const SCENARIO_MAX_BYTES: usize = 64 << 20;
+
 /// The router: NeoApi and the `/sim/` control API.
 pub fn app(state: Shared) -> Router {
     Router::new()
-        .route("/sim/scenario", post(load_scenario))
+        // A scenario is a whole install (a load test's holds thousands of agents and contacts).
+        .route(
+            "/sim/scenario",
+            post(load_scenario).layer(axum::extract::DefaultBodyLimit::max(SCENARIO_MAX_BYTES)),
+        )
         .route("/sim/dialer/deliver", post(deliver))
         .route("/sim/inbound", post(inbound))
         .route("/sim/calls/{id}/answer", post(customer_answer))

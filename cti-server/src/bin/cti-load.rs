@@ -9,7 +9,7 @@
 //! together when in-process).
 #![forbid(unsafe_code)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -38,7 +38,18 @@ struct Args {
     /// The campaign the agents join.
     #[arg(long, default_value_t = 97)]
     campaign: i64,
+    /// The in-process server's idle `Position` poll interval, in milliseconds (the pop waits
+    /// for the next poll after the dialer delivers).
+    #[arg(long, default_value_t = 1000)]
+    poll_ms: u64,
+    /// Idle time before each delivery, drawn uniformly up to this many milliseconds, so
+    /// deliveries fall anywhere between two polls as a real dialer's do.
+    #[arg(long, default_value_t = 2000)]
+    idle_ms: u64,
 }
+
+/// Contacts added to the campaign's base per agent (each call closes one).
+const CONTACTS_PER_AGENT: usize = 40;
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -78,6 +89,7 @@ async fn run(args: Args) -> Result<(), String> {
             config.listen = "127.0.0.1:0".parse().expect("an address");
             config.standin_listen = "127.0.0.1:0".parse().expect("an address");
             config.login_attempts_per_minute = u32::MAX;
+            config.poll_interval = Duration::from_millis(args.poll_ms);
             let server = cti_server::Server::bind(config)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -90,7 +102,7 @@ async fn run(args: Args) -> Result<(), String> {
             (url, sim, Some((tx, task)))
         }
     };
-    let users = grow_scenario(&http, &sim_url, args.agents).await?;
+    let users = grow_scenario(&http, &sim_url, args.agents, args.campaign).await?;
     eprintln!(
         "cti-load: {} agents against {server_url} (simulator {sim_url}), {} s",
         users.len(),
@@ -98,38 +110,43 @@ async fn run(args: Args) -> Result<(), String> {
     );
 
     let cpu_start = cpu_seconds();
-    let journal_start = journal_len(&http, &sim_url).await?;
+    let requests_start = neoapi_requests(&http, &server_url).await?;
     let started = Instant::now();
     let running = Arc::new(AtomicBool::new(true));
-    let mut tasks = Vec::new();
+    let report = Arc::new(Mutex::new(AgentReport::default()));
+    let mut tasks = tokio::task::JoinSet::new();
     for user in users.clone() {
         let ctx = AgentCtx {
             http: http.clone(),
             server: server_url.clone(),
             sim: sim_url.clone(),
             campaign: args.campaign,
+            idle_ms: args.idle_ms,
             running: running.clone(),
+            report: report.clone(),
         };
-        tasks.push(tokio::spawn(agent(ctx, user)));
+        tasks.spawn(agent(ctx, user));
     }
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
     running.store(false, Ordering::Relaxed);
-    let mut pops = Vec::new();
-    let mut calls = 0;
-    let mut errors = Vec::new();
-    for task in tasks {
-        match tokio::time::timeout(Duration::from_secs(30), task).await {
-            Ok(Ok(report)) => {
-                pops.extend(report.pops);
-                calls += report.calls;
-                errors.extend(report.errors);
-            }
-            Ok(Err(e)) => errors.push(format!("agent task: {e}")),
-            Err(_) => errors.push("an agent did not stop within 30 s".into()),
-        }
-    }
+    // Agents finish the call in hand and log out; the ones still busy after the grace are cut
+    // (what they measured is already in the report).
+    let grace = tokio::time::timeout(Duration::from_secs(30), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
     let elapsed = started.elapsed().as_secs_f64();
-    let requests = journal_len(&http, &sim_url).await? - journal_start;
+    let cut = if grace.is_err() { tasks.len() } else { 0 };
+    tasks.abort_all();
+    let AgentReport {
+        mut pops,
+        calls,
+        mut errors,
+    } = std::mem::take(&mut *report.lock().expect("the report lock"));
+    if cut > 0 {
+        errors.push(format!("{cut} agents did not stop within 30 s"));
+    }
+    let requests = neoapi_requests(&http, &server_url).await? - requests_start;
     let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
 
     pops.sort();
@@ -182,19 +199,23 @@ struct AgentCtx {
     server: String,
     sim: String,
     campaign: i64,
+    idle_ms: u64,
     running: Arc<AtomicBool>,
+    report: Arc<Mutex<AgentReport>>,
 }
 
 /// One agent's life; errors end its loop and are reported.
-async fn agent(ctx: AgentCtx, user: String) -> AgentReport {
-    let mut report = AgentReport::default();
-    if let Err(e) = agent_loop(&ctx, &user, &mut report).await {
-        report.errors.push(format!("{user}: {e}"));
+async fn agent(ctx: AgentCtx, user: String) {
+    if let Err(e) = agent_loop(&ctx, &user).await {
+        ctx.report
+            .lock()
+            .expect("the report lock")
+            .errors
+            .push(format!("{user}: {e}"));
     }
-    report
 }
 
-async fn agent_loop(ctx: &AgentCtx, user: &str, report: &mut AgentReport) -> Result<(), String> {
+async fn agent_loop(ctx: &AgentCtx, user: &str) -> Result<(), String> {
     let mut socket = connect(&ctx.server).await?;
     send(
         &mut socket,
@@ -205,6 +226,8 @@ async fn agent_loop(ctx: &AgentCtx, user: &str, report: &mut AgentReport) -> Res
     send(&mut socket, script::join_campaign(ctx.campaign)).await?;
     wait_view(&mut socket, Duration::from_secs(20), script::in_campaign).await?;
     while ctx.running.load(Ordering::Relaxed) {
+        let idle = rand::random_range(0..=ctx.idle_ms);
+        idle_answering(&mut socket, Duration::from_millis(idle)).await?;
         let delivered = Instant::now();
         let contact = post(
             &ctx.http,
@@ -225,7 +248,7 @@ async fn agent_loop(ctx: &AgentCtx, user: &str, report: &mut AgentReport) -> Res
             if m["type"] == "effect" {
                 let kind = m["effect"]["kind"].as_str().unwrap_or_default().to_owned();
                 if kind == "searchAndScreenPop" {
-                    report.pops.push(delivered.elapsed());
+                    ctx.report.lock().expect("the report lock").pops.push(delivered.elapsed());
                 }
                 answer(&mut socket, &m["effect"]).await?;
                 if kind == "searchAndScreenPop" {
@@ -247,7 +270,7 @@ async fn agent_loop(ctx: &AgentCtx, user: &str, report: &mut AgentReport) -> Res
         wait_answering(&mut socket, Duration::from_secs(20), script::can_play).await?;
         send(&mut socket, script::play()).await?;
         wait_answering(&mut socket, Duration::from_secs(20), script::available).await?;
-        report.calls += 1;
+        ctx.report.lock().expect("the report lock").calls += 1;
     }
     send(&mut socket, json!({"v":1,"type":"logout"})).await?;
     let _ = expect(&mut socket, "bye", Duration::from_secs(10)).await;
@@ -282,15 +305,19 @@ mod script {
         view["actions"]["play"] == true
     }
     pub(crate) fn available(view: &Value) -> bool {
-        view["contact"].is_null() && view["call"].is_null() && view["actions"]["play"] == false
+        view["status"] == "available" && view["contact"].is_null()
     }
 }
 
-/// The page's answer to an effect: no match for searches, an id for saves, null otherwise.
+/// What an org answers: the searched contact as one match, an id for saves, null otherwise.
 async fn answer(socket: &mut Socket, effect: &Value) -> Result<(), String> {
     let id = effect["id"].clone();
     let value = match effect["kind"].as_str().unwrap_or_default() {
-        "searchAndScreenPop" => json!({}),
+        "searchAndScreenPop" => {
+            let key = effect["searchParams"].as_str().unwrap_or_default();
+            let record = format!("003{key:0>15}");
+            json!({ record.clone(): {"Id": record, "Name": key, "RecordType": "Contact"} })
+        }
         "saveLog" => json!("00T000000000001AAA"),
         "getCallCenterSettings" => json!({}),
         "getSoftphoneLayout" => json!({}),
@@ -364,6 +391,18 @@ async fn wait_view(
     wait_answering(socket, wait, pred).await
 }
 
+/// Stays idle for `wait`, answering any effect meanwhile.
+async fn idle_answering(socket: &mut Socket, wait: Duration) -> Result<(), String> {
+    let until = tokio::time::Instant::now() + wait;
+    while let Ok(next) = tokio::time::timeout_at(until, recv(socket, Duration::from_secs(3600))).await {
+        let m = next?;
+        if m["type"] == "effect" {
+            answer(socket, &m["effect"]).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Waits for a view satisfying `pred`, answering any effect on the way.
 async fn wait_answering(
     socket: &mut Socket,
@@ -396,21 +435,31 @@ async fn post(http: &reqwest::Client, url: &str, body: Value) -> Result<Value, S
     }
 }
 
-async fn journal_len(http: &reqwest::Client, sim: &str) -> Result<usize, String> {
-    let journal: Vec<Value> = http
-        .get(format!("{sim}/sim/journal"))
+/// NeoApi requests the server made so far: the sum of its latency histogram's counts.
+async fn neoapi_requests(http: &reqwest::Client, server: &str) -> Result<u64, String> {
+    let metrics = http
+        .get(format!("{server}/metrics"))
         .send()
         .await
         .map_err(|e| e.to_string())?
-        .json()
+        .text()
         .await
         .map_err(|e| e.to_string())?;
-    Ok(journal.len())
+    Ok(metrics
+        .lines()
+        .filter(|l| l.starts_with("cti_neoapi_request_duration_seconds_count"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum())
 }
 
 /// The simulator's agents, grown to `n` by copying the first one (user = password, device
 /// `SIP/{user}`), loaded with `POST /sim/scenario`.
-async fn grow_scenario(http: &reqwest::Client, sim: &str, n: usize) -> Result<Vec<String>, String> {
+async fn grow_scenario(
+    http: &reqwest::Client,
+    sim: &str,
+    n: usize,
+    campaign: i64,
+) -> Result<Vec<String>, String> {
     let mut scenario: Value =
         serde_json::from_str(neotel_sim::DEFAULT_SCENARIO_JSON).map_err(|e| e.to_string())?;
     let users = scenario["users"]
@@ -443,7 +492,29 @@ async fn grow_scenario(http: &reqwest::Client, sim: &str, n: usize) -> Result<Ve
             list.push(json!(format!("SIP/{name}")));
         }
     }
+    // Enough contacts in the campaign's base that the dialer never runs dry: an UpdateContact
+    // closes the contact it categorizes.
+    let base = scenario["campaigns"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == json!(campaign)))
+        .and_then(|c| c["base"].as_i64())
+        .ok_or(format!("the scenario has no campaign {campaign}"))?;
+    if let Some(contacts) = scenario["contacts"].as_array_mut() {
+        let first = contacts.iter().filter_map(|c| c["id"].as_i64()).max().unwrap_or(0) + 1;
+        for i in 0..n * CONTACTS_PER_AGENT {
+            let id = first + i64::try_from(i).unwrap_or(i64::MAX - first);
+            contacts.push(json!({
+                "base": base,
+                "id": id,
+                "clave_1": format!("LOAD{id:08}"),
+                "name": format!("Cliente {id}"),
+                "phones": [format!("11{:08}", id % 100_000_000)],
+            }));
+        }
+    }
     if let Some(settings) = scenario["settings"].as_object_mut() {
+        // The journal is for tests; keep the simulator's memory out of the server's figures.
+        settings.insert("journal_limit".into(), json!(2000));
         // Every agent holds an API license.
         settings.insert("licenses".into(), json!(n + 10));
     }
