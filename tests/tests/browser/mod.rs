@@ -1,0 +1,445 @@
+//! The browser end-to-end harness: the server in demo mode (simulator in-process) on loopback,
+//! Debian's Chromium driven through chromedriver (WebDriver, `fantoccini`), the Lightning
+//! stand-in opened on `localhost` so the softphone (on `127.0.0.1`) is a cross-site iframe as in
+//! Salesforce.
+//!
+//! Waits poll the DOM or the simulator until a condition holds (20 s), and fail with what they
+//! last saw; nothing sleeps and hopes. Each scenario saves a screenshot of its key screen under
+//! `target/browser-artifacts/`.
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(20);
+const TICK: Duration = Duration::from_millis(100);
+
+/// A scenario's world: server, simulator, stand-in, browser.
+pub struct Stack {
+    name: String,
+    pub client: Client,
+    pub standin_url: String,
+    pub sim: String,
+    http: reqwest::Client,
+    driver: Driver,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), cti_server::ServeError>>>,
+}
+
+/// chromedriver, killed on drop (a failed test must not leave it running).
+struct Driver {
+    child: Child,
+    profile: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
+        return Some(PathBuf::from(p));
+    }
+    candidates.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Where screenshots go: `target/browser-artifacts/` of the workspace.
+pub fn artifacts() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        PathBuf::from,
+    );
+    let dir = target.join("browser-artifacts");
+    std::fs::create_dir_all(&dir).expect("the artifacts folder");
+    dir
+}
+
+impl Stack {
+    /// Starts everything and opens the stand-in, or `None` (with a note) when Chromium is not
+    /// installed outside CI. In CI (`CI` set) a missing browser fails the test.
+    pub async fn start(name: &str) -> Option<Self> {
+        let chromium = binary(
+            "CHROMIUM",
+            &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        );
+        let chromedriver = binary("CHROMEDRIVER", &["/usr/bin/chromedriver"]);
+        let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "Chromium or chromedriver is missing: scripts/install-test-deps installs them"
+            );
+            eprintln!("skipping {name}: no Chromium (run scripts/install-test-deps)");
+            return None;
+        };
+
+        let mut config = cti_server::config::Config::defaults();
+        config.listen = "127.0.0.1:0".parse().expect("an address");
+        config.standin_listen = "127.0.0.1:0".parse().expect("an address");
+        config.poll_interval = Duration::from_millis(200);
+        let server = cti_server::Server::bind(config)
+            .await
+            .expect("the server binds");
+        let standin: SocketAddr = server.standin_addr().expect("demo mode has a stand-in");
+        let sim = server.sim_url().expect("demo mode has a simulator");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+
+        let port = free_port();
+        let profile =
+            std::env::temp_dir().join(format!("cti-browser-{name}-{}-{port}", std::process::id()));
+        let child = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", chromedriver.display()));
+        let driver = Driver {
+            child,
+            profile: profile.clone(),
+        };
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        let webdriver = format!("http://127.0.0.1:{port}");
+        // fantoccini's connector is rustls; the process picks its crypto once (ring, as the server).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut client = None;
+        for _ in 0..100 {
+            match ClientBuilder::rustls()
+                .expect("rustls")
+                .capabilities(caps.clone())
+                .connect(&webdriver)
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(TICK).await,
+            }
+        }
+        let client = client.expect("chromedriver accepts a session within 10 s");
+        let stack = Self {
+            name: name.to_owned(),
+            client,
+            standin_url: format!("http://localhost:{}/", standin.port()),
+            sim,
+            http: reqwest::Client::new(),
+            driver,
+            stop: Some(stop),
+            task: Some(task),
+        };
+        stack.open_standin().await;
+        Some(stack)
+    }
+
+    /// Opens the console and waits for its org and the softphone's login form.
+    pub async fn open_standin(&self) {
+        self.client
+            .goto(&self.standin_url)
+            .await
+            .expect("the stand-in opens");
+        self.console().await;
+        self.wait_js(
+            "the stand-in's org",
+            "return window.standin && window.standin.ready === true",
+            |v| v == &json!(true),
+        )
+        .await;
+    }
+
+    /// Works in the console (the Salesforce page): softphone frames are one level deep, and
+    /// the parent of the top frame is itself.
+    pub async fn console(&self) {
+        self.client.enter_parent_frame().await.expect("the top frame");
+    }
+
+    /// Works inside softphone frame `n` (0: the utility bar's; 1: a second tab's).
+    pub async fn softphone_n(&self, n: usize) {
+        self.console().await;
+        let selector = format!("[data-testid=softphone-frame-{n}]");
+        let frame = self.wait_element(&selector).await;
+        frame.enter_frame().await.expect("the softphone frame");
+    }
+
+    /// Works inside the utility bar's softphone.
+    pub async fn softphone(&self) {
+        self.softphone_n(0).await;
+    }
+
+    /// Waits for an element of the current frame.
+    pub async fn wait_element(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .every(TICK)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("[{}] no `{css}` within 20 s: {e}", self.name))
+    }
+
+    /// Runs `script` (a function body; `arguments` are `args`) in the current frame.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("[{}] script failed: {script}: {e}", self.name))
+    }
+
+    /// Polls `script` in the current frame until `pred` holds; returns the value.
+    pub async fn wait_js(&self, what: &str, script: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut last = Value::Null;
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(v) = self.client.execute(script, vec![]).await {
+                if pred(&v) {
+                    return v;
+                }
+                last = v;
+            }
+            tokio::time::sleep(TICK).await;
+        }
+        self.screenshot(&format!("{}-failed", self.name)).await;
+        panic!("[{}] {what}: not within 20 s; last seen {last}", self.name);
+    }
+
+    /// Text of the first element matching `css` in the current frame ("" when absent/hidden).
+    pub async fn text(&self, css: &str) -> String {
+        self.js(
+            "var e = document.querySelector(arguments[0]); return e && !e.closest('[hidden]') ? e.textContent : '';",
+            vec![json!(css)],
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Waits until the text of `css` (current frame) satisfies `pred`.
+    pub async fn wait_text(&self, css: &str, pred: impl Fn(&str) -> bool) -> String {
+        let script = format!(
+            "var e = document.querySelector({}); return e && !e.closest('[hidden]') ? e.textContent : '';",
+            json!(css)
+        );
+        self.wait_js(&format!("text of `{css}`"), &script, |v| {
+            pred(v.as_str().unwrap_or_default())
+        })
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Clicks `css` (current frame) once it is enabled, as a person would.
+    pub async fn click(&self, css: &str) {
+        let script = format!(
+            "var e = document.querySelector({}); return !!e && !e.disabled && !e.closest('[hidden]');",
+            json!(css)
+        );
+        self.wait_js(&format!("`{css}` enabled"), &script, |v| v == &json!(true))
+            .await;
+        self.wait_element(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("[{}] click on `{css}`: {e}", self.name));
+    }
+
+    /// Clicks the softphone button `data-act=act`.
+    pub async fn act(&self, act: &str) {
+        self.click(&format!("[data-act={act}]")).await;
+    }
+
+    /// Types into `css` (current frame), replacing what was there.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.wait_element(css).await;
+        e.clear().await.expect("the field clears");
+        e.send_keys(text).await.expect("the field takes keys");
+    }
+
+    /// Picks `value` in the select `css` once that option exists.
+    pub async fn select(&self, css: &str, value: &str) {
+        let script = format!(
+            "var e = document.querySelector({}); return !!e && Array.prototype.some.call(e.options, function (o) {{ return o.value === {}; }});",
+            json!(css),
+            json!(value)
+        );
+        self.wait_js(&format!("option {value} in `{css}`"), &script, |v| {
+            v == &json!(true)
+        })
+        .await;
+        self.wait_element(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("[{}] select {value} in `{css}`: {e}", self.name));
+    }
+
+    /// Logs in from the softphone frame and waits for the agent's screen.
+    pub async fn login(&self, device: &str, user: &str, password: &str) {
+        self.softphone().await;
+        self.fill("[data-testid=login-device]", device).await;
+        self.fill("[data-testid=login-user]", user).await;
+        self.fill("[data-testid=login-password]", password).await;
+        self.click("[data-testid=login-submit]").await;
+        self.wait_js(
+            "the agent's screen after login",
+            "return !document.getElementById('agent').hidden",
+            |v| v == &json!(true),
+        )
+        .await;
+    }
+
+    /// Logs in as 1001 and joins `campaign`; stays in the softphone frame.
+    pub async fn login_and_join(&self, user: &str, campaign: i64) {
+        self.login(&format!("SIP/{user}"), user, user).await;
+        self.select("[data-testid=campaign]", &campaign.to_string())
+            .await;
+        self.act("join").await;
+        self.wait_status("Disponible").await;
+    }
+
+    /// Waits for the softphone's status line to contain `text` (current frame: the softphone).
+    pub async fn wait_status(&self, text: &str) -> String {
+        self.wait_text("[data-testid=status]", |s| s.contains(text))
+            .await
+    }
+
+    /// `window.standin.{expr}` in the console; switches to the console.
+    pub async fn standin(&self, expr: &str) -> Value {
+        self.console().await;
+        self.js(&format!("return window.standin.{expr};"), vec![])
+            .await
+    }
+
+    /// Waits in the console until `window.standin.{expr}` satisfies `pred`.
+    pub async fn wait_standin(&self, expr: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.console().await;
+        self.wait_js(
+            &format!("standin.{expr}"),
+            &format!("return JSON.parse(JSON.stringify(window.standin.{expr}));"),
+            pred,
+        )
+        .await
+    }
+
+    /// POSTs to the simulator's control API; panics with its answer on failure.
+    pub async fn sim_post(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.sim))
+            .json(&body)
+            .send()
+            .await
+            .expect("the simulator answers");
+        let status = r.status();
+        let value: Value = r.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path} → {status}: {value}");
+        value
+    }
+
+    /// DELETE on the simulator's control API.
+    pub async fn sim_delete(&self, path: &str) {
+        let r = self
+            .http
+            .delete(format!("{}{path}", self.sim))
+            .send()
+            .await
+            .expect("the simulator answers");
+        assert!(r.status().is_success(), "DELETE {path} → {}", r.status());
+    }
+
+    /// The simulator's journal of NeoApi calls.
+    pub async fn journal(&self) -> Vec<Value> {
+        self.http
+            .get(format!("{}/sim/journal", self.sim))
+            .send()
+            .await
+            .expect("the simulator answers")
+            .json()
+            .await
+            .expect("the journal is JSON")
+    }
+
+    /// Journal entries of `method`.
+    pub async fn calls_of(&self, method: &str) -> Vec<Value> {
+        self.journal()
+            .await
+            .into_iter()
+            .filter(|e| e["method"] == method)
+            .collect()
+    }
+
+    /// Waits until the journal has an entry of `method` satisfying `pred`; returns it.
+    pub async fn wait_journal(&self, method: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while tokio::time::Instant::now() < deadline {
+            if let Some(e) = self.calls_of(method).await.into_iter().find(|e| pred(e)) {
+                return e;
+            }
+            tokio::time::sleep(TICK).await;
+        }
+        let methods: Vec<Value> = self
+            .journal()
+            .await
+            .iter()
+            .rev()
+            .take(30)
+            .map(|e| json!([e["method"], e["params"], e["status"]]))
+            .collect();
+        self.screenshot(&format!("{}-failed", self.name)).await;
+        panic!(
+            "[{}] no {method} as expected in the journal within 20 s; latest: {}",
+            self.name,
+            json!(methods)
+        );
+    }
+
+    /// Saves a PNG of the whole window (console and softphone) as `{name}.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let _ = self.client.enter_parent_frame().await;
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(artifacts().join(format!("{name}.png")), png);
+        }
+    }
+
+    /// Closes the browser and stops the server.
+    pub async fn stop(mut self) {
+        let _ = self.client.clone().close().await;
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        drop(self.driver);
+    }
+}
