@@ -78,3 +78,412 @@ async fn predictive_call_pops_the_record_and_the_disposition_reaches_both_sides(
     s.screenshot("predictive-categorized").await;
     s.stop().await;
 }
+
+/// Delivers a predictive contact to `user` and waits for its record to pop; returns the
+/// delivery (`call_id`, `contact_id`, `data`).
+async fn predictive_call(s: &Stack, user: &str) -> serde_json::Value {
+    let delivered = s
+        .sim_post("/sim/dialer/deliver", json!({"campaign": 97, "user": user}))
+        .await;
+    let record = delivered["data"].clone();
+    s.wait_standin("lastPop()", |p| p["params"]["recordId"] == record)
+        .await;
+    s.softphone().await;
+    s.wait_status("En gestión").await;
+    delivered
+}
+
+/// The customer hangs up; the softphone offers the release.
+async fn customer_hangs_up(s: &Stack, delivered: &serde_json::Value) {
+    s.sim_post(
+        &format!("/sim/calls/{}/hangup", delivered["call_id"]),
+        json!({}),
+    )
+    .await;
+    s.softphone().await;
+    s.wait_status("Fin de llamado").await;
+}
+
+/// W-INBOUND: the IVR's CLAVESF is split at its first `-`; the key finds the record.
+#[tokio::test]
+async fn inbound_call_with_clavesf_pops_the_record_its_key_names() {
+    let Some(s) = Stack::start("inbound").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    let inbound = s
+        .sim_post(
+            "/sim/inbound",
+            json!({"queue": 200, "ani": "1144445555", "data": "0038d0000000002AAA"}),
+        )
+        .await;
+    assert_eq!(inbound["user"], "1001", "{inbound}");
+    let pop = s
+        .wait_standin("lastPop()", |p| {
+            p["params"]["recordId"] == "0038d0000000002AAA"
+        })
+        .await;
+    assert_eq!(pop["type"], "sobject");
+    s.softphone().await;
+    s.click("[data-testid=info] summary").await;
+    s.wait_text("[data-testid=info-searchKey]", |t| {
+        t == "0038d0000000002AAA"
+    })
+    .await;
+    let contact = s.text("[data-testid=info-contactId]").await;
+    assert_eq!(contact, inbound["contact_id"].to_string(), "{inbound}");
+    assert!(
+        inbound["clavesf"]
+            .as_str()
+            .is_some_and(|c| c == format!("{contact}-0038d0000000002AAA")),
+        "{inbound}"
+    );
+    s.wait_journal("CRM_ShowingContact", |e| e["params"]["USUARIO"] == "1001")
+        .await;
+    s.screenshot("inbound-clavesf").await;
+    s.stop().await;
+}
+
+/// W-SCREENPOP: a phone on a Contact and an Account resolves by `searchTypePriority`.
+#[tokio::test]
+async fn several_matches_resolve_by_search_type_priority() {
+    let Some(s) = Stack::start("priority").await else {
+        return;
+    };
+    s.console().await;
+    s.js(
+        "window.standin.setSetting('/neotelConfigOptions/searchTypePriority', 'Account|Contact');",
+        vec![],
+    )
+    .await;
+    s.login_and_join("1001", 97).await;
+    s.sim_post(
+        "/sim/inbound",
+        json!({"queue": 200, "ani": "1141007000", "data": "1141007000"}),
+    )
+    .await;
+    let pop = s
+        .wait_standin("lastPop()", |p| p["type"] == "sobject")
+        .await;
+    assert_eq!(
+        pop["params"]["recordId"], "0018d0000000001AAA",
+        "the Account wins: {pop}"
+    );
+    s.screenshot("several-matches-priority").await;
+    s.stop().await;
+}
+
+/// W-SCREENPOP: with no priority, several matches follow the layout (the search page).
+#[tokio::test]
+async fn several_matches_without_priority_open_the_search_page() {
+    let Some(s) = Stack::start("several").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    s.sim_post(
+        "/sim/inbound",
+        json!({"queue": 200, "ani": "1144475558", "data": "1144475558"}),
+    )
+    .await;
+    let pop = s.wait_standin("lastPop()", |p| p["type"] == "search").await;
+    assert!(pop["params"].to_string().contains("1144475558"), "{pop}");
+    s.wait_element("[data-testid=search-page]").await;
+    s.screenshot("several-matches-search").await;
+    // The agent opens one of the results in Salesforce: it becomes the contact's record.
+    s.client
+        .find(fantoccini::Locator::LinkText("Juan López"))
+        .await
+        .expect("the result's link")
+        .click()
+        .await
+        .expect("the link opens");
+    s.wait_element("[data-testid=record-page]").await;
+    s.softphone().await;
+    s.wait_text("[data-testid=record]", |t| t.contains("Juan López"))
+        .await;
+    s.stop().await;
+}
+
+/// W-PRIVATE + W-SYNC: a private number opens the new-record modal pre-filled with
+/// `defaultNewRowData` and a fresh `neoSyncId__c`; once saved, the call's Task goes to it.
+#[tokio::test]
+async fn private_number_opens_a_new_record_that_is_linked_once_saved() {
+    let Some(s) = Stack::start("private").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    let inbound = s
+        .sim_post(
+            "/sim/inbound",
+            json!({"queue": 200, "ani": "1155554444", "data": ""}),
+        )
+        .await;
+    let modal = s.wait_standin("modal()", |m| !m.is_null()).await;
+    let values = &modal["values"];
+    assert_eq!(values["Phone"], "1155554444", "{modal}");
+    assert_eq!(
+        values["neoContactId__c"],
+        inbound["contact_id"].to_string(),
+        "{modal}"
+    );
+    let sync_id = values["neoSyncId__c"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !sync_id.is_empty() && sync_id.chars().all(|c| c.is_ascii_digit()),
+        "{modal}"
+    );
+    s.softphone().await;
+    s.wait_text("[data-testid=contact]", |t| t.contains("Número privado"))
+        .await;
+    s.screenshot("private-new-record").await;
+
+    // A person fills the name and saves.
+    let id = s.standin("saveModal({LastName: 'Pérez'})").await;
+    let id = id.as_str().expect("the new record's Id").to_owned();
+    let records = s.standin("records()").await;
+    assert!(
+        records.as_array().is_some_and(|r| r
+            .iter()
+            .any(|r| r["Id"] == id.as_str() && r["neoSyncId__c"].to_string().contains(&sync_id))),
+        "the saved record carries the sync id"
+    );
+    s.softphone().await;
+    s.wait_text("[data-testid=record]", |t| {
+        t.contains(&id) || t.contains("Pérez")
+    })
+    .await;
+
+    // The call's Task lands on the new record.
+    s.sim_post(
+        &format!("/sim/calls/{}/hangup", inbound["call_id"]),
+        json!({}),
+    )
+    .await;
+    s.softphone().await;
+    s.select("[data-testid=category]", "26").await;
+    s.act("categorize").await;
+    s.wait_standin("tasks()", |t| {
+        t.as_array().is_some_and(|t| {
+            t.iter()
+                .any(|t| t["WhoId"] == id.as_str() && !t["CallDisposition"].is_null())
+        })
+    })
+    .await;
+    s.stop().await;
+}
+
+/// F-BREAK: into a break state and back to work.
+#[tokio::test]
+async fn break_and_back_to_work() {
+    let Some(s) = Stack::start("break").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    s.select("[data-testid=break]", "1").await;
+    s.act("pause").await;
+    s.wait_status("En descanso").await;
+    s.wait_journal("Pause", |e| e["params"]["USUARIO"] == "1001")
+        .await;
+    s.console().await;
+    s.wait_text("[data-testid=utility-label]", |t| t.contains("En descanso"))
+        .await;
+    s.screenshot("break").await;
+    s.softphone().await;
+    s.act("unpause").await;
+    s.wait_status("Disponible").await;
+    s.wait_journal("Unpause", |_| true).await;
+    s.stop().await;
+}
+
+/// F-DTMF: digits go one by one.
+#[tokio::test]
+async fn dtmf_digits_go_one_by_one() {
+    let Some(s) = Stack::start("dtmf").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    predictive_call(&s, "1001").await;
+    s.fill("[data-testid=digits]", "12#").await;
+    s.act("dtmf").await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut digits = Vec::new();
+    while tokio::time::Instant::now() < deadline {
+        digits = s
+            .calls_of("SendDTMF")
+            .await
+            .iter()
+            .map(|e| {
+                e["params"]["DIGITOS"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        if digits.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(digits, ["1", "2", "#"]);
+    s.stop().await;
+}
+
+/// W-CLICK2DIAL: a phone clicked in Salesforce is dialed with its digits.
+#[tokio::test]
+async fn click_to_dial_dials_the_clicked_phone() {
+    let Some(s) = Stack::start("click-to-dial").await else {
+        return;
+    };
+    s.login("SIP/1001", "1001", "1001").await;
+    s.wait_standin("clickToDialEnabled()", |v| v == &json!(true))
+        .await;
+    s.console().await;
+    s.click("[data-testid='phone-0038d0000000001AAA-MobilePhone']")
+        .await;
+    let dial = s.wait_journal("Dial", |_| true).await;
+    let number = dial["params"]["TELEFONO"].as_str().unwrap_or_default();
+    assert!(number.ends_with("91160001000"), "{dial}");
+    s.softphone().await;
+    s.wait_text("[data-testid=status]", |t| {
+        t.contains("60001000") || t.contains("En gestión")
+    })
+    .await;
+    s.screenshot("click-to-dial").await;
+    s.stop().await;
+}
+
+/// F-AGENDA: a schedule goes to Neotel with its date, and no Play is needed afterwards.
+#[tokio::test]
+async fn a_schedule_needs_no_play() {
+    let Some(s) = Stack::start("schedule").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    let delivered = predictive_call(&s, "1001").await;
+    customer_hangs_up(&s, &delivered).await;
+    s.select("[data-testid=category]", "28").await;
+    // Tomorrow at 10:30, the agent's wall time (the browser runs in the machine's zone).
+    s.js(
+        "var d = new Date(Date.now() + 86400000); var p = function (n) { return String(n).padStart(2, '0'); };
+         var e = document.querySelector('[data-testid=when]');
+         e.value = d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T10:30';
+         e.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    s.act("schedule").await;
+    let update = s
+        .wait_journal("UpdateContact", |e| e["params"]["SUBCATEGORIA"] == "28")
+        .await;
+    assert_eq!(
+        update["params"]["AGENDA"]
+            .as_str()
+            .map(str::to_lowercase)
+            .as_deref(),
+        Some("true"),
+        "{update}"
+    );
+    assert!(
+        update["params"]["FECHA_AGENDA"]
+            .as_str()
+            .is_some_and(|f| !f.is_empty()),
+        "{update}"
+    );
+    // Available again without Play.
+    s.wait_journal("CRM_Available", |_| true).await;
+    s.softphone().await;
+    s.wait_status("Disponible").await;
+    s.screenshot("schedule").await;
+    s.stop().await;
+}
+
+/// A reload mid-call keeps the call and the contact; a second tab pops nothing more.
+#[tokio::test]
+async fn reload_mid_call_and_a_second_tab_keep_one_pop_and_one_task() {
+    let Some(s) = Stack::start("reload").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    let delivered = predictive_call(&s, "1001").await;
+    s.console().await;
+    s.client.refresh().await.expect("the console reloads");
+    s.open_standin().await;
+    s.softphone().await;
+    s.wait_status("En gestión").await;
+    let contact = delivered["contact_id"].to_string();
+    s.wait_text("[data-testid=info-contactId]", |t| t == contact)
+        .await;
+    assert_eq!(s.standin("openSecondTab()").await, json!(2));
+    s.softphone_n(1).await;
+    s.wait_status("En gestión").await;
+    s.screenshot("reload-second-tab").await;
+    customer_hangs_up(&s, &delivered).await;
+    s.select("[data-testid=category]", "26").await;
+    s.act("categorize").await;
+    s.wait_journal("UpdateContact", |_| true).await;
+    s.softphone_n(1).await;
+    s.wait_status("presione Play").await;
+    let calls = s.standin("calls()").await;
+    let count = |m: &str| {
+        calls
+            .as_array()
+            .map_or(0, |c| c.iter().filter(|c| c["methodName"] == m).count())
+    };
+    assert_eq!(
+        count("searchAndScreenPop"),
+        0,
+        "the reloaded console got no second search"
+    );
+    let tasks = s.standin("tasks()").await;
+    assert_eq!(tasks.as_array().map_or(0, Vec::len), 1, "{tasks}");
+    assert_eq!(s.calls_of("UpdateContact").await.len(), 1);
+    s.stop().await;
+}
+
+/// A NeoApi fault during the release shows a clear message and loses nothing: the contact
+/// and its category stay on screen and the agent's second try reaches Neotel.
+#[tokio::test]
+async fn a_neoapi_fault_shows_a_message_and_the_disposition_is_not_lost() {
+    let Some(s) = Stack::start("fault").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    let delivered = predictive_call(&s, "1001").await;
+    customer_hangs_up(&s, &delivered).await;
+    s.sim_post(
+        "/sim/faults",
+        json!({"method": "UpdateContact", "fail_next": 1, "message": "Timeout expired."}),
+    )
+    .await;
+    s.select("[data-testid=category]", "26").await;
+    s.act("categorize").await;
+    s.wait_journal("UpdateContact", |e| e["status"] == 500)
+        .await;
+    s.softphone().await;
+    let shown = s
+        .wait_js(
+            "a message about the failed release",
+            "return ['error', 'notice'].map(function (k) { var e = document.querySelector('[data-testid=' + k + ']'); return e.hidden ? '' : e.textContent; }).join(' ');",
+            |t| !t.as_str().unwrap_or_default().trim().is_empty(),
+        )
+        .await;
+    s.screenshot("neoapi-fault").await;
+    assert!(shown.to_string().contains("Timeout expired"), "{shown}");
+    // The contact and the chosen category are still there: the agent tries again.
+    s.act("categorize").await;
+    let ok = s
+        .wait_journal("UpdateContact", |e| {
+            e["status"] == 200 && e["params"]["SUBCATEGORIA"] == "26"
+        })
+        .await;
+    assert_eq!(
+        ok["params"]["IDCONTACTO"],
+        delivered["contact_id"].to_string(),
+        "{ok} after: {shown}"
+    );
+    s.softphone().await;
+    s.wait_status("presione Play").await;
+    s.stop().await;
+}

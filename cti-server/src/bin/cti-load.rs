@@ -9,8 +9,8 @@
 //! together when in-process).
 #![forbid(unsafe_code)]
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -248,7 +248,11 @@ async fn agent_loop(ctx: &AgentCtx, user: &str) -> Result<(), String> {
             if m["type"] == "effect" {
                 let kind = m["effect"]["kind"].as_str().unwrap_or_default().to_owned();
                 if kind == "searchAndScreenPop" {
-                    ctx.report.lock().expect("the report lock").pops.push(delivered.elapsed());
+                    ctx.report
+                        .lock()
+                        .expect("the report lock")
+                        .pops
+                        .push(delivered.elapsed());
                 }
                 answer(&mut socket, &m["effect"]).await?;
                 if kind == "searchAndScreenPop" {
@@ -394,7 +398,9 @@ async fn wait_view(
 /// Stays idle for `wait`, answering any effect meanwhile.
 async fn idle_answering(socket: &mut Socket, wait: Duration) -> Result<(), String> {
     let until = tokio::time::Instant::now() + wait;
-    while let Ok(next) = tokio::time::timeout_at(until, recv(socket, Duration::from_secs(3600))).await {
+    while let Ok(next) =
+        tokio::time::timeout_at(until, recv(socket, Duration::from_secs(3600))).await
+    {
         let m = next?;
         if m["type"] == "effect" {
             answer(socket, &m["effect"]).await?;
@@ -500,7 +506,12 @@ async fn grow_scenario(
         .and_then(|c| c["base"].as_i64())
         .ok_or(format!("the scenario has no campaign {campaign}"))?;
     if let Some(contacts) = scenario["contacts"].as_array_mut() {
-        let first = contacts.iter().filter_map(|c| c["id"].as_i64()).max().unwrap_or(0) + 1;
+        let first = contacts
+            .iter()
+            .filter_map(|c| c["id"].as_i64())
+            .max()
+            .unwrap_or(0)
+            + 1;
         for i in 0..n * CONTACTS_PER_AGENT {
             let id = first + i64::try_from(i).unwrap_or(i64::MAX - first);
             contacts.push(json!({

@@ -395,6 +395,7 @@
     setLayout: function (l) { layout = l; },
     layout: function () { return layout; },
     settings: function () { return settings; },
+    setSetting: function (path, value) { settings[path] = String(value); },
     clickToDialEnabled: function () { return clickToDial; },
     panel: function () { return Object.assign({}, panel); },
     view: appView,

@@ -179,7 +179,10 @@ impl Stack {
     /// Works in the console (the Salesforce page): softphone frames are one level deep, and
     /// the parent of the top frame is itself.
     pub async fn console(&self) {
-        self.client.enter_parent_frame().await.expect("the top frame");
+        self.client
+            .enter_parent_frame()
+            .await
+            .expect("the top frame");
     }
 
     /// Works inside softphone frame `n` (0: the utility bar's; 1: a second tab's).
@@ -423,9 +426,9 @@ impl Stack {
         );
     }
 
-    /// Saves a PNG of the whole window (console and softphone) as `{name}.png`.
+    /// Saves a PNG of the whole window (console and softphone) as `{name}.png`; WebDriver
+    /// captures the top-level page whatever frame is current, so the frame stays.
     pub async fn screenshot(&self, name: &str) {
-        let _ = self.client.enter_parent_frame().await;
         if let Ok(png) = self.client.screenshot().await {
             let _ = std::fs::write(artifacts().join(format!("{name}.png")), png);
         }
