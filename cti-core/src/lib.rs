@@ -54,5 +54,6 @@ pub use session::{
     Session, SessionError, TransferTarget,
 };
 pub use view::{
-    Actions, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message, RecordView, View,
+    Actions, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message, RecordView,
+    TransferView, View,
 };

@@ -17,7 +17,8 @@ use sf_callcenter::{
 
 use crate::effect::{CrmAction, CrmEffect, EffectId};
 use crate::view::{
-    Actions, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message, RecordView, View,
+    Actions, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message, RecordView,
+    TransferView, View,
 };
 
 /// The id a NeoApi answer echoes.
@@ -58,6 +59,9 @@ pub struct Config {
     /// Wall clock at `Session::new`'s `now`, in the Neotel server's local time (schedules,
     /// Task dates); the core derives later wall times from the `Instant`s it is given.
     pub neotel_time_at_start: NaiveDateTime,
+    /// The Neotel server's offset east of UTC, in minutes (schedules picked in the agent's zone
+    /// are converted to Neotel's); 0 until the server sets it from `neotel.timezone`.
+    pub neotel_utc_offset_minutes: i64,
     /// Seed of the `neoSyncId__c` numbers this session hands out (W-SYNC).
     pub sync_seed: u64,
 }
@@ -80,6 +84,7 @@ impl Config {
             },
             lists_task: Some(1),
             neotel_time_at_start,
+            neotel_utc_offset_minutes: 0,
             sync_seed: 0,
         }
     }
@@ -140,6 +145,8 @@ pub enum Command {
         /// Attended (the agent stays) or direct.
         attended: bool,
     },
+    /// F-XFER: end of an attended transfer (cut the consulted leg, back to the customer).
+    EndTransfer,
     /// F-CONF.
     StartConference,
     /// F-CONF.
@@ -159,9 +166,10 @@ pub enum Command {
     },
     /// F-AGENDA: the agent's local date and time.
     Schedule {
-        /// When, as the agent picked it (agent's local time).
+        /// When, as the agent picked it (the agent's wall time).
         at: NaiveDateTime,
-        /// The agent's offset from the Neotel server, in minutes (agent − server).
+        /// The agent's offset east of UTC at `at`, in minutes (a browser's
+        /// `-getTimezoneOffset()`: −180 in Buenos Aires, +60 in Madrid in winter).
         #[serde(default)]
         agent_offset_minutes: i64,
         /// Subcategory id (a scheduling one).
@@ -270,8 +278,12 @@ enum Pending {
     Poll,
     List(ListKind),
     Command,
+    /// An attended transfer: once Neotel takes it, the agent is consulting.
+    Consult(TransferView),
     Showing,
-    Update { schedule: bool },
+    Update {
+        schedule: bool,
+    },
     Available,
 }
 
@@ -349,6 +361,8 @@ pub struct Session {
     campaign: Option<i64>,
     break_id: Option<i64>,
     call: Option<CallState>,
+    /// The attended transfer in progress (F-XFER).
+    transfer: Option<TransferView>,
     contact: Option<ContactState>,
     lists: Lists,
     error: Option<Message>,
@@ -416,6 +430,7 @@ impl Session {
             campaign: None,
             break_id: None,
             call: None,
+            transfer: None,
             contact: None,
             lists: Lists::default(),
             error: None,
@@ -669,6 +684,14 @@ impl Session {
                         "There is no call in progress.",
                     );
                 }
+                if self.transfer.is_some() {
+                    return Self::refuse(
+                        "consulting",
+                        "Termine la transferencia en curso primero.",
+                        "End the transfer in progress first.",
+                    );
+                }
+                let consulted = TransferView::of(&target, attended);
                 let request = match (target, attended) {
                     (TransferTarget::Phone(ext) | TransferTarget::User(ext), false) => {
                         Request::BlindTransfer {
@@ -699,7 +722,25 @@ impl Session {
                         );
                     }
                 };
-                self.api(request, Pending::Command);
+                let pending = if attended {
+                    Pending::Consult(consulted)
+                } else {
+                    Pending::Command
+                };
+                self.api(request, pending);
+            }
+            Command::EndTransfer => {
+                if self.transfer.is_none() {
+                    return Self::refuse(
+                        "noTransfer",
+                        "No hay una transferencia asistida en curso.",
+                        "There is no attended transfer in progress.",
+                    );
+                }
+                // Neotel's Hangup during a consultation cuts only the consulted leg.
+                self.transfer = None;
+                self.api(Request::Hangup { user }, Pending::Command);
+                self.poll();
             }
             Command::StartConference => {
                 if self.call.is_none() {
@@ -733,7 +774,9 @@ impl Session {
                 phone,
                 notes,
             } => {
-                let at = at - chrono::Duration::minutes(agent_offset_minutes);
+                // The agent's wall time → UTC → Neotel's wall time, which `FECHA_AGENDA` is in.
+                let at = at - chrono::Duration::minutes(agent_offset_minutes)
+                    + chrono::Duration::minutes(self.config.neotel_utc_offset_minutes);
                 if at <= self.wall() {
                     return Self::refuse(
                         "pastSchedule",
@@ -921,6 +964,14 @@ impl Session {
                 }
                 self.poll();
             }
+            Pending::Consult(transfer) => {
+                match result {
+                    Ok(_) if self.call.is_some() => self.transfer = Some(transfer),
+                    Ok(_) => {}
+                    Err(e) => self.error = Some(fault_message(&e)),
+                }
+                self.poll();
+            }
             Pending::Showing => {
                 if let Err(e) = result {
                     self.error = Some(fault_message(&e));
@@ -1014,6 +1065,7 @@ impl Session {
                 });
             }
             None => {
+                self.transfer = None;
                 if let Some(ended) = self.call.take() {
                     self.call_ended(ended);
                 }
@@ -1611,7 +1663,13 @@ impl Session {
                 release: releasable && self.options.allow_contact_release,
                 schedule: releasable,
                 play: c.is_none_or(|c| c.released) && self.campaign.is_some(),
+                transfer: self.call.is_some() && self.transfer.is_none(),
+                end_transfer: self.transfer.is_some(),
+                start_conference: self.call.as_ref().is_some_and(|c| c.conference.is_none()),
+                invite: self.call.as_ref().is_some_and(|c| c.conference.is_some()),
+                end_conference: self.call.as_ref().is_some_and(|c| c.conference.is_some()),
             },
+            transfer: self.transfer.clone(),
             auto_release_in_secs: self
                 .timers
                 .get(&Timer::AutoRelease)

@@ -189,6 +189,48 @@ pub struct Actions {
     pub schedule: bool,
     /// Back to available.
     pub play: bool,
+    /// Transfer the call (F-XFER).
+    pub transfer: bool,
+    /// End the attended transfer in progress (F-XFER).
+    pub end_transfer: bool,
+    /// Make the call a conference (F-CONF).
+    pub start_conference: bool,
+    /// Invite a phone or a user into the conference (F-CONF).
+    pub invite: bool,
+    /// End the conference (F-CONF).
+    pub end_conference: bool,
+}
+
+/// An attended transfer in progress: the agent talks with the consulted party (F-XFER).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferView {
+    /// `phone`, `user`, `queue`.
+    pub to: &'static str,
+    /// The number, user or queue consulted.
+    pub value: String,
+    /// Always true while shown: direct transfers leave the call at once.
+    pub attended: bool,
+    /// The consulted leg is up or ringing.
+    pub consulting: bool,
+}
+
+impl TransferView {
+    pub(crate) fn of(target: &crate::TransferTarget, attended: bool) -> Self {
+        use crate::TransferTarget;
+        let (to, value) = match target {
+            TransferTarget::Phone(p) => ("phone", p.clone()),
+            TransferTarget::User(u) => ("user", u.clone()),
+            TransferTarget::Queue(q) => ("queue", q.to_string()),
+            TransferTarget::Campaign(c) => ("campaign", c.to_string()),
+        };
+        Self {
+            to,
+            value,
+            attended,
+            consulting: attended,
+        }
+    }
 }
 
 /// Everything the softphone shows.
@@ -215,6 +257,8 @@ pub struct View {
     pub lists: Lists,
     /// Enabled actions.
     pub actions: Actions,
+    /// The attended transfer in progress.
+    pub transfer: Option<TransferView>,
     /// Seconds until the automatic release, while it runs.
     pub auto_release_in_secs: Option<u64>,
     /// Things the agent should know.

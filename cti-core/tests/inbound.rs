@@ -170,3 +170,25 @@ fn x_auto_release_off_by_default() {
     );
     assert_eq!(h.view().status, AgentStatus::WrapUp);
 }
+
+#[test]
+fn f_agenda_a_schedule_picked_in_madrid_is_sent_in_neotel_time() {
+    let mut h = Harness::with_neotel_offset("1006", -180); // Buenos Aires
+    h.join(97);
+    h.inbound("1144445555", None);
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(1));
+    // The agent in Madrid (UTC+1) picks tomorrow 15:00 on their own clock: 11:00 in Buenos Aires.
+    let day = h.wall().date() + chrono::Duration::days(1);
+    h.command(Command::Schedule {
+        at: day.and_hms_opt(15, 0, 0).unwrap(),
+        agent_offset_minutes: 60,
+        subcategory: Some(28),
+        phone: String::new(),
+        notes: String::new(),
+    })
+    .unwrap();
+    h.advance(Duration::from_secs(1));
+    let outcome = h.neotel.outcomes().last().unwrap().clone();
+    assert_eq!(outcome.schedule, Some(day.and_hms_opt(11, 0, 0).unwrap()));
+}

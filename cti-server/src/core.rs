@@ -7,6 +7,7 @@
 
 use std::time::Instant;
 
+use chrono::Offset as _;
 use cti_core::{ApiId, Choice, CrmError, EffectId, Input, Output, SalesforceEvent, SessionError};
 use rand::TryRngCore as _;
 
@@ -31,10 +32,9 @@ pub(crate) fn start(
     let inner = &state.inner;
     let config = &inner.config;
     // The core derives wall times from instants; it needs the Neotel server's time at `now`.
-    let neotel_now = chrono::Utc::now()
-        .with_timezone(&config.timezone)
-        .naive_local();
-    let mut core = cti_core::Config::new(user, neotel_now);
+    let neotel_now = chrono::Utc::now().with_timezone(&config.timezone);
+    let mut core = cti_core::Config::new(user, neotel_now.naive_local());
+    core.neotel_utc_offset_minutes = i64::from(neotel_now.offset().fix().local_minus_utc() / 60);
     core.options = inner.callcenter.options.clone();
     core.dialing = inner.callcenter.dialing.clone();
     core.poll_interval = config.poll_interval;

@@ -52,6 +52,22 @@ impl Harness {
 
     /// A session whose call center says what `install` says.
     pub fn with_install(user: &str, install: sf_callcenter::Install) -> Self {
+        Self::with_config(user, install, |_| {})
+    }
+
+    /// A session whose Neotel server runs `minutes` east of UTC.
+    pub fn with_neotel_offset(user: &str, minutes: i64) -> Self {
+        Self::with_config(user, sf_callcenter::Install::default(), |c| {
+            c.neotel_utc_offset_minutes = minutes;
+        })
+    }
+
+    /// A session with its configuration adjusted by `adjust`.
+    pub fn with_config(
+        user: &str,
+        install: sf_callcenter::Install,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut scenario = Scenario::default_scenario();
         scenario.settings.agent_answer_ms = 0;
         scenario.settings.customer_answer_ms = 0;
@@ -81,7 +97,9 @@ impl Harness {
             )
             .expect("login");
         let start = Instant::now();
-        let session = Session::new(Config::new(user, wall0), start);
+        let mut config = Config::new(user, wall0);
+        adjust(&mut config);
+        let session = Session::new(config, start);
         let mut h = Self {
             session,
             neotel,
