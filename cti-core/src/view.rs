@@ -141,7 +141,7 @@ pub struct Choice {
     pub id: i64,
     /// What the agent reads.
     pub name: String,
-    /// For subcategories: their category's name.
+    /// For subcategories: their category's name; for transfer phones: the number to dial.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// For subcategories: choosing it asks for a schedule.

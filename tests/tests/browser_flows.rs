@@ -487,3 +487,63 @@ async fn a_neoapi_fault_shows_a_message_and_the_disposition_is_not_lost() {
     s.wait_status("presione Play").await;
     s.stop().await;
 }
+
+/// F-XFER: an attended transfer to one of the campaign's phones, then end of transfer: the
+/// agent is back with the customer.
+#[tokio::test]
+async fn attended_transfer_then_end_of_transfer() {
+    let Some(s) = Stack::start("transfer").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    let delivered = predictive_call(&s, "1001").await;
+    s.click("[data-testid=transfer] summary").await;
+    s.select("[data-testid=xfer-to]", "phone").await;
+    // The campaign's transfer phones are offered; the agent takes "Mesa de ayuda".
+    s.wait_js(
+        "the campaign's transfer phones",
+        "return Array.prototype.map.call(document.querySelectorAll('#xfer-phones option'), function (o) { return o.value; });",
+        |v| v.as_array().is_some_and(|a| a.iter().any(|p| p == "1140001000")),
+    )
+    .await;
+    s.fill("[data-testid=xfer-phone]", "1140001000").await;
+    s.act("attendedTransfer").await;
+    let transfer = s.wait_journal("AttendedTransfer", |_| true).await;
+    assert_eq!(transfer["params"]["EXTENSION"], "1140001000", "{transfer}");
+    s.wait_text("[data-testid=xfer-state]", |t| t.contains("1140001000"))
+        .await;
+    s.screenshot("attended-transfer").await;
+    s.act("endTransfer").await;
+    s.wait_text("[data-testid=xfer-state]", str::is_empty).await;
+    s.wait_journal("Hangup", |_| true).await;
+    // Still on the customer's call.
+    s.wait_status("En gestión").await;
+    s.click("[data-testid=info] summary").await;
+    let call = delivered["call_id"].to_string();
+    s.wait_text("[data-testid=info-lastCall]", |t| t == call)
+        .await;
+    s.stop().await;
+}
+
+/// F-CONF: start a conference, invite a phone and a user, end it.
+#[tokio::test]
+async fn conference_invite_a_phone_and_a_user() {
+    let Some(s) = Stack::start("conference").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    predictive_call(&s, "1001").await;
+    s.click("[data-testid=conference] summary").await;
+    s.act("startConference").await;
+    s.wait_journal("JoinConference", |_| true).await;
+    s.fill("[data-testid=conf-phone]", "1140002000").await;
+    s.act("invitePhone").await;
+    s.wait_journal("InviteParticipant", |e| {
+        e["params"]["EXTENSION"] == "1140002000"
+    })
+    .await;
+    s.screenshot("conference").await;
+    s.act("endConference").await;
+    s.wait_journal("KickAll", |_| true).await;
+    s.stop().await;
+}

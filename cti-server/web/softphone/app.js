@@ -100,7 +100,7 @@
     options($('conf-user'), users(lists.users));
     options($('monitor-user'), users(lists.users));
     $('xfer-phones').innerHTML = (lists.transferPhones || []).map(function (p) {
-      return '<option value="' + esc(p.id) + '">' + esc(p.name) + '</option>';
+      return '<option value="' + esc(p.group || p.name) + '">' + esc(p.name) + '</option>';
     }).join('');
 
     var a = v.actions || {};
