@@ -63,6 +63,8 @@ pub enum CrmAction {
     GetCallCenterSettings,
     /// The softphone layout.
     GetSoftphoneLayout,
+    /// What Salesforce shows (W-SYNC by hand).
+    GetAppViewInfo,
     /// Show or minimize the softphone.
     SetSoftphonePanelVisibility {
         /// Shown?

@@ -50,10 +50,10 @@ mod view;
 
 pub use effect::{CrmAction, CrmEffect, EffectId};
 pub use session::{
-    ApiId, ApiResult, Command, Config, CrmError, Input, ListSource, Output, SalesforceEvent,
-    Session, SessionError, TransferTarget,
+    ApiId, ApiResult, Command, Config, CrmError, Input, ListSource, MonitorMode, Output,
+    SalesforceEvent, Session, SessionError, TaskCall, Tasks, TextChannel, TransferTarget,
 };
 pub use view::{
-    Actions, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message, RecordView,
-    TransferView, View,
+    Actions, AgentChoice, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message,
+    MonitorView, PanelSettings, RecordView, SyncView, TransferView, View,
 };

@@ -17,8 +17,8 @@ use sf_callcenter::{
 
 use crate::effect::{CrmAction, CrmEffect, EffectId};
 use crate::view::{
-    Actions, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message, RecordView,
-    TransferView, View,
+    Actions, AgentChoice, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message,
+    MonitorView, PanelSettings, RecordView, SyncView, TransferView, View,
 };
 
 /// The id a NeoApi answer echoes.
@@ -54,8 +54,15 @@ pub struct Config {
     pub breaks: ListSource,
     /// Campaigns.
     pub campaigns: ListSource,
+    /// Queues (transfer targets).
+    pub queues: ListSource,
+    /// Platform users (transfer, conference and monitoring targets); a static row's `id` is the
+    /// user number.
+    pub users: ListSource,
     /// The per-install task listing by name (`transferPhones` + campaign, `categories` + CRM).
     pub lists_task: Option<i64>,
+    /// The per-install tasks behind monitoring, text messages and the click-to-dial search.
+    pub tasks: Tasks,
     /// Wall clock at `Session::new`'s `now`, in the Neotel server's local time (schedules,
     /// Task dates); the core derives later wall times from the `Instant`s it is given.
     pub neotel_time_at_start: NaiveDateTime,
@@ -82,12 +89,107 @@ impl Config {
                 id: 1,
                 params: vec!["campaigns".into()],
             },
+            queues: ListSource::Task {
+                id: 1,
+                params: vec!["queues".into()],
+            },
+            users: ListSource::Task {
+                id: 1,
+                params: vec!["users".into()],
+            },
             lists_task: Some(1),
+            tasks: Tasks::default(),
             neotel_time_at_start,
             neotel_utc_offset_minutes: 0,
             sync_seed: 0,
         }
     }
+}
+
+/// A per-install `ExecuteTask`: its id and its parameters in order, each the name of a value the
+/// core fills (`supervisor`, `user`, `mode`, `phone`, `channel`, `text`, `crm`, `key`) or a literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCall {
+    /// `idTask`.
+    pub id: i64,
+    /// Parameter names or literals.
+    pub params: Vec<String>,
+}
+
+impl TaskCall {
+    fn new(id: i64, params: &[&str]) -> Self {
+        Self {
+            id,
+            params: params.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    /// The parameters with the named values filled in.
+    fn fill(&self, values: &[(&str, &str)]) -> Vec<String> {
+        self.params
+            .iter()
+            .map(|p| {
+                values
+                    .iter()
+                    .find(|(name, _)| name == p)
+                    .map_or_else(|| p.clone(), |(_, v)| (*v).to_owned())
+            })
+            .collect()
+    }
+}
+
+/// The per-install tasks (F-MONITOR, F-SMS, W-CLICK2DIAL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tasks {
+    /// Start monitoring: supervisor, monitored user, mode.
+    pub monitor_start: TaskCall,
+    /// Stop monitoring: supervisor.
+    pub monitor_stop: TaskCall,
+    /// Send an SMS or WhatsApp message: user, phone, channel, text.
+    pub send_text: TaskCall,
+    /// Find a contact by CRM and key: `{"Table":[{BASE,IDCONTACTO,DATA}]}`.
+    pub find_contact: TaskCall,
+}
+
+impl Default for Tasks {
+    /// The simulator's default mapping.
+    fn default() -> Self {
+        Self {
+            monitor_start: TaskCall::new(2, &["supervisor", "user", "mode"]),
+            monitor_stop: TaskCall::new(3, &["supervisor"]),
+            send_text: TaskCall::new(5, &["user", "phone", "channel", "text"]),
+            find_contact: TaskCall::new(6, &["crm", "key"]),
+        }
+    }
+}
+
+/// How a supervisor monitors an agent (F-MONITOR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MonitorMode {
+    /// Hear without being heard.
+    Listen,
+    /// Speak to the agent; the customer does not hear.
+    Assist,
+}
+
+impl MonitorMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Listen => "listen",
+            Self::Assist => "assist",
+        }
+    }
+}
+
+/// A text message's channel (F-SMS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TextChannel {
+    /// SMS.
+    Sms,
+    /// WhatsApp.
+    Whatsapp,
 }
 
 /// Where a transfer goes (F-XFER).
@@ -188,6 +290,29 @@ pub enum Command {
         /// Record Id.
         id: String,
     },
+    /// F-MONITOR: a supervisor starts monitoring a user.
+    Monitor {
+        /// The user monitored.
+        user: String,
+        /// Listen or assist.
+        mode: MonitorMode,
+    },
+    /// F-MONITOR: end.
+    EndMonitor,
+    /// F-SMS: a text to the customer (`allowTextMessage`).
+    SendText {
+        /// SMS or WhatsApp.
+        channel: TextChannel,
+        /// The number; empty: the call's or the contact's.
+        #[serde(default)]
+        phone: String,
+        /// The message.
+        text: String,
+    },
+    /// F-CONFIG: the agent's panel size and automatic minimizing.
+    SaveSettings(PanelSettings),
+    /// W-SYNC: link the new record shown in Salesforce to the contact, by its `neoSyncId__c`.
+    SyncRecord,
 }
 
 /// A NeoApi call that failed, as the core sees it.
@@ -280,6 +405,16 @@ enum Pending {
     Command,
     /// An attended transfer: once Neotel takes it, the agent is consulting.
     Consult(TransferView),
+    /// Monitoring starts (`Some`) or stops (`None`).
+    Monitor(Option<MonitorView>),
+    /// A text message.
+    Text,
+    /// W-CLICK2DIAL: the Neotel contact of a clicked record.
+    FindContact {
+        number: String,
+        record: RecordView,
+        crm: i64,
+    },
     Showing,
     Update {
         schedule: bool,
@@ -293,6 +428,8 @@ enum ListKind {
     Campaigns,
     Categories,
     TransferPhones,
+    Queues,
+    Users,
 }
 
 /// What a pending effect is for.
@@ -304,6 +441,15 @@ enum PendingEffect {
     Pop,
     Task,
     Other,
+    /// W-SYNC by hand: the page Salesforce shows.
+    SyncPage,
+    /// W-SYNC by hand: that record's fields.
+    SyncRecord(RecordView),
+    /// W-CLICK2DIAL search: the clicked record's fields.
+    ClickedRecord {
+        number: String,
+        record: RecordView,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -340,6 +486,10 @@ struct ContactState {
     notes: String,
     retries: u32,
     last_update: Option<Request>,
+    /// W-SYNC: the `neoSyncId__c` of the new record popped for this contact.
+    sync_id: Option<String>,
+    /// Names of the records the search found, by Id.
+    candidate_names: Vec<(String, String)>,
 }
 
 /// One agent's connector session. Drive it with [`Session::handle_input`], then drain
@@ -363,6 +513,10 @@ pub struct Session {
     call: Option<CallState>,
     /// The attended transfer in progress (F-XFER).
     transfer: Option<TransferView>,
+    /// Whom this supervisor monitors (F-MONITOR).
+    monitoring: Option<MonitorView>,
+    /// F-CONFIG.
+    settings: PanelSettings,
     contact: Option<ContactState>,
     lists: Lists,
     error: Option<Message>,
@@ -431,6 +585,8 @@ impl Session {
             break_id: None,
             call: None,
             transfer: None,
+            monitoring: None,
+            settings: PanelSettings::default(),
             contact: None,
             lists: Lists::default(),
             error: None,
@@ -446,6 +602,8 @@ impl Session {
         for (kind, source) in [
             (ListKind::Breaks, s.config.breaks.clone()),
             (ListKind::Campaigns, s.config.campaigns.clone()),
+            (ListKind::Queues, s.config.queues.clone()),
+            (ListKind::Users, s.config.users.clone()),
         ] {
             match source {
                 ListSource::Static(rows) => s.set_list(kind, rows),
@@ -766,6 +924,132 @@ impl Session {
                 };
                 self.api(Request::KickAll { user, conference }, Pending::Command);
             }
+            Command::Monitor {
+                user: monitored,
+                mode,
+            } => {
+                if !self.is_supervisor() {
+                    return Self::refuse(
+                        "notSupervisor",
+                        "Sólo un supervisor puede monitorear.",
+                        "Only a supervisor can monitor.",
+                    );
+                }
+                if self.monitoring.is_some() || self.call.is_some() || monitored == user {
+                    return Self::refuse(
+                        "cannotMonitor",
+                        "Ahora no puede monitorear a ese usuario.",
+                        "You cannot monitor that user now.",
+                    );
+                }
+                let params = self.config.tasks.monitor_start.fill(&[
+                    ("supervisor", &user),
+                    ("user", &monitored),
+                    ("mode", mode.as_str()),
+                ]);
+                let id = self.config.tasks.monitor_start.id;
+                self.task(
+                    id,
+                    params,
+                    Pending::Monitor(Some(MonitorView {
+                        user: monitored,
+                        mode,
+                    })),
+                );
+            }
+            Command::EndMonitor => {
+                if self.monitoring.is_none() {
+                    return Self::refuse(
+                        "notMonitoring",
+                        "No está monitoreando a nadie.",
+                        "You are not monitoring anyone.",
+                    );
+                }
+                let params = self
+                    .config
+                    .tasks
+                    .monitor_stop
+                    .fill(&[("supervisor", &user)]);
+                let id = self.config.tasks.monitor_stop.id;
+                self.task(id, params, Pending::Monitor(None));
+            }
+            Command::SendText {
+                channel,
+                phone,
+                text,
+            } => {
+                if !self.options.allow_text_message {
+                    return Self::refuse(
+                        "textOff",
+                        "Los mensajes de texto no están habilitados.",
+                        "Text messages are not enabled.",
+                    );
+                }
+                let phone = if phone.trim().is_empty() {
+                    self.customer_phone()
+                } else {
+                    phone.trim().to_owned()
+                };
+                if phone.is_empty() || text.trim().is_empty() {
+                    return Self::refuse(
+                        "textIncomplete",
+                        "Falta el número o el texto del mensaje.",
+                        "The message needs a number and a text.",
+                    );
+                }
+                let channel = match channel {
+                    TextChannel::Sms => "sms",
+                    TextChannel::Whatsapp => "whatsapp",
+                };
+                let params = self.config.tasks.send_text.fill(&[
+                    ("user", &user),
+                    ("phone", &phone),
+                    ("channel", channel),
+                    ("text", &text),
+                ]);
+                let id = self.config.tasks.send_text.id;
+                self.task(id, params, Pending::Text);
+            }
+            Command::SaveSettings(settings) => {
+                if !settings.is_valid() {
+                    return Self::refuse(
+                        "badSize",
+                        "El ancho va de 200 a 1920 px y el alto de 240 a 2560 px.",
+                        "Width goes from 200 to 1920 px and height from 240 to 2560 px.",
+                    );
+                }
+                if settings.width_px != self.settings.width_px {
+                    self.effect(
+                        CrmAction::SetSoftphonePanelWidth {
+                            width_px: settings.width_px,
+                        },
+                        PendingEffect::Other,
+                    );
+                }
+                if settings.height_px != self.settings.height_px {
+                    self.effect(
+                        CrmAction::SetSoftphonePanelHeight {
+                            height_px: settings.height_px,
+                        },
+                        PendingEffect::Other,
+                    );
+                }
+                self.settings = settings;
+            }
+            Command::SyncRecord => {
+                if !self
+                    .contact
+                    .as_ref()
+                    .is_some_and(|c| c.sync_id.is_some() && c.record.is_none())
+                {
+                    return Self::refuse(
+                        "nothingToSync",
+                        "No hay un registro nuevo para sincronizar.",
+                        "There is no new record to sync.",
+                    );
+                }
+                self.effect(CrmAction::GetAppViewInfo, PendingEffect::SyncPage);
+            }
             Command::Release { subcategory, notes } => self.release(subcategory, notes, None)?,
             Command::Schedule {
                 at,
@@ -945,6 +1229,9 @@ impl Session {
             }
             Pending::List(kind) => match result {
                 Ok(Reply::String(text)) => match decode_table(&text) {
+                    Ok(rows) if kind == ListKind::Users => {
+                        self.lists.users = rows.iter().filter_map(agent_choice).collect();
+                    }
                     Ok(rows) => {
                         let rows = rows.iter().filter_map(|r| choice(kind, r)).collect();
                         self.set_list(kind, rows);
@@ -963,6 +1250,64 @@ impl Session {
                     self.error = Some(fault_message(&e));
                 }
                 self.poll();
+            }
+            Pending::Monitor(next) => match result {
+                Ok(_) => self.monitoring = next,
+                // The fault names the monitored user, not this session's.
+                Err(e) if e.fault_kind() == Some(FaultKind::NotLogged) => {
+                    self.error = Some(message(
+                        "monitoredNotLogged",
+                        "Ese usuario no está conectado a Neotel.",
+                        "That user is not logged into Neotel.",
+                    ));
+                }
+                Err(e) => self.error = Some(fault_message(&e)),
+            },
+            Pending::Text => match result {
+                Ok(_) => {
+                    self.warnings
+                        .push(message("textSent", "Mensaje enviado.", "Message sent."))
+                }
+                Err(e) => self.error = Some(fault_message(&e)),
+            },
+            Pending::FindContact {
+                number,
+                record,
+                crm,
+            } => {
+                let found = match &result {
+                    Ok(Reply::String(text)) => decode_table(text)
+                        .ok()
+                        .and_then(|rows| rows.into_iter().next())
+                        .and_then(|row| {
+                            let int = |k: &str| {
+                                row.get(k).and_then(|v| {
+                                    v.as_i64()
+                                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                                })
+                            };
+                            Some(ContactRef {
+                                crm,
+                                base: int("BASE")?,
+                                id: int("IDCONTACTO")?,
+                                data: row
+                                    .get("DATA")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                            })
+                        }),
+                    _ => None,
+                };
+                match found {
+                    Some(contact) if self.contact.is_none() => self.take_contact(contact, record),
+                    _ => self.warnings.push(message(
+                        "contactNotFound",
+                        "El registro no tiene un contacto en Neotel: se llama sin contacto.",
+                        "The record has no Neotel contact: calling without one.",
+                    )),
+                }
+                let _ = self.command(Command::Dial { number });
             }
             Pending::Consult(transfer) => {
                 match result {
@@ -1032,6 +1377,18 @@ impl Session {
             ListKind::Campaigns => self.lists.campaigns = rows,
             ListKind::Categories => self.lists.categories = rows,
             ListKind::TransferPhones => self.lists.transfer_phones = rows,
+            ListKind::Queues => self.lists.queues = rows,
+            ListKind::Users => {
+                self.lists.users = rows
+                    .into_iter()
+                    .map(|r| AgentChoice {
+                        user: r.id.to_string(),
+                        name: r.name,
+                        supervisor: false,
+                        state: String::new(),
+                    })
+                    .collect();
+            }
         }
     }
 
@@ -1180,7 +1537,92 @@ impl Session {
             notes: String::new(),
             retries: 0,
             last_update: None,
+            sync_id: None,
+            candidate_names: Vec::new(),
         });
+    }
+
+    /// The contact W-CLICK2DIAL's search found: held like a delivered one, its record known.
+    fn take_contact(&mut self, contact: ContactRef, record: RecordView) {
+        let key = contact.data.clone();
+        let mut values = NeotelValues::default();
+        values.insert(NeotelData::ContactId, contact.id.to_string());
+        values.insert(NeotelData::ContactBaseId, contact.base.to_string());
+        values.insert(NeotelData::CrmId, contact.crm.to_string());
+        values.insert(NeotelData::CrmKey, key.clone());
+        if let Some(lists) = self.config.lists_task {
+            self.task(
+                lists,
+                vec!["categories".into(), contact.crm.to_string()],
+                Pending::List(ListKind::Categories),
+            );
+        }
+        self.contact = Some(ContactState {
+            contact,
+            key,
+            private: false,
+            inbound: false,
+            searched: true,
+            showing_sent: false,
+            record: Some(record),
+            candidates: Vec::new(),
+            values,
+            call: None,
+            last_call: None,
+            task_id: None,
+            task_pending: false,
+            released: false,
+            scheduled: false,
+            disposition: None,
+            notes: String::new(),
+            retries: 0,
+            last_update: None,
+            sync_id: None,
+            candidate_names: Vec::new(),
+        });
+        self.showing();
+    }
+
+    /// W-SYNC: the record becomes the contact's; its Neotel data is written.
+    fn link_record(&mut self, record: RecordView) {
+        if let Some(c) = self.contact.as_mut() {
+            c.record = Some(record);
+        }
+        self.warnings.retain(|w| w.key != "newRecord");
+        self.write_external();
+    }
+
+    /// Reads a record's fields through `NeotelDataRetrieval.get{Object}ById`.
+    fn read_record(&mut self, record: &RecordView, why: PendingEffect) {
+        self.effect(
+            CrmAction::RunApex {
+                apex_class: "NeotelDataRetrieval",
+                method_name: format!("get{}ById", record.object_type),
+                method_params: format!("Id={}", record.id),
+            },
+            why,
+        );
+    }
+
+    /// Whom the customer is: the call's number, else the contact's.
+    fn customer_phone(&self) -> String {
+        self.call
+            .as_ref()
+            .map(|c| c.phone.clone())
+            .or_else(|| {
+                self.contact
+                    .as_ref()
+                    .and_then(|c| c.last_call.as_ref().map(|l| l.2.clone()))
+            })
+            .unwrap_or_default()
+    }
+
+    /// The session's user is a supervisor in the users list.
+    fn is_supervisor(&self) -> bool {
+        self.lists
+            .users
+            .iter()
+            .any(|u| u.user == self.config.user && u.supervisor)
     }
 
     fn new_record_fields(&mut self) -> Map<String, Value> {
@@ -1236,10 +1678,16 @@ impl Session {
         match pop {
             ScreenPop::Nothing => {}
             ScreenPop::Record { id, object_type } => {
+                let name = c
+                    .candidate_names
+                    .iter()
+                    .find(|(i, _)| *i == id)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
                 c.record = Some(RecordView {
                     id: id.clone(),
                     object_type,
-                    name: String::new(),
+                    name,
                 });
                 self.effect(
                     CrmAction::ScreenPop {
@@ -1254,6 +1702,16 @@ impl Session {
                 object_type,
                 fields,
             } => {
+                c.sync_id = fields
+                    .get("neoSyncId__c")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                if self.settings.minimize_on_no_match {
+                    self.effect(
+                        CrmAction::SetSoftphonePanelVisibility { visible: false },
+                        PendingEffect::Other,
+                    );
+                }
                 self.effect(
                     CrmAction::ScreenPop {
                         pop_type: "newRecord",
@@ -1268,6 +1726,12 @@ impl Session {
                 ));
             }
             ScreenPop::SearchPage { search } => {
+                if self.settings.minimize_on_several {
+                    self.effect(
+                        CrmAction::SetSoftphonePanelVisibility { visible: false },
+                        PendingEffect::Other,
+                    );
+                }
                 self.effect(
                     CrmAction::ScreenPop {
                         pop_type: "search",
@@ -1461,6 +1925,10 @@ impl Session {
                     Ok(matches) => {
                         if let Some(c) = self.contact.as_mut() {
                             c.values.insert(NeotelData::SearchData, search.clone());
+                            c.candidate_names = matches
+                                .iter()
+                                .map(|m| (m.id.clone(), m.name.clone()))
+                                .collect();
                         }
                         let pop = decide_screen_pop(
                             &matches,
@@ -1481,6 +1949,76 @@ impl Session {
                         self.showing();
                     }
                 }
+            }
+            (PendingEffect::SyncPage, Ok(v)) => {
+                let id = v["recordId"].as_str().unwrap_or_default().to_owned();
+                let object_type = v["objectType"].as_str().unwrap_or_default().to_owned();
+                if id.is_empty() || !is_neotel_object(&object_type) {
+                    self.warnings.push(sync_not_shown());
+                } else {
+                    let record = RecordView {
+                        id,
+                        object_type,
+                        name: v["recordName"].as_str().unwrap_or_default().to_owned(),
+                    };
+                    self.read_record(&record, PendingEffect::SyncRecord(record.clone()));
+                }
+            }
+            (PendingEffect::SyncRecord(record), Ok(v)) => {
+                let ours = self.contact.as_ref().and_then(|c| c.sync_id.clone());
+                let theirs = apex_record(&v).and_then(|r| match &r["neoSyncId__c"] {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => n.as_u64().map(|n| n.to_string()),
+                    _ => None,
+                });
+                if ours.is_some() && ours == theirs {
+                    self.link_record(record);
+                } else {
+                    self.warnings.push(sync_not_shown());
+                }
+            }
+            (PendingEffect::ClickedRecord { number, record }, Ok(v)) => {
+                let fields = apex_record(&v);
+                let crm = fields.as_ref().and_then(|r| match &r["neoCrmId__c"] {
+                    Value::Number(n) => n.as_i64(),
+                    Value::String(s) => s.parse().ok(),
+                    _ => None,
+                });
+                let key = fields
+                    .as_ref()
+                    .and_then(|r| r["neoCrmData__c"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                match crm {
+                    Some(crm) if !key.is_empty() => {
+                        let params = self
+                            .config
+                            .tasks
+                            .find_contact
+                            .fill(&[("crm", &crm.to_string()), ("key", &key)]);
+                        let id = self.config.tasks.find_contact.id;
+                        self.task(
+                            id,
+                            params,
+                            Pending::FindContact {
+                                number,
+                                record,
+                                crm,
+                            },
+                        );
+                    }
+                    _ => {
+                        self.warnings.push(message(
+                            "contactNotFound",
+                            "El registro no tiene un contacto en Neotel: se llama sin contacto.",
+                            "The record has no Neotel contact: calling without one.",
+                        ));
+                        let _ = self.command(Command::Dial { number });
+                    }
+                }
+            }
+            (PendingEffect::ClickedRecord { number, .. }, Err(_)) => {
+                // The search is a nicety: the click still dials.
+                let _ = self.command(Command::Dial { number });
             }
             (PendingEffect::Task, Ok(v)) => {
                 let mut created = false;
@@ -1528,6 +2066,30 @@ impl Session {
 
     fn salesforce_event(&mut self, e: SalesforceEvent) -> Result<(), SessionError> {
         match e {
+            SalesforceEvent::ClickToDial {
+                number,
+                record_id: Some(id),
+                object_type: Some(object_type),
+            } if self.options.allow_click_to_dial_search
+                && self.contact.is_none()
+                && self.call.is_none()
+                && is_neotel_object(&object_type) =>
+            {
+                // W-CLICK2DIAL search: the record's Neotel CRM id and key find the contact first.
+                let record = RecordView {
+                    id,
+                    object_type,
+                    name: String::new(),
+                };
+                self.read_record(
+                    &record,
+                    PendingEffect::ClickedRecord {
+                        number,
+                        record: record.clone(),
+                    },
+                );
+                Ok(())
+            }
             SalesforceEvent::ClickToDial { number, .. } => self.command(Command::Dial { number }),
             SalesforceEvent::Navigation {
                 record_id: Some(id),
@@ -1535,17 +2097,16 @@ impl Session {
                 record_name,
             } => {
                 // W-SYNC: a record saved from the new-record pop becomes the contact's record.
-                if let Some(c) = self.contact.as_mut()
-                    && c.record.is_none()
-                    && c.candidates.is_empty()
+                if self
+                    .contact
+                    .as_ref()
+                    .is_some_and(|c| c.record.is_none() && c.candidates.is_empty())
                 {
-                    c.record = Some(RecordView {
+                    self.link_record(RecordView {
                         id,
                         object_type,
                         name: record_name.unwrap_or_default(),
                     });
-                    self.warnings.retain(|w| w.key != "newRecord");
-                    self.write_external();
                 }
                 Ok(())
             }
@@ -1668,8 +2229,20 @@ impl Session {
                 start_conference: self.call.as_ref().is_some_and(|c| c.conference.is_none()),
                 invite: self.call.as_ref().is_some_and(|c| c.conference.is_some()),
                 end_conference: self.call.as_ref().is_some_and(|c| c.conference.is_some()),
+                monitor: self.is_supervisor() && self.monitoring.is_none() && self.call.is_none(),
+                end_monitor: self.monitoring.is_some(),
+                send_text: self.options.allow_text_message && (self.call.is_some() || c.is_some()),
+                sync: c.is_some_and(|c| c.sync_id.is_some() && c.record.is_none()),
             },
             transfer: self.transfer.clone(),
+            monitoring: self.monitoring.clone(),
+            settings: self.settings,
+            sync: c.and_then(|c| {
+                c.sync_id.as_ref().map(|id| SyncView {
+                    sync_id: id.clone(),
+                    linked: c.record.is_some(),
+                })
+            }),
             auto_release_in_secs: self
                 .timers
                 .get(&Timer::AutoRelease)
@@ -1682,6 +2255,50 @@ impl Session {
             self.outputs.push_back(Output::View(Box::new(view)));
         }
     }
+}
+
+/// The objects `NeotelDataRetrieval` reads.
+fn is_neotel_object(object_type: &str) -> bool {
+    matches!(object_type, "Contact" | "Account" | "Lead" | "Opportunity")
+}
+
+/// The record a `runApex` of `NeotelDataRetrieval` answered (`{"runApex": "[{…}]"}`).
+fn apex_record(v: &Value) -> Option<Map<String, Value>> {
+    let list = match &v["runApex"] {
+        Value::String(s) => serde_json::from_str::<Value>(s).ok()?,
+        other => other.clone(),
+    };
+    list.as_array()?.first()?.as_object().cloned()
+}
+
+fn sync_not_shown() -> Message {
+    message(
+        "syncNotShown",
+        "Abra en Salesforce el registro nuevo ya guardado y vuelva a sincronizar.",
+        "Open the saved new record in Salesforce, then sync again.",
+    )
+}
+
+/// A row of the users list (`USUARIO`, `NOMBRE`, `SUPERVISOR`, `ESTADO`).
+fn agent_choice(row: &Map<String, Value>) -> Option<AgentChoice> {
+    let text = |k: &str| {
+        row.get(k)
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+    };
+    let supervisor = match row.get("SUPERVISOR") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        Some(Value::String(s)) => {
+            matches!(s.to_ascii_lowercase().as_str(), "1" | "true" | "si" | "sí")
+        }
+        _ => false,
+    };
+    Some(AgentChoice {
+        user: text("USUARIO")?,
+        name: text("NOMBRE").unwrap_or_default(),
+        supervisor,
+        state: text("ESTADO").unwrap_or_default(),
+    })
 }
 
 /// A row of a `{"Table":[…]}` list as a choice (the simulator's default columns).
@@ -1697,12 +2314,14 @@ fn choice(kind: ListKind, row: &Map<String, Value>) -> Option<Choice> {
             .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
     };
     match kind {
-        ListKind::Breaks | ListKind::Campaigns => Some(Choice {
-            id: int("ID")?,
-            name: text("NOMBRE")?,
-            group: None,
-            schedules: false,
-        }),
+        ListKind::Breaks | ListKind::Campaigns | ListKind::Queues | ListKind::Users => {
+            Some(Choice {
+                id: int("ID")?,
+                name: text("NOMBRE")?,
+                group: None,
+                schedules: false,
+            })
+        }
         ListKind::Categories => Some(Choice {
             id: int("IDSUBCATEGORIA")?,
             name: text("SUBCATEGORIA")?,

@@ -161,6 +161,78 @@ pub struct Lists {
     pub categories: Vec<Choice>,
     /// The call's campaign's transfer phones (F-XFER).
     pub transfer_phones: Vec<Choice>,
+    /// Queues (F-XFER).
+    pub queues: Vec<Choice>,
+    /// Platform users (F-XFER, F-CONF, F-MONITOR).
+    pub users: Vec<AgentChoice>,
+}
+
+/// A platform user, as the transfer, conference and monitoring lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentChoice {
+    /// `USUARIO`.
+    pub user: String,
+    /// Name.
+    pub name: String,
+    /// A supervisor (may monitor).
+    pub supervisor: bool,
+    /// Neotel's state for the user, as the list gives it.
+    pub state: String,
+}
+
+/// Whom a supervisor monitors (F-MONITOR).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorView {
+    /// The user monitored.
+    pub user: String,
+    /// Listen or assist.
+    pub mode: crate::MonitorMode,
+}
+
+/// The agent's panel settings (F-CONFIG), kept per user by the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PanelSettings {
+    /// Panel width, 200–1920 px.
+    pub width_px: u32,
+    /// Panel height, 240–2560 px.
+    pub height_px: u32,
+    /// Minimize when a call's record is new (the new-record window opens).
+    pub minimize_on_no_match: bool,
+    /// Minimize when a call matches several records (the search opens).
+    pub minimize_on_several: bool,
+}
+
+impl Default for PanelSettings {
+    /// The seed's call center size.
+    fn default() -> Self {
+        Self {
+            width_px: 620,
+            height_px: 420,
+            minimize_on_no_match: false,
+            minimize_on_several: false,
+        }
+    }
+}
+
+impl PanelSettings {
+    /// Within Open CTI's limits.
+    #[must_use]
+    pub fn is_valid(&self) -> bool {
+        (200..=1920).contains(&self.width_px) && (240..=2560).contains(&self.height_px)
+    }
+}
+
+/// The new record popped for the contact (W-SYNC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncView {
+    /// The `neoSyncId__c` it was pre-filled with.
+    pub sync_id: String,
+    /// Saved and linked to the contact.
+    pub linked: bool,
 }
 
 /// What the agent may do now (buttons enabled).
@@ -199,6 +271,14 @@ pub struct Actions {
     pub invite: bool,
     /// End the conference (F-CONF).
     pub end_conference: bool,
+    /// Start monitoring a user (F-MONITOR; supervisors).
+    pub monitor: bool,
+    /// End monitoring (F-MONITOR).
+    pub end_monitor: bool,
+    /// Send a text message (F-SMS).
+    pub send_text: bool,
+    /// Sync the new record by hand (W-SYNC).
+    pub sync: bool,
 }
 
 /// An attended transfer in progress: the agent talks with the consulted party (F-XFER).
@@ -259,6 +339,12 @@ pub struct View {
     pub actions: Actions,
     /// The attended transfer in progress.
     pub transfer: Option<TransferView>,
+    /// Whom this supervisor monitors.
+    pub monitoring: Option<MonitorView>,
+    /// The panel settings in force.
+    pub settings: PanelSettings,
+    /// The new record popped for the contact, while there is one.
+    pub sync: Option<SyncView>,
     /// Seconds until the automatic release, while it runs.
     pub auto_release_in_secs: Option<u64>,
     /// Things the agent should know.

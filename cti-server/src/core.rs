@@ -40,6 +40,18 @@ pub(crate) fn start(
     core.poll_interval = config.poll_interval;
     core.breaks = list("lists.breaks", &config.lists.breaks)?;
     core.campaigns = list("lists.campaigns", &config.lists.campaigns)?;
+    core.queues = list("lists.queues", &config.lists.queues)?;
+    core.users = list("lists.users", &config.lists.users)?;
+    let task = |t: &crate::config::TaskCall| cti_core::TaskCall {
+        id: i64::from(t.task),
+        params: t.params.clone(),
+    };
+    core.tasks = cti_core::Tasks {
+        monitor_start: task(&config.tasks.monitor_start),
+        monitor_stop: task(&config.tasks.monitor_stop),
+        send_text: task(&config.tasks.send_text),
+        find_contact: task(&config.tasks.find_contact),
+    };
     core.lists_task = match &config.lists.categories {
         ListSource::Task(t) => Some(i64::from(t.task)),
         ListSource::Static(_) => None,

@@ -30,6 +30,8 @@ pub struct Harness {
     pub ended: bool,
     /// NeoApi methods to fail (transport error) the next N times.
     pub fail: Vec<(String, u32)>,
+    /// What Salesforce shows (`getAppViewInfo`).
+    pub shown: Value,
     pub layout: Value,
     /// What Salesforce's getCallCenterSettings answers.
     pub install: sf_callcenter::Install,
@@ -114,6 +116,7 @@ impl Harness {
             requests: Vec::new(),
             ended: false,
             fail: Vec::new(),
+            shown: Value::Null,
             layout: recommended_layout(),
             install,
             inputs: VecDeque::new(),
@@ -236,6 +239,24 @@ impl Harness {
                     Ok(json!(id))
                 }
             }
+            CrmAction::RunApex {
+                method_name,
+                method_params,
+                ..
+            } => {
+                let id = method_params.strip_prefix("Id=").unwrap_or_default();
+                let object = method_name
+                    .strip_prefix("get")
+                    .and_then(|m| m.strip_suffix("ById"))
+                    .unwrap_or_default();
+                let list: Vec<&Value> = self
+                    .records
+                    .iter()
+                    .filter(|r| r["Id"] == id && r["type"] == object)
+                    .collect();
+                Ok(json!({ "runApex": serde_json::to_string(&list).unwrap() }))
+            }
+            CrmAction::GetAppViewInfo => Ok(self.shown.clone()),
             _ => Ok(Value::Null),
         }
     }
