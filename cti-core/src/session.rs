@@ -1266,7 +1266,7 @@ impl Session {
             Pending::Text => match result {
                 Ok(_) => {
                     self.warnings
-                        .push(message("textSent", "Mensaje enviado.", "Message sent."))
+                        .push(message("textSent", "Mensaje enviado.", "Message sent."));
                 }
                 Err(e) => self.error = Some(fault_message(&e)),
             },
