@@ -1,0 +1,67 @@
+//! F-SMS: with `allowTextMessage`, a text goes to the customer through the per-install task.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Harness;
+use cti_core::{Command, SessionError, TextChannel};
+
+fn with_texts(user: &str) -> Harness {
+    let mut install = sf_callcenter::Install::default();
+    install.options.allow_text_message = true;
+    Harness::with_install(user, install)
+}
+
+#[test]
+fn f_sms_a_text_to_the_caller_by_whatsapp() {
+    let mut h = with_texts("1001");
+    h.join(97);
+    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
+    assert!(h.view().actions.send_text);
+    h.command(Command::SendText {
+        channel: TextChannel::Whatsapp,
+        phone: String::new(),
+        text: "Le enviamos el presupuesto".into(),
+    })
+    .unwrap();
+    h.advance(Duration::from_secs(1));
+    let sent = h
+        .requests
+        .iter()
+        .rfind(|r| r.method() == "ExecuteTask04")
+        .expect("ExecuteTask04 sent");
+    let params: Vec<String> = sent.params().iter().map(|p| p.value.to_string()).collect();
+    assert_eq!(
+        params,
+        [
+            "5",
+            "1001",
+            "1144445555",
+            "whatsapp",
+            "Le enviamos el presupuesto"
+        ],
+        "the call's number when none is typed"
+    );
+    assert!(h.view().warnings.iter().any(|w| w.key == "textSent"));
+}
+
+#[test]
+fn f_sms_off_by_default_and_empty_texts_refused() {
+    let mut h = Harness::new("1001");
+    h.join(97);
+    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
+    assert!(!h.view().actions.send_text);
+    assert!(matches!(
+        h.command(Command::SendText { channel: TextChannel::Sms, phone: String::new(), text: "hola".into() }),
+        Err(SessionError::Refused(m)) if m.key == "textOff"
+    ));
+    let mut h = with_texts("1002");
+    h.join(97);
+    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
+    assert!(matches!(
+        h.command(Command::SendText { channel: TextChannel::Sms, phone: String::new(), text: "  ".into() }),
+        Err(SessionError::Refused(m)) if m.key == "textIncomplete"
+    ));
+    assert_eq!(h.count("ExecuteTask04"), 0);
+}
