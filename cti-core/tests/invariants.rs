@@ -40,6 +40,22 @@ fn step() -> impl Strategy<Value = Step> {
         )),
         Just(Step::Do(Command::Play)),
         "[0-9a#*]{0,3}".prop_map(|d| Step::Do(Command::SendDtmf { digits: d })),
+        any::<bool>().prop_map(|attended| Step::Do(Command::Transfer {
+            target: cti_core::TransferTarget::Phone("1140001000".into()),
+            attended
+        })),
+        Just(Step::Do(Command::EndTransfer)),
+        Just(Step::Do(Command::StartConference)),
+        Just(Step::Do(Command::Invite {
+            extension: "1140002000".into()
+        })),
+        Just(Step::Do(Command::EndConference)),
+        Just(Step::Do(Command::SyncRecord)),
+        Just(Step::Do(Command::SendText {
+            channel: cti_core::TextChannel::Sms,
+            phone: String::new(),
+            text: "hola".into()
+        })),
         Just(Step::Deliver),
         Just(Step::AgentAnswer),
         Just(Step::CustomerHangup),
