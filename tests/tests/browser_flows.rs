@@ -547,3 +547,69 @@ async fn conference_invite_a_phone_and_a_user() {
     s.wait_journal("KickAll", |_| true).await;
     s.stop().await;
 }
+
+/// F-MONITOR: a supervisor listens to an agent, then ends.
+#[tokio::test]
+async fn a_supervisor_monitors_an_agent() {
+    let Some(s) = Stack::start("monitoring").await else {
+        return;
+    };
+    s.neoapi_login("1002").await;
+    s.login("SIP/9000", "9000", "9000").await;
+    s.click("[data-testid=monitor] summary").await;
+    s.select("[data-testid=monitor-user]", "1002").await;
+    s.act("listen").await;
+    let start = s
+        .wait_journal("ExecuteTask03", |e| e["params"]["param2"] == "1002")
+        .await;
+    assert_eq!(start["params"]["param3"], "listen", "{start}");
+    s.wait_text("[data-testid=monitor-state]", |t| t.contains("1002"))
+        .await;
+    s.screenshot("monitoring").await;
+    s.act("endMonitor").await;
+    s.wait_journal("ExecuteTask01", |e| e["params"]["idTask"] == "3")
+        .await;
+    s.wait_text("[data-testid=monitor-state]", str::is_empty)
+        .await;
+    s.stop().await;
+}
+
+/// F-SMS and F-CONFIG: with `allowTextMessage` a WhatsApp goes to the caller; the panel's size
+/// follows the agent's settings.
+#[tokio::test]
+async fn a_text_to_the_caller_and_the_panel_settings() {
+    let Some(s) = Stack::start("sms-settings").await else {
+        return;
+    };
+    s.console().await;
+    s.js(
+        "window.standin.setSetting('/neotelConfigOptions/allowTextMessage', 'true');",
+        vec![],
+    )
+    .await;
+    s.login_and_join("1001", 97).await;
+    s.click("[data-testid=settings] summary").await;
+    s.fill("[data-testid=set-width]", "700").await;
+    s.act("saveSettings").await;
+    s.wait_standin("panel()", |p| p["width"] == 700).await;
+
+    predictive_call(&s, "1001").await;
+    s.click("[data-testid=sms] summary").await;
+    s.select("[data-testid=sms-channel]", "whatsapp").await;
+    s.fill("[data-testid=sms-text]", "Le envío el presupuesto")
+        .await;
+    s.act("sendText").await;
+    let sent = s
+        .wait_journal("ExecuteTask04", |e| e["params"]["idTask"] == "5")
+        .await;
+    assert_eq!(sent["params"]["param3"], "whatsapp", "{sent}");
+    assert_eq!(
+        sent["params"]["param4"], "Le envío el presupuesto",
+        "{sent}"
+    );
+    s.softphone().await;
+    s.wait_text("[data-testid=notice]", |t| t.contains("Mensaje enviado"))
+        .await;
+    s.screenshot("text-message").await;
+    s.stop().await;
+}

@@ -380,6 +380,22 @@ impl Stack {
         assert!(r.status().is_success(), "DELETE {path} → {}", r.status());
     }
 
+    /// Logs `user` into Neotel from outside the softphone (another agent's own softphone).
+    pub async fn neoapi_login(&self, user: &str) {
+        let r = self
+            .http
+            .post(format!("{}/neoapi/webservice.asmx/Login", self.sim))
+            .form(&[
+                ("DEVICE", format!("SIP/{user}")),
+                ("USUARIO", user.into()),
+                ("CLAVE", user.into()),
+            ])
+            .send()
+            .await
+            .expect("the simulator answers");
+        assert!(r.status().is_success(), "Login {user} → {}", r.status());
+    }
+
     /// The simulator's journal of NeoApi calls.
     pub async fn journal(&self) -> Vec<Value> {
         self.http
