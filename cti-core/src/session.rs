@@ -767,13 +767,23 @@ impl Session {
                 }
                 self.api(Request::LogoutCampaign { user }, Pending::Command);
             }
-            Command::Pause { break_id } => self.api(
-                Request::Pause {
-                    user,
-                    break_subtype: break_id,
-                },
-                Pending::Command,
-            ),
+            Command::Pause { break_id } => {
+                // A break would strand the contact on screen: release or schedule it first.
+                if self.contact.is_some() {
+                    return Self::refuse(
+                        "contactOnScreen",
+                        "Libere o agende el contacto antes del descanso.",
+                        "Release or schedule the contact before the break.",
+                    );
+                }
+                self.api(
+                    Request::Pause {
+                        user,
+                        break_subtype: break_id,
+                    },
+                    Pending::Command,
+                );
+            }
             Command::Unpause => self.api(Request::Unpause { user }, Pending::Command),
             Command::Dial { number } => {
                 if self.call.is_some() {
