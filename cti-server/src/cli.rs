@@ -149,15 +149,31 @@ pub(crate) fn main() -> ExitCode {
 }
 
 fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Human => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = match format {
+        LogFormat::Human => fmt.boxed(),
+        LogFormat::Json => fmt.json().boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(
+            fmt.with_filter(filter)
+                .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                    !dumps_frames(meta)
+                })),
+        )
+        .init();
+}
+
+/// The WebSocket library traces every frame it receives, and the login frame holds the
+/// password: whatever `RUST_LOG` says, those lines are never written.
+fn dumps_frames(meta: &tracing::Metadata<'_>) -> bool {
+    *meta.level() == tracing::Level::TRACE && meta.target().starts_with("tungstenite")
 }
 
 fn serve(file: Option<PathBuf>, args: ServeArgs) -> ExitCode {

@@ -289,3 +289,69 @@ fn a_bad_configuration_names_its_key_and_exits_2() {
         assert!(err.contains(needle), "{needle} missing in:\n{err}");
     }
 }
+
+#[test]
+fn a_password_never_reaches_the_log_even_at_trace_level() {
+    let log = std::env::temp_dir().join(format!("cti-log-{}.txt", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cti-server"))
+        .args(["--listen", "127.0.0.1:0", "--standin-listen", "127.0.0.1:0"])
+        .env_remove("CTI_NEOAPI_URL")
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("a log file"))
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("a line on stdout");
+    let standin_port: u16 = line
+        .strip_prefix("Open http://localhost:")
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(port, _)| port.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"));
+
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let answer = runtime.block_on(async {
+        let standin = format!("http://localhost:{standin_port}");
+        let location = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("http://127.0.0.1:{standin_port}/"))
+            .send()
+            .await
+            .expect("the stand-in answers")
+            .headers()["location"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let adapter = percent_encoding::percent_decode_str(
+            location.strip_prefix("/?adapter=").expect("?adapter="),
+        )
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
+        let ws_url = adapter
+            .replacen("http://", "ws://", 1)
+            .replace("/softphone/", "/ws");
+        let mut ws = common::Ws::connect(&ws_url, &standin).await;
+        ws.login("1001", "Clave-Secreta-77", "SIP/1001").await
+    });
+    assert_eq!(answer["code"], "loginFailed", "{answer}");
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).expect("the log was written");
+    let _ = std::fs::remove_file(&log);
+    assert!(
+        text.contains("Login"),
+        "the trace log shows the call was made"
+    );
+    assert!(
+        !text.contains("Clave-Secreta-77"),
+        "the password reached the log"
+    );
+}

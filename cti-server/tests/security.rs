@@ -103,3 +103,38 @@ async fn a_taken_position_is_refused_as_not_free() {
     assert_eq!(answer["code"], "positionNotFree", "{answer}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_expired_token_is_refused_and_reaches_nothing() {
+    let mut config = common::config();
+    // Below the file's minimum of 60 s, so the test need not wait a minute.
+    config.token_ttl = std::time::Duration::from_secs(1);
+    let server = TestServer::start_with(config).await;
+    let mut ws = server.ws().await;
+    let session = ws.login("1001", "1001", "SIP/1001").await;
+    assert_eq!(session["type"], "session", "{session}");
+    let token = session["token"].as_str().unwrap().to_owned();
+
+    // Used at once, the token works.
+    let mut tab = server.ws().await;
+    tab.send(json!({"v":1,"type":"attach","token":token})).await;
+    assert_eq!(tab.recv().await["type"], "session");
+
+    // Unused past its lifetime (polling is not use), it is dead.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let before = server.methods().await;
+    let mut late = server.ws().await;
+    late.send(json!({"v":1,"type":"attach","token":token}))
+        .await;
+    assert_eq!(late.recv().await["code"], "invalidToken");
+    late.send(json!({"v":1,"type":"command","command":{"command":"joinCampaign","campaign":97}}))
+        .await;
+    assert_eq!(late.recv().await["code"], "notLoggedIn");
+    let after = server.methods().await;
+    let acting: Vec<_> = after[before.len()..]
+        .iter()
+        .filter(|m| m.as_str() != "Position")
+        .collect();
+    assert!(acting.is_empty(), "only polling reached NeoApi: {acting:?}");
+    server.stop().await;
+}

@@ -139,6 +139,18 @@ pub struct Ws {
 }
 
 impl Ws {
+    /// A WebSocket to `url` whose page claims `origin`.
+    pub async fn connect(url: &str, origin: &str) -> Self {
+        let mut request = url.into_client_request().expect("a valid URL");
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().expect("a header value"));
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the upgrade is accepted");
+        Self { socket }
+    }
+
     pub async fn send(&mut self, message: Value) {
         self.socket
             .send(Message::Text(message.to_string().into()))
