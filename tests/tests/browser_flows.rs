@@ -613,3 +613,89 @@ async fn a_text_to_the_caller_and_the_panel_settings() {
     s.screenshot("text-message").await;
     s.stop().await;
 }
+
+/// F-CONFIG: at the seed's 620×420 and at Salesforce's smallest panel, 200×240, a call on screen
+/// still fits across (nothing runs off the side), the state stays in sight while the agent
+/// scrolls, and the hang-up button is there.
+#[tokio::test]
+async fn the_softphone_fits_the_seed_size_and_the_smallest_panel() {
+    let Some(s) = Stack::start("sizes").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    predictive_call(&s, "1001").await;
+    for (width, height, shot) in [(620, 420, "size-620x420"), (200, 240, "size-200x240")] {
+        s.click("[data-testid=settings] summary").await;
+        s.fill("[data-testid=set-width]", &width.to_string()).await;
+        s.fill("[data-testid=set-height]", &height.to_string())
+            .await;
+        s.act("saveSettings").await;
+        s.wait_standin("panel()", |p| p["width"] == width && p["height"] == height)
+            .await;
+        s.softphone().await;
+        // Close the settings again, as the agent would.
+        s.click("[data-testid=settings] summary").await;
+        let fit = s
+            .wait_js(
+                "the page fits across the panel",
+                "window.scrollTo(0, 1e6);
+                 const d = document.documentElement;
+                 const hang = document.querySelector('[data-act=hangup]');
+                 const wide = [...document.querySelectorAll('body *')]
+                   .filter(e => e.getClientRects().length && e.getBoundingClientRect().right > d.clientWidth + 1)
+                   .map(e => e.tagName + '.' + e.className + '[' + (e.dataset.testid || '') + ']');
+                 const head = document.querySelector('header').getBoundingClientRect();
+                 return { viewport: d.clientWidth, scroll: d.scrollWidth, wide: wide.slice(0, 5),
+                          scrolled: window.scrollY > 0, headerTop: head.top,
+                          hangup: !!hang && !hang.disabled && hang.getClientRects().length > 0 };",
+                |v| v["viewport"].as_i64().is_some_and(|w| w > 0),
+            )
+            .await;
+        assert!(
+            fit["scroll"].as_i64() <= fit["viewport"].as_i64(),
+            "{width}×{height}: the page scrolls sideways: {fit}"
+        );
+        assert_eq!(fit["wide"], json!([]), "{width}×{height}: {fit}");
+        assert_eq!(fit["hangup"], true, "{width}×{height}: {fit}");
+        // Neither height holds every section of a call: the page scrolls, the header stays.
+        assert_eq!(fit["scrolled"], true, "{width}×{height}: {fit}");
+        assert_eq!(
+            fit["headerTop"], 0,
+            "{width}×{height}: the state scrolled away: {fit}"
+        );
+        s.js("window.scrollTo(0, 0);", vec![]).await;
+        s.screenshot(shot).await;
+    }
+    s.stop().await;
+}
+
+/// The seed's screens without a mouse: log in, join the campaign and dial with Tab and Enter,
+/// every Tab stop a control the agent can see.
+#[tokio::test]
+async fn keyboard_only_login_join_and_dial() {
+    use browser::{ENTER, TAB};
+    let Some(s) = Stack::start("keyboard").await else {
+        return;
+    };
+    s.softphone().await;
+    s.wait_element("[data-testid=login-device]").await;
+    s.tab_to("[data-testid=login-device]").await;
+    s.keys(&format!("SIP/1001{TAB}1001{TAB}1001{ENTER}")).await;
+    s.wait_js(
+        "the agent's screen after login",
+        "return !document.getElementById('agent').hidden",
+        |v| v == &json!(true),
+    )
+    .await;
+    s.tab_to("[data-testid=campaign]").await;
+    s.keys("97").await;
+    s.tab_to("[data-act=join]").await;
+    s.keys(ENTER).await;
+    s.wait_status("Disponible").await;
+    s.tab_to("[data-testid=number]").await;
+    s.keys(&format!("1141007000{ENTER}")).await;
+    let dial = s.wait_journal("Dial", |_| true).await;
+    assert_eq!(dial["params"]["TELEFONO"], "1141007000", "{dial}");
+    s.screenshot("keyboard-dial").await;
+    s.stop().await;
+}

@@ -263,6 +263,15 @@
     }
   });
 
+  // Enter in a number field presses its button (data-enter names it), as on a phone.
+  document.addEventListener('keydown', function (e) {
+    var act = e.key === 'Enter' && e.target.getAttribute && e.target.getAttribute('data-enter');
+    if (!act) { return; }
+    e.preventDefault();
+    var b = document.querySelector('[data-act="' + act + '"]');
+    if (b && !b.disabled) { b.click(); }
+  });
+
   $('xfer-to').addEventListener('change', function () {
     var to = $('xfer-to').value;
     $('xfer-phone').hidden = to !== 'phone';

@@ -19,6 +19,11 @@ use serde_json::{Value, json};
 const WAIT: Duration = Duration::from_secs(20);
 const TICK: Duration = Duration::from_millis(100);
 
+/// WebDriver's Tab key.
+pub const TAB: &str = "\u{E004}";
+/// WebDriver's Enter key.
+pub const ENTER: &str = "\u{E007}";
+
 /// A scenario's world: server, simulator, stand-in, browser.
 pub struct Stack {
     name: String,
@@ -264,7 +269,7 @@ impl Stack {
     /// Clicks `css` (current frame) once it is enabled, as a person would.
     pub async fn click(&self, css: &str) {
         let script = format!(
-            "var e = document.querySelector({}); return !!e && !e.disabled && !e.closest('[hidden]');",
+            "var e = document.querySelector({}); return !!e && !e.disabled && e.getClientRects().length > 0;",
             json!(css)
         );
         self.wait_js(&format!("`{css}` enabled"), &script, |v| v == &json!(true))
@@ -281,17 +286,23 @@ impl Stack {
         self.click(&format!("[data-act={act}]")).await;
     }
 
-    /// Types into `css` (current frame), replacing what was there.
+    /// Types into `css` (current frame) once it is shown, replacing what was there.
     pub async fn fill(&self, css: &str, text: &str) {
+        let script = format!(
+            "var e = document.querySelector({}); return !!e && e.getClientRects().length > 0;",
+            json!(css)
+        );
+        self.wait_js(&format!("`{css}` shown"), &script, |v| v == &json!(true))
+            .await;
         let e = self.wait_element(css).await;
         e.clear().await.expect("the field clears");
         e.send_keys(text).await.expect("the field takes keys");
     }
 
-    /// Picks `value` in the select `css` once that option exists.
+    /// Picks `value` in the select `css` once it is shown and that option exists.
     pub async fn select(&self, css: &str, value: &str) {
         let script = format!(
-            "var e = document.querySelector({}); return !!e && Array.prototype.some.call(e.options, function (o) {{ return o.value === {}; }});",
+            "var e = document.querySelector({}); return !!e && e.getClientRects().length > 0 && Array.prototype.some.call(e.options, function (o) {{ return o.value === {}; }});",
             json!(css),
             json!(value)
         );
@@ -306,7 +317,44 @@ impl Stack {
             .unwrap_or_else(|e| panic!("[{}] select {value} in `{css}`: {e}", self.name));
     }
 
-    /// Logs in from the softphone frame and waits for the agent's screen.
+    /// Types `keys` (WebDriver key codes allowed: `TAB`, `ENTER`) into whatever has the focus.
+    pub async fn keys(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap_or_else(|e| panic!("[{}] no focused element: {e}", self.name))
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("[{}] keys {keys:?}: {e}", self.name));
+    }
+
+    /// Presses Tab until `css` has the focus (at most 20 times); every stop on the way must be
+    /// a visible, enabled control, or the keyboard would land somewhere the agent cannot see.
+    pub async fn tab_to(&self, css: &str) {
+        for _ in 0..20 {
+            let at = self
+                .js(
+                    "const e = document.activeElement;
+                     return { here: !!e && e.matches(arguments[0]),
+                              what: e ? e.outerHTML.slice(0, 80) : '',
+                              visible: !!e && (e === document.body || e.getClientRects().length > 0),
+                              enabled: !!e && !e.disabled };",
+                    vec![json!(css)],
+                )
+                .await;
+            if at["here"] == json!(true) {
+                return;
+            }
+            assert!(
+                at["visible"] == json!(true) && at["enabled"] == json!(true),
+                "[{}] Tab stopped on a hidden or disabled control: {at}",
+                self.name
+            );
+            self.keys(TAB).await;
+        }
+        panic!("[{}] 20 Tabs never reached `{css}`", self.name);
+    }
+
     pub async fn login(&self, device: &str, user: &str, password: &str) {
         self.softphone().await;
         self.fill("[data-testid=login-device]", device).await;
