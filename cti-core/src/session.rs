@@ -2233,7 +2233,14 @@ impl Session {
                 categorize: releasable && self.options.allow_categorization,
                 release: releasable && self.options.allow_contact_release,
                 schedule: releasable,
-                play: c.is_none_or(|c| c.released) && self.campaign.is_some(),
+                // Play once the contact is released, or whenever Neotel holds the agent's CRM
+                // (after a reload, say); not while the agent is already available.
+                play: self.campaign.is_some()
+                    && c.is_none_or(|c| c.released)
+                    && (c.is_some()
+                        || self.position.as_ref().is_none_or(|p| {
+                            !matches!(p.crm_state(), neotel_api::CrmState::Available)
+                        })),
                 transfer: self.call.is_some() && self.transfer.is_none(),
                 end_transfer: self.transfer.is_some(),
                 start_conference: self.call.as_ref().is_some_and(|c| c.conference.is_none()),

@@ -30,6 +30,7 @@ fn w_predictive_full_call() {
         (h.view().status, h.view().campaign),
         (AgentStatus::Available, Some(97))
     );
+    assert!(!h.view().actions.play, "F-PLAY: nothing to resume yet");
 
     let delivered = h
         .neotel
@@ -124,12 +125,17 @@ fn w_predictive_full_call() {
     assert_eq!(h.tasks[0]["CallDisposition"], "Venta / Venta concretada");
     assert_eq!(h.view().status, AgentStatus::Released);
     assert_eq!(h.count("CRM_Available"), 0, "CRM_Available only on Play");
+    assert!(h.view().actions.play, "F-PLAY: offered once released");
 
     h.command(Command::Play).unwrap();
     h.advance(Duration::from_secs(1));
     assert_eq!(h.count("CRM_Available"), 1);
     assert_eq!(h.view().status, AgentStatus::Available);
     assert!(h.view().contact.is_none());
+    assert!(
+        !h.view().actions.play,
+        "F-PLAY: not offered while already available"
+    );
     let order = h.methods();
     let update = order.iter().position(|m| *m == "UpdateContact").unwrap();
     let available = order.iter().position(|m| *m == "CRM_Available").unwrap();
