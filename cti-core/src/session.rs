@@ -750,6 +750,18 @@ impl Session {
         Err(SessionError::Refused(message(key, es, en)))
     }
 
+    /// Refuses a command that needs a call in progress.
+    fn need_call(&self) -> Result<(), SessionError> {
+        if self.call.is_none() {
+            return Self::refuse(
+                "noCall",
+                "No hay un llamado en curso.",
+                "There is no call in progress.",
+            );
+        }
+        Ok(())
+    }
+
     fn command(&mut self, c: Command) -> Result<(), SessionError> {
         let user = self.config.user.clone();
         self.error = None;
@@ -804,24 +816,12 @@ impl Session {
                 self.poll();
             }
             Command::Hangup => {
-                if self.call.is_none() {
-                    return Self::refuse(
-                        "noCall",
-                        "No hay un llamado en curso.",
-                        "There is no call in progress.",
-                    );
-                }
+                self.need_call()?;
                 self.api(Request::Hangup { user }, Pending::Command);
                 self.poll();
             }
             Command::SendDtmf { digits } => {
-                if self.call.is_none() {
-                    return Self::refuse(
-                        "noCall",
-                        "No hay un llamado en curso.",
-                        "There is no call in progress.",
-                    );
-                }
+                self.need_call()?;
                 if digits.is_empty()
                     || !digits
                         .chars()
@@ -845,13 +845,7 @@ impl Session {
                 }
             }
             Command::Transfer { target, attended } => {
-                if self.call.is_none() {
-                    return Self::refuse(
-                        "noCall",
-                        "No hay un llamado en curso.",
-                        "There is no call in progress.",
-                    );
-                }
+                self.need_call()?;
                 if self.transfer.is_some() {
                     return Self::refuse(
                         "consulting",
@@ -911,13 +905,7 @@ impl Session {
                 self.poll();
             }
             Command::StartConference => {
-                if self.call.is_none() {
-                    return Self::refuse(
-                        "noCall",
-                        "No hay un llamado en curso.",
-                        "There is no call in progress.",
-                    );
-                }
+                self.need_call()?;
                 self.api(Request::JoinConference { user }, Pending::Command);
             }
             Command::Invite { extension } => self.api(

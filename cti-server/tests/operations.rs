@@ -9,82 +9,116 @@ use std::time::Duration;
 
 use common::TestServer;
 
-#[test]
-fn the_binary_serves_the_demo_prints_its_url_and_stops_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cti-server"))
-        .args(["--listen", "127.0.0.1:0", "--standin-listen", "127.0.0.1:0"])
-        .env_remove("CTI_NEOAPI_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("a line on stdout");
-    let rest = line
-        .strip_prefix("Open http://localhost:")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"));
-    let (port, tail) = rest.split_once('/').expect("a URL");
-    assert_eq!(tail.trim_end(), " — log in as 1001 / 1001 on SIP/1001");
-    let port: u16 = port.parse().expect("a port");
+/// The binary in demo mode on free ports, as `cargo run` starts it.
+struct Demo {
+    child: std::process::Child,
+    /// What it printed first.
+    line: String,
+    /// The stand-in's origin, as the page's browser sees it.
+    standin: String,
+    /// The server's base URL (the softphone's adapter URL without `/softphone/`).
+    base: String,
+}
 
-    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    runtime.block_on(async {
-        let http = reqwest::Client::builder()
+impl Demo {
+    async fn start(rust_log: &str, stderr: Stdio) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cti-server"))
+            .args(["--listen", "127.0.0.1:0", "--standin-listen", "127.0.0.1:0"])
+            .env_remove("CTI_NEOAPI_URL")
+            .env("RUST_LOG", rust_log)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("the binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("a line on stdout");
+        let port: u16 = line
+            .strip_prefix("Open http://localhost:")
+            .and_then(|rest| rest.split_once('/'))
+            .and_then(|(port, _)| port.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line: {line}"));
+        // The stand-in sends the browser to itself with the softphone's URL.
+        let location = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap();
-        // The stand-in sends the browser to itself with the softphone's URL.
-        let r = http
+            .unwrap()
             .get(format!("http://127.0.0.1:{port}/"))
             .send()
             .await
             .expect("the stand-in answers");
-        assert!(r.status().is_redirection(), "{}", r.status());
-        let location = r.headers()["location"].to_str().unwrap().to_owned();
-        let adapter = location
-            .strip_prefix("/?adapter=")
-            .expect("redirect to ?adapter=");
-        let adapter = percent_encoding::percent_decode_str(adapter)
-            .decode_utf8()
-            .unwrap()
-            .into_owned();
+        assert!(location.status().is_redirection(), "{}", location.status());
+        let location = location.headers()["location"].to_str().unwrap().to_owned();
+        let adapter = percent_encoding::percent_decode_str(
+            location
+                .strip_prefix("/?adapter=")
+                .expect("redirect to ?adapter="),
+        )
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
         let base = adapter
             .strip_suffix("/softphone/")
-            .expect("the adapter URL is the softphone");
-        let health = http.get(format!("{base}/healthz")).send().await.unwrap();
-        assert_eq!(health.status(), 200);
-        let metrics = http
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(metrics.contains("cti_sessions"), "{metrics}");
-    });
-
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait works") {
-            assert!(status.success(), "exit status {status}");
-            break;
+            .expect("the adapter URL is the softphone")
+            .to_owned();
+        Self {
+            child,
+            line,
+            standin: format!("http://localhost:{port}"),
+            base,
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the server did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
+
+    /// SIGTERM, then waits (15 s at most) for a clean exit.
+    fn stop(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait works") {
+                assert!(status.success(), "exit status {status}");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_the_demo_prints_its_url_and_stops_on_sigterm() {
+    let demo = Demo::start("warn", Stdio::null()).await;
+    assert!(
+        demo.line
+            .trim_end()
+            .ends_with("/ — log in as 1001 / 1001 on SIP/1001"),
+        "{}",
+        demo.line
+    );
+    let http = reqwest::Client::new();
+    let health = http
+        .get(format!("{}/healthz", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let metrics = http
+        .get(format!("{}/metrics", demo.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("cti_sessions"), "{metrics}");
+    demo.stop();
 }
 
 #[tokio::test]
@@ -290,60 +324,20 @@ fn a_bad_configuration_names_its_key_and_exits_2() {
     }
 }
 
-#[test]
-fn a_password_never_reaches_the_log_even_at_trace_level() {
+#[tokio::test]
+async fn a_password_never_reaches_the_log_even_at_trace_level() {
     let log = std::env::temp_dir().join(format!("cti-log-{}.txt", std::process::id()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cti-server"))
-        .args(["--listen", "127.0.0.1:0", "--standin-listen", "127.0.0.1:0"])
-        .env_remove("CTI_NEOAPI_URL")
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).expect("a log file"))
-        .spawn()
-        .expect("the binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped stdout"))
-        .read_line(&mut line)
-        .expect("a line on stdout");
-    let standin_port: u16 = line
-        .strip_prefix("Open http://localhost:")
-        .and_then(|rest| rest.split_once('/'))
-        .and_then(|(port, _)| port.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"));
-
-    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    let answer = runtime.block_on(async {
-        let standin = format!("http://localhost:{standin_port}");
-        let location = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .get(format!("http://127.0.0.1:{standin_port}/"))
-            .send()
-            .await
-            .expect("the stand-in answers")
-            .headers()["location"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let adapter = percent_encoding::percent_decode_str(
-            location.strip_prefix("/?adapter=").expect("?adapter="),
-        )
-        .decode_utf8()
-        .unwrap()
-        .into_owned();
-        let ws_url = adapter
-            .replacen("http://", "ws://", 1)
-            .replace("/softphone/", "/ws");
-        let mut ws = common::Ws::connect(&ws_url, &standin).await;
-        ws.login("1001", "Clave-Secreta-77", "SIP/1001").await
-    });
+    let demo = Demo::start(
+        "trace",
+        std::fs::File::create(&log).expect("a log file").into(),
+    )
+    .await;
+    let ws_url = format!("{}/ws", demo.base).replacen("http://", "ws://", 1);
+    let mut ws = common::Ws::connect(&ws_url, &demo.standin).await;
+    let answer = ws.login("1001", "Clave-Secreta-77", "SIP/1001").await;
+    drop(ws);
     assert_eq!(answer["code"], "loginFailed", "{answer}");
-
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+    demo.stop();
     let text = std::fs::read_to_string(&log).expect("the log was written");
     let _ = std::fs::remove_file(&log);
     assert!(

@@ -150,12 +150,8 @@ async fn several_matches_resolve_by_search_type_priority() {
     let Some(s) = Stack::start("priority").await else {
         return;
     };
-    s.console().await;
-    s.js(
-        "window.standin.setSetting('/neotelConfigOptions/searchTypePriority', 'Account|Contact');",
-        vec![],
-    )
-    .await;
+    s.set_setting("/neotelConfigOptions/searchTypePriority", "Account|Contact")
+        .await;
     s.login_and_join("1001", 97).await;
     s.sim_post(
         "/sim/inbound",
@@ -581,12 +577,8 @@ async fn a_text_to_the_caller_and_the_panel_settings() {
     let Some(s) = Stack::start("sms-settings").await else {
         return;
     };
-    s.console().await;
-    s.js(
-        "window.standin.setSetting('/neotelConfigOptions/allowTextMessage', 'true');",
-        vec![],
-    )
-    .await;
+    s.set_setting("/neotelConfigOptions/allowTextMessage", "true")
+        .await;
     s.login_and_join("1001", 97).await;
     s.click("[data-testid=settings] summary").await;
     s.fill("[data-testid=set-width]", "700").await;

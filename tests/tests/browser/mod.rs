@@ -378,6 +378,17 @@ impl Stack {
         self.wait_status("Disponible").await;
     }
 
+    /// Sets a call center setting in the stand-in (read by the next login); leaves the console
+    /// frame current.
+    pub async fn set_setting(&self, path: &str, value: &str) {
+        self.console().await;
+        self.js(
+            "window.standin.setSetting(arguments[0], arguments[1]);",
+            vec![json!(path), json!(value)],
+        )
+        .await;
+    }
+
     /// Waits for the softphone's status line to contain `text` (current frame: the softphone).
     pub async fn wait_status(&self, text: &str) -> String {
         self.wait_text("[data-testid=status]", |s| s.contains(text))
