@@ -691,3 +691,39 @@ async fn keyboard_only_login_join_and_dial() {
     s.screenshot("keyboard-dial").await;
     s.stop().await;
 }
+
+/// What a newcomer does after `cargo run`: only the demo panel's buttons play the Neotel side
+/// of a predictive call, and the softphone takes it end to end.
+#[tokio::test]
+async fn the_demo_panel_alone_walks_a_predictive_call() {
+    let Some(s) = Stack::start("demo-panel").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    s.console().await;
+    s.click("#demo-toggle").await;
+    s.click("[data-testid=demo-panel] [data-act=predictive]")
+        .await;
+    let out = s
+        .wait_text("[data-testid=demo-out]", |t| t.contains("call_id"))
+        .await;
+    let delivered: serde_json::Value = serde_json::from_str(&out).expect("the panel shows JSON");
+    let pop = s.wait_standin("lastPop()", |p| !p.is_null()).await;
+    assert_eq!(pop["params"]["recordId"], delivered["data"], "{pop}");
+
+    s.click("[data-testid=demo-panel] [data-act=hangup]").await;
+    s.softphone().await;
+    s.wait_status("Fin de llamado").await;
+    s.select("[data-testid=category]", "26").await;
+    s.act("categorize").await;
+    s.wait_status("presione Play").await;
+    s.act("play").await;
+    s.wait_status("Disponible").await;
+    s.console().await;
+    s.wait_text("[data-testid=demo-journal]", |t| {
+        t.contains("UpdateContact") && t.contains("CRM_Available")
+    })
+    .await;
+    s.screenshot("demo-panel").await;
+    s.stop().await;
+}

@@ -104,7 +104,7 @@
     }).join('');
 
     var a = v.actions || {};
-    var enable = { join: a.joinCampaign, leave: a.leaveCampaign, pause: a.pause, unpause: a.unpause, dial: a.dial, hangup: a.hangup, dtmf: a.dtmf,
+    var enable = { join: canJoin(v), leave: a.leaveCampaign, pause: a.pause, unpause: a.unpause, dial: a.dial, hangup: a.hangup, dtmf: a.dtmf,
       categorize: a.categorize, release: a.release, schedule: a.schedule, play: a.play, logout: true,
       blindTransfer: a.transfer, attendedTransfer: a.transfer, endTransfer: a.endTransfer,
       startConference: a.startConference, endConference: a.endConference, invitePhone: a.invite, inviteUser: a.invite,
@@ -270,6 +270,14 @@
     e.preventDefault();
     var b = document.querySelector('[data-act="' + act + '"]');
     if (b && !b.disabled) { b.click(); }
+  });
+
+  /** Joining the campaign the agent is already in would do nothing. */
+  function canJoin(v) {
+    return !!(v && v.actions && v.actions.joinCampaign) && Number($('campaign').value) !== v.campaign;
+  }
+  $('campaign').addEventListener('change', function () {
+    document.querySelector('[data-act=join]').disabled = !canJoin(view);
   });
 
   $('xfer-to').addEventListener('change', function () {

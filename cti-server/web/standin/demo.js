@@ -31,9 +31,13 @@
     }).catch(function (e) { say(String(e.message || e), true); });
   }
 
+  // The connector's NeoApi calls as they happen; the Position polls (several a second) would
+  // bury them, so they are counted, not listed.
   function journal() {
-    sim('GET', 'journal').then(function (entries) {
-      document.getElementById('demo-journal').textContent = entries.slice(-8).map(function (e) {
+    sim('GET', 'journal').then(function (all) {
+      var entries = all.filter(function (e) { return e.method !== 'Position'; });
+      var polls = all.length - entries.length;
+      document.getElementById('demo-journal').textContent = polls + ' × Position\n' + entries.slice(-10).map(function (e) {
         var p = Object.keys(e.params).map(function (k) { return k + '=' + e.params[k]; }).join(' ');
         return e.status + ' ' + e.method + ' ' + p + (e.reply && e.status !== 200 ? ' → ' + e.reply : '');
       }).join('\n');
@@ -109,8 +113,10 @@
     }
   });
 
+  var refresh = null;
   document.getElementById('demo-toggle').addEventListener('click', function () {
-    if (panel.hidden) { build(); journal(); }
+    if (panel.hidden) { build(); journal(); refresh = setInterval(journal, 1000); }
+    else { clearInterval(refresh); }
     panel.hidden = !panel.hidden;
   });
 })();
