@@ -409,6 +409,8 @@ enum Pending {
     Monitor(Option<MonitorView>),
     /// A text message.
     Text,
+    /// One DTMF digit; the next waits for its answer.
+    Dtmf,
     /// W-CLICK2DIAL: the Neotel contact of a clicked record.
     FindContact {
         number: String,
@@ -515,6 +517,10 @@ pub struct Session {
     transfer: Option<TransferView>,
     /// Whom this supervisor monitors (F-MONITOR).
     monitoring: Option<MonitorView>,
+    /// F-DTMF: digits typed but not sent yet, and whether one is on its way. NeoApi calls run
+    /// concurrently, so each digit waits for the previous one's answer to keep their order.
+    dtmf: VecDeque<char>,
+    dtmf_in_flight: bool,
     /// F-CONFIG.
     settings: PanelSettings,
     contact: Option<ContactState>,
@@ -586,6 +592,8 @@ impl Session {
             call: None,
             transfer: None,
             monitoring: None,
+            dtmf: VecDeque::new(),
+            dtmf_in_flight: false,
             settings: PanelSettings::default(),
             contact: None,
             lists: Lists::default(),
@@ -762,6 +770,24 @@ impl Session {
         Ok(())
     }
 
+    /// Sends the next typed DTMF digit unless one is on its way.
+    fn send_next_digit(&mut self) {
+        if self.dtmf_in_flight || self.call.is_none() {
+            return;
+        }
+        if let Some(d) = self.dtmf.pop_front() {
+            self.dtmf_in_flight = true;
+            let user = self.config.user.clone();
+            self.api(
+                Request::SendDtmf {
+                    user,
+                    digits: d.to_string(),
+                },
+                Pending::Dtmf,
+            );
+        }
+    }
+
     fn command(&mut self, c: Command) -> Result<(), SessionError> {
         let user = self.config.user.clone();
         self.error = None;
@@ -833,16 +859,9 @@ impl Session {
                         "DTMF digits are 0 to 9, * and #.",
                     );
                 }
-                // Sent one by one, as the seed asks.
-                for d in digits.chars() {
-                    self.api(
-                        Request::SendDtmf {
-                            user: user.clone(),
-                            digits: d.to_string(),
-                        },
-                        Pending::Command,
-                    );
-                }
+                // Sent one by one, as the seed asks, in the order typed.
+                self.dtmf.extend(digits.chars());
+                self.send_next_digit();
             }
             Command::Transfer { target, attended } => {
                 self.need_call()?;
@@ -1261,6 +1280,27 @@ impl Session {
                 }
                 Err(e) => self.error = Some(fault_message(&e)),
             },
+            Pending::Dtmf => {
+                self.dtmf_in_flight = false;
+                match result {
+                    Ok(_) => self.send_next_digit(),
+                    Err(e) => {
+                        let unsent: String = self.dtmf.drain(..).collect();
+                        self.error = Some(if unsent.is_empty() {
+                            fault_message(&e)
+                        } else {
+                            Message::new(
+                                "dtmfNotSent",
+                                format!(
+                                    "{} No se enviaron los dígitos {unsent}.",
+                                    fault_message(&e).es
+                                ),
+                                format!("{} Digits {unsent} were not sent.", fault_message(&e).en),
+                            )
+                        });
+                    }
+                }
+            }
             Pending::Text => match result {
                 Ok(_) => {
                     self.warnings
@@ -1299,6 +1339,12 @@ impl Session {
                 };
                 match found {
                     Some(contact) if self.contact.is_none() => self.take_contact(contact, record),
+                    // The call matters more than the contact: it is dialed either way.
+                    _ if result.is_err() => self.warnings.push(message(
+                        "contactLookupFailed",
+                        "No se pudo consultar el contacto en Neotel: se llama sin contacto.",
+                        "Neotel could not be asked for the contact: calling without one.",
+                    )),
                     _ => self.warnings.push(message(
                         "contactNotFound",
                         "El registro no tiene un contacto en Neotel: se llama sin contacto.",
@@ -1773,6 +1819,8 @@ impl Session {
     }
 
     fn call_ended(&mut self, call: CallState) {
+        // Digits typed for this call are not for the next one.
+        self.dtmf.clear();
         let duration = self.now.saturating_duration_since(call.started).as_secs();
         if let Some(c) = self.contact.as_mut()
             && c.call.as_ref().is_some_and(|cc| cc.id == call.id)

@@ -121,3 +121,24 @@ fn w_click2dial_a_record_without_neotel_data_dials_with_a_warning() {
     assert!(h.view().warnings.iter().any(|w| w.key == "contactNotFound"));
     assert_eq!(h.view().info.contact_id, 0, "no contact taken");
 }
+
+/// NeoApi does not answer the contact lookup: the agent still gets the call, told why it has
+/// no contact.
+#[test]
+fn w_click2dial_a_failed_lookup_still_dials() {
+    let mut h = Harness::new("1001");
+    h.join(99);
+    h.fail.push(("ExecuteTask02".into(), 1));
+    click(&mut h, "(011) 4100-7000", "0038d0000000001AAA", "Contact");
+    assert_eq!(find_contact(&h).len(), 1, "the lookup was tried");
+    assert_eq!(dialed(&h), ["01141007000"]);
+    assert!(h.view().contact.is_none());
+    assert!(
+        h.view()
+            .warnings
+            .iter()
+            .any(|w| w.key == "contactLookupFailed"),
+        "{:?}",
+        h.view().warnings
+    );
+}

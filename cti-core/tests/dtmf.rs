@@ -6,8 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::{Command, SessionError};
-use neotel_api::Request;
+use cti_core::{Command, Input, Output, SessionError};
+use neotel_api::{Reply, Request};
 use neotel_sim::DeliverRequest;
 
 fn dtmf_sent(h: &Harness) -> Vec<String> {
@@ -29,8 +29,8 @@ fn f_dtmf_refused_without_a_call() {
     assert!(dtmf_sent(&h).is_empty());
 }
 
-#[test]
-fn f_dtmf_one_request_per_digit_and_bad_digits_refused() {
+/// The agent on a predictive call.
+fn on_a_call() -> Harness {
     let mut h = Harness::new("1001");
     h.join(97);
     h.neotel
@@ -45,6 +45,12 @@ fn f_dtmf_one_request_per_digit_and_bad_digits_refused() {
     h.advance(Duration::from_secs(1));
     h.neotel.agent_answer(h.wall(), "1001").unwrap();
     h.advance(Duration::from_secs(1));
+    h
+}
+
+#[test]
+fn f_dtmf_one_request_per_digit_and_bad_digits_refused() {
+    let mut h = on_a_call();
 
     for bad in ["12a", "", "1 2", "+5"] {
         let refused = h.command(Command::SendDtmf { digits: bad.into() });
@@ -60,4 +66,66 @@ fn f_dtmf_one_request_per_digit_and_bad_digits_refused() {
     })
     .unwrap();
     assert_eq!(dtmf_sent(&h), ["9", "*", "#"], "one SendDtmf per digit");
+}
+
+/// NeoApi calls run concurrently at the edge, so a digit leaves only once the previous one
+/// was answered: an IVR gets the digits in the order typed.
+#[test]
+fn f_dtmf_each_digit_waits_for_the_previous_answer() {
+    let mut h = on_a_call();
+    let now = h.now;
+    h.session
+        .handle_input(Input::Command(
+            now,
+            Command::SendDtmf {
+                digits: "47".into(),
+            },
+        ))
+        .unwrap();
+    let mut sent = Vec::new();
+    for expected in ["4", "7"] {
+        let mut out = Vec::new();
+        while let Some(o) = h.session.poll_output() {
+            if let Output::Api(id, Request::SendDtmf { digits, .. }) = o {
+                out.push((id, digits));
+            }
+        }
+        assert_eq!(out.len(), 1, "one digit at a time: {out:?}");
+        let (id, digit) = out.remove(0);
+        assert_eq!(digit, expected);
+        sent.push(digit);
+        h.session
+            .handle_input(Input::Api(now, id, Ok(Reply::Void)))
+            .unwrap();
+    }
+    assert!(
+        h.session
+            .poll_output()
+            .is_none_or(|o| !matches!(o, Output::Api(_, Request::SendDtmf { .. })))
+    );
+    assert_eq!(sent, ["4", "7"]);
+}
+
+/// A digit NeoApi does not take stops the rest and says which were not sent.
+#[test]
+fn f_dtmf_a_fault_names_the_digits_not_sent() {
+    let mut h = on_a_call();
+    h.fail.push(("SendDTMF".into(), 1));
+    h.command(Command::SendDtmf {
+        digits: "123".into(),
+    })
+    .unwrap();
+    assert_eq!(dtmf_sent(&h), ["1"], "nothing after the failed digit");
+    let error = h.view().error.clone().expect("the agent is told");
+    assert_eq!(error.key, "dtmfNotSent");
+    assert!(
+        error.es.contains("23") && error.en.contains("23"),
+        "{error:?}"
+    );
+    // Typing again works.
+    h.command(Command::SendDtmf {
+        digits: "23".into(),
+    })
+    .unwrap();
+    assert_eq!(dtmf_sent(&h), ["1", "2", "3"]);
 }

@@ -86,3 +86,150 @@ fn a_position_outage_keeps_the_contact_and_its_disposition() {
         (delivered.contact_id, 26)
     );
 }
+
+/// W-PREVIEW: `CRM_ShowingContact` is lost; the record is still on screen and its disposition
+/// still reaches Neotel.
+#[test]
+fn a_lost_showing_contact_keeps_the_preview_contact() {
+    let mut h = Harness::new("1007");
+    h.join(98);
+    h.fail.push(("CRM_ShowingContact".into(), 1));
+    let delivered = h
+        .neotel
+        .deliver_contact(
+            h.wall(),
+            &DeliverRequest {
+                campaign: 98,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    h.advance(Duration::from_secs(1));
+    assert!(h.view().error.is_some(), "the agent is told");
+    assert_eq!(h.view().info.contact_id, delivered.contact_id);
+    assert_eq!(h.pops().len(), 1, "the record popped all the same");
+    h.command(Command::Release {
+        subcategory: Some(29),
+        notes: String::new(),
+    })
+    .unwrap();
+    h.advance(Duration::from_secs(1));
+    assert_eq!(
+        h.neotel.outcomes().last().map(|o| o.contact_id),
+        Some(delivered.contact_id)
+    );
+}
+
+/// F-AGENDA: the schedule's `UpdateContact` times out; it is sent again with the same date,
+/// and the agent is freed once Neotel has it.
+#[test]
+fn a_schedule_that_times_out_is_sent_again_with_its_date() {
+    let mut h = Harness::new("1007");
+    h.join(97);
+    h.inbound("1144445555", None);
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(1));
+    h.fail.push(("UpdateContact".into(), 1));
+    let at = h.wall() + chrono::Duration::hours(3);
+    h.command(Command::Schedule {
+        at,
+        agent_offset_minutes: 0,
+        subcategory: Some(28),
+        phone: String::new(),
+        notes: "volver a llamar".into(),
+    })
+    .unwrap();
+    h.advance(Duration::from_secs(1));
+    assert!(h.neotel.outcomes().is_empty(), "the first try was lost");
+    assert_eq!(
+        h.count("CRM_Available"),
+        0,
+        "not freed before Neotel has it"
+    );
+    h.advance(Duration::from_secs(10));
+    let outcome = h.neotel.outcomes().last().cloned().expect("sent again");
+    assert_eq!(
+        (outcome.schedule, outcome.notes.as_str()),
+        (Some(at), "volver a llamar")
+    );
+    assert_eq!(h.count("CRM_Available"), 1);
+    assert_eq!(h.view().status, AgentStatus::Available);
+}
+
+/// F-RELEASE with `automaticContactRelease`: the automatic release times out and is retried.
+#[test]
+fn an_automatic_release_that_times_out_is_retried() {
+    let mut install = sf_callcenter::Install::default();
+    install.options.automatic_release = Some(5);
+    let mut h = Harness::with_install("1007", install);
+    h.join(97);
+    let placed = h.inbound("1144445555", None);
+    h.command(Command::Hangup).unwrap();
+    h.fail.push(("UpdateContact".into(), 1));
+    h.advance(Duration::from_secs(30));
+    assert_eq!(h.count("UpdateContact"), 2, "tried, then retried");
+    assert_eq!(
+        h.neotel.outcomes().last().map(|o| o.contact_id),
+        Some(placed.contact_id)
+    );
+    assert_eq!(h.view().status, AgentStatus::Released);
+}
+
+/// F-BREAK: a refused `Pause` leaves the agent where Neotel says, with the reason.
+#[test]
+fn a_failed_break_leaves_the_agent_available() {
+    let mut h = Harness::new("1007");
+    h.join(97);
+    h.fail.push(("Pause".into(), 1));
+    let break_id = h.view().lists.breaks[0].id;
+    h.command(Command::Pause { break_id }).unwrap();
+    h.advance(Duration::from_secs(1));
+    assert_eq!(h.view().status, AgentStatus::Available);
+    assert!(h.view().break_id.is_none());
+    assert!(h.view().error.is_some());
+    assert!(h.view().actions.pause, "the agent can try again");
+    h.command(Command::Pause { break_id }).unwrap();
+    h.advance(Duration::from_secs(1));
+    assert_eq!(h.view().break_id, Some(break_id));
+}
+
+/// F-CONF: a failed conference start keeps the call as it was.
+#[test]
+fn a_failed_conference_keeps_the_call() {
+    let mut h = Harness::new("1007");
+    h.join(97);
+    h.inbound("1144445555", None);
+    h.fail.push(("JoinConference".into(), 1));
+    h.command(Command::StartConference).unwrap();
+    h.advance(Duration::from_secs(1));
+    let call = h.view().call.clone().expect("the call goes on");
+    assert!(call.conference.is_none());
+    assert!(h.view().error.is_some());
+    assert!(h.view().actions.start_conference);
+}
+
+/// F-PLAY: a lost `CRM_Available` leaves Play on offer; pressing again frees the agent.
+#[test]
+fn a_lost_play_can_be_pressed_again() {
+    let mut h = Harness::new("1007");
+    h.join(97);
+    h.inbound("1144445555", None);
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(1));
+    h.command(Command::Release {
+        subcategory: Some(26),
+        notes: String::new(),
+    })
+    .unwrap();
+    h.advance(Duration::from_secs(1));
+    h.fail.push(("CRM_Available".into(), 1));
+    h.command(Command::Play).unwrap();
+    h.advance(Duration::from_secs(1));
+    assert!(h.view().error.is_some());
+    assert!(h.view().actions.play, "Play is still there");
+    assert_eq!(h.neotel.outcomes().len(), 1, "the disposition stays sent");
+    h.command(Command::Play).unwrap();
+    h.advance(Duration::from_secs(1));
+    assert_eq!(h.view().status, AgentStatus::Available);
+    assert_eq!(h.count("UpdateContact"), 1, "no second disposition");
+}

@@ -65,3 +65,25 @@ fn f_sms_off_by_default_and_empty_texts_refused() {
     ));
     assert_eq!(h.count("ExecuteTask04"), 0);
 }
+
+/// A text NeoApi does not take is named, and the agent can send it again.
+#[test]
+fn f_sms_a_fault_is_named_and_sending_again_works() {
+    let mut h = with_texts("1001");
+    h.join(97);
+    h.inbound("1144445555", None);
+    h.fail.push(("ExecuteTask04".into(), 1));
+    let text = || Command::SendText {
+        channel: TextChannel::Sms,
+        phone: String::new(),
+        text: "Su turno es el lunes".into(),
+    };
+    h.command(text()).unwrap();
+    h.advance(Duration::from_secs(1));
+    assert!(h.view().error.is_some());
+    assert!(!h.view().warnings.iter().any(|w| w.key == "textSent"));
+    h.command(text()).unwrap();
+    h.advance(Duration::from_secs(1));
+    assert!(h.view().warnings.iter().any(|w| w.key == "textSent"));
+    assert_eq!(h.count("ExecuteTask04"), 2);
+}
