@@ -395,6 +395,7 @@ enum Timer {
     Poll,
     AutoRelease,
     RetryUpdate,
+    RetryTask,
 }
 
 /// What a pending NeoApi call is for.
@@ -481,6 +482,8 @@ struct ContactState {
     last_call: Option<(i64, u64, String, bool)>,
     task_id: Option<String>,
     task_pending: bool,
+    /// Failed Task saves retried so far (W-ACTIVITY).
+    task_retries: u32,
     /// UpdateContact succeeded.
     released: bool,
     scheduled: bool,
@@ -1575,6 +1578,7 @@ impl Session {
             last_call: None,
             task_id: None,
             task_pending: false,
+            task_retries: 0,
             released: false,
             scheduled: false,
             disposition: None,
@@ -1615,6 +1619,7 @@ impl Session {
             last_call: None,
             task_id: None,
             task_pending: false,
+            task_retries: 0,
             released: false,
             scheduled: false,
             disposition: None,
@@ -1907,6 +1912,43 @@ impl Session {
         self.effect(CrmAction::SaveLog { value }, PendingEffect::Task);
     }
 
+    /// W-ACTIVITY: a Task Salesforce did not save is tried again while its contact is on
+    /// screen; when that is not safe or does not work, the agent is told, so the call can be
+    /// checked or logged by hand.
+    fn task_failed(&mut self, e: &CrmError) {
+        let Some(c) = self.contact.as_mut() else {
+            return;
+        };
+        c.task_pending = false;
+        // An update can always be sent again; a creation that timed out may have happened, and
+        // a second one would break "one Task per call".
+        let safe = c.task_id.is_some() || e.code != "TIMEOUT";
+        if safe && c.task_retries < RETRY_LIMIT {
+            c.task_retries += 1;
+            let backoff = Duration::from_secs(1 << c.task_retries);
+            self.timers.insert(Timer::RetryTask, self.now + backoff);
+            self.warnings.retain(|w| w.key != "taskRetrying");
+            self.warnings.push(message(
+                "taskRetrying",
+                "Salesforce no guardó la actividad de la llamada; reintentando.",
+                "Salesforce did not save the call's activity; retrying.",
+            ));
+        } else {
+            self.warnings.retain(|w| w.key != "taskRetrying");
+            self.error = Some(Message::new(
+                "taskNotSaved",
+                format!(
+                    "Salesforce no guardó la actividad de la llamada ({}); regístrela a mano.",
+                    e.description
+                ),
+                format!(
+                    "Salesforce did not save the call's activity ({}); log it by hand.",
+                    e.description
+                ),
+            ));
+        }
+    }
+
     fn save_task(&mut self) {
         let Some((id, duration, phone, manual)) =
             self.contact.as_ref().and_then(|c| c.last_call.clone())
@@ -2070,6 +2112,7 @@ impl Session {
                 let mut created = false;
                 if let Some(c) = self.contact.as_mut() {
                     c.task_pending = false;
+                    c.task_retries = 0;
                     if c.task_id.is_none()
                         && let Some(id) = v.as_str()
                     {
@@ -2088,10 +2131,8 @@ impl Session {
                 }
             }
             (PendingEffect::Pop | PendingEffect::Other, Ok(_)) => {}
+            (PendingEffect::Task, Err(e)) => self.task_failed(&e),
             (kind, Err(e)) => {
-                if let (PendingEffect::Task, Some(c)) = (&kind, self.contact.as_mut()) {
-                    c.task_pending = false;
-                }
                 if matches!(kind, PendingEffect::Search) {
                     self.showing();
                 }
@@ -2181,6 +2222,10 @@ impl Session {
                     {
                         let _ = self.release(None, String::new(), None);
                     }
+                }
+                Timer::RetryTask => {
+                    self.warnings.retain(|w| w.key != "taskRetrying");
+                    self.save_task();
                 }
                 Timer::RetryUpdate => {
                     let request = self.contact.as_ref().and_then(|c| c.last_update.clone());

@@ -233,3 +233,55 @@ fn a_lost_play_can_be_pressed_again() {
     assert_eq!(h.view().status, AgentStatus::Available);
     assert_eq!(h.count("UpdateContact"), 1, "no second disposition");
 }
+
+/// W-ACTIVITY: Salesforce refuses the Task once; it is saved on the retry, still only one, and
+/// the disposition goes into it.
+#[test]
+fn a_task_salesforce_refuses_is_saved_on_the_retry() {
+    let mut h = Harness::new("1007");
+    h.join(97);
+    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
+    h.fail_save_log.push_back("SERVER_ERROR");
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(1));
+    assert!(h.tasks.is_empty(), "the first save failed");
+    assert!(h.view().warnings.iter().any(|w| w.key == "taskRetrying"));
+    h.advance(Duration::from_secs(5));
+    assert_eq!(h.tasks.len(), 1, "saved on the retry");
+    h.command(Command::Release {
+        subcategory: Some(26),
+        notes: String::new(),
+    })
+    .unwrap();
+    h.advance(Duration::from_secs(1));
+    assert_eq!(h.tasks.len(), 1, "one Task per call");
+    assert!(
+        h.tasks[0]["CallDisposition"].is_string(),
+        "{:?}",
+        h.tasks[0]
+    );
+    assert!(!h.view().warnings.iter().any(|w| w.key == "taskRetrying"));
+}
+
+/// A Task creation that timed out may have happened: it is not sent again (that could make a
+/// second Task); the agent is told to check.
+#[test]
+fn a_task_creation_that_timed_out_is_not_repeated() {
+    let mut h = Harness::new("1007");
+    h.join(97);
+    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
+    h.fail_save_log.push_back("TIMEOUT");
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(30));
+    let creations = h
+        .effects
+        .iter()
+        .filter(|e| {
+            matches!(&e.action,
+                cti_core::CrmAction::SaveLog { value }
+                    if value.get("entityApiName").and_then(|v| v.as_str()) == Some("Task"))
+        })
+        .count();
+    assert_eq!(creations, 1, "not repeated");
+    assert_eq!(h.view().error.as_ref().map(|e| e.key), Some("taskNotSaved"));
+}

@@ -30,12 +30,23 @@ pub struct Harness {
     pub ended: bool,
     /// NeoApi methods to fail (transport error) the next N times.
     pub fail: Vec<(String, u32)>,
+    /// Error codes the next `saveLog` calls of a Task fail with, in order.
+    pub fail_save_log: VecDeque<&'static str>,
     /// What Salesforce shows (`getAppViewInfo`).
     pub shown: Value,
     pub layout: Value,
     /// What Salesforce's getCallCenterSettings answers.
     pub install: sf_callcenter::Install,
     inputs: VecDeque<Input>,
+}
+
+/// A `saveLog` of the call's Task (not of a record's Neotel fields).
+fn is_task(value: &Map<String, Value>) -> bool {
+    value.get("entityApiName").and_then(Value::as_str) == Some("Task")
+        || value
+            .get("Id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| id.starts_with("00T"))
 }
 
 pub fn recommended_layout() -> Value {
@@ -116,6 +127,7 @@ impl Harness {
             requests: Vec::new(),
             ended: false,
             fail: Vec::new(),
+            fail_save_log: VecDeque::new(),
             shown: Value::Null,
             layout: recommended_layout(),
             install,
@@ -224,6 +236,12 @@ impl Harness {
                     }
                 }
                 Ok(Value::Object(out))
+            }
+            CrmAction::SaveLog { value } if is_task(value) && !self.fail_save_log.is_empty() => {
+                Err(CrmError {
+                    code: self.fail_save_log.pop_front().unwrap().into(),
+                    description: "Salesforce said no".into(),
+                })
             }
             CrmAction::SaveLog { value } => {
                 if let Some(id) = value.get("Id").and_then(Value::as_str) {
