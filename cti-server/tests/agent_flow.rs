@@ -244,3 +244,33 @@ async fn commands_cannot_name_another_user_and_a_bad_command_is_refused() {
     );
     server.stop().await;
 }
+
+/// Every tab closed for `session.idle_timeout_secs`: the session ends, NeoApi `Logout` frees the
+/// position, and the token is dead.
+#[tokio::test]
+async fn a_session_without_tabs_ends_after_the_idle_timeout() {
+    let mut config = common::config();
+    config.idle_timeout = Duration::from_secs(1);
+    let server = TestServer::start_with(config).await;
+    let mut ws = server.ws().await;
+    let session = ws.login("1001", "1001", "SIP/1001").await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    drop(ws);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !server.methods().await.iter().any(|m| m == "Logout") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no Logout after the idle timeout"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut late = server.ws().await;
+    late.send(json!({"v":1,"type":"attach","token":token}))
+        .await;
+    assert_eq!(late.recv().await["code"], "invalidToken");
+    // The position is free again: the agent can log in anew.
+    let again = late.login("1001", "1001", "SIP/1001").await;
+    assert_eq!(again["type"], "session", "{again}");
+    server.stop().await;
+}
