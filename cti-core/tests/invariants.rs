@@ -20,6 +20,8 @@ enum Step {
     CustomerHangup,
     Wait(u64),
     Fail(&'static str),
+    /// Salesforce refuses the next Task save with this code.
+    FailTask(&'static str),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -67,11 +69,16 @@ fn step() -> impl Strategy<Value = Step> {
             Just("Dial")
         ]
         .prop_map(Step::Fail),
+        prop_oneof![Just("SERVER_ERROR"), Just("TIMEOUT")].prop_map(Step::FailTask),
     ]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    // 256 by default keeps the suite quick; PROPTEST_CASES=5000 for a longer hunt.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn invariants_hold_under_random_sequences(steps in prop::collection::vec(step(), 1..40)) {
@@ -96,6 +103,7 @@ proptest! {
                 }
                 Step::Wait(ms) => h.advance(Duration::from_millis(ms)),
                 Step::Fail(m) => h.fail.push((m.to_string(), 1)),
+                Step::FailTask(code) => h.fail_save_log.push_back(code),
             }
             let new: Vec<&str> = h.requests[before..].iter().map(|r| r.method()).collect();
             if in_call {
