@@ -95,7 +95,17 @@ fn list(key: &str, source: &ListSource) -> Result<cti_core::ListSource, String> 
 }
 
 fn refused(e: SessionError) -> Refused {
-    Refused(e.to_string())
+    match e {
+        SessionError::Refused(m) => Refused {
+            message: m.en.clone(),
+            text: Some(crate::protocol::AgentText {
+                key: m.key.to_owned(),
+                es: m.es,
+                en: m.en,
+            }),
+        },
+        other => Refused::plain(other.to_string()),
+    }
 }
 
 impl Core for CoreSession {
@@ -103,7 +113,7 @@ impl Core for CoreSession {
         let input = match input {
             CoreInput::Command(json) => {
                 let command: cti_core::Command = serde_json::from_value(json)
-                    .map_err(|e| Refused(format!("not a command: {e}")))?;
+                    .map_err(|e| Refused::plain(format!("not a command: {e}")))?;
                 Input::Command(now, command)
             }
             CoreInput::EffectResult(r) => {

@@ -73,6 +73,17 @@ pub struct EffectResult {
     pub error: Option<EffectError>,
 }
 
+/// Words for the agent in both languages, with a stable key (cti-core's `Message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentText {
+    /// Stable key, for the page and for tests.
+    pub key: String,
+    /// Spanish.
+    pub es: String,
+    /// English.
+    pub en: String,
+}
+
 /// An Open CTI error (`{code, description}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EffectError {
@@ -157,6 +168,9 @@ pub enum Down {
         code: ErrorCode,
         /// A human text (never a password, never an internal detail).
         message: String,
+        /// For a refused command: the core's words for the agent, in both languages.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<AgentText>,
     },
     /// The server is closing this connection.
     Bye {

@@ -335,10 +335,24 @@ pub(crate) enum CoreOutput {
     Ended,
 }
 
-/// A refused command.
+/// A refused command: a text for logs and integrators, and the agent's words when the core
+/// gave them.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct Refused(pub(crate) String);
+#[error("{message}")]
+pub(crate) struct Refused {
+    pub(crate) message: String,
+    pub(crate) text: Option<crate::protocol::AgentText>,
+}
+
+impl Refused {
+    /// A refusal without words for the agent (a malformed command).
+    pub(crate) fn plain(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            text: None,
+        }
+    }
+}
 
 /// The agent's state machine, as the driver needs it.
 pub(crate) trait Core: Send + 'static {
@@ -534,8 +548,17 @@ impl<C: Core> Driver<C> {
             ToSession::Detach { conn } => self.detach(conn),
             ToSession::Command { conn, command } => {
                 self.touch(now);
-                if let Err(Refused(message)) = self.core.handle(CoreInput::Command(command), now) {
-                    self.reply_error(conn, ErrorCode::CommandRefused, message);
+                if let Err(Refused { message, text }) =
+                    self.core.handle(CoreInput::Command(command), now)
+                {
+                    self.reply(
+                        conn,
+                        Down::Error {
+                            code: ErrorCode::CommandRefused,
+                            message,
+                            text,
+                        },
+                    );
                 }
             }
             ToSession::EffectResult { conn, result } => {
@@ -575,13 +598,24 @@ impl<C: Core> Driver<C> {
     }
 
     fn reply_error(&mut self, conn: u64, code: ErrorCode, message: String) {
+        self.reply(
+            conn,
+            Down::Error {
+                code,
+                message,
+                text: None,
+            },
+        );
+    }
+
+    fn reply(&mut self, conn: u64, down: Down) {
         if let Some(tx) = self
             .conns
             .iter()
             .find(|c| c.id == conn)
             .map(|c| c.tx.clone())
         {
-            self.deliver(conn, &tx, Down::Error { code, message });
+            self.deliver(conn, &tx, down);
         }
     }
 
@@ -699,7 +733,7 @@ pub(crate) mod tests {
             self.seen.lock().unwrap().push(label);
             if let CoreInput::Command(c) = input {
                 if let Some(why) = c.get("refuse") {
-                    return Err(Refused(why.to_string()));
+                    return Err(Refused::plain(why.to_string()));
                 }
                 match c.get("emit").and_then(|e| e.as_str()) {
                     Some("effect") => {
@@ -940,7 +974,7 @@ pub(crate) mod tests {
             })
             .await;
         match next(&mut rx).await {
-            Down::Error { code, message } => {
+            Down::Error { code, message, .. } => {
                 assert_eq!(code, ErrorCode::CommandRefused);
                 assert!(message.contains("not on a call"));
             }

@@ -155,6 +155,7 @@ fn error(code: ErrorCode, message: &str) -> Down {
     Down::Error {
         code,
         message: message.to_owned(),
+        text: None,
     }
 }
 

@@ -232,6 +232,23 @@ async fn commands_cannot_name_another_user_and_a_bad_command_is_refused() {
     ws.send(command(json!({"command":"launch"}))).await;
     let err = ws.recv_type("error").await;
     assert_eq!(err["code"], "commandRefused", "{err}");
+    assert!(
+        err.get("text").is_none(),
+        "a malformed command has no agent words: {err}"
+    );
+    // A command the core refuses carries the agent's words in both languages.
+    ws.send(command(json!({"command":"sendDtmf","digits":"1"})))
+        .await;
+    let err = ws.recv_type("error").await;
+    assert_eq!(
+        (&err["code"], &err["text"]["key"], &err["text"]["es"]),
+        (
+            &json!("commandRefused"),
+            &json!("noCall"),
+            &json!("No hay un llamado en curso.")
+        ),
+        "{err}"
+    );
     ws.send(json!({"v":1,"type":"login","device":"SIP/1002","user":"1002","password":"1002"}))
         .await;
     assert_eq!(ws.recv_type("error").await["code"], "alreadyInSession");

@@ -727,3 +727,27 @@ async fn the_demo_panel_alone_walks_a_predictive_call() {
     s.screenshot("demo-panel").await;
     s.stop().await;
 }
+
+/// Errors in the agent's words and language: a wrong password in Spanish, then in English.
+#[tokio::test]
+async fn a_wrong_password_is_told_in_the_agents_language() {
+    let Some(s) = Stack::start("wrong-password").await else {
+        return;
+    };
+    s.softphone().await;
+    s.fill("[data-testid=login-device]", "SIP/1001").await;
+    s.fill("[data-testid=login-user]", "1001").await;
+    s.fill("[data-testid=login-password]", "equivocada").await;
+    s.click("[data-testid=login-submit]").await;
+    s.wait_text("[data-testid=error]", |t| {
+        t == "Usuario o contraseña incorrectos."
+    })
+    .await;
+    s.click("[data-testid=lang]").await;
+    s.fill("[data-testid=login-password]", "wrong").await;
+    s.click("[data-testid=login-submit]").await;
+    s.wait_text("[data-testid=error]", |t| t == "Wrong user or password.")
+        .await;
+    s.screenshot("wrong-password").await;
+    s.stop().await;
+}

@@ -21,7 +21,12 @@
       textMessage: 'Mensaje de texto', send: 'Enviar', settings: 'Configuración', width: 'Ancho (px)', height: 'Alto (px)',
       minimizeNoMatch: 'Minimizar al abrir un registro nuevo (sin coincidencias)', minimizeSeveral: 'Minimizar al abrir la búsqueda (varias coincidencias)', save: 'Guardar',
       sync: 'Sincronizar el registro nuevo', syncPending: 'Registro nuevo sin sincronizar: guárdelo y presione ⟳', synced: 'Registro nuevo sincronizado',
-      free: 'libre', busy: 'ocupado' },
+      free: 'libre', busy: 'ocupado',
+      err_loginFailed: 'Usuario o contraseña incorrectos.', err_positionNotFree: 'El dispositivo está en uso por otro usuario.',
+      err_unknownDevice: 'Neotel no conoce ese dispositivo.', err_alreadyLoggedIn: 'Ese usuario ya tiene el softphone abierto en otro navegador: ciérrelo allí o espere unos minutos.',
+      err_rateLimited: 'Demasiados intentos de ingreso: espere un minuto.', err_neoApiUnavailable: 'Neotel no responde; intente de nuevo en un momento.',
+      err_invalidToken: 'La sesión venció: ingrese de nuevo.', err_notLoggedIn: 'Ingrese primero.', err_messageTooLarge: 'El mensaje es demasiado grande.',
+      err_commandRefused: 'La operación no es posible ahora.', err_internal: 'Error interno del conector.' },
     en: { device: 'Device', user: 'User', password: 'Password', login: 'Log in', campaign: 'Campaign', join: 'Join', leave: 'Leave',
       break: 'Break', pause: 'Pause', unpause: 'Back to work', dial: 'Call', hangup: 'Hang up', number: 'Number', category: 'Category',
       notes: 'Notes', categorize: 'Categorize and release', release: 'Release without category', scheduleAt: 'Schedule for',
@@ -37,7 +42,12 @@
       textMessage: 'Text message', send: 'Send', settings: 'Settings', width: 'Width (px)', height: 'Height (px)',
       minimizeNoMatch: 'Minimize when a new record opens (no match)', minimizeSeveral: 'Minimize when the search opens (several matches)', save: 'Save',
       sync: 'Sync the new record', syncPending: 'New record not synced yet: save it and press ⟳', synced: 'New record synced',
-      free: 'free', busy: 'busy' }
+      free: 'free', busy: 'busy',
+      err_loginFailed: 'Wrong user or password.', err_positionNotFree: 'Another user is using that device.',
+      err_unknownDevice: 'Neotel does not know that device.', err_alreadyLoggedIn: 'This user has the softphone open in another browser: close it there or wait a few minutes.',
+      err_rateLimited: 'Too many login attempts: wait a minute.', err_neoApiUnavailable: 'Neotel does not answer; try again in a moment.',
+      err_invalidToken: 'The session expired: log in again.', err_notLoggedIn: 'Log in first.', err_messageTooLarge: 'The message is too large.',
+      err_commandRefused: 'That is not possible now.', err_internal: 'Internal connector error.' }
   };
   var SETTINGS_KEY = 'neotel-cti-settings:';
   var lang = (localStorage.getItem('neotel-cti-lang') || 'es');
@@ -60,6 +70,13 @@
   }
 
   function showError(text) { var e = $('error'); e.textContent = text || ''; e.hidden = !text; }
+
+  /** A server `error` in the agent's language: the core's words, else the code's. */
+  function errorText(m) {
+    if (m.text) { return say(m.text); }
+    var key = 'err_' + m.code;
+    return (T[lang] || T.es)[key] || m.message;
+  }
 
   /** Fills a select, keeping the agent's choice across views. */
   function options(select, rows, selected) {
@@ -195,7 +212,7 @@
           if (!api) { conn.send({ type: 'effectResult', id: m.effect.id, ok: false, error: { code: 'SOFTPHONE_CONTAINER_ERROR', description: 'Open CTI is not loaded' } }); break; }
           window.NeotelOpenCti.run(api, m.effect).then(function (r) { conn.send(Object.assign({ type: 'effectResult' }, r)); });
           break;
-        case 'error': showError(m.message); break;
+        case 'error': showError(errorText(m)); break;
         case 'bye': signedOut(); break;
       }
     }
