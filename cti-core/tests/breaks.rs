@@ -8,7 +8,6 @@ use std::time::Duration;
 use common::Harness;
 use cti_core::{AgentStatus, Command, SessionError};
 use neotel_api::Request;
-use neotel_sim::DeliverRequest;
 
 #[test]
 fn f_break_a_custom_break_and_back_to_work() {
@@ -43,16 +42,7 @@ fn f_break_a_custom_break_and_back_to_work() {
 fn f_break_refused_with_a_contact_on_screen() {
     let mut h = Harness::new("1003");
     h.join(97);
-    h.neotel
-        .deliver_contact(
-            h.wall(),
-            &DeliverRequest {
-                campaign: 97,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.deliver(97);
     assert!(!h.view().actions.pause);
     assert!(matches!(
         h.command(Command::Pause { break_id: 1 }),

@@ -8,7 +8,6 @@ use std::time::Duration;
 use common::Harness;
 use cti_core::{Command, Input, Output, SessionError};
 use neotel_api::{Reply, Request};
-use neotel_sim::DeliverRequest;
 
 fn dtmf_sent(h: &Harness) -> Vec<String> {
     h.requests
@@ -33,16 +32,7 @@ fn f_dtmf_refused_without_a_call() {
 fn on_a_call() -> Harness {
     let mut h = Harness::new("1001");
     h.join(97);
-    h.neotel
-        .deliver_contact(
-            h.wall(),
-            &DeliverRequest {
-                campaign: 97,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.deliver(97);
     h.neotel.agent_answer(h.wall(), "1001").unwrap();
     h.advance(Duration::from_secs(1));
     h

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use common::Harness;
 use cti_core::{AgentStatus, Command};
-use neotel_sim::DeliverRequest;
 
 #[test]
 fn a_failed_join_is_named_and_a_retry_works() {
@@ -44,17 +43,7 @@ fn a_failed_dial_leaves_no_call_and_says_so() {
 fn a_position_outage_keeps_the_contact_and_its_disposition() {
     let mut h = Harness::new("1007");
     h.join(97);
-    let delivered = h
-        .neotel
-        .deliver_contact(
-            h.wall(),
-            &DeliverRequest {
-                campaign: 97,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    let delivered = h.deliver(97);
     h.neotel.agent_answer(h.wall(), "1007").unwrap();
     h.advance(Duration::from_secs(1));
     h.neotel
@@ -94,17 +83,7 @@ fn a_lost_showing_contact_keeps_the_preview_contact() {
     let mut h = Harness::new("1007");
     h.join(98);
     h.fail.push(("CRM_ShowingContact".into(), 1));
-    let delivered = h
-        .neotel
-        .deliver_contact(
-            h.wall(),
-            &DeliverRequest {
-                campaign: 98,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    let delivered = h.deliver(98);
     assert!(h.view().error.is_some(), "the agent is told");
     assert_eq!(h.view().info.contact_id, delivered.contact_id);
     assert_eq!(h.pops().len(), 1, "the record popped all the same");

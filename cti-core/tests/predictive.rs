@@ -32,17 +32,7 @@ fn w_predictive_full_call() {
     );
     assert!(!h.view().actions.play, "F-PLAY: nothing to resume yet");
 
-    let delivered = h
-        .neotel
-        .deliver_contact(
-            h.wall(),
-            &DeliverRequest {
-                campaign: 97,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    let delivered = h.deliver(97);
     assert_eq!(h.view().status, AgentStatus::WithContact);
     assert_eq!(
         h.searches(),

@@ -7,23 +7,12 @@ use std::time::Duration;
 
 use common::Harness;
 use cti_core::{AgentStatus, Command};
-use neotel_sim::DeliverRequest;
 
 #[test]
 fn w_preview_searches_as_soon_as_the_contact_arrives() {
     let mut h = Harness::new("1002");
     h.join(98);
-    let delivered = h
-        .neotel
-        .deliver_contact(
-            h.wall(),
-            &DeliverRequest {
-                campaign: 98,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    h.advance(Duration::from_secs(1));
+    let delivered = h.deliver(98);
     assert_eq!(h.view().status, AgentStatus::WithContact);
     assert_eq!(h.searches(), 1, "searched before the customer answers");
     assert_eq!(h.pops().len(), 1);

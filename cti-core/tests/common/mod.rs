@@ -319,6 +319,22 @@ impl Harness {
         self.advance(Duration::from_secs(1));
     }
 
+    /// The campaign's dialer hands this agent a contact, and the session sees it.
+    pub fn deliver(&mut self, campaign: i64) -> neotel_sim::Delivered {
+        let delivered = self
+            .neotel
+            .deliver_contact(
+                self.wall(),
+                &neotel_sim::DeliverRequest {
+                    campaign,
+                    ..Default::default()
+                },
+            )
+            .expect("a contact to deliver");
+        self.advance(Duration::from_secs(1));
+        delivered
+    }
+
     /// An inbound call to queue 200 reaches this agent and the session sees it.
     pub fn inbound(&mut self, ani: &str, data: Option<String>) -> neotel_sim::InboundPlaced {
         let placed = self
