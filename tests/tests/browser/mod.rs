@@ -9,6 +9,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -36,7 +37,8 @@ pub struct Stack {
     task: Option<tokio::task::JoinHandle<Result<(), cti_server::ServeError>>>,
 }
 
-/// chromedriver, killed on drop (a failed test must not leave it running).
+/// chromedriver and the Chromium it starts, killed on drop (a failed test must not leave them
+/// running). chromedriver leads its own process group, which Chromium inherits.
 struct Driver {
     child: Child,
     profile: PathBuf,
@@ -44,6 +46,10 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
@@ -112,6 +118,7 @@ impl Stack {
             std::env::temp_dir().join(format!("cti-browser-{name}-{}-{port}", std::process::id()));
         let child = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
