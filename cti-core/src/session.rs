@@ -1,6 +1,7 @@
 //! One agent's session: inputs in, outputs drained, time passed in.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -527,7 +528,9 @@ pub struct Session {
     /// F-CONFIG.
     settings: PanelSettings,
     contact: Option<ContactState>,
-    lists: Lists,
+    /// Shared with the views: a view is built on every input and compared with the last, so
+    /// the lists (hundreds of users on a big install) are counted, not copied.
+    lists: Arc<Lists>,
     error: Option<Message>,
     warnings: Vec<Message>,
     last_view: Option<View>,
@@ -599,7 +602,7 @@ impl Session {
             dtmf_in_flight: false,
             settings: PanelSettings::default(),
             contact: None,
-            lists: Lists::default(),
+            lists: Arc::default(),
             error: None,
             warnings: Vec::new(),
             last_view: None,
@@ -1250,7 +1253,7 @@ impl Session {
             Pending::List(kind) => match result {
                 Ok(Reply::String(text)) => match decode_table(&text) {
                     Ok(rows) if kind == ListKind::Users => {
-                        self.lists.users = rows.iter().filter_map(agent_choice).collect();
+                        self.lists_mut().users = rows.iter().filter_map(agent_choice).collect();
                     }
                     Ok(rows) => {
                         let rows = rows.iter().filter_map(|r| choice(kind, r)).collect();
@@ -1373,8 +1376,9 @@ impl Session {
             Pending::Available => match result {
                 Ok(_) => {
                     self.contact = None;
-                    self.lists.categories.clear();
-                    self.lists.transfer_phones.clear();
+                    let lists = self.lists_mut();
+                    lists.categories.clear();
+                    lists.transfer_phones.clear();
                     self.poll();
                 }
                 Err(e) => self.error = Some(fault_message(&e)),
@@ -1419,14 +1423,15 @@ impl Session {
     }
 
     fn set_list(&mut self, kind: ListKind, rows: Vec<Choice>) {
+        let lists = self.lists_mut();
         match kind {
-            ListKind::Breaks => self.lists.breaks = rows,
-            ListKind::Campaigns => self.lists.campaigns = rows,
-            ListKind::Categories => self.lists.categories = rows,
-            ListKind::TransferPhones => self.lists.transfer_phones = rows,
-            ListKind::Queues => self.lists.queues = rows,
+            ListKind::Breaks => lists.breaks = rows,
+            ListKind::Campaigns => lists.campaigns = rows,
+            ListKind::Categories => lists.categories = rows,
+            ListKind::TransferPhones => lists.transfer_phones = rows,
+            ListKind::Queues => lists.queues = rows,
             ListKind::Users => {
-                self.lists.users = rows
+                lists.users = rows
                     .into_iter()
                     .map(|r| AgentChoice {
                         user: r.id.to_string(),
@@ -1437,6 +1442,10 @@ impl Session {
                     .collect();
             }
         }
+    }
+
+    fn lists_mut(&mut self) -> &mut Lists {
+        Arc::make_mut(&mut self.lists)
     }
 
     // ----- Position --------------------------------------------------------------------

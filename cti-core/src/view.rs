@@ -334,7 +334,7 @@ pub struct View {
     /// F-INFO.
     pub info: InfoView,
     /// Lists.
-    pub lists: Lists,
+    pub lists: std::sync::Arc<Lists>,
     /// Enabled actions.
     pub actions: Actions,
     /// The attended transfer in progress.

@@ -19,6 +19,8 @@ use crate::session::{Core, CoreInput, CoreOutput, Refused};
 /// An agent's cti-core session.
 pub(crate) struct CoreSession {
     session: cti_core::Session,
+    /// The lists of the last view: the core shares them between views until they change.
+    lists: Option<std::sync::Arc<cti_core::Lists>>,
 }
 
 /// Creates the session of `user` (logged in on `device`) from the server's configuration and the
@@ -63,6 +65,7 @@ pub(crate) fn start(
     core.sync_seed = u64::from_le_bytes(seed);
     Ok(CoreSession {
         session: cti_core::Session::new(core, now),
+        lists: None,
     })
 }
 
@@ -174,8 +177,23 @@ impl Core for CoreSession {
                     effect: json,
                 }
             }
-            Output::View(view) => {
-                CoreOutput::View(serde_json::to_value(&view).expect("views always serialize"))
+            Output::View(mut view) => {
+                let lists = std::mem::take(&mut view.lists);
+                let changed = self
+                    .lists
+                    .as_ref()
+                    .is_none_or(|last| !std::sync::Arc::ptr_eq(last, &lists));
+                let lists_json =
+                    changed.then(|| serde_json::to_value(&*lists).expect("lists always serialize"));
+                self.lists = Some(lists);
+                let mut view = serde_json::to_value(&view).expect("views always serialize");
+                if let Some(map) = view.as_object_mut() {
+                    map.remove("lists");
+                }
+                CoreOutput::View {
+                    view,
+                    lists: lists_json,
+                }
             }
             Output::Ended => CoreOutput::Ended,
         })

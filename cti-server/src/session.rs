@@ -329,8 +329,11 @@ pub(crate) enum CoreOutput {
         kind: String,
         effect: serde_json::Value,
     },
-    /// The new view.
-    View(serde_json::Value),
+    /// The new view, without its `lists`; `lists` when they changed since the last view.
+    View {
+        view: serde_json::Value,
+        lists: Option<serde_json::Value>,
+    },
     /// Neotel no longer has the user logged in: the session is over.
     Ended,
 }
@@ -385,6 +388,8 @@ struct Driver<C> {
     /// Effects sent to the leader and not answered yet, re-sent to a new leader.
     pending: BTreeMap<u64, serde_json::Value>,
     view: Option<serde_json::Value>,
+    /// The view's last lists (sent apart: see [`CoreOutput::View`]).
+    lists: serde_json::Value,
     api_tx: mpsc::Sender<(u64, Result<Reply, neotel_api::Error>)>,
     /// Since when the session has had no connection.
     idle_since: Option<Instant>,
@@ -411,6 +416,7 @@ pub(crate) fn spawn<C: Core>(state: &AppState, user: &str, core: C) -> SessionHa
         conns: Vec::new(),
         pending: BTreeMap::new(),
         view: None,
+        lists: serde_json::Value::Null,
         api_tx,
         idle_since: Some(now()),
         neotel_gone: false,
@@ -493,10 +499,23 @@ impl<C: Core> Driver<C> {
                         self.deliver(conn, &tx, Down::Effect { effect });
                     }
                 }
-                CoreOutput::View(view) => {
-                    self.view = Some(view.clone());
+                CoreOutput::View { view, lists } => {
+                    // Lists (hundreds of users on a big install) travel only when they change;
+                    // a tab that attaches gets them with its first view.
+                    let mut broadcast = view.clone();
+                    if let Some(lists) = lists {
+                        broadcast["lists"] = lists.clone();
+                        self.lists = lists;
+                    }
+                    self.view = Some(view);
                     for (id, tx) in self.senders() {
-                        self.deliver(id, &tx, Down::View { view: view.clone() });
+                        self.deliver(
+                            id,
+                            &tx,
+                            Down::View {
+                                view: broadcast.clone(),
+                            },
+                        );
                     }
                 }
                 CoreOutput::Ended => {
@@ -645,7 +664,8 @@ impl<C: Core> Driver<C> {
             leader,
         };
         self.deliver(conn, &tx, session);
-        if let Some(view) = self.view.clone() {
+        if let Some(mut view) = self.view.clone() {
+            view["lists"] = self.lists.clone();
             self.deliver(conn, &tx, Down::View { view });
         }
         if leader {
@@ -714,7 +734,11 @@ pub(crate) mod tests {
         pub(crate) fn new(user: &str) -> Self {
             Self {
                 seen: Arc::new(Mutex::new(Vec::new())),
-                out: [CoreOutput::View(serde_json::json!({"user": user}))].into(),
+                out: [CoreOutput::View {
+                    view: serde_json::json!({"user": user}),
+                    lists: None,
+                }]
+                .into(),
                 next_effect: 0,
                 user: user.to_owned(),
             }
@@ -745,9 +769,10 @@ pub(crate) mod tests {
                             effect: serde_json::json!({"kind":"screenPop","id":id}),
                         });
                     }
-                    Some("view") => self.out.push_back(CoreOutput::View(
-                        serde_json::json!({"n": self.seen.lock().unwrap().len()}),
-                    )),
+                    Some("view") => self.out.push_back(CoreOutput::View {
+                        view: serde_json::json!({"n": self.seen.lock().unwrap().len()}),
+                        lists: None,
+                    }),
                     Some("end") => self.out.push_back(CoreOutput::Ended),
                     Some("api") => self.out.push_back(CoreOutput::Api {
                         id: 7,

@@ -291,3 +291,49 @@ async fn a_session_without_tabs_ends_after_the_idle_timeout() {
     assert_eq!(again["type"], "session", "{again}");
     server.stop().await;
 }
+
+/// A view carries `lists` when they change and to a tab's first view; otherwise it leaves them
+/// out, and the page keeps the last.
+#[tokio::test]
+async fn lists_travel_only_when_they_change() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws().await;
+    let session = ws.login("1001", "1001", "SIP/1001").await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    let first = ws
+        .recv_until("a view with every list loaded", |m| {
+            let full = |k: &str| {
+                m["view"]["lists"][k]
+                    .as_array()
+                    .is_some_and(|l| !l.is_empty())
+            };
+            m["type"] == "view"
+                && ["breaks", "campaigns", "queues", "users"]
+                    .into_iter()
+                    .all(full)
+        })
+        .await;
+    assert!(first["view"]["lists"]["breaks"].is_array(), "{first}");
+
+    ws.send(command(json!({"command":"joinCampaign","campaign":97})))
+        .await;
+    let joined = ws
+        .recv_until("the view after joining", |m| {
+            m["type"] == "view" && m["view"]["status"] == "available"
+        })
+        .await;
+    assert!(
+        joined["view"].get("lists").is_none(),
+        "unchanged lists stay home: {joined}"
+    );
+
+    let mut tab = server.ws().await;
+    tab.send(json!({"v":1,"type":"attach","token":token})).await;
+    let view = tab.recv_type("view").await;
+    assert_eq!(view["view"]["status"], "available");
+    assert_eq!(
+        view["view"]["lists"]["campaigns"], first["view"]["lists"]["campaigns"],
+        "a new tab gets the lists with its first view"
+    );
+    server.stop().await;
+}
