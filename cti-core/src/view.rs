@@ -163,8 +163,9 @@ pub struct Lists {
     pub transfer_phones: Vec<Choice>,
     /// Queues (F-XFER).
     pub queues: Vec<Choice>,
-    /// Platform users (F-XFER, F-CONF, F-MONITOR).
-    pub users: Vec<AgentChoice>,
+    /// Platform users (F-XFER, F-CONF, F-MONITOR): hundreds on a big install, loaded once, so
+    /// shared rather than copied when a call changes the other lists.
+    pub users: std::sync::Arc<[AgentChoice]>,
 }
 
 /// A platform user, as the transfer, conference and monitoring lists show it.

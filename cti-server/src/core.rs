@@ -111,6 +111,35 @@ fn refused(e: SessionError) -> Refused {
     }
 }
 
+/// The lists of `new` that differ from `old`, by their protocol names; `None` when none do.
+/// A call changes its categories and transfer phones; the users list (the big one) stays.
+fn lists_delta(old: &cti_core::Lists, new: &cti_core::Lists) -> Option<serde_json::Value> {
+    fn put<T: serde::Serialize + PartialEq>(
+        delta: &mut serde_json::Map<String, serde_json::Value>,
+        name: &str,
+        old: &T,
+        new: &T,
+    ) {
+        if old != new {
+            let value = serde_json::to_value(new).expect("lists always serialize");
+            delta.insert(name.to_owned(), value);
+        }
+    }
+    let mut delta = serde_json::Map::new();
+    put(&mut delta, "breaks", &old.breaks, &new.breaks);
+    put(&mut delta, "campaigns", &old.campaigns, &new.campaigns);
+    put(&mut delta, "categories", &old.categories, &new.categories);
+    put(
+        &mut delta,
+        "transferPhones",
+        &old.transfer_phones,
+        &new.transfer_phones,
+    );
+    put(&mut delta, "queues", &old.queues, &new.queues);
+    put(&mut delta, "users", &old.users, &new.users);
+    (!delta.is_empty()).then_some(serde_json::Value::Object(delta))
+}
+
 impl Core for CoreSession {
     fn handle(&mut self, input: CoreInput, now: Instant) -> Result<(), Refused> {
         let input = match input {
@@ -179,12 +208,11 @@ impl Core for CoreSession {
             }
             Output::View(mut view) => {
                 let lists = std::mem::take(&mut view.lists);
-                let changed = self
-                    .lists
-                    .as_ref()
-                    .is_none_or(|last| !std::sync::Arc::ptr_eq(last, &lists));
-                let lists_json =
-                    changed.then(|| serde_json::to_value(&*lists).expect("lists always serialize"));
+                let lists_json = match &self.lists {
+                    Some(last) if std::sync::Arc::ptr_eq(last, &lists) => None,
+                    Some(last) => lists_delta(last, &lists),
+                    None => Some(serde_json::to_value(&*lists).expect("lists always serialize")),
+                };
                 self.lists = Some(lists);
                 let mut view = serde_json::to_value(&view).expect("views always serialize");
                 if let Some(map) = view.as_object_mut() {
@@ -205,5 +233,12 @@ impl Core for CoreSession {
 
     fn logout_request(&self) -> neotel_api::Request {
         self.session.logout_request()
+    }
+
+    fn lists(&self) -> serde_json::Value {
+        self.lists.as_ref().map_or_else(
+            || serde_json::json!({}),
+            |l| serde_json::to_value(&**l).expect("lists always serialize"),
+        )
     }
 }

@@ -329,7 +329,8 @@ pub(crate) enum CoreOutput {
         kind: String,
         effect: serde_json::Value,
     },
-    /// The new view, without its `lists`; `lists` when they changed since the last view.
+    /// The new view, without its `lists`; `lists` holds the lists that changed since the last
+    /// view (all of them the first time).
     View {
         view: serde_json::Value,
         lists: Option<serde_json::Value>,
@@ -367,6 +368,9 @@ pub(crate) trait Core: Send + 'static {
     fn poll_timeout(&self) -> Option<Instant>;
     /// The request that logs the agent out of NeoApi.
     fn logout_request(&self) -> Request;
+    /// Every list of the last view, for a connection's first view (later views carry only the
+    /// lists that changed).
+    fn lists(&self) -> serde_json::Value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,8 +392,6 @@ struct Driver<C> {
     /// Effects sent to the leader and not answered yet, re-sent to a new leader.
     pending: BTreeMap<u64, serde_json::Value>,
     view: Option<serde_json::Value>,
-    /// The view's last lists (sent apart: see [`CoreOutput::View`]).
-    lists: serde_json::Value,
     api_tx: mpsc::Sender<(u64, Result<Reply, neotel_api::Error>)>,
     /// Since when the session has had no connection.
     idle_since: Option<Instant>,
@@ -416,7 +418,6 @@ pub(crate) fn spawn<C: Core>(state: &AppState, user: &str, core: C) -> SessionHa
         conns: Vec::new(),
         pending: BTreeMap::new(),
         view: None,
-        lists: serde_json::Value::Null,
         api_tx,
         idle_since: Some(now()),
         neotel_gone: false,
@@ -503,9 +504,8 @@ impl<C: Core> Driver<C> {
                     // Lists (hundreds of users on a big install) travel only when they change;
                     // a tab that attaches gets them with its first view.
                     let mut broadcast = view.clone();
-                    if let Some(lists) = lists {
-                        broadcast["lists"] = lists.clone();
-                        self.lists = lists;
+                    if let Some(changed) = lists {
+                        broadcast["lists"] = changed;
                     }
                     self.view = Some(view);
                     for (id, tx) in self.senders() {
@@ -665,7 +665,7 @@ impl<C: Core> Driver<C> {
         };
         self.deliver(conn, &tx, session);
         if let Some(mut view) = self.view.clone() {
-            view["lists"] = self.lists.clone();
+            view["lists"] = self.core.lists();
             self.deliver(conn, &tx, Down::View { view });
         }
         if leader {
@@ -796,6 +796,9 @@ pub(crate) mod tests {
         }
         fn poll_timeout(&self) -> Option<Instant> {
             None
+        }
+        fn lists(&self) -> serde_json::Value {
+            serde_json::json!({})
         }
         fn logout_request(&self) -> Request {
             self.seen.lock().unwrap().push("logout".into());

@@ -300,20 +300,21 @@ async fn lists_travel_only_when_they_change() {
     let mut ws = server.ws().await;
     let session = ws.login("1001", "1001", "SIP/1001").await;
     let token = session["token"].as_str().unwrap().to_owned();
-    let first = ws
-        .recv_until("a view with every list loaded", |m| {
-            let full = |k: &str| {
-                m["view"]["lists"][k]
-                    .as_array()
-                    .is_some_and(|l| !l.is_empty())
-            };
-            m["type"] == "view"
-                && ["breaks", "campaigns", "queues", "users"]
-                    .into_iter()
-                    .all(full)
+    // The lists load one by one; each view carries the ones that changed.
+    let mut lists = serde_json::Map::new();
+    let loaded = |l: &serde_json::Map<String, Value>| {
+        ["breaks", "campaigns", "queues", "users"].iter().all(|k| {
+            l.get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|v| !v.is_empty())
         })
-        .await;
-    assert!(first["view"]["lists"]["breaks"].is_array(), "{first}");
+    };
+    while !loaded(&lists) {
+        let view = ws.recv_type("view").await;
+        if let Some(changed) = view["view"]["lists"].as_object() {
+            lists.extend(changed.clone());
+        }
+    }
 
     ws.send(command(json!({"command":"joinCampaign","campaign":97})))
         .await;
@@ -332,8 +333,26 @@ async fn lists_travel_only_when_they_change() {
     let view = tab.recv_type("view").await;
     assert_eq!(view["view"]["status"], "available");
     assert_eq!(
-        view["view"]["lists"]["campaigns"], first["view"]["lists"]["campaigns"],
+        view["view"]["lists"]["campaigns"], lists["campaigns"],
         "a new tab gets the lists with its first view"
+    );
+
+    // A contact brings its categories: only they travel.
+    server
+        .sim_post(
+            "/sim/dialer/deliver",
+            json!({"campaign": 97, "user": "1001"}),
+        )
+        .await;
+    let with_categories = ws
+        .recv_until("the contact's categories", |m| {
+            m["type"] == "view" && m["view"]["lists"]["categories"].is_array()
+        })
+        .await;
+    let lists = with_categories["view"]["lists"].as_object().unwrap();
+    assert!(
+        !lists.contains_key("users") && !lists.contains_key("campaigns"),
+        "only what changed: {lists:?}"
     );
     server.stop().await;
 }

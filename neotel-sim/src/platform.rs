@@ -321,7 +321,8 @@ pub struct Platform {
     journal: Vec<JournalEntry>,
     journal_seq: u64,
     texts: Vec<TextMessage>,
-    dialer_cursor: BTreeMap<i64, usize>,
+    /// Per campaign, the id of the last contact its dialer delivered.
+    dialer_cursor: BTreeMap<i64, i64>,
     next_call: i64,
     next_contact: i64,
     next_conference: i64,
@@ -1653,28 +1654,31 @@ impl Platform {
             .values()
             .filter_map(|c| c.contact.as_ref().map(|o| (o.base, o.id)))
             .collect();
-        let candidates: Vec<ContactKey> = self
+        // Round robin over the base: the first free contact after the last one delivered,
+        // found by walking the ordered map from there (no list of every candidate).
+        let base = campaign.base;
+        let after = self.dialer_cursor.get(&campaign.id).copied();
+        let eligible = |(&(b, id), _): (&(i64, i64), &ContactRecord)| {
+            (b == base && !self.closed.contains(&(b, id)) && !busy.contains(&(b, id)))
+                .then_some(ContactKey { base: b, id })
+        };
+        let from = after.map_or(i64::MIN, |id| id.saturating_add(1));
+        let key = self
             .contacts
-            .values()
-            .filter(|c| {
-                c.base == campaign.base
-                    && !self.closed.contains(&(c.base, c.id))
-                    && !busy.contains(&(c.base, c.id))
+            .range((base, from)..=(base, i64::MAX))
+            .find_map(eligible)
+            .or_else(|| {
+                self.contacts
+                    .range((base, i64::MIN)..=(base, i64::MAX))
+                    .find_map(eligible)
             })
-            .map(|c| ContactKey {
-                base: c.base,
-                id: c.id,
-            })
-            .collect();
-        if candidates.is_empty() {
-            return Err(ControlError(format!(
-                "base {} of campaign {} has no contact left to dial",
-                campaign.base, campaign.id
-            )));
-        }
-        let cursor = self.dialer_cursor.entry(campaign.id).or_default();
-        let key = candidates[*cursor % candidates.len()];
-        *cursor += 1;
+            .ok_or_else(|| {
+                ControlError(format!(
+                    "base {} of campaign {} has no contact left to dial",
+                    campaign.base, campaign.id
+                ))
+            })?;
+        self.dialer_cursor.insert(campaign.id, key.id);
         Ok(key)
     }
 

@@ -200,8 +200,8 @@
         case 'needLogin': signedOut(); break;
         case 'session': $('login').hidden = true; user = m.user; settingsSent = false; break;
         case 'view':
-          // Lists come with a tab's first view and when they change; otherwise the last stand.
-          if (!m.view.lists) { m.view.lists = (view && view.lists) || {}; }
+          // A tab's first view has every list; later ones only those that changed.
+          m.view.lists = Object.assign({}, (view && view.lists) || {}, m.view.lists || {});
           render(m.view);
           // F-CONFIG is kept per user in this browser; the core applies it to the panel.
           if (!settingsSent && m.view.settings) {
