@@ -196,15 +196,7 @@ async fn a_predictive_call_end_to_end_with_two_tabs_a_reload_and_logout() {
         .await;
     assert_eq!(late.recv().await["code"], "invalidToken");
     assert!(server.methods().await.contains(&"Logout".to_owned()));
-    let metrics = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("cti_effects_total{kind=\"searchAndScreenPop\"} 1"),
         "{metrics}"

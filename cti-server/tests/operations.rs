@@ -109,14 +109,7 @@ async fn the_binary_serves_the_demo_prints_its_url_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let metrics = http
-        .get(format!("{}/metrics", demo.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = common::get_text(&http, &format!("{}/metrics", demo.base)).await;
     assert!(metrics.contains("cti_sessions"), "{metrics}");
     demo.stop();
 }
@@ -162,14 +155,7 @@ async fn health_readiness_metrics_and_the_framing_policy() {
         ws.login("1001", "wrong", "SIP/1001").await["code"],
         "loginFailed"
     );
-    let metrics = http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     for family in [
         "cti_sessions",
         "cti_connections",

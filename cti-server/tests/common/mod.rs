@@ -31,7 +31,23 @@ pub fn config() -> Config {
     config
 }
 
+/// The body of a GET that must succeed.
+pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
+    http.get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
 impl TestServer {
+    /// The server's Prometheus text.
+    pub async fn metrics(&self) -> String {
+        get_text(&self.http, &self.url("/metrics")).await
+    }
+
     pub async fn start() -> Self {
         Self::start_with(config()).await
     }
