@@ -521,10 +521,9 @@ pub struct Session {
     transfer: Option<TransferView>,
     /// Whom this supervisor monitors (F-MONITOR).
     monitoring: Option<MonitorView>,
-    /// F-DTMF: digits typed but not sent yet, and whether one is on its way. NeoApi calls run
-    /// concurrently, so each digit waits for the previous one's answer to keep their order.
+    /// F-DTMF: digits typed but not sent yet. NeoApi calls run concurrently, so each digit
+    /// waits for the previous one's answer to keep their order.
     dtmf: VecDeque<char>,
-    dtmf_in_flight: bool,
     /// F-CONFIG.
     settings: PanelSettings,
     contact: Option<ContactState>,
@@ -599,7 +598,6 @@ impl Session {
             transfer: None,
             monitoring: None,
             dtmf: VecDeque::new(),
-            dtmf_in_flight: false,
             settings: PanelSettings::default(),
             contact: None,
             lists: Arc::default(),
@@ -778,11 +776,11 @@ impl Session {
 
     /// Sends the next typed DTMF digit unless one is on its way.
     fn send_next_digit(&mut self) {
-        if self.dtmf_in_flight || self.call.is_none() {
+        let in_flight = self.pending.values().any(|p| matches!(p, Pending::Dtmf));
+        if in_flight || self.call.is_none() {
             return;
         }
         if let Some(d) = self.dtmf.pop_front() {
-            self.dtmf_in_flight = true;
             let user = self.config.user.clone();
             self.api(
                 Request::SendDtmf {
@@ -1286,27 +1284,22 @@ impl Session {
                 }
                 Err(e) => self.error = Some(fault_message(&e)),
             },
-            Pending::Dtmf => {
-                self.dtmf_in_flight = false;
-                match result {
-                    Ok(_) => self.send_next_digit(),
-                    Err(e) => {
-                        let unsent: String = self.dtmf.drain(..).collect();
-                        self.error = Some(if unsent.is_empty() {
-                            fault_message(&e)
-                        } else {
-                            Message::new(
-                                "dtmfNotSent",
-                                format!(
-                                    "{} No se enviaron los dígitos {unsent}.",
-                                    fault_message(&e).es
-                                ),
-                                format!("{} Digits {unsent} were not sent.", fault_message(&e).en),
-                            )
-                        });
-                    }
+            Pending::Dtmf => match result {
+                Ok(_) => self.send_next_digit(),
+                Err(e) => {
+                    let unsent: String = self.dtmf.drain(..).collect();
+                    let why = fault_message(&e);
+                    self.error = Some(if unsent.is_empty() {
+                        why
+                    } else {
+                        Message::new(
+                            "dtmfNotSent",
+                            format!("{} No se enviaron los dígitos {unsent}.", why.es),
+                            format!("{} Digits {unsent} were not sent.", why.en),
+                        )
+                    });
                 }
-            }
+            },
             Pending::Text => match result {
                 Ok(_) => {
                     self.warnings
