@@ -74,12 +74,7 @@ fn w_click2dial_search_takes_the_contact_then_its_disposition_reaches_neotel() {
 
     h.command(Command::Hangup).unwrap();
     h.advance(Duration::from_secs(1));
-    h.command(Command::Release {
-        subcategory: Some(26),
-        notes: String::new(),
-    })
-    .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.categorize(26);
     let outcome = h.neotel.outcomes().last().cloned().expect("an outcome");
     assert_eq!((outcome.base, outcome.contact_id), (134, 1));
     assert_eq!(outcome.subcategory_id, 26);

@@ -87,12 +87,7 @@ fn a_lost_showing_contact_keeps_the_preview_contact() {
     assert!(h.view().error.is_some(), "the agent is told");
     assert_eq!(h.view().info.contact_id, delivered.contact_id);
     assert_eq!(h.pops().len(), 1, "the record popped all the same");
-    h.command(Command::Release {
-        subcategory: Some(29),
-        notes: String::new(),
-    })
-    .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.categorize(29);
     assert_eq!(
         h.neotel.outcomes().last().map(|o| o.contact_id),
         Some(delivered.contact_id)
@@ -195,12 +190,7 @@ fn a_lost_play_can_be_pressed_again() {
     h.inbound("1144445555", None);
     h.command(Command::Hangup).unwrap();
     h.advance(Duration::from_secs(1));
-    h.command(Command::Release {
-        subcategory: Some(26),
-        notes: String::new(),
-    })
-    .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.categorize(26);
     h.fail.push(("CRM_Available".into(), 1));
     h.command(Command::Play).unwrap();
     h.advance(Duration::from_secs(1));
@@ -227,12 +217,7 @@ fn a_task_salesforce_refuses_is_saved_on_the_retry() {
     assert!(h.view().warnings.iter().any(|w| w.key == "taskRetrying"));
     h.advance(Duration::from_secs(5));
     assert_eq!(h.tasks.len(), 1, "saved on the retry");
-    h.command(Command::Release {
-        subcategory: Some(26),
-        notes: String::new(),
-    })
-    .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.categorize(26);
     assert_eq!(h.tasks.len(), 1, "one Task per call");
     assert!(
         h.tasks[0]["CallDisposition"].is_string(),

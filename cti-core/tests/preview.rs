@@ -39,12 +39,7 @@ fn w_preview_searches_as_soon_as_the_contact_arrives() {
         .customer_hangup(h.wall(), delivered.call_id)
         .unwrap();
     h.advance(Duration::from_secs(1));
-    h.command(Command::Release {
-        subcategory: Some(29),
-        notes: String::new(),
-    })
-    .unwrap();
-    h.advance(Duration::from_secs(1));
+    h.categorize(29);
     h.command(Command::Play).unwrap();
     h.advance(Duration::from_secs(1));
     assert_eq!(h.view().status, AgentStatus::Available);

@@ -319,6 +319,16 @@ impl Harness {
         self.advance(Duration::from_secs(1));
     }
 
+    /// F-RELEASE: categorizes the contact with `subcategory`, no notes, and lets Neotel answer.
+    pub fn categorize(&mut self, subcategory: i64) {
+        self.command(Command::Release {
+            subcategory: Some(subcategory),
+            notes: String::new(),
+        })
+        .expect("the contact can be categorized");
+        self.advance(Duration::from_secs(1));
+    }
+
     /// The campaign's dialer hands this agent a contact, and the session sees it.
     pub fn deliver(&mut self, campaign: i64) -> neotel_sim::Delivered {
         let delivered = self
