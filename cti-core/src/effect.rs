@@ -97,3 +97,20 @@ pub enum CrmAction {
     /// Phone fields stop dialing.
     DisableClickToDial,
 }
+
+impl CrmAction {
+    /// Sets what the page's Salesforce side shows for the session (click-to-dial, panel
+    /// size, utility label and icon): set again in full for every new page, never re-run.
+    #[must_use]
+    pub fn is_page_state(&self) -> bool {
+        matches!(
+            self,
+            Self::EnableClickToDial
+                | Self::DisableClickToDial
+                | Self::SetSoftphonePanelHeight { .. }
+                | Self::SetSoftphonePanelWidth { .. }
+                | Self::SetSoftphoneItemLabel { .. }
+                | Self::SetSoftphoneItemIcon { .. }
+        )
+    }
+}

@@ -54,6 +54,6 @@ pub use session::{
     SalesforceEvent, Session, SessionError, TaskCall, Tasks, TextChannel, TransferTarget,
 };
 pub use view::{
-    Actions, AgentChoice, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message,
-    MonitorView, PanelSettings, RecordView, SyncView, TransferView, View,
+    Actions, AgentChoice, AgentStatus, CallView, Choice, ContactView, Draft, InfoView, Language,
+    Lists, Message, MonitorView, PanelSettings, RecordView, SyncView, TransferView, View,
 };

@@ -18,8 +18,8 @@ use sf_callcenter::{
 
 use crate::effect::{CrmAction, CrmEffect, EffectId};
 use crate::view::{
-    Actions, AgentChoice, AgentStatus, CallView, Choice, ContactView, InfoView, Lists, Message,
-    MonitorView, PanelSettings, RecordView, SyncView, TransferView, View,
+    Actions, AgentChoice, AgentStatus, CallView, Choice, ContactView, Draft, InfoView, Language,
+    Lists, Message, MonitorView, PanelSettings, RecordView, SyncView, TransferView, View,
 };
 
 /// The id a NeoApi answer echoes.
@@ -72,6 +72,10 @@ pub struct Config {
     pub neotel_utc_offset_minutes: i64,
     /// Seed of the `neoSyncId__c` numbers this session hands out (W-SYNC).
     pub sync_seed: u64,
+    /// The agent's panel settings and language, as kept for this user (F-CONFIG).
+    pub settings: PanelSettings,
+    /// How often the users list is read again while a list of users is offered.
+    pub users_refresh: Duration,
 }
 
 impl Config {
@@ -103,6 +107,8 @@ impl Config {
             neotel_time_at_start,
             neotel_utc_offset_minutes: 0,
             sync_seed: 0,
+            settings: PanelSettings::default(),
+            users_refresh: Duration::from_secs(15),
         }
     }
 }
@@ -259,6 +265,25 @@ pub enum Command {
     },
     /// F-CONF.
     EndConference,
+    /// F-RELEASE, F-AGENDA: what the agent has entered so far for the contact's disposition
+    /// (the wrap-up form), kept by the core so that every page shows it and nothing of one
+    /// contact reaches the next.
+    Draft {
+        /// The contact's `handle` (from the view) the agent typed this for.
+        contact: u64,
+        /// Subcategory id.
+        #[serde(default)]
+        subcategory: Option<i64>,
+        /// Management notes.
+        #[serde(default)]
+        notes: String,
+        /// The callback's date and time (the agent's wall time).
+        #[serde(default)]
+        at: Option<NaiveDateTime>,
+        /// Another number for the callback.
+        #[serde(default)]
+        phone: String,
+    },
     /// F-RELEASE: with a subcategory, or none (allowContactRelease).
     Release {
         /// Subcategory id.
@@ -266,11 +291,15 @@ pub enum Command {
         /// Management notes.
         #[serde(default)]
         notes: String,
+        /// The contact's `handle` (from the view); refused when another contact is on screen.
+        #[serde(default)]
+        contact: Option<u64>,
     },
     /// F-AGENDA: the agent's local date and time.
     Schedule {
-        /// When, as the agent picked it (the agent's wall time).
-        at: NaiveDateTime,
+        /// When, as the agent picked it (the agent's wall time); none: refused with words.
+        #[serde(default)]
+        at: Option<NaiveDateTime>,
         /// The agent's offset east of UTC at `at`, in minutes (a browser's
         /// `-getTimezoneOffset()`: −180 in Buenos Aires, +60 in Madrid in winter).
         #[serde(default)]
@@ -283,6 +312,9 @@ pub enum Command {
         /// Notes.
         #[serde(default)]
         notes: String,
+        /// The contact's `handle` (from the view); refused when another contact is on screen.
+        #[serde(default)]
+        contact: Option<u64>,
     },
     /// F-PLAY.
     Play,
@@ -311,7 +343,23 @@ pub enum Command {
         text: String,
     },
     /// F-CONFIG: the agent's panel size and automatic minimizing.
-    SaveSettings(PanelSettings),
+    SaveSettings {
+        /// Panel width, 200–1920 px.
+        width_px: u32,
+        /// Panel height, 240–2560 px.
+        height_px: u32,
+        /// Minimize when a call's record is new.
+        #[serde(default)]
+        minimize_on_no_match: bool,
+        /// Minimize when a call matches several records.
+        #[serde(default)]
+        minimize_on_several: bool,
+    },
+    /// The agent's language, for the utility bar's label too.
+    SetLanguage {
+        /// `es` or `en`.
+        language: Language,
+    },
     /// W-SYNC: link the new record shown in Salesforce to the contact, by its `neoSyncId__c`.
     SyncRecord,
 }
@@ -339,6 +387,8 @@ pub enum SalesforceEvent {
         record_id: Option<String>,
         /// Its object.
         object_type: Option<String>,
+        /// Its name.
+        record_name: Option<String>,
     },
     /// The agent moved to another page (W-SYNC).
     Navigation {
@@ -349,6 +399,11 @@ pub enum SalesforceEvent {
         /// Its name.
         record_name: Option<String>,
     },
+    /// Another page now runs the effects (the last one reloaded, navigated away, closed or
+    /// stopped answering). Effects it left unanswered are lost and run again there, a Task
+    /// creation only once Salesforce says it did not happen; the new page's Salesforce side
+    /// (click-to-dial, panel size, utility label) starts from its defaults and is set again.
+    PageChanged,
 }
 
 /// Everything that can happen to a session; each carries `now`.
@@ -397,6 +452,10 @@ enum Timer {
     AutoRelease,
     RetryUpdate,
     RetryTask,
+    /// Read the users list again (while a list of users is offered).
+    Users,
+    /// A brief notice expires.
+    Notices,
 }
 
 /// What a pending NeoApi call is for.
@@ -420,8 +479,9 @@ enum Pending {
         crm: i64,
     },
     Showing,
+    /// The disposition; `callback` is the schedule in the agent's wall time, when scheduled.
     Update {
-        schedule: bool,
+        callback: Option<NaiveDateTime>,
     },
     Available,
 }
@@ -444,11 +504,20 @@ enum PendingEffect {
     Search,
     Pop,
     Task,
+    /// W-ACTIVITY: whether a Task creation whose answer was lost happened after all; `create`
+    /// is that creation, made once Salesforce says there is no such Task.
+    TaskLookup {
+        create: Map<String, Value>,
+    },
     Other,
     /// W-SYNC by hand: the page Salesforce shows.
     SyncPage,
-    /// W-SYNC by hand: that record's fields.
-    SyncRecord(RecordView),
+    /// W-SYNC: a record's fields, to compare its `neoSyncId__c` with the one pre-filled.
+    SyncRecord {
+        record: RecordView,
+        /// The agent pressed the sync button (a mismatch is then said).
+        by_hand: bool,
+    },
     /// W-CLICK2DIAL search: the clicked record's fields.
     ClickedRecord {
         number: String,
@@ -467,12 +536,39 @@ struct CallState {
     started: Instant,
 }
 
+/// The contact's last call, once it ended (for its Task).
+#[derive(Debug, Clone)]
+struct LastCall {
+    id: i64,
+    duration_secs: u64,
+    phone: String,
+    manual: bool,
+}
+
+/// Where the call's Task stands (W-ACTIVITY: one Task per call).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TaskSave {
+    NotSaved,
+    /// A creation is on its way.
+    Creating,
+    /// A creation's answer was lost: Salesforce is asked whether it happened.
+    LookingUp,
+    Saved(String),
+    /// Whether the Task exists cannot be known: nothing more is written (the agent is told).
+    Unknown,
+}
+
 #[derive(Debug, Clone)]
 struct ContactState {
+    /// The session's number for this contact (commands about it carry it).
+    handle: u64,
     contact: ContactRef,
     key: String,
     private: bool,
     inbound: bool,
+    /// Handed over by the dialer or a queue: Neotel waits for `CRM_ShowingContact`. A contact
+    /// the click-to-dial search found is taken without it (Neotel never delivered it).
+    delivered: bool,
     searched: bool,
     showing_sent: bool,
     record: Option<RecordView>,
@@ -480,23 +576,85 @@ struct ContactState {
     values: NeotelValues,
     /// The call this contact was delivered with, and its last state.
     call: Option<CallState>,
-    last_call: Option<(i64, u64, String, bool)>,
-    task_id: Option<String>,
-    task_pending: bool,
+    last_call: Option<LastCall>,
+    task: TaskSave,
     /// Failed Task saves retried so far (W-ACTIVITY).
     task_retries: u32,
     /// UpdateContact succeeded.
     released: bool,
     scheduled: bool,
+    /// The callback Neotel accepted, in the agent's wall time (the Task says it).
+    callback: Option<NaiveDateTime>,
     disposition: Option<String>,
-    notes: String,
+    /// What the agent has entered for the disposition.
+    draft: Draft,
     retries: u32,
-    last_update: Option<Request>,
+    /// The `UpdateContact` on its way (and its callback in the agent's wall time), sent again
+    /// while it fails for a reason that may pass.
+    last_update: Option<(Request, Option<NaiveDateTime>)>,
     /// W-SYNC: the `neoSyncId__c` of the new record popped for this contact.
     sync_id: Option<String>,
-    /// Names of the records the search found, by Id.
+    /// The records the search found (Id, name): the only records, besides the synced new one,
+    /// this contact may be linked to.
     candidate_names: Vec<(String, String)>,
 }
+
+impl ContactState {
+    fn new(handle: u64, contact: ContactRef, key: String, values: NeotelValues) -> Self {
+        Self {
+            handle,
+            contact,
+            key,
+            private: false,
+            inbound: false,
+            delivered: true,
+            searched: false,
+            showing_sent: false,
+            record: None,
+            candidates: Vec::new(),
+            values,
+            call: None,
+            last_call: None,
+            task: TaskSave::NotSaved,
+            task_retries: 0,
+            released: false,
+            scheduled: false,
+            callback: None,
+            disposition: None,
+            draft: Draft::default(),
+            retries: 0,
+            last_update: None,
+            sync_id: None,
+            candidate_names: Vec::new(),
+        }
+    }
+}
+
+/// An effect on its way to the page.
+#[derive(Debug, Clone)]
+struct SentEffect {
+    why: PendingEffect,
+    action: CrmAction,
+    /// The handle of the contact on screen when it was sent.
+    contact: Option<u64>,
+}
+
+/// How long a notice stays: while its contact is on screen, for the session, or briefly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Contact,
+    Session,
+    Until(Instant),
+}
+
+#[derive(Debug, Clone)]
+struct Notice {
+    message: Message,
+    scope: Scope,
+}
+
+/// How long a confirmation stays on screen.
+const BRIEF: Duration = Duration::from_secs(8);
 
 /// One agent's connector session. Drive it with [`Session::handle_input`], then drain
 /// [`Session::poll_output`] until `None`, then wait until [`Session::poll_timeout`].
@@ -510,7 +668,8 @@ pub struct Session {
     outputs: VecDeque<Output>,
     next_id: u64,
     pending: BTreeMap<u64, Pending>,
-    effects: BTreeMap<u64, PendingEffect>,
+    /// Effects sent and not answered yet, with what they ask (a lost one runs again).
+    effects: BTreeMap<u64, SentEffect>,
     timers: BTreeMap<Timer, Instant>,
     poll_in_flight: bool,
     position: Option<Position>,
@@ -527,11 +686,17 @@ pub struct Session {
     /// F-CONFIG.
     settings: PanelSettings,
     contact: Option<ContactState>,
+    /// The last contact's handle.
+    contact_seq: u64,
+    /// The users list says this session's user is a supervisor (F-MONITOR).
+    supervisor: bool,
+    /// When the users list was last read (it is read again while it is offered).
+    users_read_at: Option<Instant>,
     /// Shared with the views: a view is built on every input and compared with the last, so
     /// the lists (hundreds of users on a big install) are counted, not copied.
     lists: Arc<Lists>,
     error: Option<Message>,
-    warnings: Vec<Message>,
+    notices: Vec<Notice>,
     last_view: Option<View>,
     last_status: Option<AgentStatus>,
     sync_counter: u64,
@@ -579,6 +744,7 @@ impl Session {
     /// A session for an agent already logged in to Neotel (the server did `Login`).
     pub fn new(config: Config, now: Instant) -> Self {
         let options = config.options.clone();
+        let settings = config.settings;
         let mut s = Self {
             config,
             start: now,
@@ -598,11 +764,14 @@ impl Session {
             transfer: None,
             monitoring: None,
             dtmf: VecDeque::new(),
-            settings: PanelSettings::default(),
+            settings,
             contact: None,
+            contact_seq: 0,
+            supervisor: false,
+            users_read_at: None,
             lists: Arc::default(),
             error: None,
-            warnings: Vec::new(),
+            notices: Vec::new(),
             last_view: None,
             last_status: None,
             sync_counter: 0,
@@ -610,7 +779,7 @@ impl Session {
         };
         s.effect(CrmAction::GetCallCenterSettings, PendingEffect::Settings);
         s.effect(CrmAction::GetSoftphoneLayout, PendingEffect::Layout);
-        s.effect(CrmAction::EnableClickToDial, PendingEffect::Other);
+        s.page_state();
         for (kind, source) in [
             (ListKind::Breaks, s.config.breaks.clone()),
             (ListKind::Campaigns, s.config.campaigns.clone()),
@@ -619,7 +788,12 @@ impl Session {
         ] {
             match source {
                 ListSource::Static(rows) => s.set_list(kind, rows),
-                ListSource::Task { id, params } => s.task(id, params, Pending::List(kind)),
+                ListSource::Task { id, params } => {
+                    if kind == ListKind::Users {
+                        s.users_read_at = Some(now);
+                    }
+                    s.task(id, params, Pending::List(kind));
+                }
             }
         }
         s.poll();
@@ -713,11 +887,70 @@ impl Session {
 
     fn effect(&mut self, action: CrmAction, why: PendingEffect) {
         let id = self.id();
-        self.effects.insert(id, why);
+        let contact = self.contact.as_ref().map(|c| c.handle);
+        self.effects.insert(
+            id,
+            SentEffect {
+                why,
+                action: action.clone(),
+                contact,
+            },
+        );
         self.outputs.push_back(Output::Crm(CrmEffect {
             id: EffectId(id),
             action,
         }));
+    }
+
+    /// What the page's Salesforce side must have set for this session: phone fields dial
+    /// through the softphone, the panel has the agent's size, the utility bar says the state
+    /// (on the next view). Sent at start and again to every new page.
+    fn page_state(&mut self) {
+        self.effect(CrmAction::EnableClickToDial, PendingEffect::Other);
+        let defaults = PanelSettings::default();
+        if self.settings.width_px != defaults.width_px {
+            self.effect(
+                CrmAction::SetSoftphonePanelWidth {
+                    width_px: self.settings.width_px,
+                },
+                PendingEffect::Other,
+            );
+        }
+        if self.settings.height_px != defaults.height_px {
+            self.effect(
+                CrmAction::SetSoftphonePanelHeight {
+                    height_px: self.settings.height_px,
+                },
+                PendingEffect::Other,
+            );
+        }
+        self.last_status = None;
+    }
+
+    /// Another page runs the effects now: what the last one left unanswered runs again there,
+    /// except what [`Self::page_state`] sets anew and a Task creation, which runs again only
+    /// once Salesforce says it did not happen.
+    fn page_changed(&mut self) {
+        let lost = std::mem::take(&mut self.effects);
+        let current = self.contact.as_ref().map(|c| c.handle);
+        for e in lost.into_values() {
+            match (&e.why, e.action) {
+                (_, a) if a.is_page_state() => {}
+                (_, CrmAction::SaveLog { value }) if is_task_creation(&value) => {
+                    self.look_up_task(e.contact, value);
+                }
+                // Updates by Id can always run again; they may be a finished contact's last
+                // words (its Task's disposition).
+                (_, action @ CrmAction::SaveLog { .. })
+                | (PendingEffect::Settings | PendingEffect::Layout, action) => {
+                    self.effect(action, e.why);
+                }
+                // A pop or a read for a contact no longer on screen has nothing left to do.
+                (_, action) if e.contact == current => self.effect(action, e.why),
+                _ => {}
+            }
+        }
+        self.page_state();
     }
 
     fn poll(&mut self) {
@@ -800,6 +1033,7 @@ impl Session {
                 self.api(Request::LoginCampaign { user, campaign }, Pending::Command);
             }
             Command::LeaveCampaign => {
+                self.no_call("leaveInCall")?;
                 if self.contact.is_some() {
                     return Self::refuse(
                         "contactHeld",
@@ -810,6 +1044,7 @@ impl Session {
                 self.api(Request::LogoutCampaign { user }, Pending::Command);
             }
             Command::Pause { break_id } => {
+                self.no_call("pauseInCall")?;
                 // A break would strand the contact on screen: release or schedule it first.
                 if self.contact.is_some() {
                     return Self::refuse(
@@ -1031,7 +1266,19 @@ impl Session {
                 let id = self.config.tasks.send_text.id;
                 self.task(id, params, Pending::Text);
             }
-            Command::SaveSettings(settings) => {
+            Command::SaveSettings {
+                width_px,
+                height_px,
+                minimize_on_no_match,
+                minimize_on_several,
+            } => {
+                let settings = PanelSettings {
+                    width_px,
+                    height_px,
+                    minimize_on_no_match,
+                    minimize_on_several,
+                    language: self.settings.language,
+                };
                 if !settings.is_valid() {
                     return Self::refuse(
                         "badSize",
@@ -1057,6 +1304,11 @@ impl Session {
                 }
                 self.settings = settings;
             }
+            Command::SetLanguage { language } => {
+                self.settings.language = language;
+                // The utility bar's label is in the agent's language too.
+                self.last_status = None;
+            }
             Command::SyncRecord => {
                 if !self
                     .contact
@@ -1071,16 +1323,66 @@ impl Session {
                 }
                 self.effect(CrmAction::GetAppViewInfo, PendingEffect::SyncPage);
             }
-            Command::Release { subcategory, notes } => self.release(subcategory, notes, None)?,
+            Command::Draft {
+                contact,
+                subcategory,
+                notes,
+                at,
+                phone,
+            } => {
+                let c = self.contact_for(Some(contact))?;
+                if c.released || c.last_update.is_some() {
+                    return Self::refuse(
+                        "alreadyReleased",
+                        "El contacto ya fue liberado.",
+                        "The contact was already released.",
+                    );
+                }
+                c.draft = Draft {
+                    subcategory,
+                    notes,
+                    schedule_at: at,
+                    schedule_phone: phone,
+                };
+            }
+            Command::Release {
+                subcategory,
+                notes,
+                contact,
+            } => {
+                let c = self.contact_for(contact)?;
+                if !c.released && c.last_update.is_none() {
+                    c.draft.subcategory = subcategory;
+                    c.draft.notes.clone_from(&notes);
+                }
+                self.release(subcategory, notes, None)?;
+            }
             Command::Schedule {
                 at,
                 agent_offset_minutes,
                 subcategory,
                 phone,
                 notes,
+                contact,
             } => {
+                let c = self.contact_for(contact)?;
+                if !c.released && c.last_update.is_none() {
+                    c.draft = Draft {
+                        subcategory,
+                        notes: notes.clone(),
+                        schedule_at: at,
+                        schedule_phone: phone.clone(),
+                    };
+                }
+                let Some(agent_at) = at else {
+                    return Self::refuse(
+                        "noScheduleDate",
+                        "Elija la fecha y la hora de la agenda.",
+                        "Choose the schedule's date and time.",
+                    );
+                };
                 // The agent's wall time → UTC → Neotel's wall time, which `FECHA_AGENDA` is in.
-                let at = at - chrono::Duration::minutes(agent_offset_minutes)
+                let at = agent_at - chrono::Duration::minutes(agent_offset_minutes)
                     + chrono::Duration::minutes(self.config.neotel_utc_offset_minutes);
                 if at <= self.wall() {
                     return Self::refuse(
@@ -1092,11 +1394,14 @@ impl Session {
                 self.release(
                     subcategory,
                     notes,
-                    Some(Schedule {
-                        at,
-                        user: user.clone(),
-                        phone,
-                    }),
+                    Some((
+                        Schedule {
+                            at,
+                            user: user.clone(),
+                            phone,
+                        },
+                        agent_at,
+                    )),
                 )?;
             }
             Command::Play => {
@@ -1140,16 +1445,47 @@ impl Session {
                     PendingEffect::Pop,
                 );
                 self.write_external();
+                self.update_saved_task();
             }
         }
         Ok(())
+    }
+
+    /// Refuses a command during a call.
+    fn no_call(&self, key: &'static str) -> Result<(), SessionError> {
+        if self.call.is_some() {
+            return Self::refuse(
+                key,
+                "Termine el llamado primero.",
+                "End the call first.",
+            );
+        }
+        Ok(())
+    }
+
+    /// The contact on screen, when it is the one `handle` names (a command typed for one
+    /// contact never lands on the next); no handle: whichever is on screen.
+    fn contact_for(&mut self, handle: Option<u64>) -> Result<&mut ContactState, SessionError> {
+        match self.contact.as_mut() {
+            None => Self::refuse(
+                "noContact",
+                "No hay un contacto en pantalla.",
+                "There is no contact on screen.",
+            ),
+            Some(c) if handle.is_some_and(|h| h != c.handle) => Self::refuse(
+                "otherContact",
+                "Ese contacto ya no está en pantalla.",
+                "That contact is no longer on screen.",
+            ),
+            Some(c) => Ok(c),
+        }
     }
 
     fn release(
         &mut self,
         subcategory: Option<i64>,
         notes: String,
-        schedule: Option<Schedule>,
+        schedule: Option<(Schedule, NaiveDateTime)>,
     ) -> Result<(), SessionError> {
         let user = self.config.user.clone();
         let allow_plain = self.options.allow_contact_release;
@@ -1188,7 +1524,7 @@ impl Session {
                 Some(g) => format!("{g} / {}", ch.name),
                 None => ch.name.clone(),
             });
-        c.notes.clone_from(&notes);
+        let (schedule, callback) = schedule.unzip();
         let request = Request::UpdateContact {
             crm: c.contact.crm,
             user,
@@ -1197,17 +1533,12 @@ impl Session {
             data: c.contact.data.clone(),
             subcategory: subcategory.unwrap_or(0),
             xml_update: notes,
-            schedule: schedule.clone(),
+            schedule,
         };
-        c.last_update = Some(request.clone());
+        c.last_update = Some((request.clone(), callback));
         c.retries = 0;
         self.timers.remove(&Timer::AutoRelease);
-        self.api(
-            request,
-            Pending::Update {
-                schedule: schedule.is_some(),
-            },
-        );
+        self.api(request, Pending::Update { callback });
         Ok(())
     }
 
@@ -1251,20 +1582,35 @@ impl Session {
             Pending::List(kind) => match result {
                 Ok(Reply::String(text)) => match decode_table(&text) {
                     Ok(rows) if kind == ListKind::Users => {
-                        self.lists_mut().users = rows.iter().filter_map(agent_choice).collect();
+                        let me = self.config.user.clone();
+                        let mut users = Vec::with_capacity(rows.len());
+                        for row in &rows {
+                            match agent_choice(row) {
+                                Some(u) if u.user == me => self.supervisor = u.supervisor,
+                                Some(u) => users.push(u),
+                                None => {}
+                            }
+                        }
+                        let users: Arc<[AgentChoice]> = users.into();
+                        if *self.lists.users != *users {
+                            self.lists_mut().users = users;
+                        }
                     }
                     Ok(rows) => {
                         let rows = rows.iter().filter_map(|r| choice(kind, r)).collect();
                         self.set_list(kind, rows);
                     }
-                    Err(e) => self.warnings.push(Message::new(
-                        "badList",
-                        format!("Una lista de Neotel es ilegible: {e}"),
-                        format!("A Neotel list is unreadable: {e}"),
-                    )),
+                    Err(e) => self.notify(
+                        Message::new(
+                            "badList",
+                            format!("Una lista de Neotel es ilegible: {e}"),
+                            format!("A Neotel list is unreadable: {e}"),
+                        ),
+                        Scope::Session,
+                    ),
                 },
                 Ok(_) => {}
-                Err(e) => self.warnings.push(fault_message(&e)),
+                Err(e) => self.notify(fault_message(&e), Scope::Session),
             },
             Pending::Command => {
                 if let Err(e) = result {
@@ -1302,8 +1648,8 @@ impl Session {
             },
             Pending::Text => match result {
                 Ok(_) => {
-                    self.warnings
-                        .push(message("textSent", "Mensaje enviado.", "Message sent."));
+                    let until = Scope::Until(self.now + BRIEF);
+                    self.notify(message("textSent", "Mensaje enviado.", "Message sent."), until);
                 }
                 Err(e) => self.error = Some(fault_message(&e)),
             },
@@ -1339,18 +1685,17 @@ impl Session {
                 match found {
                     Some(contact) if self.contact.is_none() => self.take_contact(contact, record),
                     // The call matters more than the contact: it is dialed either way.
-                    _ if result.is_err() => self.warnings.push(message(
-                        "contactLookupFailed",
-                        "No se pudo consultar el contacto en Neotel: se llama sin contacto.",
-                        "Neotel could not be asked for the contact: calling without one.",
-                    )),
-                    _ => self.warnings.push(message(
-                        "contactNotFound",
-                        "El registro no tiene un contacto en Neotel: se llama sin contacto.",
-                        "The record has no Neotel contact: calling without one.",
-                    )),
+                    _ if result.is_err() => self.notify(
+                        message(
+                            "contactLookupFailed",
+                            "No se pudo consultar el contacto en Neotel: se llama sin contacto.",
+                            "Neotel could not be asked for the contact: calling without one.",
+                        ),
+                        Scope::Until(self.now + BRIEF),
+                    ),
+                    _ => self.notify(contact_not_found(), Scope::Until(self.now + BRIEF)),
                 }
-                let _ = self.command(Command::Dial { number });
+                self.dial_clicked(number);
             }
             Pending::Consult(transfer) => {
                 match result {
@@ -1365,10 +1710,11 @@ impl Session {
                     self.error = Some(fault_message(&e));
                 }
             }
-            Pending::Update { schedule } => self.update_result(result, schedule),
+            Pending::Update { callback } => self.update_result(result, callback),
             Pending::Available => match result {
                 Ok(_) => {
                     self.contact = None;
+                    self.notices.retain(|n| n.scope != Scope::Contact);
                     let lists = self.lists_mut();
                     lists.categories.clear();
                     lists.transfer_phones.clear();
@@ -1379,7 +1725,8 @@ impl Session {
         }
     }
 
-    fn update_result(&mut self, result: ApiResult, schedule: bool) {
+    fn update_result(&mut self, result: ApiResult, callback: Option<NaiveDateTime>) {
+        let schedule = callback.is_some();
         let Some(c) = self.contact.as_mut() else {
             return;
         };
@@ -1387,7 +1734,9 @@ impl Session {
             Ok(_) => {
                 c.released = true;
                 c.scheduled = schedule;
+                c.callback = callback;
                 c.last_update = None;
+                self.forget("retrying");
                 self.save_task();
                 // A scheduled contact needs no Play (F-AGENDA, F-PLAY): the core frees the agent.
                 if schedule {
@@ -1401,11 +1750,14 @@ impl Session {
                     c.retries += 1;
                     let backoff = Duration::from_secs(1 << c.retries);
                     self.timers.insert(Timer::RetryUpdate, self.now + backoff);
-                    self.warnings = vec![message(
-                        "retrying",
-                        "No se pudo guardar la gestión en Neotel; reintentando.",
-                        "The disposition could not be saved in Neotel; retrying.",
-                    )];
+                    self.notify(
+                        message(
+                            "retrying",
+                            "No se pudo guardar la gestión en Neotel; reintentando.",
+                            "The disposition could not be saved in Neotel; retrying.",
+                        ),
+                        Scope::Contact,
+                    );
                 } else {
                     // Nothing is dropped: the contact stays, the agent sees why and can retry.
                     c.last_update = None;
@@ -1424,13 +1776,17 @@ impl Session {
             ListKind::TransferPhones => lists.transfer_phones = rows,
             ListKind::Queues => lists.queues = rows,
             ListKind::Users => {
+                // A fixed list says nothing of who is logged in: Neotel decides.
                 lists.users = rows
                     .into_iter()
                     .map(|r| AgentChoice {
                         user: r.id.to_string(),
                         name: r.name,
                         supervisor: false,
-                        state: String::new(),
+                        state: Message::new("userState", "", ""),
+                        transfer: true,
+                        invite: true,
+                        monitor: true,
                     })
                     .collect();
             }
@@ -1566,30 +1922,20 @@ impl Session {
                 );
             }
         }
-        self.contact = Some(ContactState {
-            contact,
-            key,
+        self.new_contact(ContactState {
             private,
             inbound,
-            searched: false,
-            showing_sent: false,
-            record: None,
-            candidates: Vec::new(),
-            values,
             call: self.call.clone(),
-            last_call: None,
-            task_id: None,
-            task_pending: false,
-            task_retries: 0,
-            released: false,
-            scheduled: false,
-            disposition: None,
-            notes: String::new(),
-            retries: 0,
-            last_update: None,
-            sync_id: None,
-            candidate_names: Vec::new(),
+            ..ContactState::new(0, contact, key, values)
         });
+    }
+
+    /// A new contact on screen: nothing of the last one stays (its notices, its draft).
+    fn new_contact(&mut self, mut c: ContactState) {
+        self.contact_seq += 1;
+        c.handle = self.contact_seq;
+        self.notices.retain(|n| n.scope != Scope::Contact);
+        self.contact = Some(c);
     }
 
     /// The contact W-CLICK2DIAL's search found: held like a delivered one, its record known.
@@ -1607,40 +1953,38 @@ impl Session {
                 Pending::List(ListKind::Categories),
             );
         }
-        self.contact = Some(ContactState {
-            contact,
-            key,
-            private: false,
-            inbound: false,
+        // Neotel did not deliver it: no CRM_ShowingContact (Neotel refuses it for a contact
+        // its dialer did not hand over); UpdateContact names the contact itself.
+        self.new_contact(ContactState {
+            delivered: false,
             searched: true,
-            showing_sent: false,
+            candidate_names: vec![(record.id.clone(), record.name.clone())],
             record: Some(record),
-            candidates: Vec::new(),
-            values,
-            call: None,
-            last_call: None,
-            task_id: None,
-            task_pending: false,
-            task_retries: 0,
-            released: false,
-            scheduled: false,
-            disposition: None,
-            notes: String::new(),
-            retries: 0,
-            last_update: None,
-            sync_id: None,
-            candidate_names: Vec::new(),
+            ..ContactState::new(0, contact, key, values)
         });
-        self.showing();
     }
 
-    /// W-SYNC: the record becomes the contact's; its Neotel data is written.
+    /// The record becomes the contact's (W-SYNC, or one of the search's matches opened in
+    /// Salesforce): its Neotel data is written, and the call's Task, if saved, is filed under it.
     fn link_record(&mut self, record: RecordView) {
         if let Some(c) = self.contact.as_mut() {
+            c.candidates.clear();
             c.record = Some(record);
         }
-        self.warnings.retain(|w| w.key != "newRecord");
+        self.forget("newRecord");
+        self.forget("noSyncRecord");
         self.write_external();
+        self.update_saved_task();
+    }
+
+    /// The contact may be linked to `record` at once: it is one of the records the search
+    /// found. The new record popped for it is linked only once its `neoSyncId__c` is read.
+    fn may_link(&self, record_id: &str) -> bool {
+        self.contact.as_ref().is_some_and(|c| {
+            c.record.is_none()
+                && !c.released
+                && c.candidate_names.iter().any(|(id, _)| id == record_id)
+        })
     }
 
     /// Reads a record's fields through `NeotelDataRetrieval.get{Object}ById`.
@@ -1663,17 +2007,14 @@ impl Session {
             .or_else(|| {
                 self.contact
                     .as_ref()
-                    .and_then(|c| c.last_call.as_ref().map(|l| l.2.clone()))
+                    .and_then(|c| c.last_call.as_ref().map(|l| l.phone.clone()))
             })
             .unwrap_or_default()
     }
 
     /// The session's user is a supervisor in the users list.
     fn is_supervisor(&self) -> bool {
-        self.lists
-            .users
-            .iter()
-            .any(|u| u.user == self.config.user && u.supervisor)
+        self.supervisor
     }
 
     fn new_record_fields(&mut self) -> Map<String, Value> {
@@ -1770,11 +2111,14 @@ impl Session {
                     },
                     PendingEffect::Pop,
                 );
-                self.warnings.push(message(
-                    "newRecord",
-                    "Guarde el registro nuevo y vuelva al softphone para sincronizarlo.",
-                    "Save the new record, then come back to the softphone to sync it.",
-                ));
+                self.notify(
+                    message(
+                        "newRecord",
+                        "Guarde el registro nuevo y vuelva al softphone para sincronizarlo.",
+                        "Save the new record, then come back to the softphone to sync it.",
+                    ),
+                    Scope::Contact,
+                );
             }
             ScreenPop::SearchPage { search } => {
                 if self.settings.minimize_on_several {
@@ -1803,7 +2147,7 @@ impl Session {
             return;
         };
         // Once released, Neotel has moved past the contact: showing it would undo that.
-        if c.showing_sent || c.released {
+        if c.showing_sent || c.released || !c.delivered {
             return;
         }
         c.showing_sent = true;
@@ -1832,11 +2176,16 @@ impl Session {
         if let Some(c) = self.contact.as_mut()
             && c.call.as_ref().is_some_and(|cc| cc.id == call.id)
         {
-            c.last_call = Some((call.id, duration, call.phone.clone(), call.manual));
+            c.last_call = Some(LastCall {
+                id: call.id,
+                duration_secs: duration,
+                phone: call.phone.clone(),
+                manual: call.manual,
+            });
             c.call = None;
         }
         if self.contact.is_some() {
-            self.save_task_for(call.id, duration, call.phone, call.inbound, call.manual);
+            self.save_task();
             if let Some(secs) = self.options.automatic_release {
                 self.timers.insert(
                     Timer::AutoRelease,
@@ -1869,74 +2218,127 @@ impl Session {
         }
     }
 
-    fn save_task_for(
-        &mut self,
-        call_id: i64,
-        duration: u64,
-        phone: String,
-        inbound: bool,
-        manual: bool,
-    ) {
-        if !self.options.save_activity_log {
-            return;
+    /// The call's Task as it stands (W-ACTIVITY), or `None` before the call ended.
+    fn call_record(&self) -> Option<CallRecord> {
+        let c = self.contact.as_ref()?;
+        let call = c.last_call.as_ref()?;
+        let mut disposition = c.disposition.clone();
+        if let Some(at) = c.callback {
+            // The Task says when the customer is called back, whatever the description setting.
+            let when = format!("Agenda {}", at.format("%d/%m/%Y %H:%M"));
+            disposition = Some(match disposition {
+                Some(d) => format!("{d} · {when}"),
+                None => when,
+            });
         }
-        let date = self.today();
-        let Some(c) = self.contact.as_mut() else {
-            return;
-        };
-        let record = CallRecord {
-            call_type: if inbound {
+        Some(CallRecord {
+            call_type: if c.inbound {
                 CallType::Inbound
             } else {
                 CallType::Outbound
             },
-            call_id,
-            phone,
-            duration_secs: duration,
-            disposition: c.disposition.clone(),
-            notes: c.notes.clone(),
-            manual,
+            call_id: call.id,
+            phone: call.phone.clone(),
+            duration_secs: call.duration_secs,
+            disposition,
+            notes: c.draft.notes.clone(),
+            manual: call.manual,
             record: c.record.as_ref().map(|r| LinkedRecord {
                 id: r.id.clone(),
                 object_type: r.object_type.clone(),
             }),
-            date,
+            date: self.today(),
+        })
+    }
+
+    /// W-ACTIVITY: creates the call's Task, or updates it once created; one Task per call.
+    fn save_task(&mut self) {
+        if !self.options.save_activity_log {
+            return;
+        }
+        let Some(record) = self.call_record() else {
+            return;
         };
-        // W-ACTIVITY: one Task per call; later edits update it.
-        let value = match &c.task_id {
-            Some(id) => task_update(id, &record, &self.options),
-            None if c.task_pending => return,
-            None => {
-                c.task_pending = true;
+        let Some(c) = self.contact.as_mut() else {
+            return;
+        };
+        let value = match &c.task {
+            TaskSave::Saved(id) => task_update(id, &record, &self.options),
+            // The answer of the creation (or of its look-up) brings the id, then the update.
+            TaskSave::Creating | TaskSave::LookingUp | TaskSave::Unknown => return,
+            TaskSave::NotSaved => {
+                c.task = TaskSave::Creating;
                 task_create(&record, &self.options)
             }
         };
         self.effect(CrmAction::SaveLog { value }, PendingEffect::Task);
     }
 
+    /// After the contact's record changed: the Task, if saved, follows it.
+    fn update_saved_task(&mut self) {
+        if self
+            .contact
+            .as_ref()
+            .is_some_and(|c| matches!(c.task, TaskSave::Saved(_)))
+        {
+            self.save_task();
+        }
+    }
+
+    /// A Task creation whose answer was lost may have happened: Salesforce is asked (through
+    /// `NeotelDataRetrieval.getTaskByCallObject`) before `create` runs again. `contact` is the
+    /// handle of the contact it was for, when it was for one.
+    fn look_up_task(&mut self, contact: Option<u64>, create: Map<String, Value>) {
+        let call = create
+            .get("CallObject")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(c) = self.contact.as_mut().filter(|c| Some(c.handle) == contact) {
+            c.task = TaskSave::LookingUp;
+        }
+        self.effect(
+            CrmAction::RunApex {
+                apex_class: "NeotelDataRetrieval",
+                method_name: "getTaskByCallObject".into(),
+                method_params: format!("CallObject={call}"),
+            },
+            PendingEffect::TaskLookup { create },
+        );
+    }
+
     /// W-ACTIVITY: a Task Salesforce did not save is tried again while its contact is on
-    /// screen; when that is not safe or does not work, the agent is told, so the call can be
-    /// checked or logged by hand.
-    fn task_failed(&mut self, e: &CrmError) {
-        let Some(c) = self.contact.as_mut() else {
+    /// screen; a creation whose answer was lost is first looked up; when nothing works the
+    /// agent is told, so the call can be checked or logged by hand.
+    fn task_failed(&mut self, e: &CrmError, sent: &SentEffect) {
+        let Some(c) = self.contact.as_mut().filter(|c| Some(c.handle) == sent.contact) else {
             return;
         };
-        c.task_pending = false;
-        // An update can always be sent again; a creation that timed out may have happened, and
-        // a second one would break "one Task per call".
-        let safe = c.task_id.is_some() || e.code != "TIMEOUT";
-        if safe && c.task_retries < RETRY_LIMIT {
+        let creating = c.task == TaskSave::Creating;
+        if creating {
+            c.task = TaskSave::NotSaved;
+        }
+        if let (true, "TIMEOUT", CrmAction::SaveLog { value }) =
+            (creating, e.code.as_str(), &sent.action)
+        {
+            let (handle, value) = (c.handle, value.clone());
+            self.look_up_task(Some(handle), value);
+            return;
+        }
+        if c.task_retries < RETRY_LIMIT {
             c.task_retries += 1;
             let backoff = Duration::from_secs(1 << c.task_retries);
             self.timers.insert(Timer::RetryTask, self.now + backoff);
-            self.warnings.retain(|w| w.key != "taskRetrying");
-            self.warnings.push(message(
-                "taskRetrying",
-                "Salesforce no guardó la actividad de la llamada; reintentando.",
-                "Salesforce did not save the call's activity; retrying.",
-            ));
+            self.notify(
+                message(
+                    "taskRetrying",
+                    "Salesforce no guardó la actividad de la llamada; reintentando.",
+                    "Salesforce did not save the call's activity; retrying.",
+                ),
+                Scope::Contact,
+            );
         } else {
-            self.warnings.retain(|w| w.key != "taskRetrying");
+            self.forget("taskRetrying");
             self.error = Some(Message::new(
                 "taskNotSaved",
                 format!(
@@ -1951,23 +2353,79 @@ impl Session {
         }
     }
 
-    fn save_task(&mut self) {
-        let Some((id, duration, phone, manual)) =
-            self.contact.as_ref().and_then(|c| c.last_call.clone())
-        else {
+    /// The look-up of a Task creation whose answer was lost.
+    fn task_looked_up(
+        &mut self,
+        result: Result<Value, CrmError>,
+        sent: &SentEffect,
+        create: Map<String, Value>,
+    ) {
+        let found = result.as_ref().ok().map(|v| {
+            apex_records(v)
+                .into_iter()
+                .find_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
+        });
+        let Some(c) = self.contact.as_mut().filter(|c| Some(c.handle) == sent.contact) else {
+            // Its contact is gone: the creation is made if it never happened, and that is all.
+            if found == Some(None) {
+                self.effect(CrmAction::SaveLog { value: create }, PendingEffect::Other);
+            }
             return;
         };
-        let inbound = self.contact.as_ref().is_some_and(|c| c.inbound);
-        self.save_task_for(id, duration, phone, inbound, manual);
+        match found {
+            Some(Some(id)) => {
+                // It happened: that Task is the call's; it gets the latest fields.
+                c.task = TaskSave::Saved(id);
+                self.save_task();
+            }
+            Some(None) => {
+                c.task = TaskSave::NotSaved;
+                self.save_task();
+            }
+            None => {
+                c.task = TaskSave::Unknown;
+                let why = result.err().map(|e| e.description).unwrap_or_default();
+                self.error = Some(Message::new(
+                    "taskUnknown",
+                    format!(
+                        "No se pudo saber si Salesforce guardó la actividad de la llamada ({why}); revísela."
+                    ),
+                    format!("Whether Salesforce saved the call's activity is unknown ({why}); check it."),
+                ));
+            }
+        }
     }
 
     // ----- Salesforce ------------------------------------------------------------------
 
     fn crm_result(&mut self, id: EffectId, result: Result<Value, CrmError>) {
-        let Some(why) = self.effects.remove(&id.0) else {
+        let Some(sent) = self.effects.remove(&id.0) else {
             return;
         };
-        match (why, result) {
+        // An answer about a contact no longer on screen (a search, a sync read) is not about
+        // the one on screen now.
+        let current = self.contact.as_ref().map(|c| c.handle);
+        if matches!(
+            sent.why,
+            PendingEffect::Search
+                | PendingEffect::Pop
+                | PendingEffect::SyncPage
+                | PendingEffect::SyncRecord { .. }
+        ) && sent.contact != current
+        {
+            return;
+        }
+        // A Task creation without its contact (a manual call's) is still one per call.
+        if let (PendingEffect::Other, Err(e), CrmAction::SaveLog { value }) =
+            (&sent.why, &result, &sent.action)
+            && e.code == "TIMEOUT"
+            && is_task_creation(value)
+        {
+            let value = value.clone();
+            self.look_up_task(None, value);
+            return;
+        }
+        match (sent.why.clone(), result) {
             (PendingEffect::Settings, Ok(v)) => {
                 let map: BTreeMap<String, String> = v
                     .as_object()
@@ -1983,20 +2441,23 @@ impl Session {
                         self.options = options;
                         self.config.dialing = dialing;
                     }
-                    Err(problems) => self.warnings.push(Message::new(
+                    Err(problems) => self.notify(Message::new(
                         "settings",
                         format!("La configuración del centro de llamadas tiene {} problema(s); se usan los valores por defecto.", problems.len()),
                         format!("The call center settings have {} problem(s); defaults are used.", problems.len()),
-                    )),
+                    ), Scope::Session),
                 }
             }
             (PendingEffect::Layout, Ok(v)) => match SoftphoneLayout::from_json(&v) {
                 Ok(layout) => self.layout = layout,
-                Err(e) => self.warnings.push(Message::new(
-                    "layout",
-                    format!("Formato de softphone ilegible: {e}"),
-                    format!("Unreadable softphone layout: {e}"),
-                )),
+                Err(e) => self.notify(
+                    Message::new(
+                        "layout",
+                        format!("Formato de softphone ilegible: {e}"),
+                        format!("Unreadable softphone layout: {e}"),
+                    ),
+                    Scope::Session,
+                ),
             },
             (PendingEffect::Search, Ok(v)) => {
                 let fields = self.new_record_fields();
@@ -2044,31 +2505,40 @@ impl Session {
                 let id = v["recordId"].as_str().unwrap_or_default().to_owned();
                 let object_type = v["objectType"].as_str().unwrap_or_default().to_owned();
                 if id.is_empty() || !is_neotel_object(&object_type) {
-                    self.warnings.push(sync_not_shown());
+                    self.no_sync_record();
                 } else {
                     let record = RecordView {
                         id,
                         object_type,
                         name: v["recordName"].as_str().unwrap_or_default().to_owned(),
                     };
-                    self.read_record(&record, PendingEffect::SyncRecord(record.clone()));
+                    self.read_record(
+                        &record,
+                        PendingEffect::SyncRecord {
+                            record: record.clone(),
+                            by_hand: true,
+                        },
+                    );
                 }
             }
-            (PendingEffect::SyncRecord(record), Ok(v)) => {
-                let ours = self.contact.as_ref().and_then(|c| c.sync_id.clone());
-                let theirs = apex_record(&v).and_then(|r| match &r["neoSyncId__c"] {
+            (PendingEffect::SyncRecord { record, by_hand }, Ok(v)) => {
+                let c = self.contact.as_ref();
+                let ours = c
+                    .filter(|c| c.record.is_none() && !c.released)
+                    .and_then(|c| c.sync_id.clone());
+                let theirs = apex_records(&v).first().and_then(|r| match &r["neoSyncId__c"] {
                     Value::String(s) => Some(s.clone()),
                     Value::Number(n) => n.as_u64().map(|n| n.to_string()),
                     _ => None,
                 });
                 if ours.is_some() && ours == theirs {
                     self.link_record(record);
-                } else {
-                    self.warnings.push(sync_not_shown());
+                } else if by_hand {
+                    self.no_sync_record();
                 }
             }
             (PendingEffect::ClickedRecord { number, record }, Ok(v)) => {
-                let fields = apex_record(&v);
+                let fields = apex_records(&v).into_iter().next();
                 let crm = fields.as_ref().and_then(|r| match &r["neoCrmId__c"] {
                     Value::Number(n) => n.as_i64(),
                     Value::String(s) => s.parse().ok(),
@@ -2097,43 +2567,37 @@ impl Session {
                         );
                     }
                     _ => {
-                        self.warnings.push(message(
-                            "contactNotFound",
-                            "El registro no tiene un contacto en Neotel: se llama sin contacto.",
-                            "The record has no Neotel contact: calling without one.",
-                        ));
-                        let _ = self.command(Command::Dial { number });
+                        self.notify(contact_not_found(), Scope::Until(self.now + BRIEF));
+                        self.dial_clicked(number);
                     }
                 }
             }
             (PendingEffect::ClickedRecord { number, .. }, Err(_)) => {
                 // The search is a nicety: the click still dials.
-                let _ = self.command(Command::Dial { number });
+                self.dial_clicked(number);
             }
             (PendingEffect::Task, Ok(v)) => {
                 let mut created = false;
-                if let Some(c) = self.contact.as_mut() {
-                    c.task_pending = false;
+                if let Some(c) = self.contact.as_mut().filter(|c| Some(c.handle) == sent.contact) {
                     c.task_retries = 0;
-                    if c.task_id.is_none()
+                    if c.task == TaskSave::Creating
                         && let Some(id) = v.as_str()
                     {
-                        c.task_id = Some(id.to_owned());
+                        c.task = TaskSave::Saved(id.to_owned());
                         created = true;
                     }
                 }
+                self.forget("taskRetrying");
                 // A disposition chosen while the Task was being created goes in now.
-                if created
-                    && self
-                        .contact
-                        .as_ref()
-                        .is_some_and(|c| c.released && c.disposition.is_some())
-                {
+                if created && self.contact.as_ref().is_some_and(|c| c.released) {
                     self.save_task();
                 }
             }
+            (PendingEffect::TaskLookup { create }, result) => {
+                self.task_looked_up(result, &sent, create);
+            }
             (PendingEffect::Pop | PendingEffect::Other, Ok(_)) => {}
-            (PendingEffect::Task, Err(e)) => self.task_failed(&e),
+            (PendingEffect::Task, Err(e)) => self.task_failed(&e, &sent),
             (kind, Err(e)) => {
                 if matches!(kind, PendingEffect::Search) {
                     self.showing();
@@ -2153,12 +2617,41 @@ impl Session {
         }
     }
 
+    /// The number a click (or a click-to-dial search) dials: a refusal is said, not dropped.
+    fn dial_clicked(&mut self, number: String) {
+        if let Err(SessionError::Refused(m)) = self.command(Command::Dial { number }) {
+            self.error = Some(m);
+        }
+    }
+
+    /// W-SYNC: no saved record carries the pre-filled `neoSyncId__c` yet.
+    fn no_sync_record(&mut self) {
+        let id = self
+            .contact
+            .as_ref()
+            .and_then(|c| c.sync_id.clone())
+            .unwrap_or_default();
+        self.notify(
+            Message::new(
+                "noSyncRecord",
+                format!(
+                    "Todavía no hay un registro con neoSyncId__c {id}: guarde el registro nuevo, ábralo en Salesforce y vuelva a sincronizar."
+                ),
+                format!(
+                    "No record has neoSyncId__c {id} yet: save the new record, open it in Salesforce and sync again."
+                ),
+            ),
+            Scope::Contact,
+        );
+    }
+
     fn salesforce_event(&mut self, e: SalesforceEvent) -> Result<(), SessionError> {
         match e {
             SalesforceEvent::ClickToDial {
                 number,
                 record_id: Some(id),
                 object_type: Some(object_type),
+                record_name,
             } if self.options.allow_click_to_dial_search
                 && self.contact.is_none()
                 && self.call.is_none()
@@ -2168,7 +2661,7 @@ impl Session {
                 let record = RecordView {
                     id,
                     object_type,
-                    name: String::new(),
+                    name: record_name.unwrap_or_default(),
                 };
                 self.read_record(
                     &record,
@@ -2185,21 +2678,36 @@ impl Session {
                 object_type: Some(object_type),
                 record_name,
             } => {
-                // W-SYNC: a record saved from the new-record pop becomes the contact's record.
-                if self
+                let record = RecordView {
+                    id,
+                    object_type,
+                    name: record_name.unwrap_or_default(),
+                };
+                let syncing = self
                     .contact
                     .as_ref()
-                    .is_some_and(|c| c.record.is_none() && c.candidates.is_empty())
-                {
-                    self.link_record(RecordView {
-                        id,
-                        object_type,
-                        name: record_name.unwrap_or_default(),
-                    });
+                    .is_some_and(|c| c.record.is_none() && !c.released && c.sync_id.is_some());
+                if self.may_link(&record.id) {
+                    // One of the search's matches, opened from the search page.
+                    self.link_record(record);
+                } else if syncing && is_neotel_object(&record.object_type) {
+                    // W-SYNC: linked only if it is the new record, by its neoSyncId__c; any
+                    // other record the agent opens is never linked or written.
+                    self.read_record(
+                        &record,
+                        PendingEffect::SyncRecord {
+                            record: record.clone(),
+                            by_hand: false,
+                        },
+                    );
                 }
                 Ok(())
             }
             SalesforceEvent::Navigation { .. } => Ok(()),
+            SalesforceEvent::PageChanged => {
+                self.page_changed();
+                Ok(())
+            }
         }
     }
 
@@ -2217,29 +2725,29 @@ impl Session {
             match t {
                 Timer::Poll => self.poll(),
                 Timer::AutoRelease => {
-                    if self
+                    // A plain release, with the notes the agent typed for this contact.
+                    let notes = self
                         .contact
                         .as_ref()
-                        .is_some_and(|c| !c.released && c.last_update.is_none())
+                        .filter(|c| !c.released && c.last_update.is_none())
+                        .map(|c| c.draft.notes.clone());
+                    if let Some(notes) = notes
+                        && let Err(SessionError::Refused(m)) = self.release(None, notes, None)
                     {
-                        let _ = self.release(None, String::new(), None);
+                        self.error = Some(m);
                     }
                 }
-                Timer::RetryTask => {
-                    self.warnings.retain(|w| w.key != "taskRetrying");
-                    self.save_task();
+                Timer::RetryTask => self.save_task(),
+                Timer::Users => self.read_users(),
+                Timer::Notices => {
+                    let now = self.now;
+                    self.notices
+                        .retain(|n| !matches!(n.scope, Scope::Until(t) if t <= now));
                 }
                 Timer::RetryUpdate => {
                     let request = self.contact.as_ref().and_then(|c| c.last_update.clone());
-                    if let Some(r) = request {
-                        let schedule = matches!(
-                            &r,
-                            Request::UpdateContact {
-                                schedule: Some(_),
-                                ..
-                            }
-                        );
-                        self.api(r, Pending::Update { schedule });
+                    if let Some((r, callback)) = request {
+                        self.api(r, Pending::Update { callback });
                     }
                 }
             }
@@ -2253,9 +2761,62 @@ impl Session {
             (Some(c), _) if c.released => AgentStatus::Released,
             (Some(_), Some(_)) => AgentStatus::WithContact,
             (Some(_), None) => AgentStatus::WrapUp,
-            (None, _) if self.break_id.is_some() => AgentStatus::Paused,
-            (None, _) if self.campaign.is_none() => AgentStatus::NoCampaign,
-            (None, _) => AgentStatus::Available,
+            (None, Some(_)) => AgentStatus::OnCall,
+            (None, None) if self.break_id.is_some() => AgentStatus::Paused,
+            (None, None) if self.campaign.is_none() => AgentStatus::NoCampaign,
+            (None, None) => AgentStatus::Available,
+        }
+    }
+
+    /// Shows `message` (replacing any with its key) for as long as `scope` says.
+    fn notify(&mut self, message: Message, scope: Scope) {
+        self.notices.retain(|n| n.message.key != message.key);
+        self.notices.push(Notice { message, scope });
+        if let Some(at) = self
+            .notices
+            .iter()
+            .filter_map(|n| match n.scope {
+                Scope::Until(t) => Some(t),
+                _ => None,
+            })
+            .min()
+        {
+            self.timers.insert(Timer::Notices, at);
+        }
+    }
+
+    fn forget(&mut self, key: &str) {
+        self.notices.retain(|n| n.message.key != key);
+    }
+
+    /// Reads the users list again (F-XFER, F-CONF, F-MONITOR: who is logged in changes).
+    fn read_users(&mut self) {
+        let in_flight = self
+            .pending
+            .values()
+            .any(|p| matches!(p, Pending::List(ListKind::Users)));
+        if let (ListSource::Task { id, params }, false) = (self.config.users.clone(), in_flight) {
+            self.users_read_at = Some(self.now);
+            self.task(id, params, Pending::List(ListKind::Users));
+        }
+    }
+
+    /// While a list of users is offered it is kept fresh: read again once it is older than
+    /// the refresh period.
+    fn keep_users_fresh(&mut self, offered: bool) {
+        if !offered {
+            self.timers.remove(&Timer::Users);
+            return;
+        }
+        let due = self
+            .users_read_at
+            .map_or(self.now, |at| at + self.config.users_refresh);
+        if due <= self.now {
+            self.read_users();
+            self.timers
+                .insert(Timer::Users, self.now + self.config.users_refresh);
+        } else {
+            self.timers.insert(Timer::Users, due);
         }
     }
 
@@ -2265,7 +2826,7 @@ impl Session {
             self.last_status = Some(status);
             self.effect(
                 CrmAction::SetSoftphoneItemLabel {
-                    label: status.label().es,
+                    label: status.label().text(self.settings.language).to_owned(),
                 },
                 PendingEffect::Other,
             );
@@ -2291,6 +2852,8 @@ impl Session {
                 conference: call.conference,
             }),
             contact: c.map(|c| ContactView {
+                handle: c.handle,
+                draft: c.draft.clone(),
                 record: c.record.clone(),
                 candidates: c.candidates.clone(),
                 private: c.private,
@@ -2307,8 +2870,10 @@ impl Session {
             lists: self.lists.clone(),
             actions: Actions {
                 join_campaign: self.contact.is_none(),
-                leave_campaign: self.contact.is_none() && self.campaign.is_some(),
-                pause: self.contact.is_none() && self.break_id.is_none(),
+                leave_campaign: self.contact.is_none()
+                    && self.call.is_none()
+                    && self.campaign.is_some(),
+                pause: self.contact.is_none() && self.call.is_none() && self.break_id.is_none(),
                 unpause: self.break_id.is_some(),
                 dial: self.call.is_none(),
                 hangup: self.call.is_some(),
@@ -2347,9 +2912,11 @@ impl Session {
                 .timers
                 .get(&Timer::AutoRelease)
                 .map(|at| at.saturating_duration_since(self.now).as_secs()),
-            warnings: self.warnings.clone(),
+            warnings: self.notices.iter().map(|n| n.message.clone()).collect(),
             error: self.error.clone(),
         };
+        let a = view.actions;
+        self.keep_users_fresh(a.transfer || a.invite || a.monitor);
         if self.last_view.as_ref() != Some(&view) {
             self.last_view = Some(view.clone());
             self.outputs.push_back(Output::View(Box::new(view)));
@@ -2362,21 +2929,55 @@ fn is_neotel_object(object_type: &str) -> bool {
     matches!(object_type, "Contact" | "Account" | "Lead" | "Opportunity")
 }
 
-/// The record a `runApex` of `NeotelDataRetrieval` answered (`{"runApex": "[{…}]"}`).
-fn apex_record(v: &Value) -> Option<Map<String, Value>> {
+/// The records a `runApex` of `NeotelDataRetrieval` answered (`{"runApex": "[{…}]"}`).
+fn apex_records(v: &Value) -> Vec<Map<String, Value>> {
     let list = match &v["runApex"] {
-        Value::String(s) => serde_json::from_str::<Value>(s).ok()?,
+        Value::String(s) => serde_json::from_str::<Value>(s).unwrap_or_default(),
         other => other.clone(),
     };
-    list.as_array()?.first()?.as_object().cloned()
+    list.as_array()
+        .map(|rows| rows.iter().filter_map(|r| r.as_object().cloned()).collect())
+        .unwrap_or_default()
 }
 
-fn sync_not_shown() -> Message {
+/// A `saveLog` that creates a Task (not an update by Id, not a record's Neotel fields).
+fn is_task_creation(value: &Map<String, Value>) -> bool {
+    !value.contains_key("Id") && value.get("entityApiName").and_then(Value::as_str) == Some("Task")
+}
+
+fn contact_not_found() -> Message {
     message(
-        "syncNotShown",
-        "Abra en Salesforce el registro nuevo ya guardado y vuelva a sincronizar.",
-        "Open the saved new record in Salesforce, then sync again.",
+        "contactNotFound",
+        "El registro no tiene un contacto en Neotel: se llama sin contacto.",
+        "The record has no Neotel contact: calling without one.",
     )
+}
+
+/// A user's `ESTADO` in words, and whether the user can take a transfer or an invitation
+/// (free) and be monitored (logged in). The simulator's default list says `Conectado`,
+/// `EnLlamada`, `Descanso` or `Desconectado`; another install's own words are shown as they
+/// are and left for Neotel to judge.
+fn user_state(raw: &str) -> (Message, bool, bool) {
+    let norm: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    match norm.as_str() {
+        "conectado" | "disponible" | "available" | "libre" => {
+            (message("free", "Disponible", "Available"), true, true)
+        }
+        "enllamada" | "oncall" | "ocupado" | "busy" => {
+            (message("onCall", "En llamada", "On a call"), false, true)
+        }
+        "descanso" | "endescanso" | "pausa" | "paused" | "onbreak" => {
+            (message("onBreak", "En descanso", "On break"), false, true)
+        }
+        "desconectado" | "offline" | "loggedout" => {
+            (message("offline", "Desconectado", "Offline"), false, false)
+        }
+        _ => (Message::new("userState", raw, raw), true, true),
+    }
 }
 
 /// A row of the users list (`USUARIO`, `NOMBRE`, `SUPERVISOR`, `ESTADO`).
@@ -2393,11 +2994,15 @@ fn agent_choice(row: &Map<String, Value>) -> Option<AgentChoice> {
         }
         _ => false,
     };
+    let (state, free, logged_in) = user_state(&text("ESTADO").unwrap_or_default());
     Some(AgentChoice {
         user: text("USUARIO")?,
         name: text("NOMBRE").unwrap_or_default(),
         supervisor,
-        state: text("ESTADO").unwrap_or_default(),
+        state,
+        transfer: free,
+        invite: free,
+        monitor: logged_in,
     })
 }
 

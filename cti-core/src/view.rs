@@ -24,6 +24,26 @@ impl Message {
             en: en.into(),
         }
     }
+
+    /// The text in `language`.
+    #[must_use]
+    pub fn text(&self, language: Language) -> &str {
+        match language {
+            Language::Es => &self.es,
+            Language::En => &self.en,
+        }
+    }
+}
+
+/// The agent's language (the softphone's words and the utility bar's label).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Language {
+    /// Spanish, the customer's document's language.
+    #[default]
+    Es,
+    /// English.
+    En,
 }
 
 /// The agent's state, as the softphone shows it.
@@ -36,6 +56,8 @@ pub enum AgentStatus {
     Available,
     /// In a break.
     Paused,
+    /// On a call without a contact (a manual call, F-MANUAL).
+    OnCall,
     /// A contact is on screen (the call may be ringing, dialing or up).
     WithContact,
     /// The call ended; the contact waits for its release or schedule.
@@ -51,6 +73,7 @@ impl AgentStatus {
             Self::NoCampaign => ("noCampaign", "Sin campaña", "No campaign"),
             Self::Available => ("available", "Disponible", "Available"),
             Self::Paused => ("paused", "En descanso", "On break"),
+            Self::OnCall => ("onCall", "En llamada", "On a call"),
             Self::WithContact => ("withContact", "En gestión", "With a contact"),
             Self::WrapUp => ("wrapUp", "Fin de llamado", "Wrap-up"),
             Self::Released => (
@@ -67,6 +90,7 @@ impl AgentStatus {
             Self::NoCampaign => "offline",
             Self::Available => "call",
             Self::Paused => "away",
+            Self::OnCall => "end_call",
             Self::WithContact => "user",
             Self::WrapUp | Self::Released => "clock",
         }
@@ -93,6 +117,11 @@ pub struct CallView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactView {
+    /// This contact's number in the session: commands about it (the draft, the release) carry
+    /// it, so a command typed for one contact never lands on the next.
+    pub handle: u64,
+    /// What the agent has entered for its disposition so far (the wrap-up form shows this).
+    pub draft: Draft,
     /// The Salesforce record it was matched to.
     pub record: Option<RecordView>,
     /// Several records and no rule: the agent picks one.
@@ -103,6 +132,21 @@ pub struct ContactView {
     pub released: bool,
     /// Scheduled (no Play needed).
     pub scheduled: bool,
+}
+
+/// The disposition being entered for the contact on screen (F-RELEASE, F-AGENDA): empty for
+/// every new contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft {
+    /// The subcategory chosen.
+    pub subcategory: Option<i64>,
+    /// The management notes.
+    pub notes: String,
+    /// The callback's date and time, in the agent's wall time.
+    pub schedule_at: Option<chrono::NaiveDateTime>,
+    /// Another number for the callback.
+    pub schedule_phone: String,
 }
 
 /// A Salesforce record.
@@ -168,7 +212,8 @@ pub struct Lists {
     pub users: std::sync::Arc<[AgentChoice]>,
 }
 
-/// A platform user, as the transfer, conference and monitoring lists show it.
+/// Another platform user, as the transfer, conference and monitoring lists show it (the
+/// session's own user is never listed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentChoice {
@@ -178,8 +223,14 @@ pub struct AgentChoice {
     pub name: String,
     /// A supervisor (may monitor).
     pub supervisor: bool,
-    /// Neotel's state for the user, as the list gives it.
-    pub state: String,
+    /// The user's state in words (Neotel's own value when it is not one the core knows).
+    pub state: Message,
+    /// A call can be transferred to this user now (logged in and free).
+    pub transfer: bool,
+    /// This user can be invited into a conference now (logged in and free).
+    pub invite: bool,
+    /// This user can be monitored now (logged in).
+    pub monitor: bool,
 }
 
 /// Whom a supervisor monitors (F-MONITOR).
@@ -204,6 +255,9 @@ pub struct PanelSettings {
     pub minimize_on_no_match: bool,
     /// Minimize when a call matches several records (the search opens).
     pub minimize_on_several: bool,
+    /// The agent's language.
+    #[serde(default)]
+    pub language: Language,
 }
 
 impl Default for PanelSettings {
@@ -214,6 +268,7 @@ impl Default for PanelSettings {
             height_px: 420,
             minimize_on_no_match: false,
             minimize_on_several: false,
+            language: Language::Es,
         }
     }
 }

@@ -15,6 +15,7 @@ fn click(h: &mut Harness, number: &str, record: &str, object: &str) {
         number: number.into(),
         record_id: Some(record.into()),
         object_type: Some(object.into()),
+        record_name: None,
     });
     h.advance(Duration::from_secs(1));
 }

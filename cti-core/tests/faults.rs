@@ -61,6 +61,7 @@ fn a_position_outage_keeps_the_contact_and_its_disposition() {
     h.command(Command::Release {
         subcategory: Some(26),
         notes: "tras el corte".into(),
+        contact: None,
     })
     .unwrap();
     h.advance(Duration::from_secs(1));
@@ -106,11 +107,12 @@ fn a_schedule_that_times_out_is_sent_again_with_its_date() {
     h.fail.push(("UpdateContact".into(), 1));
     let at = h.wall() + chrono::Duration::hours(3);
     h.command(Command::Schedule {
-        at,
+        at: Some(at),
         agent_offset_minutes: 0,
         subcategory: Some(28),
         phone: String::new(),
         notes: "volver a llamar".into(),
+        contact: None,
     })
     .unwrap();
     h.advance(Duration::from_secs(1));
@@ -227,25 +229,73 @@ fn a_task_salesforce_refuses_is_saved_on_the_retry() {
     assert!(!h.view().warnings.iter().any(|w| w.key == "taskRetrying"));
 }
 
-/// A Task creation that timed out may have happened: it is not sent again (that could make a
-/// second Task); the agent is told to check.
-#[test]
-fn a_task_creation_that_timed_out_is_not_repeated() {
-    let mut h = Harness::new("1007");
-    h.join(97);
-    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
-    h.fail_save_log.push_back("TIMEOUT");
-    h.command(Command::Hangup).unwrap();
-    h.advance(Duration::from_secs(30));
-    let creations = h
-        .effects
+fn task_creations(h: &Harness) -> usize {
+    h.effects
         .iter()
         .filter(|e| {
             matches!(&e.action,
                 cti_core::CrmAction::SaveLog { value }
                     if value.get("entityApiName").and_then(|v| v.as_str()) == Some("Task"))
         })
-        .count();
-    assert_eq!(creations, 1, "not repeated");
-    assert_eq!(h.view().error.as_ref().map(|e| e.key), Some("taskNotSaved"));
+        .count()
+}
+
+fn task_lookups(h: &Harness) -> usize {
+    h.effects
+        .iter()
+        .filter(|e| {
+            matches!(&e.action,
+                cti_core::CrmAction::RunApex { method_name, .. } if method_name == "getTaskByCallObject")
+        })
+        .count()
+}
+
+/// W-ACTIVITY: a Task creation whose answer was lost after Salesforce saved it is looked up,
+/// not repeated: one Task, and it gets the disposition.
+#[test]
+fn a_task_creation_whose_answer_was_lost_is_looked_up_not_repeated() {
+    let mut h = Harness::new("1007");
+    h.join(97);
+    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
+    h.fail_save_log.push_back("TIMEOUT_APPLIED");
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(30));
+    assert_eq!(task_creations(&h), 1, "not repeated");
+    assert_eq!(task_lookups(&h), 1, "looked up once");
+    assert_eq!(h.tasks.len(), 1);
+    h.categorize(26);
+    assert_eq!(h.tasks.len(), 1, "one Task per call");
+    assert!(h.tasks[0]["CallDisposition"].is_string(), "{:?}", h.tasks[0]);
+    assert!(h.view().error.is_none(), "{:?}", h.view().error);
+}
+
+/// A Task creation that timed out without happening is made once the look-up finds nothing.
+#[test]
+fn a_task_creation_that_timed_out_unsaved_is_made_once() {
+    let mut h = Harness::new("1007");
+    h.join(97);
+    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
+    h.fail_save_log.push_back("TIMEOUT");
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(30));
+    assert_eq!(task_lookups(&h), 1);
+    assert_eq!(task_creations(&h), 2, "created again, once");
+    assert_eq!(h.tasks.len(), 1, "one Task per call");
+}
+
+/// An org whose `NeotelDataRetrieval` lacks the look-up (the seed's class): nothing is
+/// repeated and the agent is told to check.
+#[test]
+fn without_the_task_look_up_the_agent_is_told_to_check() {
+    let mut h = Harness::new("1007");
+    h.apex_task_lookup = false;
+    h.join(97);
+    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
+    h.fail_save_log.push_back("TIMEOUT");
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(30));
+    assert_eq!(task_creations(&h), 1, "not repeated");
+    assert_eq!(h.view().error.as_ref().map(|e| e.key), Some("taskUnknown"));
+    h.categorize(26);
+    assert_eq!(task_creations(&h), 1, "nothing written once unknown");
 }

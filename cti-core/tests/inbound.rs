@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::Harness;
+use serde_json::json;
 use cti_core::{AgentStatus, Command, SalesforceEvent};
 
 #[test]
@@ -58,11 +59,7 @@ fn w_private_no_search_new_record_then_sync() {
     assert!(h.view().warnings.iter().any(|w| w.key == "newRecord"));
 
     // the agent saves the new record: Salesforce navigates to it
-    h.event(SalesforceEvent::Navigation {
-        record_id: Some("003SI000000000001AAA".into()),
-        object_type: Some("Contact".into()),
-        record_name: Some("Nuevo".into()),
-    });
+    let saved = h.save_new_record("Contact");
     assert_eq!(
         h.view()
             .contact
@@ -72,7 +69,7 @@ fn w_private_no_search_new_record_then_sync() {
             .as_ref()
             .unwrap()
             .id,
-        "003SI000000000001AAA"
+        saved
     );
     assert!(h.view().warnings.iter().all(|w| w.key != "newRecord"));
 
@@ -83,13 +80,14 @@ fn w_private_no_search_new_record_then_sync() {
     h.command(Command::Release {
         subcategory: None,
         notes: String::new(),
+        contact: None,
     })
     .unwrap();
     assert_eq!(
         h.neotel.outcomes().last().unwrap().contact_id,
         placed.contact_id
     );
-    assert_eq!(h.tasks.last().unwrap()["WhoId"], "003SI000000000001AAA");
+    assert_eq!(h.tasks.last().unwrap()["WhoId"], json!(saved));
 }
 
 #[test]
@@ -102,22 +100,24 @@ fn f_agenda_a_schedule_needs_no_play() {
     let past = h.wall() - chrono::Duration::minutes(5);
     assert!(
         h.command(Command::Schedule {
-            at: past,
+            at: Some(past),
             agent_offset_minutes: 0,
             subcategory: Some(28),
             phone: String::new(),
-            notes: String::new()
+            notes: String::new(),
+            contact: None,
         })
         .is_err(),
         "a schedule in the past is refused"
     );
     let at = h.wall() + chrono::Duration::hours(2);
     h.command(Command::Schedule {
-        at,
+        at: Some(at),
         agent_offset_minutes: 0,
         subcategory: Some(28),
         phone: "1155556666".into(),
         notes: "llamar tarde".into(),
+        contact: None,
     })
     .unwrap();
     h.advance(Duration::from_secs(1));
@@ -181,11 +181,12 @@ fn f_agenda_a_schedule_picked_in_madrid_is_sent_in_neotel_time() {
     // The agent in Madrid (UTC+1) picks tomorrow 15:00 on their own clock: 11:00 in Buenos Aires.
     let day = h.wall().date() + chrono::Duration::days(1);
     h.command(Command::Schedule {
-        at: day.and_hms_opt(15, 0, 0).unwrap(),
+        at: Some(day.and_hms_opt(15, 0, 0).unwrap()),
         agent_offset_minutes: 60,
         subcategory: Some(28),
         phone: String::new(),
         notes: String::new(),
+        contact: None,
     })
     .unwrap();
     h.advance(Duration::from_secs(1));

@@ -1,6 +1,18 @@
-//! Random sequences of agent commands, platform changes and NeoApi faults against the
-//! invariants: no panic, no `Dial` while a call is up, no `UpdateContact` without a contact,
-//! a shown contact is updated or released before `CRM_Available`, at most one Task per call.
+//! Random sequences of agent commands, Neotel changes, Salesforce events and faults against the
+//! session's invariants.
+//!
+//! Steps: commands (with drafts and releases typed for this contact, the last one or one that
+//! does not exist), deliveries and inbound calls (a key, several matches, a private number),
+//! the phone and the customer, NeoApi faults, Salesforce refusing Task saves (or saving and
+//! losing the answer), navigation to arbitrary records, the new-record window saved or
+//! cancelled, effects answered late, failed or never, and the page changing.
+//!
+//! Invariants: no panic; no `Dial` during a call; no `UpdateContact` without a contact; a
+//! shown contact is finished before `CRM_Available` and never shown again; at most one Task per
+//! call; Neotel data and Tasks are written only to a record the contact was matched to (one of
+//! its search's results) or synced to (the record carrying its pre-filled `neoSyncId__c`); what
+//! an `UpdateContact` carries was entered for that contact; every effect the page loses runs
+//! again on the next page at most once, and exactly once for a Salesforce write.
 
 mod common;
 
@@ -8,69 +20,221 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::Command;
+use cti_core::{Command, CrmAction, CrmEffect};
+use neotel_api::Request;
 use neotel_sim::DeliverRequest;
 use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+/// Which contact a command about a contact names.
+#[derive(Debug, Clone, Copy)]
+enum Whose {
+    This,
+    Last,
+    Unknown,
+    Unsaid,
+}
 
 #[derive(Debug, Clone)]
 enum Step {
     Do(Command),
+    Draft(Whose, Option<i64>),
+    Release(Whose, Option<i64>),
+    Schedule(Whose),
     Deliver,
+    Inbound(Option<&'static str>),
     AgentAnswer,
     CustomerHangup,
     Wait(u64),
     Fail(&'static str),
     /// Salesforce refuses the next Task save with this code.
     FailTask(&'static str),
+    /// Salesforce shows record `n` of the org (the agent opened it, or a window closed over it).
+    Navigate(usize),
+    /// The agent saves the new-record window.
+    SaveNewRecord,
+    /// The next effects stay unanswered.
+    Hold(u32),
+    /// The held effects are answered now, late.
+    AnswerHeld,
+    /// The page goes away with the held effects; another takes over.
+    ChangePage,
+}
+
+fn whose() -> impl Strategy<Value = Whose> {
+    prop_oneof![
+        4 => Just(Whose::This),
+        1 => Just(Whose::Last),
+        1 => Just(Whose::Unknown),
+        1 => Just(Whose::Unsaid),
+    ]
+}
+
+fn subcategory() -> impl Strategy<Value = Option<i64>> {
+    prop_oneof![Just(None), Just(Some(26)), Just(Some(27))]
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        Just(Step::Do(Command::JoinCampaign { campaign: 97 })),
-        Just(Step::Do(Command::LeaveCampaign)),
-        (1i64..4).prop_map(|b| Step::Do(Command::Pause { break_id: b })),
-        Just(Step::Do(Command::Unpause)),
-        Just(Step::Do(Command::Dial {
+        1 => Just(Step::Do(Command::JoinCampaign { campaign: 97 })),
+        1 => Just(Step::Do(Command::LeaveCampaign)),
+        1 => (1i64..4).prop_map(|b| Step::Do(Command::Pause { break_id: b })),
+        1 => Just(Step::Do(Command::Unpause)),
+        1 => Just(Step::Do(Command::Dial {
             number: "1144445555".into()
         })),
-        Just(Step::Do(Command::Hangup)),
-        prop_oneof![Just(None), Just(Some(26)), Just(Some(27))].prop_map(|s| Step::Do(
-            Command::Release {
-                subcategory: s,
-                notes: String::new()
-            }
-        )),
-        Just(Step::Do(Command::Play)),
-        "[0-9a#*]{0,3}".prop_map(|d| Step::Do(Command::SendDtmf { digits: d })),
-        any::<bool>().prop_map(|attended| Step::Do(Command::Transfer {
+        1 => Just(Step::Do(Command::Hangup)),
+        1 => (whose(), subcategory()).prop_map(|(w, s)| Step::Draft(w, s)),
+        2 => (whose(), subcategory()).prop_map(|(w, s)| Step::Release(w, s)),
+        1 => whose().prop_map(Step::Schedule),
+        2 => Just(Step::Do(Command::Play)),
+        1 => "[0-9a#*]{0,3}".prop_map(|d| Step::Do(Command::SendDtmf { digits: d })),
+        1 => any::<bool>().prop_map(|attended| Step::Do(Command::Transfer {
             target: cti_core::TransferTarget::Phone("1140001000".into()),
             attended
         })),
-        Just(Step::Do(Command::EndTransfer)),
-        Just(Step::Do(Command::StartConference)),
-        Just(Step::Do(Command::Invite {
-            extension: "1140002000".into()
-        })),
-        Just(Step::Do(Command::EndConference)),
-        Just(Step::Do(Command::SyncRecord)),
-        Just(Step::Do(Command::SendText {
+        1 => Just(Step::Do(Command::EndTransfer)),
+        1 => Just(Step::Do(Command::StartConference)),
+        1 => Just(Step::Do(Command::EndConference)),
+        1 => Just(Step::Do(Command::SyncRecord)),
+        1 => Just(Step::Do(Command::SendText {
             channel: cti_core::TextChannel::Sms,
             phone: String::new(),
             text: "hola".into()
         })),
-        Just(Step::Deliver),
-        Just(Step::AgentAnswer),
-        Just(Step::CustomerHangup),
-        (100u64..20_000).prop_map(Step::Wait),
-        prop_oneof![
+        2 => Just(Step::Deliver),
+        2 => prop_oneof![
+            Just(Some("0038d0000000002AAA")),
+            Just(Some("1144475558")),
+            Just(None)
+        ]
+        .prop_map(Step::Inbound),
+        2 => Just(Step::AgentAnswer),
+        2 => Just(Step::CustomerHangup),
+        2 => (100u64..20_000).prop_map(Step::Wait),
+        1 => prop_oneof![
             Just("UpdateContact"),
             Just("Position"),
             Just("CRM_Available"),
             Just("Dial")
         ]
         .prop_map(Step::Fail),
-        prop_oneof![Just("SERVER_ERROR"), Just("TIMEOUT")].prop_map(Step::FailTask),
+        1 => prop_oneof![Just("SERVER_ERROR"), Just("TIMEOUT"), Just("TIMEOUT_APPLIED")]
+            .prop_map(Step::FailTask),
+        2 => (0usize..34).prop_map(Step::Navigate),
+        1 => Just(Step::SaveNewRecord),
+        1 => (1u32..4).prop_map(Step::Hold),
+        1 => Just(Step::AnswerHeld),
+        1 => Just(Step::ChangePage),
     ]
+}
+
+/// What the harness knows of the contacts, apart from the session.
+#[derive(Default)]
+struct Truth {
+    /// Contact handle → (base, contact id), as the views showed them.
+    contact_of_handle: HashMap<u64, (i64, i64)>,
+    /// Neotel call id → contact id.
+    contact_of_call: HashMap<i64, i64>,
+    /// The last handle seen.
+    last_handle: Option<u64>,
+    next_note: u32,
+}
+
+/// `saveLog` writes of the org's records and Tasks: (whose contact, which record).
+fn writes(h: &Harness, truth: &Truth) -> Vec<(Option<i64>, String, Map<String, Value>)> {
+    let mut out = Vec::new();
+    for e in &h.effects {
+        let CrmAction::SaveLog { value } = &e.action else {
+            continue;
+        };
+        let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
+        if let Some(call) = text("CallObject") {
+            let contact = call
+                .parse::<i64>()
+                .ok()
+                .and_then(|c| truth.contact_of_call.get(&c).copied());
+            if let Some(target) = text("WhoId").or_else(|| text("WhatId")) {
+                out.push((contact, target, value.clone()));
+            }
+        } else if let Some(target) = text("Id") {
+            let contact = text("neoContactId__c").and_then(|c| c.parse().ok());
+            out.push((contact, target, value.clone()));
+        }
+    }
+    out
+}
+
+/// The records each contact was matched to (its searches' results) or synced to.
+fn allowed(h: &Harness) -> HashMap<i64, HashSet<String>> {
+    let mut allowed: HashMap<i64, HashSet<String>> = HashMap::new();
+    let contact_of = |fields: &Value| {
+        fields["neoContactId__c"]
+            .as_str()
+            .and_then(|c| c.parse::<i64>().ok())
+    };
+    for e in &h.effects {
+        match &e.action {
+            CrmAction::SearchAndScreenPop {
+                search_params,
+                default_field_values,
+                ..
+            } => {
+                let Some(contact) = contact_of(&Value::Object(default_field_values.clone()))
+                else {
+                    continue;
+                };
+                let found = h.records.iter().filter(|r| {
+                    r["Id"] == search_params.as_str()
+                        || r["Phone"] == search_params.as_str()
+                        || r["neoCrmData__c"] == search_params.as_str()
+                });
+                allowed
+                    .entry(contact)
+                    .or_default()
+                    .extend(found.filter_map(|r| r["Id"].as_str().map(str::to_owned)));
+            }
+            CrmAction::ScreenPop {
+                pop_type: "newRecord",
+                params,
+            } => {
+                let fields = &params["defaultFieldValues"];
+                let (Some(contact), Some(sync)) = (contact_of(fields), fields["neoSyncId__c"].as_str())
+                else {
+                    continue;
+                };
+                let synced = h
+                    .records
+                    .iter()
+                    .filter(|r| r["neoSyncId__c"].as_str() == Some(sync));
+                allowed
+                    .entry(contact)
+                    .or_default()
+                    .extend(synced.filter_map(|r| r["Id"].as_str().map(str::to_owned)));
+            }
+            _ => {}
+        }
+    }
+    allowed
+}
+
+/// What a lost effect's new run looks like on the next page.
+fn reruns(lost: &CrmEffect, sent: &[CrmEffect]) -> usize {
+    match &lost.action {
+        CrmAction::SaveLog { value }
+            if !value.contains_key("Id")
+                && value.get("entityApiName").and_then(Value::as_str) == Some("Task") =>
+        {
+            let call = value["CallObject"].as_str().unwrap_or_default();
+            sent.iter()
+                .filter(|e| matches!(&e.action,
+                    CrmAction::RunApex { method_name, method_params, .. }
+                        if method_name == "getTaskByCallObject"
+                            && *method_params == format!("CallObject={call}")))
+                .count()
+        }
+        action => sent.iter().filter(|e| e.action == *action).count(),
+    }
 }
 
 proptest! {
@@ -83,16 +247,71 @@ proptest! {
     #[test]
     fn invariants_hold_under_random_sequences(steps in prop::collection::vec(step(), 1..40)) {
         let mut h = Harness::new("1001");
+        let mut truth = Truth::default();
+        // Notes typed, by the handle they were typed for.
+        let mut notes_for: HashMap<String, u64> = HashMap::new();
         for s in steps {
             let before = h.requests.len();
             let in_call = h.view().call.is_some();
             let has_contact = h.view().contact.is_some();
+            let this = h.view().contact.as_ref().map(|c| c.handle);
+            let pick = |w: Whose| match w {
+                Whose::This | Whose::Unsaid => this,
+                Whose::Last => truth.last_handle.filter(|l| Some(*l) != this),
+                Whose::Unknown => Some(9_999),
+            };
+            let mut note = |handle: Option<u64>, truth: &mut Truth| {
+                truth.next_note += 1;
+                let text = format!("n{}-{}", handle.unwrap_or(0), truth.next_note);
+                if let Some(h) = handle {
+                    notes_for.insert(text.clone(), h);
+                }
+                text
+            };
             match s.clone() {
                 Step::Do(c) => { let _ = h.command(c); }
+                Step::Draft(w, subcategory) => {
+                    if let Some(contact) = pick(w) {
+                        let notes = note(Some(contact), &mut truth);
+                        let _ = h.command(Command::Draft {
+                            contact, subcategory, notes, at: None, phone: String::new(),
+                        });
+                    }
+                }
+                Step::Release(w, subcategory) => {
+                    // The page always names the contact; `Unsaid` is an older client's command.
+                    let handle = pick(w);
+                    if handle.is_some() || matches!(w, Whose::Unsaid) {
+                        let notes = note(handle, &mut truth);
+                        let contact = if matches!(w, Whose::Unsaid) { None } else { handle };
+                        let _ = h.command(Command::Release { subcategory, notes, contact });
+                    }
+                }
+                Step::Schedule(w) if pick(w).is_some() || matches!(w, Whose::Unsaid) => {
+                    let handle = pick(w);
+                    let notes = note(handle, &mut truth);
+                    let contact = if matches!(w, Whose::Unsaid) { None } else { handle };
+                    let at = Some(h.wall() + chrono::Duration::hours(2));
+                    let _ = h.command(Command::Schedule {
+                        at, agent_offset_minutes: 0, subcategory: Some(28),
+                        phone: String::new(), notes, contact,
+                    });
+                }
+                Step::Schedule(_) => {}
                 Step::Deliver => {
                     let _ = h.neotel.deliver_contact(
                         h.wall(),
                         &DeliverRequest { campaign: 97, ..Default::default() },
+                    );
+                }
+                Step::Inbound(data) => {
+                    let _ = h.neotel.place_inbound_call(
+                        h.wall(),
+                        &neotel_sim::InboundRequest {
+                            queue: 200,
+                            ani: "1144445555".into(),
+                            data: data.map(str::to_owned),
+                        },
                     );
                 }
                 Step::AgentAnswer => { let _ = h.neotel.agent_answer(h.wall(), "1001"); }
@@ -104,7 +323,51 @@ proptest! {
                 Step::Wait(ms) => h.advance(Duration::from_millis(ms)),
                 Step::Fail(m) => h.fail.push((m.to_string(), 1)),
                 Step::FailTask(code) => h.fail_save_log.push_back(code),
+                Step::Navigate(n) => {
+                    let r = h.records[n % h.records.len()].clone();
+                    h.navigate(
+                        r["Id"].as_str().unwrap(),
+                        r["type"].as_str().unwrap(),
+                        r["Name"].as_str().unwrap_or_default(),
+                    );
+                }
+                Step::SaveNewRecord => {
+                    if h.pops().iter().any(|(t, _)| *t == "newRecord") {
+                        h.save_new_record("Contact");
+                    }
+                }
+                Step::Hold(n) => h.hold_next = n,
+                Step::AnswerHeld => h.answer_held(),
+                Step::ChangePage => {
+                    let (lost, sent) = h.change_page();
+                    let lost: Vec<&CrmEffect> = lost.iter().filter(|e| !e.action.is_page_state()).collect();
+                    for e in &lost {
+                        // The same call may have been lost more than once (two presses).
+                        let times = lost.iter().filter(|l| l.action == e.action).count();
+                        let n = reruns(e, &sent);
+                        let write = matches!(e.action, CrmAction::SaveLog { .. });
+                        prop_assert!(n <= times, "{:?} lost {times} times ran {n} times on the new page: {sent:?}", e.action);
+                        prop_assert!(!write || n == times, "a lost Salesforce write did not run again: {:?}", e.action);
+                    }
+                }
             }
+            // What Neotel and the views say now.
+            if let Some(c) = h.view().contact.as_ref() {
+                truth.contact_of_handle.insert(c.handle, (h.view().info.base_id, h.view().info.contact_id));
+                if Some(c.handle) != truth.last_handle.filter(|_| true) && Some(c.handle) != this {
+                    truth.last_handle = this.or(truth.last_handle);
+                }
+                if let Some(call) = h.view().call.as_ref() {
+                    truth.contact_of_call.entry(call.id).or_insert(h.view().info.contact_id);
+                }
+            }
+            if let Ok(p) = h.neotel.position("1001").map(|p| neotel_api::Position::parse(&p))
+                && let Ok(p) = p
+                && let (Some(call), Some(contact)) = (p.call_id(), p.contact())
+            {
+                truth.contact_of_call.insert(call, contact.id);
+            }
+
             let new: Vec<&str> = h.requests[before..].iter().map(|r| r.method()).collect();
             if in_call {
                 prop_assert!(!new.contains(&"Dial"), "a Dial during a call: {new:?}");
@@ -117,8 +380,8 @@ proptest! {
             }
         }
         // What Neotel accepted (the journal holds only calls that reached it): a contact shown
-        // (CRM_ShowingContact) is updated, closed or scheduled before CRM_Available, and never
-        // shown again once finished.
+        // (CRM_ShowingContact) is updated, closed or scheduled before CRM_Available, and not shown
+        // again once finished.
         let mut finished: HashSet<(String, String)> = HashSet::new();
         let mut open: HashSet<(String, String)> = HashSet::new();
         let accepted: Vec<&str> = h
@@ -151,10 +414,15 @@ proptest! {
                     open.remove(&key());
                     finished.insert(key());
                 }
-                "CRM_Available" => prop_assert!(
-                    open.is_empty(),
-                    "CRM_Available before the contact's UpdateContact: {accepted:?}"
-                ),
+                "CRM_Available" => {
+                    prop_assert!(
+                        open.is_empty(),
+                        "CRM_Available before the contact's UpdateContact: {accepted:?}"
+                    );
+                    // Neotel may deliver the same contact again (the customer calls back); the
+                    // simulator accepts CRM_ShowingContact only for a contact it assigned.
+                    finished.clear();
+                }
                 _ => {}
             }
         }
@@ -165,5 +433,31 @@ proptest! {
             *per_call.entry(call).or_default() += 1;
         }
         prop_assert!(per_call.values().all(|n| *n <= 1), "several Tasks for one call: {per_call:?}");
+
+        // Neotel data and Tasks only on a record the contact was matched or synced to.
+        let allowed = allowed(&h);
+        for (contact, target, value) in writes(&h, &truth) {
+            let ok = contact.is_some_and(|c| allowed.get(&c).is_some_and(|a| a.contains(&target)));
+            prop_assert!(
+                ok,
+                "a write to {target} for contact {contact:?}, which was matched or synced to {:?}: {value:?}",
+                contact.and_then(|c| allowed.get(&c))
+            );
+        }
+
+        // What UpdateContact carries was entered for that contact.
+        for r in &h.requests {
+            if let Request::UpdateContact { base, contact_id, xml_update, .. } = r {
+                if xml_update.is_empty() {
+                    continue;
+                }
+                let typed_for = notes_for.get(xml_update).and_then(|h| truth.contact_of_handle.get(h));
+                prop_assert_eq!(
+                    typed_for,
+                    Some(&(*base, *contact_id)),
+                    "notes {} reached contact {}/{}", xml_update, base, contact_id
+                );
+            }
+        }
     }
 }

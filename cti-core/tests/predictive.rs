@@ -98,6 +98,7 @@ fn w_predictive_full_call() {
     h.command(Command::Release {
         subcategory: Some(26),
         notes: "cliente conforme".into(),
+        contact: None,
     })
     .unwrap();
     h.advance(Duration::from_secs(1));
@@ -153,6 +154,7 @@ fn f_release_a_failed_update_is_retried_not_dropped() {
     h.command(Command::Release {
         subcategory: Some(27),
         notes: String::new(),
+        contact: None,
     })
     .unwrap();
     assert!(h.neotel.outcomes().is_empty(), "the first try failed");

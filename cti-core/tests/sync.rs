@@ -22,7 +22,7 @@ fn w_sync_the_button_links_the_saved_new_record() {
     h.shown = json!({"recordId": "00Q8d0000000077AAA", "objectType": "Lead", "recordName": "Otro"});
     h.command(Command::SyncRecord).unwrap();
     assert!(
-        h.view().warnings.iter().any(|w| w.key == "syncNotShown"),
+        h.view().warnings.iter().any(|w| w.key == "noSyncRecord"),
         "{:?} {:?}",
         h.view().warnings,
         &h.effects[h.effects.len().saturating_sub(3)..]

@@ -40,6 +40,12 @@ pub(crate) fn start(
     core.options = inner.callcenter.options.clone();
     core.dialing = inner.callcenter.dialing.clone();
     core.poll_interval = config.poll_interval;
+    // F-CONFIG: the user's settings from their last session on this server.
+    if let Some(kept) = inner.sessions.settings(user)
+        && let Ok(settings) = serde_json::from_value(kept)
+    {
+        core.settings = settings;
+    }
     core.breaks = list("lists.breaks", &config.lists.breaks)?;
     core.campaigns = list("lists.campaigns", &config.lists.campaigns)?;
     core.queues = list("lists.queues", &config.lists.queues)?;
@@ -169,12 +175,13 @@ impl Core for CoreSession {
                     PageEvent::ClickToDial {
                         number,
                         record_id,
+                        record_name,
                         object_type,
-                        ..
                     } => SalesforceEvent::ClickToDial {
                         number,
                         record_id,
                         object_type,
+                        record_name,
                     },
                     PageEvent::NavigationChange {
                         record_id,
@@ -190,6 +197,7 @@ impl Core for CoreSession {
             ),
             CoreInput::Api { id, result } => Input::Api(now, ApiId(id), result),
             CoreInput::Timeout => Input::Timeout(now),
+            CoreInput::PageChanged => Input::Salesforce(now, SalesforceEvent::PageChanged),
         };
         self.session.handle_input(input).map_err(refused)
     }

@@ -88,14 +88,35 @@ fn error_kind(e: &neotel_api::Error) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Registry and handles
 
-/// The running sessions, by USUARIO, and the users whose login is in progress.
+/// The running sessions, by USUARIO, the users whose login is in progress, and each user's
+/// panel settings (F-CONFIG: kept per user, across sessions).
 #[derive(Default)]
 pub(crate) struct Registry {
     sessions: Mutex<HashMap<String, SessionHandle>>,
     logging_in: Mutex<HashSet<String>>,
+    settings: Mutex<HashMap<String, serde_json::Value>>,
 }
 
 impl Registry {
+    /// The settings `user`'s last view had (`settings` of the view), if any.
+    pub(crate) fn settings(&self, user: &str) -> Option<serde_json::Value> {
+        self.settings
+            .lock()
+            .expect("registry lock is never poisoned")
+            .get(user)
+            .cloned()
+    }
+
+    fn keep_settings(&self, user: &str, settings: &serde_json::Value) {
+        let mut map = self
+            .settings
+            .lock()
+            .expect("registry lock is never poisoned");
+        if map.get(user) != Some(settings) {
+            map.insert(user.to_owned(), settings.clone());
+        }
+    }
+
     pub(crate) fn get(&self, user: &str) -> Option<SessionHandle> {
         self.sessions
             .lock()
@@ -316,6 +337,9 @@ pub(crate) enum CoreInput {
     },
     /// The machine's timer fired.
     Timeout,
+    /// Another connection runs the effects now: those sent to the last one and unanswered
+    /// were lost (the machine decides what runs again).
+    PageChanged,
 }
 
 /// What the machine asks for.
@@ -383,14 +407,29 @@ struct Conn {
     expires_at: String,
 }
 
+/// An effect not answered yet.
+struct Pending {
+    effect: serde_json::Value,
+    /// When it went to the leader; `None` while there was no connection to send it to.
+    sent_at: Option<Instant>,
+}
+
+/// How long the leader may leave an effect unanswered before another connection takes over.
+/// The page answers every effect within 10 s itself (a timeout is an answer), so silence past
+/// this means the page is gone or frozen.
+const EFFECT_TIMEOUT: Duration = Duration::from_secs(15);
+
 struct Driver<C> {
     state: AppState,
     user: Arc<str>,
     session: u64,
     core: C,
+    /// The attached connections; the first is the leader, which runs the effects.
     conns: Vec<Conn>,
-    /// Effects sent to the leader and not answered yet, re-sent to a new leader.
-    pending: BTreeMap<u64, serde_json::Value>,
+    /// Some connection has led this session: a new leader replaces a page.
+    led: bool,
+    /// Effects not answered yet.
+    pending: BTreeMap<u64, Pending>,
     view: Option<serde_json::Value>,
     api_tx: mpsc::Sender<(u64, Result<Reply, neotel_api::Error>)>,
     /// Since when the session has had no connection.
@@ -416,6 +455,7 @@ pub(crate) fn spawn<C: Core>(state: &AppState, user: &str, core: C) -> SessionHa
         session,
         core,
         conns: Vec::new(),
+        led: false,
         pending: BTreeMap::new(),
         view: None,
         api_tx,
@@ -446,7 +486,8 @@ impl<C: Core> Driver<C> {
                 break reason;
             }
             let idle_deadline = self.idle_since.map(|t| t + idle_timeout);
-            let deadline = [self.core.poll_timeout(), idle_deadline]
+            let effect_deadline = self.effect_deadline();
+            let deadline = [self.core.poll_timeout(), idle_deadline, effect_deadline]
                 .into_iter()
                 .flatten()
                 .min();
@@ -463,6 +504,9 @@ impl<C: Core> Driver<C> {
                     if idle_deadline.is_some_and(|d| d <= now) {
                         tracing::info!("no connection for {idle_timeout:?}: ending the session");
                         break ByeReason::SessionEnded;
+                    }
+                    if effect_deadline.is_some_and(|d| d <= now) {
+                        self.leader_silent();
                     }
                     self.feed(CoreInput::Timeout, now);
                 }
@@ -493,10 +537,15 @@ impl<C: Core> Driver<C> {
                 CoreOutput::Api { id, request } => self.run_api(id, request),
                 CoreOutput::Effect { id, kind, effect } => {
                     self.state.inner.metrics.effect(&kind);
-                    self.pending.insert(id, effect.clone());
-                    if let Some(leader) = self.conns.first() {
-                        let tx = leader.tx.clone();
-                        let conn = leader.id;
+                    let leader = self.conns.first().map(|c| (c.id, c.tx.clone()));
+                    self.pending.insert(
+                        id,
+                        Pending {
+                            effect: effect.clone(),
+                            sent_at: leader.as_ref().map(|_| now()),
+                        },
+                    );
+                    if let Some((conn, tx)) = leader {
                         self.deliver(conn, &tx, Down::Effect { effect });
                     }
                 }
@@ -506,6 +555,9 @@ impl<C: Core> Driver<C> {
                     let mut broadcast = view.clone();
                     if let Some(changed) = lists {
                         broadcast["lists"] = changed;
+                    }
+                    if let Some(settings) = view.get("settings") {
+                        self.state.inner.sessions.keep_settings(&self.user, settings);
                     }
                     self.view = Some(view);
                     for (id, tx) in self.senders() {
@@ -648,10 +700,55 @@ impl<C: Core> Driver<C> {
             expires_at: a.expires_at,
         });
         self.idle_since = None;
-        self.greet(a.conn, leader);
+        if leader {
+            self.new_leader();
+        } else {
+            self.greet(a.conn, false);
+        }
     }
 
-    /// `session`, the view, and for a leader every unanswered effect.
+    /// The first connection leads now. If another led before, its page is gone: what it left
+    /// unanswered is lost and the machine is told (it sends again what must run).
+    fn new_leader(&mut self) {
+        let Some(conn) = self.conns.first().map(|c| c.id) else {
+            return;
+        };
+        tracing::debug!(conn, "new leader");
+        if std::mem::replace(&mut self.led, true) {
+            self.pending.retain(|_, p| p.sent_at.is_none());
+            self.feed(CoreInput::PageChanged, now());
+        }
+        self.greet(conn, true);
+    }
+
+    /// When the leader's oldest unanswered effect times out, if another connection could
+    /// take over.
+    fn effect_deadline(&self) -> Option<Instant> {
+        if self.conns.len() < 2 {
+            return None;
+        }
+        self.pending
+            .values()
+            .filter_map(|p| p.sent_at)
+            .min()
+            .map(|t| t + EFFECT_TIMEOUT)
+    }
+
+    /// The leader left an effect unanswered too long: the next connection leads, the silent
+    /// one follows (it may come back to life; it gets views).
+    fn leader_silent(&mut self) {
+        if self.conns.len() < 2 {
+            return;
+        }
+        let silent = self.conns.remove(0);
+        tracing::warn!(conn = silent.id, "the leader left an effect unanswered: another tab leads");
+        let id = silent.id;
+        self.conns.push(silent);
+        self.new_leader();
+        self.greet(id, false);
+    }
+
+    /// `session`, the view, and for a leader every effect no page has had.
     fn greet(&mut self, conn: u64, leader: bool) {
         let Some(c) = self.conns.iter().find(|c| c.id == conn) else {
             return;
@@ -669,8 +766,17 @@ impl<C: Core> Driver<C> {
             self.deliver(conn, &tx, Down::View { view });
         }
         if leader {
-            let effects: Vec<_> = self.pending.values().cloned().collect();
-            for effect in effects {
+            let at = now();
+            let unsent: Vec<serde_json::Value> = self
+                .pending
+                .values_mut()
+                .filter(|p| p.sent_at.is_none())
+                .map(|p| {
+                    p.sent_at = Some(at);
+                    p.effect.clone()
+                })
+                .collect();
+            for effect in unsent {
                 self.deliver(conn, &tx, Down::Effect { effect });
             }
         }
@@ -685,9 +791,7 @@ impl<C: Core> Driver<C> {
         if self.conns.is_empty() {
             self.idle_since = Some(now());
         } else if index == 0 {
-            let next = self.conns[0].id;
-            tracing::debug!(conn = next, "new leader");
-            self.greet(next, true);
+            self.new_leader();
         }
     }
 
@@ -722,10 +826,12 @@ pub(crate) mod tests {
     use crate::config::{Binding, Config};
 
     /// Scripted by the commands it gets: `{"emit":"effect"|"view"|"end"}`, `{"refuse":…}`.
+    /// Like cti-core, it sends its unanswered effects again (with new ids) to a new page.
     pub(crate) struct Scripted {
         seen: Arc<Mutex<Vec<String>>>,
         out: std::collections::VecDeque<CoreOutput>,
         next_effect: u64,
+        unanswered: Vec<u64>,
         user: String,
     }
 
@@ -740,8 +846,22 @@ pub(crate) mod tests {
                 }]
                 .into(),
                 next_effect: 0,
+                unanswered: Vec::new(),
                 user: user.to_owned(),
             }
+        }
+    }
+
+    impl Scripted {
+        fn emit_effect(&mut self) {
+            self.next_effect += 1;
+            let id = self.next_effect;
+            self.unanswered.push(id);
+            self.out.push_back(CoreOutput::Effect {
+                id,
+                kind: "screenPop".into(),
+                effect: serde_json::json!({"kind":"screenPop","id":id}),
+            });
         }
     }
 
@@ -753,22 +873,23 @@ pub(crate) mod tests {
                 CoreInput::Event(e) => format!("event {e:?}"),
                 CoreInput::Api { id, result } => format!("api {id} ok={}", result.is_ok()),
                 CoreInput::Timeout => "timeout".to_owned(),
+                CoreInput::PageChanged => "pageChanged".to_owned(),
             };
             self.seen.lock().unwrap().push(label);
+            if let CoreInput::EffectResult(r) = &input {
+                self.unanswered.retain(|id| *id != r.id);
+            }
+            if matches!(input, CoreInput::PageChanged) {
+                for _ in std::mem::take(&mut self.unanswered) {
+                    self.emit_effect();
+                }
+            }
             if let CoreInput::Command(c) = input {
                 if let Some(why) = c.get("refuse") {
                     return Err(Refused::plain(why.to_string()));
                 }
                 match c.get("emit").and_then(|e| e.as_str()) {
-                    Some("effect") => {
-                        self.next_effect += 1;
-                        let id = self.next_effect;
-                        self.out.push_back(CoreOutput::Effect {
-                            id,
-                            kind: "screenPop".into(),
-                            effect: serde_json::json!({"kind":"screenPop","id":id}),
-                        });
-                    }
+                    Some("effect") => self.emit_effect(),
                     Some("view") => self.out.push_back(CoreOutput::View {
                         view: serde_json::json!({"n": self.seen.lock().unwrap().len()}),
                         lists: None,
@@ -909,7 +1030,8 @@ pub(crate) mod tests {
             }
         ));
 
-        // The leader leaves unanswered: b leads and gets the effect again.
+        // The leader leaves unanswered: b leads, the machine hears its page changed and sends
+        // the effect again (a new id), to b.
         handle.send(ToSession::Detach { conn: a }).await;
         assert!(matches!(
             next(&mut rx_b).await,
@@ -917,15 +1039,31 @@ pub(crate) mod tests {
         ));
         assert!(matches!(next(&mut rx_b).await, Down::View { .. }));
         match next(&mut rx_b).await {
-            Down::Effect { effect } => assert_eq!(effect["id"], 1),
+            Down::Effect { effect } => assert_eq!(effect["id"], 2),
             other => panic!("expected the effect again, got {other:?}"),
         }
+        assert!(seen.lock().unwrap().contains(&"pageChanged".to_owned()));
+        // The old id is no longer waited for.
+        handle
+            .send(ToSession::EffectResult {
+                conn: b,
+                result: result.clone(),
+            })
+            .await;
+        assert!(matches!(
+            next(&mut rx_b).await,
+            Down::Error {
+                code: ErrorCode::NotLeader,
+                ..
+            }
+        ));
+        let result = EffectResult { id: 2, ..result };
         handle
             .send(ToSession::EffectResult { conn: b, result })
             .await;
         handle.send(command(b, "view")).await;
         assert!(matches!(next(&mut rx_b).await, Down::View { .. }));
-        assert!(seen.lock().unwrap().contains(&"effectResult 1".to_owned()));
+        assert!(seen.lock().unwrap().contains(&"effectResult 2".to_owned()));
     }
 
     #[tokio::test]

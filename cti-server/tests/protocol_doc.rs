@@ -78,6 +78,7 @@ const COMMANDS: &[&str] = &[
     "startConference",
     "invite",
     "endConference",
+    "draft",
     "release",
     "schedule",
     "play",
@@ -86,6 +87,7 @@ const COMMANDS: &[&str] = &[
     "endMonitor",
     "sendText",
     "saveSettings",
+    "setLanguage",
     "syncRecord",
 ];
 

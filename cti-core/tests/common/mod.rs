@@ -30,8 +30,15 @@ pub struct Harness {
     pub ended: bool,
     /// NeoApi methods to fail (transport error) the next N times.
     pub fail: Vec<(String, u32)>,
-    /// Error codes the next `saveLog` calls of a Task fail with, in order.
+    /// Error codes the next `saveLog` calls of a Task fail with, in order; `TIMEOUT_APPLIED`
+    /// saves it and then answers `TIMEOUT` (the answer lost, the write done).
     pub fail_save_log: VecDeque<&'static str>,
+    /// The org's `NeotelDataRetrieval` has `getTaskByCallObject` (the package's, not the seed's).
+    pub apex_task_lookup: bool,
+    /// The next N effects are held unanswered (the page is slow, or about to go away).
+    pub hold_next: u32,
+    /// Effects held unanswered, in the order sent.
+    pub held: Vec<CrmEffect>,
     /// What Salesforce shows (`getAppViewInfo`).
     pub shown: Value,
     pub layout: Value,
@@ -128,6 +135,9 @@ impl Harness {
             ended: false,
             fail: Vec::new(),
             fail_save_log: VecDeque::new(),
+            apex_task_lookup: true,
+            hold_next: 0,
+            held: Vec::new(),
             shown: Value::Null,
             layout: recommended_layout(),
             install,
@@ -163,10 +173,15 @@ impl Harness {
                         self.inputs.push_back(Input::Api(self.now, id, result));
                     }
                     Output::Crm(effect) => {
-                        let result = self.salesforce(&effect);
                         self.effects.push(effect.clone());
-                        self.inputs
-                            .push_back(Input::Crm(self.now, effect.id, result));
+                        if self.hold_next > 0 {
+                            self.hold_next -= 1;
+                            self.held.push(effect);
+                        } else {
+                            let result = self.salesforce(&effect);
+                            self.inputs
+                                .push_back(Input::Crm(self.now, effect.id, result));
+                        }
                     }
                     Output::View(v) => self.views.push(*v),
                     Output::Ended => self.ended = true,
@@ -238,25 +253,37 @@ impl Harness {
                 Ok(Value::Object(out))
             }
             CrmAction::SaveLog { value } if is_task(value) && !self.fail_save_log.is_empty() => {
+                let mut code = self.fail_save_log.pop_front().unwrap();
+                if code == "TIMEOUT_APPLIED" {
+                    let _ = self.save_log(value);
+                    code = "TIMEOUT";
+                }
                 Err(CrmError {
-                    code: self.fail_save_log.pop_front().unwrap().into(),
+                    code: code.into(),
                     description: "Salesforce said no".into(),
                 })
             }
-            CrmAction::SaveLog { value } => {
-                if let Some(id) = value.get("Id").and_then(Value::as_str) {
-                    if let Some(t) = self.tasks.iter_mut().find(|t| t["Id"] == id) {
-                        t.extend(value.clone());
-                    }
-                    Ok(json!(id))
-                } else {
-                    let id = format!("00T{:015}", self.tasks.len() + 1);
-                    let mut t = value.clone();
-                    t.insert("Id".into(), json!(id));
-                    self.tasks.push(t);
-                    Ok(json!(id))
+            CrmAction::SaveLog { value } => Ok(self.save_log(value)),
+            CrmAction::RunApex {
+                method_name,
+                method_params,
+                ..
+            } if method_name == "getTaskByCallObject" => {
+                if !self.apex_task_lookup {
+                    return Err(CrmError {
+                        code: "SERVER_ERROR".into(),
+                        description: "No such method getTaskByCallObject".into(),
+                    });
                 }
+                let call = method_params.strip_prefix("CallObject=").unwrap_or_default();
+                let list: Vec<&Map<String, Value>> = self
+                    .tasks
+                    .iter()
+                    .filter(|t| t.get("CallObject").and_then(Value::as_str) == Some(call))
+                    .collect();
+                Ok(json!({ "runApex": serde_json::to_string(&list).unwrap() }))
             }
+
             CrmAction::RunApex {
                 method_name,
                 method_params,
@@ -277,6 +304,79 @@ impl Harness {
             CrmAction::GetAppViewInfo => Ok(self.shown.clone()),
             _ => Ok(Value::Null),
         }
+    }
+
+    /// Salesforce's `saveLog`: updates by Id, creates a Task otherwise; answers the Id.
+    fn save_log(&mut self, value: &Map<String, Value>) -> Value {
+        if let Some(id) = value.get("Id").and_then(Value::as_str) {
+            if let Some(t) = self.tasks.iter_mut().find(|t| t["Id"] == id) {
+                t.extend(value.clone());
+            } else if let Some(r) = self.records.iter_mut().find(|r| r["Id"] == id) {
+                for (k, v) in value {
+                    r[k] = v.clone();
+                }
+            }
+            json!(id)
+        } else {
+            let id = format!("00T{:015}", self.tasks.len() + 1);
+            let mut t = value.clone();
+            t.insert("Id".into(), json!(id));
+            self.tasks.push(t);
+            json!(id)
+        }
+    }
+
+    /// Answers the held effects now (late), as Salesforce would.
+    pub fn answer_held(&mut self) {
+        for effect in std::mem::take(&mut self.held) {
+            let result = self.salesforce(&effect);
+            let _ = self
+                .session
+                .handle_input(Input::Crm(self.now, effect.id, result));
+            self.drive();
+        }
+    }
+
+    /// The page holding the held effects goes away; another takes over (the server says so).
+    /// Returns what was lost and what the session sent to the new page.
+    pub fn change_page(&mut self) -> (Vec<CrmEffect>, Vec<CrmEffect>) {
+        let lost = std::mem::take(&mut self.held);
+        // What the change itself sends (not what its answers lead to) is held, then answered.
+        self.hold_next = u32::MAX;
+        self.event(SalesforceEvent::PageChanged);
+        self.hold_next = 0;
+        let sent = self.held.clone();
+        self.answer_held();
+        (lost, sent)
+    }
+
+    /// The agent saves the new-record window the last pop opened (W-SYNC): Salesforce creates
+    /// the record with its pre-filled values and shows it. Returns its Id.
+    pub fn save_new_record(&mut self, object: &str) -> String {
+        let (_, params) = self
+            .pops()
+            .into_iter()
+            .rev()
+            .find(|(t, _)| *t == "newRecord")
+            .expect("a new-record window was opened");
+        let id = format!("003SI{:013}AAA", self.records.len() + 1);
+        let mut record = params["defaultFieldValues"].clone();
+        record["Id"] = json!(id);
+        record["type"] = json!(object);
+        record["Name"] = json!("Nuevo Cliente");
+        self.records.push(record);
+        self.navigate(&id, object, "Nuevo Cliente");
+        id
+    }
+
+    /// Salesforce shows `id` (the agent opened it, or a window closed over it).
+    pub fn navigate(&mut self, id: &str, object: &str, name: &str) {
+        self.shown = json!({"recordId": id, "objectType": object, "recordName": name});
+        self.event(SalesforceEvent::Navigation {
+            record_id: Some(id.into()),
+            object_type: Some(object.into()),
+            record_name: Some(name.into()),
+        });
     }
 
     pub fn command(&mut self, c: Command) -> Result<(), SessionError> {
@@ -324,6 +424,7 @@ impl Harness {
         self.command(Command::Release {
             subcategory: Some(subcategory),
             notes: String::new(),
+            contact: None,
         })
         .expect("the contact can be categorized");
         self.advance(Duration::from_secs(1));

@@ -49,13 +49,15 @@
       err_invalidToken: 'The session expired: log in again.', err_notLoggedIn: 'Log in first.', err_messageTooLarge: 'The message is too large.',
       err_commandRefused: 'That is not possible now.', err_internal: 'Internal connector error.' }
   };
-  var SETTINGS_KEY = 'neotel-cti-settings:';
-  var lang = (localStorage.getItem('neotel-cti-lang') || 'es');
+  // The language before login (the last one used here); once logged in, the view's.
+  var LANG_KEY = 'neotel-cti-lang';
+  var lang = 'es';
+  try { lang = localStorage.getItem(LANG_KEY) || 'es'; } catch (e) { /* storage blocked */ }
   var view = null;
   var api = null;
-  var user = null;
-  var settingsSent = false;
   var releaseAt = null;
+  var draftTimer = null;
+  var langSent = null;
   var $ = function (id) { return document.getElementById(id); };
   var t = function (k) { return (T[lang] || T.es)[k] || k; };
   var say = function (m) { return m ? (m[lang] || m.es) : ''; };
@@ -97,25 +99,35 @@
     if (select.selectedIndex < 0 && rows.length) { select.selectedIndex = 0; }
   }
   function choices(list) { return (list || []).map(function (r) { return { value: r.id, label: r.id + ' - ' + r.name, group: r.group }; }); }
-  function users(list) {
-    return (list || []).filter(function (u) { return u.user !== (view && view.user); })
-      .map(function (u) { return { value: u.user, label: u.user + ' - ' + u.name + (u.state ? ' (' + u.state + ')' : '') }; });
+  /** The users the core says can take `action` (transfer, invite, monitor), with their state. */
+  function users(list, action) {
+    return (list || []).filter(function (u) { return u[action]; })
+      .map(function (u) { var st = say(u.state); return { value: u.user, label: u.user + ' - ' + u.name + (st ? ' (' + st + ')' : '') }; });
+  }
+  /** Sets a field from the view unless the agent is typing in it. */
+  function setField(el, value) {
+    if (document.activeElement !== el && el.value !== value) { el.value = value; }
   }
 
   function render(v) {
+    var prev = view;
     view = v;
+    // The agent's language is a setting the core keeps per user (a change the page just sent
+    // wins until the view brings it).
+    var l = v.settings && v.settings.language;
+    if (langSent && l === langSent) { langSent = null; }
+    if (l && l !== lang && !langSent) { setLang(l); return; }
     $('login').hidden = true;
     $('agent').hidden = false;
     $('status').textContent = say(v.statusLabel) + (v.call ? ' · ' + v.call.phone : '');
     var lists = v.lists || {};
     options($('campaign'), choices(lists.campaigns), v.campaign);
     options($('break'), choices(lists.breaks), v.breakId);
-    options($('category'), choices(lists.categories));
-    options($('xfer-user'), users(lists.users));
+    options($('xfer-user'), users(lists.users, 'transfer'));
     options($('xfer-queue'), choices(lists.queues));
     options($('xfer-campaign'), choices(lists.campaigns));
-    options($('conf-user'), users(lists.users));
-    options($('monitor-user'), users(lists.users));
+    options($('conf-user'), users(lists.users, 'invite'));
+    options($('monitor-user'), users(lists.users, 'monitor'));
     $('xfer-phones').innerHTML = (lists.transferPhones || []).map(function (p) {
       return '<option value="' + esc(p.group || p.name) + '">' + esc(p.name) + '</option>';
     }).join('');
@@ -128,7 +140,7 @@
       listen: a.monitor, assist: a.monitor, endMonitor: a.endMonitor, sendText: a.sendText, sync: a.sync, saveSettings: true };
     document.querySelectorAll('[data-act]').forEach(function (b) { b.disabled = !enable[b.getAttribute('data-act')]; });
 
-    renderContact(v);
+    renderContact(v, prev);
     $('release').hidden = !(a.categorize || a.release || a.schedule);
 
     var x = v.transfer;
@@ -150,9 +162,43 @@
     showError(v.error ? say(v.error) : '');
   }
 
-  function renderContact(v) {
+  /** The wrap-up form shows the contact's draft as the core keeps it. */
+  function renderDraft(v) {
+    var c = v.contact;
+    var d = (c && c.draft) || {};
+    var category = $('category');
+    var rows = [{ value: '', label: '—' }].concat(choices((v.lists || {}).categories));
+    if (document.activeElement !== category) { options(category, rows, d.subcategory != null ? d.subcategory : ''); }
+    setField($('notes'), d.notes || '');
+    setField($('when'), d.scheduleAt ? d.scheduleAt.slice(0, 16) : '');
+    setField($('when-phone'), d.schedulePhone || '');
+  }
+
+  /** What the agent typed in the wrap-up form goes to the core (after a pause in typing). */
+  function draftChanged() {
+    var c = view && view.contact;
+    if (!c) { return; }
+    var handle = c.handle;
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(function () {
+      if (!view || !view.contact || view.contact.handle !== handle) { return; }
+      command({ command: 'draft', contact: handle, subcategory: selectedCategory(), notes: $('notes').value,
+        at: whenValue(), phone: $('when-phone').value });
+    }, 300);
+  }
+  ['category', 'notes', 'when', 'when-phone'].forEach(function (id) {
+    $(id).addEventListener('input', draftChanged);
+    $(id).addEventListener('change', draftChanged);
+  });
+  function selectedCategory() { return $('category').value ? Number($('category').value) : null; }
+  function whenValue() { return $('when').value ? $('when').value + ':00' : null; }
+
+  function renderContact(v, prev) {
     var c = v.contact;
     $('contact').hidden = !c;
+    // A new contact: whatever was typed for the last one is not sent for this one.
+    if (!c || (prev && prev.contact && prev.contact.handle !== c.handle)) { clearTimeout(draftTimer); }
+    renderDraft(v);
     if (!c) { releaseAt = null; tick(); return; }
     var html = c.private ? '<p>' + esc(t('private')) + '</p>' : '';
     if (c.record) { html += '<p data-testid="record">' + esc(t('record')) + ': <strong>' + esc(c.record.name || c.record.id) + '</strong> (' + esc(c.record.objectType) + ')</p>'; }
@@ -189,26 +235,17 @@
     $('set-nomatch').checked = !!s.minimizeOnNoMatch;
     $('set-several').checked = !!s.minimizeOnSeveral;
   }
-  function storedSettings() {
-    try { return JSON.parse(localStorage.getItem(SETTINGS_KEY + user) || 'null'); } catch (e) { return null; }
-  }
 
   var conn = new window.NeotelConnection({
     onStatus: function (s) { if (s === 'disconnected') { $('status').textContent = t('disconnected'); } },
     onMessage: function (m) {
       switch (m.type) {
         case 'needLogin': signedOut(); break;
-        case 'session': $('login').hidden = true; user = m.user; settingsSent = false; break;
+        case 'session': $('login').hidden = true; break;
         case 'view':
           // A tab's first view has every list; later ones only those that changed.
           m.view.lists = Object.assign({}, (view && view.lists) || {}, m.view.lists || {});
           render(m.view);
-          // F-CONFIG is kept per user in this browser; the core applies it to the panel.
-          if (!settingsSent && m.view.settings) {
-            settingsSent = true;
-            var kept = storedSettings();
-            if (kept && JSON.stringify(kept) !== JSON.stringify(m.view.settings)) { command(Object.assign({ command: 'saveSettings' }, kept)); }
-          }
           break;
         case 'effect':
           if (!api) { conn.send({ type: 'effectResult', id: m.effect.id, ok: false, error: { code: 'SOFTPHONE_CONTAINER_ERROR', description: 'Open CTI is not loaded' } }); break; }
@@ -245,7 +282,8 @@
     if (pick) { command({ command: 'pickRecord', id: pick.getAttribute('data-pick') }); return; }
     var b = e.target.closest('[data-act]');
     if (!b || b.disabled) { return; }
-    var category = $('category').value ? Number($('category').value) : null;
+    var category = selectedCategory();
+    var handle = view && view.contact ? view.contact.handle : null;
     switch (b.getAttribute('data-act')) {
       case 'join': return command({ command: 'joinCampaign', campaign: Number($('campaign').value) });
       case 'leave': return command({ command: 'leaveCampaign' });
@@ -254,12 +292,16 @@
       case 'dial': return command({ command: 'dial', number: $('number').value });
       case 'hangup': return command({ command: 'hangup' });
       case 'dtmf': return command({ command: 'sendDtmf', digits: $('digits').value });
-      case 'categorize': return command({ command: 'release', subcategory: category, notes: $('notes').value });
-      case 'release': return command({ command: 'release', subcategory: null, notes: $('notes').value });
-      case 'schedule':
-        // The agent's wall time and its offset east of UTC; the core converts to Neotel's zone.
-        return command({ command: 'schedule', at: $('when').value + ':00', agentOffsetMinutes: -new Date($('when').value).getTimezoneOffset(),
-          subcategory: category, phone: $('when-phone').value, notes: $('notes').value });
+      case 'categorize': clearTimeout(draftTimer); return command({ command: 'release', subcategory: category, notes: $('notes').value, contact: handle });
+      case 'release': clearTimeout(draftTimer); return command({ command: 'release', subcategory: null, notes: $('notes').value, contact: handle });
+      case 'schedule': {
+        clearTimeout(draftTimer);
+        // The agent's wall time and its offset east of UTC; the core converts to Neotel's zone
+        // (and says so when no date was picked).
+        var at = whenValue();
+        return command({ command: 'schedule', at: at, agentOffsetMinutes: at ? -new Date($('when').value).getTimezoneOffset() : 0,
+          subcategory: category, phone: $('when-phone').value, notes: $('notes').value, contact: handle });
+      }
       case 'play': return command({ command: 'play' });
       case 'blindTransfer': return command({ command: 'transfer', target: transferTarget(), attended: false });
       case 'attendedTransfer': return command({ command: 'transfer', target: transferTarget(), attended: true });
@@ -273,11 +315,7 @@
       case 'endMonitor': return command({ command: 'endMonitor' });
       case 'sendText': return command({ command: 'sendText', channel: $('sms-channel').value, phone: $('sms-phone').value, text: $('sms-text').value });
       case 'sync': return command({ command: 'syncRecord' });
-      case 'saveSettings': {
-        var s = readSettings();
-        try { localStorage.setItem(SETTINGS_KEY + (user || ''), JSON.stringify(s)); } catch (err) { /* storage blocked: kept for this session only */ }
-        return command(Object.assign({ command: 'saveSettings' }, s));
-      }
+      case 'saveSettings': return command(Object.assign({ command: 'saveSettings' }, readSettings()));
       case 'logout': return conn.send({ type: 'logout' });
     }
   });
@@ -313,7 +351,17 @@
     conn.send({ type: 'login', device: f.device.value, user: f.user.value, password: f.password.value });
     f.password.value = '';
   });
-  $('lang').addEventListener('click', function () { lang = lang === 'es' ? 'en' : 'es'; localStorage.setItem('neotel-cti-lang', lang); translate(); });
+  function setLang(l) {
+    lang = l;
+    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage blocked */ }
+    translate();
+  }
+  $('lang').addEventListener('click', function () {
+    var next = lang === 'es' ? 'en' : 'es';
+    // Logged in: the core keeps it (and words the utility bar in it); the view brings it back.
+    if (view) { langSent = next; command({ command: 'setLanguage', language: next }); }
+    setLang(next);
+  });
 
   translate();
   $('status').textContent = t('connecting');
@@ -327,5 +375,6 @@
       window.NeotelOpenCti.listen(api, function (event) { conn.send({ type: 'event', event: event }); });
     }).catch(function (e) { showError(t('noOpenCti') + e.message); });
   }
+  conn.followPageLifecycle();
   conn.open();
 })();

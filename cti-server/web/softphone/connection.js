@@ -50,6 +50,20 @@
     };
   };
 
+  /** A page that unloads (reload, navigation, closed tab) closes its socket at once, so the
+   * server never keeps a dead page as the one that runs Salesforce's effects; a page restored
+   * from the back-forward cache opens a new one. */
+  Connection.prototype.followPageLifecycle = function () {
+    var self = this;
+    global.addEventListener('pagehide', function () {
+      self.closedByUs = true;
+      if (self.ws) { self.ws.close(1000, 'page closed'); }
+    });
+    global.addEventListener('pageshow', function (e) {
+      if (e.persisted) { self.closedByUs = false; self.open(); }
+    });
+  };
+
   Connection.prototype.send = function (message) {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) { return false; }
     this.ws.send(JSON.stringify(Object.assign({ v: VERSION }, message)));

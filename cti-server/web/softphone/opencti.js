@@ -53,7 +53,10 @@
             var e = (r && r.errors && r.errors[0]) || {};
             // Older libraries report errors as strings.
             if (typeof e === 'string') { e = { code: 'GENERIC_ERROR', description: e }; }
-            finish({ ok: false, error: { code: e.code || 'GENERIC_ERROR', description: e.description || e.message || 'Salesforce reported an error' } });
+            // saveLog puts the field errors in `details`: they say what was wrong.
+            var details = (e.details || []).map(function (d) { return d && (d.message || d); }).filter(Boolean).join('; ');
+            var description = (e.description || e.message || 'Salesforce reported an error') + (details ? ': ' + details : '');
+            finish({ ok: false, error: { code: e.code || 'GENERIC_ERROR', description: description } });
           }
         }
       });
