@@ -19,6 +19,7 @@
   var PHONE_FIELDS = ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone'];
 
   var org = { records: {}, tasks: [] };
+  var modified = {}; // Id -> LastModifiedDate, kept apart so record pages show only the record's fields
   var settings = {};
   var layout = defaultLayout();
   var view = { kind: 'home', objectType: 'Contact' };
@@ -26,8 +27,12 @@
   var panel = { visible: false, width: 620, height: 420, label: 'Neotel CTI', icon: 'call' };
   var injectedErrors = {};
   var injectedDelays = {};
+  var held = {}; // methodName -> answers waiting for release(methodName)
   var received = [];
-  var registered = []; // {frame, methodName}
+  var ignored = 0;
+  var registered = []; // {source, key, callId}: one per frame and event, however many listeners it holds
+  var works = [];      // Sales Engagement work items started by the startWork hook
+  var lmsLog = [];     // every message published on a Lightning message channel
   var lastPop = null;
   var modalState = null;
   var counter = 1;
@@ -88,6 +93,17 @@
   function cap(s) { s = String(s || 'inbound'); return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(); }
 
   // ---------- the methods Salesforce answers ----------
+  // Salesforce's wording for a bad argument (Open CTI's "Common Error Messages" page).
+  function invalid(param, expected, found) {
+    return { code: 'INVALID_PARAM', description: 'An invalid value was passed to the parameter ' + param + '. ' + expected + ' was expected, but ' + JSON.stringify(found === undefined ? null : found) + ' was found instead.' };
+  }
+  function text(a, param) {
+    if (typeof a[param] !== 'string') { throw invalid(param, 'A string value', a[param]); }
+    return a[param];
+  }
+
+  // Each handler gets the posted `args` and the frame's window; it returns the returnValue or
+  // throws {code, description[, details]}.
   var handlers = {
     enableClickToDial: function () { clickToDial = true; return null; },
     disableClickToDial: function () { clickToDial = false; return null; },
@@ -98,32 +114,69 @@
     notifyInitializationComplete: function () { return null; },
     onClickToDial: function () { return null; },
     onNavigationChange: function () { return null; },
+    onWorkStart: function () { return null; },
     refreshView: function () { render(); return null; },
-    setSoftphonePanelVisibility: function (a) { panel.visible = !!a.visible; renderPanel(); return null; },
-    setSoftphonePanelHeight: function (a) { return size('height', a.heightPX, 240, 2560); },
-    setSoftphonePanelWidth: function (a) { return size('width', a.widthPX, 200, 1920); },
-    setSoftphoneItemLabel: function (a) { panel.label = String(a.label); renderPanel(); return null; },
-    setSoftphonePanelLabel: function (a) { panel.label = String(a.label); renderPanel(); return null; },
-    setSoftphoneItemIcon: function (a) { panel.icon = String(a.key); renderPanel(); return null; },
-    setSoftphonePanelIcon: function (a) { panel.icon = String(a.key); renderPanel(); return null; },
+    setSoftphonePanelVisibility: function (a) {
+      if (typeof a.visible !== 'boolean') { throw invalid('visible', 'A boolean value', a.visible); }
+      panel.visible = a.visible; renderPanel(); return null;
+    },
+    setSoftphonePanelHeight: function (a) { return size('height', 'heightPX', a.heightPX, 240, 2560); },
+    setSoftphonePanelWidth: function (a) { return size('width', 'widthPX', a.widthPX, 200, 1920); },
+    setSoftphoneItemLabel: function (a) { panel.label = text(a, 'label'); renderPanel(); return null; },
+    setSoftphonePanelLabel: function (a) { panel.label = text(a, 'label'); renderPanel(); return null; },
+    setSoftphoneItemIcon: function (a) { panel.icon = text(a, 'key'); renderPanel(); return null; },
+    setSoftphonePanelIcon: function (a) { panel.icon = text(a, 'key'); renderPanel(); return null; },
     searchAndScreenPop: function (a) {
-      var found = search(a.searchParams, a.callType);
+      var callType = String(a.callType || '').toLowerCase();
+      if (['inbound', 'outbound', 'internal'].indexOf(callType) < 0) { throw invalid('callType', 'One of inbound, outbound, internal', a.callType); }
+      if (typeof a.searchParams !== 'string') { throw invalid('searchParams', 'A string value', a.searchParams); }
+      var found = search(a.searchParams, callType);
+      var fields = (layout[cap(callType)] || {}).objects || {};
       var out = {};
-      found.forEach(function (r) { out[r.Id] = { Id: r.Id, Name: r.Name, RecordType: r.type, Phone: r.Phone || '' }; });
-      var rules = ((layout[cap(a.callType)] || {}).screenPopSettings) || {};
+      found.forEach(function (r) { out[r.Id] = searchEntry(r, fields[r.type] || []); });
+      var rules = ((layout[cap(callType)] || {}).screenPopSettings) || {};
       var popData = popFor(found, rules, a.searchParams, a.defaultFieldValues);
       if (a.deferred) { out.SCREEN_POP_DATA = popData; } else if (popData) { doScreenPop(popData.type, popData.params); }
       return out;
     },
     screenPop: function (a) { doScreenPop(a.type, a.params || {}); return null; },
-    saveLog: function (a) { return saveLog(a.value); },
-    runApex: function (a) { return runApex(a); }
+    saveLog: function (a) { return saveLog(a.object); },
+    runApex: function (a) { return runApex(a); },
+    // Lightning Message Service: the frame's listener is registered with the message itself.
+    subscribe: function (a) { text(a, 'eventName'); return null; },
+    unsubscribe: function (a, source) {
+      var key = 'subscribe:' + text(a, 'eventName');
+      registered = registered.filter(function (r) { return !(r.source === source && r.key === key); });
+      return null;
+    },
+    publish: function (a) {
+      if (!a.message || typeof a.message !== 'object') { throw invalid('message', 'A serializable object', a.message); }
+      publish(text(a, 'eventName'), a.message); return null;
+    },
+    // Sales Engagement: work items come from the startWork hook (no Sales Engagement here).
+    completeWork: function (a) {
+      var work = works.find(function (w) { return w.workId === a.workId; });
+      if (!work) { throw invalid('workId', 'The workId of a started work item', a.workId); }
+      if (work.completed) { throw { code: 'GENERIC_ERROR', description: 'Work item ' + a.workId + ' is already complete.' }; }
+      work.completed = a.attributes || {};
+      return null;
+    }
   };
 
-  function size(which, px, lo, hi) {
-    var n = Number(px);
-    if (!(n >= lo && n <= hi)) { throw { code: 'INVALID_PARAM', description: which + ' must be between ' + lo + ' and ' + hi }; }
-    panel[which] = n; renderPanel(); return null;
+  function searchEntry(r, fields) {
+    var entry = { Id: r.Id, Name: r.Name, RecordType: r.type, LastModifiedDate: modified[r.Id] || null };
+    fields.forEach(function (f) { if (f.apiName && r[f.apiName] !== undefined && !(f.apiName in entry)) { entry[f.apiName] = r[f.apiName]; } });
+    return entry;
+  }
+
+  function publish(eventName, message) {
+    lmsLog.push({ eventName: eventName, message: message, at: Date.now() });
+    fire('subscribe', message, eventName);
+  }
+
+  function size(which, param, px, lo, hi) {
+    if (typeof px !== 'number' || !(px >= lo && px <= hi)) { throw invalid(param, 'A number from ' + lo + ' to ' + hi, px); }
+    panel[which] = px; renderPanel(); return null;
   }
 
   function popFor(found, rules, searchText, defaults) {
@@ -137,33 +190,53 @@
   }
 
   function doScreenPop(type, params) {
-    params = params || {};
-    lastPop = { type: type, params: params };
+    if (!params || typeof params !== 'object') { throw invalid('params', 'An object', params); }
     if (type === 'sobject') {
-      if (!org.records[params.recordId]) { throw { code: 'INVALID_PARAM', description: 'No record with Id ' + params.recordId }; }
+      if (!org.records[params.recordId]) { throw invalid('recordId', 'The Id of an existing record', params.recordId); }
+      lastPop = { type: type, params: params };
       navigate({ kind: 'record', id: params.recordId });
     } else if (type === 'newRecord') {
-      if (!PREFIX[params.entityName] && !/__c$/.test(params.entityName || '')) { throw { code: 'INVALID_PARAM', description: 'Unknown object ' + params.entityName }; }
+      if (!PREFIX[params.entityName] && !/__c$/.test(params.entityName || '')) { throw invalid('entityName', 'An object API name', params.entityName); }
+      lastPop = { type: type, params: params };
       openModal(params.entityName, params.defaultFieldValues || {});
     } else if (type === 'search') {
-      navigate({ kind: 'search', text: params.searchString || '' });
-    } else if (type === 'objecthome') {
-      navigate({ kind: 'home', objectType: params.scope || 'Contact' });
+      if (typeof params.searchString !== 'string' || params.searchString.trim().length < 3) { throw invalid('searchString', 'A string of 3 characters or more', params.searchString); }
+      lastPop = { type: type, params: params };
+      navigate({ kind: 'search', text: params.searchString });
+    } else if (type === 'objecthome' || type === 'list') {
+      if (!PREFIX[params.scope] && !/__c$/.test(params.scope || '')) { throw invalid('scope', 'An object API name', params.scope); }
+      lastPop = { type: type, params: params };
+      navigate({ kind: 'home', objectType: params.scope });
     } else if (type === 'url') {
+      if (typeof params.url !== 'string' || !params.url) { throw invalid('url', 'A URL', params.url); }
+      lastPop = { type: type, params: params };
       navigate({ kind: 'url', url: params.url });
+    } else if (type === 'flow') {
+      if (typeof params.flowDevName !== 'string' || !params.flowDevName) { throw invalid('flowDevName', 'The API name of an active screen flow', params.flowDevName); }
+      lastPop = { type: type, params: params };
+      navigate({ kind: 'flow', name: params.flowDevName, args: params.flowArgs || [] });
     } else {
-      throw { code: 'INVALID_PARAM', description: 'Unsupported screen pop type ' + type };
+      throw invalid('type', 'A sforce.opencti.SCREENPOP_TYPE value', type);
     }
   }
 
+  // saveLog's field errors, as Salesforce gives them: one GENERIC_ERROR whose details say why.
+  function saveError(message, fields) {
+    var detail = { message: message };
+    if (fields) { detail.fields = fields; }
+    return { code: 'GENERIC_ERROR', description: 'An error occurred while calling the saveLog() API method. Review the Details field in the error section.', details: [detail] };
+  }
+
   function saveLog(value) {
-    if (!value || typeof value !== 'object') { throw { code: 'INVALID_PARAM', description: 'value must be an object' }; }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) { throw invalid('value', 'An object', value); }
     var fields = Object.assign({}, value);
     if (fields.Id) {
       var task = org.tasks.find(function (t) { return t.Id === fields.Id; });
       var target = task || org.records[fields.Id];
-      if (!target) { throw { code: 'GENERIC_ERROR', description: 'Could not save the record', details: [{ message: 'invalid cross reference id: ' + fields.Id, fields: ['Id'] }] }; }
+      if (!target) { throw saveError('invalid cross reference id: ' + fields.Id, ['Id']); }
+      delete fields.entityApiName;
       Object.assign(target, fields);
+      modified[fields.Id] = new Date().toISOString();
       render();
       return fields.Id;
     }
@@ -171,28 +244,30 @@
     delete fields.entityApiName;
     if (type === 'Task') {
       var relatedId = fields.WhoId || fields.WhatId;
-      if (relatedId && !org.records[relatedId]) { throw { code: 'GENERIC_ERROR', description: 'Could not save the Task', details: [{ message: 'invalid cross reference id: ' + relatedId }] }; }
-      if (fields.WhoId && org.records[fields.WhoId] && ['Contact', 'Lead'].indexOf(org.records[fields.WhoId].type) < 0) {
-        throw { code: 'GENERIC_ERROR', description: 'Could not save the Task', details: [{ message: 'FIELD_INTEGRITY_EXCEPTION: WhoId must be a Contact or Lead' }] };
+      if (relatedId && !org.records[relatedId]) { throw saveError('invalid cross reference id: ' + relatedId, [fields.WhoId ? 'WhoId' : 'WhatId']); }
+      if (fields.WhoId && ['Contact', 'Lead'].indexOf(org.records[fields.WhoId].type) < 0) {
+        throw saveError('FIELD_INTEGRITY_EXCEPTION: WhoId must be a Contact or Lead', ['WhoId']);
       }
       fields.Id = newId('Task');
       fields.CreatedDate = new Date().toISOString();
       org.tasks.push(fields);
+      modified[fields.Id] = fields.CreatedDate;
       render();
       return fields.Id;
     }
-    if (!PREFIX[type]) { throw { code: 'INVALID_PARAM', description: 'entityApiName or Id is required' }; }
+    if (!PREFIX[type]) { throw saveError('entityApiName (to create) or Id (to update) is required', ['entityApiName']); }
     fields.Id = newId(type);
     fields.type = type;
     org.records[fields.Id] = fields;
+    modified[fields.Id] = new Date().toISOString();
     render();
     return fields.Id;
   }
 
+  // The org's only Apex class; any failure of the call reads as Salesforce words it.
   function runApex(a) {
-    if (a.apexClass !== 'NeotelDataRetrieval') { throw { code: 'SERVER_ERROR', description: 'Could not load Apex class: ' + a.apexClass + '.' }; }
-    var m = /^get(Lead|Contact|Account|Opportunity)ById$/.exec(a.methodName || '');
-    if (!m) { throw { code: 'SERVER_ERROR', description: 'No such method ' + a.methodName + ' on NeotelDataRetrieval' }; }
+    var m = a.apexClass === 'NeotelDataRetrieval' && /^get(Lead|Contact|Account|Opportunity)ById$/.exec(a.methodName || '');
+    if (!m) { throw { code: 'SERVER_ERROR', description: 'Could not load Apex class: ' + a.apexClass + '.' }; }
     var params = new URLSearchParams(String(a.methodParams || ''));
     var r = org.records[params.get('Id') || ''];
     var list = r && r.type === m[1] ? [recordJson(r)] : [];
@@ -211,43 +286,69 @@
       var r = org.records[view.id];
       return { url: location.origin + '/lightning/r/' + r.type + '/' + r.Id + '/view', recordId: r.Id, recordName: r.Name, objectType: r.type };
     }
-    return { url: location.origin + '/lightning/o/' + (view.objectType || 'Contact') + '/home', recordId: null, recordName: null, objectType: null };
+    var path = view.kind === 'search' ? '/lightning/search?searchInput=' + encodeURIComponent(view.text || '')
+      : view.kind === 'url' ? new URL(view.url, location.origin + '/').href.slice(location.origin.length)
+        : view.kind === 'flow' ? '/lightning/flow/' + encodeURIComponent(view.name)
+          : '/lightning/o/' + (view.objectType || 'Contact') + '/home';
+    return { url: location.origin + path, recordId: null, recordName: null, objectType: null };
   }
 
   // ---------- the wire ----------
   function frames() { return Array.prototype.slice.call(document.querySelectorAll('#frames iframe')); }
   function frameIndex(source) { return frames().findIndex(function (f) { return f.contentWindow === source; }); }
 
+  // Salesforce answers only its own softphone frames, and only Open CTI messages of its version.
   window.addEventListener('message', function (event) {
     var data = event.data;
-    if (event.origin !== adapterOrigin || !data || data.apiType !== 'opencti' || data.apiVersion !== API_VERSION) { return; }
     var frame = frameIndex(event.source);
-    received.push({ methodName: data.methodName, args: data.args, at: Date.now(), frame: frame });
-    if (data.isListenerRegistered) { registered.push({ source: event.source, methodName: data.methodName }); }
+    if (event.origin !== adapterOrigin || frame < 0 || !data || data.apiType !== 'opencti' ||
+        data.apiVersion !== API_VERSION || typeof data.methodName !== 'string') { ignored += 1; return; }
+    var args = data.args && typeof data.args === 'object' ? data.args : {};
+    received.push({ methodName: data.methodName, args: args, at: Date.now(), frame: frame, message: data });
     var reply = function (response) {
       event.source.postMessage({ methodName: data.methodName, callId: data.callId, apiVersion: API_VERSION, apiType: 'opencti',
-        shouldExecuteCallback: !!data.isCallbackRegistered, shouldExecuteListener: false, response: response }, adapterOrigin);
+        shouldExecuteCallback: data.isCallbackRegistered === true, shouldExecuteListener: false, response: response }, adapterOrigin);
     };
     var answer = function () {
       var injected = injectedErrors[data.methodName];
       if (injected) { reply({ success: false, returnValue: null, errors: [injected] }); return; }
-      var handler = handlers[data.methodName];
-      if (!handler) { reply({ success: false, returnValue: null, errors: [{ code: 'GENERIC_ERROR', description: 'Unknown method ' + data.methodName }] }); return; }
-      try {
-        reply({ success: true, returnValue: handler(data.args || {}), errors: null });
-      } catch (e) {
-        var error = e && e.code ? e : { code: 'GENERIC_ERROR', description: String(e && e.message || e) };
-        reply({ success: false, returnValue: null, errors: [error] });
+      if (!Object.prototype.hasOwnProperty.call(handlers, data.methodName)) {
+        reply({ success: false, returnValue: null, errors: [{ code: 'GENERIC_ERROR', description: 'An error occurred while calling the API method: there is no method ' + data.methodName + '.' }] });
+        return;
       }
+      var returnValue;
+      try {
+        returnValue = handlers[data.methodName](args, event.source);
+      } catch (e) {
+        var error = e && e.code ? e : { code: 'GENERIC_ERROR', description: 'An error occurred while calling the API method: ' + String(e && e.message || e) };
+        reply({ success: false, returnValue: null, errors: [error] });
+        return;
+      }
+      if (data.isListenerRegistered === true) { register(event.source, listenerKey(data.methodName, args.eventName), data.callId); }
+      reply({ success: true, returnValue: returnValue === undefined ? null : returnValue, errors: null });
     };
     var delay = injectedDelays[data.methodName];
-    if (delay) { setTimeout(answer, delay); } else { answer(); }
+    if (held[data.methodName]) { held[data.methodName].push(answer); } else if (delay) { setTimeout(answer, delay); } else { answer(); }
   });
 
-  function fire(methodName, payload) {
-    registered.filter(function (r) { return r.methodName === methodName; }).forEach(function (r) {
-      r.source.postMessage({ methodName: methodName, callId: -1, apiVersion: API_VERSION, apiType: 'opencti',
-        shouldExecuteCallback: false, shouldExecuteListener: true, response: payload }, adapterOrigin);
+  // LMS listeners are per channel; the others per method.
+  function listenerKey(methodName, eventName) { return methodName === 'subscribe' ? 'subscribe:' + eventName : methodName; }
+
+  // One registration per frame and event: the library runs all of a frame's listeners for one
+  // message, so a second listener (or a reloaded frame registering again) must not double it.
+  function register(source, key, callId) {
+    var existing = registered.find(function (r) { return r.source === source && r.key === key; });
+    if (existing) { existing.callId = callId; } else { registered.push({ source: source, key: key, callId: callId }); }
+  }
+
+  // An event to every frame listening: the payload itself is the response.
+  function fire(methodName, payload, eventName) {
+    var key = listenerKey(methodName, eventName);
+    registered.filter(function (r) { return r.key === key; }).forEach(function (r) {
+      var message = { methodName: methodName, callId: r.callId, apiVersion: API_VERSION, apiType: 'opencti',
+        shouldExecuteCallback: false, shouldExecuteListener: true, response: payload };
+      if (methodName === 'subscribe') { message.eventName = eventName; }
+      r.source.postMessage(message, adapterOrigin);
     });
   }
 
@@ -266,6 +367,7 @@
     if (view.kind === 'record' && org.records[view.id]) { main.innerHTML = recordPage(org.records[view.id]); }
     else if (view.kind === 'search') { main.innerHTML = searchPage(view.text); }
     else if (view.kind === 'url') { main.innerHTML = '<div class="card"><h2>URL</h2><p>' + esc(view.url) + '</p></div>'; }
+    else if (view.kind === 'flow') { main.innerHTML = flowPage(view); }
     else { main.innerHTML = homePage(view.objectType || 'Contact'); }
   }
 
@@ -304,6 +406,11 @@
     }).join('') || '<li class="meta">Sin actividades</li>';
     return '<div class="card" data-testid="record-page" data-record-id="' + r.Id + '"><span class="kind">' + r.type + '</span><h2>' + esc(r.Name) + '</h2>' +
       '<table>' + fields + '</table></div><div class="card"><h2>Actividad</h2><ul class="timeline" data-testid="timeline">' + tasks + '</ul></div>';
+  }
+
+  function flowPage(v) {
+    var rows = (Array.isArray(v.args) ? v.args : []).map(function (a) { return '<tr><th>' + esc(a && a.name) + '</th><td>' + esc(a && a.value) + '</td></tr>'; }).join('');
+    return '<div class="card" data-testid="flow-page"><span class="kind">Flow</span><h2>' + esc(v.name) + '</h2><table>' + rows + '</table></div>';
   }
 
   function searchPage(text) {
@@ -385,8 +492,20 @@
     navigateTo: function (recordId) { navigate({ kind: 'record', id: recordId }); },
     injectError: function (methodName, error) { if (error) { injectedErrors[methodName] = error; } else { delete injectedErrors[methodName]; } },
     injectDelay: function (methodName, ms) { if (ms) { injectedDelays[methodName] = ms; } else { delete injectedDelays[methodName]; } },
+    hold: function (methodName) { held[methodName] = held[methodName] || []; },
+    release: function (methodName) { var waiting = held[methodName] || []; delete held[methodName]; waiting.forEach(function (a) { a(); }); return waiting.length; },
     openSecondTab: function () { addFrame(); return frames().length; },
     calls: function () { return received.slice(); },
+    ignored: function () { return ignored; },
+    startWork: function (to) {
+      var workId = '0Zs' + 'SI' + String(counter++).padStart(10, '0') + 'AAA';
+      works.push({ workId: workId, to: String(to), completed: null });
+      fire('onWorkStart', { workId: workId, completeWorkWhen: 'TaskSaved', attributes: { to: String(to) } });
+      return workId;
+    },
+    works: function () { return works.map(function (w) { return Object.assign({}, w); }); },
+    publish: function (channelName, message) { publish(String(channelName), message); },
+    published: function () { return lmsLog.slice(); },
     tasks: function () { return org.tasks.slice(); },
     records: function () { return Object.values(org.records); },
     lastPop: function () { return lastPop; },
@@ -407,7 +526,8 @@
     fetch(query.get('dataset') || '/standin/dataset.json').then(function (r) { return r.json(); }),
     fetch(query.get('callcenter') || '/standin/callcenter.xml').then(function (r) { return r.text(); })
   ]).then(function (loaded) {
-    (((loaded[0] || {}).salesforce || {}).records || []).forEach(function (r) { org.records[r.Id] = Object.assign({}, r); });
+    var loadedAt = new Date().toISOString();
+    (((loaded[0] || {}).salesforce || {}).records || []).forEach(function (r) { org.records[r.Id] = Object.assign({}, r); modified[r.Id] = loadedAt; });
     settings = settingsFromXml(loaded[1]);
     var w = Number(settings['/reqGeneralInfo/reqSoftphoneWidth']); var h = Number(settings['/reqGeneralInfo/reqSoftphoneHeight']);
     if (w) { panel.width = w; } if (h) { panel.height = h; }

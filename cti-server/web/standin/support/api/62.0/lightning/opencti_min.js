@@ -2,9 +2,10 @@
  * Clean-room Open CTI library for the local Lightning stand-in (API 62.0).
  *
  * Written from the public description of Salesforce's postMessage protocol (the project's
- * spec/opencti-evidence.md, section 3), never copied from Salesforce's file. The softphone
- * page loads it exactly as it loads Salesforce's: from {sfdcIframeOrigin}/support/api/62.0/
- * lightning/opencti_min.js. Same URL parameters, same message shapes, same argument checks.
+ * spec/opencti-evidence.md, sections 3 and 4, and Salesforce's method documentation), never
+ * copied from Salesforce's file. The softphone page loads it exactly as it loads Salesforce's:
+ * from {sfdcIframeOrigin}/support/api/62.0/lightning/opencti_min.js. Same URL parameters, same
+ * message shapes, same synchronous argument checks; README.md tables every method.
  */
 (function () {
   'use strict';
@@ -24,13 +25,20 @@
   }
 
   var nextCallId = 0;
-  var callbacks = {};
-  var listeners = {};
+  var callbacks = {}; // 'methodName_callId' -> one-shot callback
+  var listeners = {}; // methodName (or 'subscribe:' + channel for LMS) -> listeners, never removed but by unsubscribe
 
-  function send(methodName, args, callback, listener) {
+  function listenerKey(methodName, eventName) {
+    return methodName === 'subscribe' ? 'subscribe:' + eventName : methodName;
+  }
+
+  function post(methodName, args, callback, listener, eventName) {
     var callId = nextCallId++;
     if (callback) { callbacks[methodName + '_' + callId] = callback; }
-    if (listener) { (listeners[methodName] = listeners[methodName] || []).push(listener); }
+    if (listener) {
+      var key = listenerKey(methodName, eventName);
+      (listeners[key] = listeners[key] || []).push(listener);
+    }
     window.parent.postMessage({
       methodName: methodName,
       callId: callId,
@@ -40,6 +48,7 @@
       isListenerRegistered: !!listener,
       args: args
     }, origin);
+    return callId;
   }
 
   window.addEventListener('message', function (event) {
@@ -51,63 +60,132 @@
       if (callback) { delete callbacks[key]; callback(data.response); }
     }
     if (data.shouldExecuteListener === true) {
-      (listeners[data.methodName] || []).forEach(function (l) { l(data.response); });
+      // One message per event: every listener registered for it runs once.
+      (listeners[listenerKey(data.methodName, data.eventName)] || []).slice().forEach(function (l) { l(data.response); });
     }
   });
 
-  function fail(methodName, what) {
-    throw new Error('Invalid arguments for sforce.opencti.' + methodName + ': ' + what);
+  function fail(name, what) {
+    throw new Error('Invalid arguments for sforce.opencti.' + name + ': ' + what);
   }
 
-  var NO_ARGUMENT_NEEDED = ['enableClickToDial', 'disableClickToDial', 'refreshView', 'notifyInitializationComplete'];
-  var CALLBACK_REQUIRED = ['getCallCenterSettings', 'getSoftphoneLayout', 'getAppViewInfo', 'isSoftphonePanelVisible'];
-  var LISTENER_REQUIRED = ['onClickToDial', 'onNavigationChange'];
+  function isFunction(f) { return typeof f === 'function'; }
+  function isObject(o) { return !!o && typeof o === 'object' && !Array.isArray(o); }
 
-  // What each method forwards to Salesforce (the rest of its argument stays in the frame).
-  var FORWARDED = {
-    setSoftphonePanelVisibility: ['visible'],
-    screenPop: ['type', 'params'],
-    searchAndScreenPop: ['searchParams', 'callType', 'queryParams', 'defaultFieldValues', 'deferred', 'params'],
-    saveLog: ['value'],
-    setSoftphoneItemLabel: ['label'],
-    setSoftphonePanelLabel: ['label'],
-    setSoftphoneItemIcon: ['key'],
-    setSoftphonePanelIcon: ['key'],
-    setSoftphonePanelHeight: ['heightPX'],
-    setSoftphonePanelWidth: ['widthPX'],
-    runApex: ['apexClass', 'methodName', 'methodParams']
+  // A Lightning message must survive JSON: no functions, symbols, big integers or cycles.
+  function serializable(value, seen) {
+    var t = typeof value;
+    if (t === 'function' || t === 'symbol' || t === 'bigint') { return false; }
+    if (value === null || t !== 'object') { return true; }
+    if (seen.indexOf(value) >= 0) { return false; }
+    seen.push(value);
+    var ok = Object.keys(value).every(function (k) { return serializable(value[k], seen); });
+    seen.pop();
+    return ok;
+  }
+
+  function pick(names) {
+    return function (a) {
+      var args = {};
+      names.forEach(function (k) { if (a[k] !== undefined) { args[k] = a[k]; } });
+      return args;
+    };
+  }
+  function none() { return {}; }
+
+  var subscriptions = 0;
+
+  /*
+   * Every method, as section 3 describes it: whether its argument may be absent (`optional`),
+   * which function it must carry (`needs`: 'callback' or 'listener'), its own check, and the
+   * `args` it posts (`wire`; a method without one posts {}). `as` is the wire name when it
+   * differs from the JavaScript one (the Sales Engagement methods under sforce.opencti.hvs).
+   */
+  var METHODS = {
+    enableClickToDial: { optional: true },
+    disableClickToDial: { optional: true },
+    refreshView: { optional: true },
+    notifyInitializationComplete: { optional: true },
+    getCallCenterSettings: { needs: 'callback' },
+    getSoftphoneLayout: { needs: 'callback' },
+    getAppViewInfo: { needs: 'callback' },
+    isSoftphonePanelVisible: { needs: 'callback' },
+    onClickToDial: { needs: 'listener' },
+    onNavigationChange: { needs: 'listener' },
+    setSoftphonePanelVisibility: { wire: pick(['visible']) },
+    // A top-level defaultFieldValues stays here: new-record values go inside params.
+    screenPop: { wire: pick(['type', 'params']) },
+    searchAndScreenPop: { wire: pick(['searchParams', 'callType', 'queryParams', 'defaultFieldValues', 'deferred', 'params']) },
+    saveLog: {
+      check: function (a) { if (!isObject(a.value)) { return 'value must be an object'; } },
+      wire: function (a) { return { object: a.value }; }
+    },
+    setSoftphoneItemLabel: { wire: pick(['label']) },
+    setSoftphonePanelLabel: { wire: pick(['label']) },
+    setSoftphoneItemIcon: { wire: pick(['key']) },
+    setSoftphonePanelIcon: { wire: pick(['key']) },
+    setSoftphonePanelHeight: { wire: pick(['heightPX']) },
+    setSoftphonePanelWidth: { wire: pick(['widthPX']) },
+    runApex: { wire: pick(['apexClass', 'methodName', 'methodParams']) },
+    subscribe: {
+      needs: 'listener',
+      check: function (a) { if (typeof a.channelName !== 'string' || !a.channelName) { return 'channelName must be a non-empty string'; } },
+      channel: function (a) { return a.channelName; },
+      // The handle the callback gets as `subscription` and unsubscribe takes back.
+      wire: function (a) { subscriptions += 1; return { eventName: a.channelName, subscription: { eventName: a.channelName, subscriptionId: subscriptions } }; }
+    },
+    unsubscribe: {
+      check: function (a) { if (!isObject(a.subscription) || typeof a.subscription.eventName !== 'string') { return 'subscription must be the handle subscribe returned'; } },
+      wire: function (a) { return { eventName: a.subscription.eventName }; }
+    },
+    publish: {
+      check: function (a) {
+        if (typeof a.channelName !== 'string' || !a.channelName) { return 'channelName must be a non-empty string'; }
+        if (!isObject(a.message) || !serializable(a.message, [])) { return 'message must be a serializable object'; }
+      },
+      wire: function (a) { return { eventName: a.channelName, message: a.message }; }
+    },
+    'hvs.onWorkStart': { as: 'onWorkStart', needs: 'listener' },
+    'hvs.completeWork': { as: 'completeWork', wire: pick(['workId', 'attributes']) }
   };
 
-  function method(name) {
+  function method(name, spec) {
     return function (arg) {
       if (arguments.length > 1) { fail(name, 'pass exactly one object'); }
-      if (NO_ARGUMENT_NEEDED.indexOf(name) >= 0) {
-        arg = arg || {};
-        if (typeof arg !== 'object') { fail(name, 'the argument must be an object'); }
-      } else if (!arg || typeof arg !== 'object' || Array.isArray(arg) || Object.keys(arg).length === 0) {
+      if (spec.optional && arg == null) { arg = {}; }
+      if (spec.optional ? !isObject(arg) : !isObject(arg) || Object.keys(arg).length === 0) {
         fail(name, 'pass exactly one non-empty object');
       }
-      if (CALLBACK_REQUIRED.indexOf(name) >= 0 && typeof arg.callback !== 'function') { fail(name, 'callback is required'); }
-      if (LISTENER_REQUIRED.indexOf(name) >= 0 && typeof arg.listener !== 'function') { fail(name, 'listener is required'); }
-      if (arg.callback !== undefined && typeof arg.callback !== 'function') { fail(name, 'callback must be a function'); }
-      if (name === 'saveLog' && (!arg.value || typeof arg.value !== 'object')) { fail(name, 'value must be an object'); }
-      if (name === 'searchAndScreenPop' && !arg.callType) { fail(name, 'callType is required'); }
-      if (name === 'setSoftphonePanelVisibility' && typeof arg.visible !== 'boolean') { fail(name, 'visible must be a boolean'); }
-      var args = {};
-      (FORWARDED[name] || []).forEach(function (k) { if (arg[k] !== undefined) { args[k] = arg[k]; } });
-      send(name, args, arg.callback, LISTENER_REQUIRED.indexOf(name) >= 0 ? arg.listener : null);
+      if (spec.needs && !isFunction(arg[spec.needs])) { fail(name, spec.needs + ' must be a function'); }
+      if (arg.callback !== undefined && !isFunction(arg.callback)) { fail(name, 'callback must be a function'); }
+      var problem = spec.check && spec.check(arg);
+      if (problem) { fail(name, problem); }
+      var args = (spec.wire || none)(arg);
+      var wireName = spec.as || name;
+      var callback = arg.callback;
+      if (wireName === 'subscribe' && callback) {
+        // Salesforce's sample reads the handle from the response: result.subscription.
+        var handle = args.subscription;
+        callback = function (response) {
+          if (response && response.success) { response.subscription = handle; }
+          arg.callback(response);
+        };
+      }
+      if (wireName === 'unsubscribe') { delete listeners[listenerKey('subscribe', args.eventName)]; }
+      post(wireName, args, callback, spec.needs === 'listener' ? arg.listener : null, spec.channel ? spec.channel(arg) : undefined);
     };
   }
 
   var api = {
     CALL_TYPE: { INBOUND: 'inbound', OUTBOUND: 'outbound', INTERNAL: 'internal' },
-    SCREENPOP_TYPE: { URL: 'url', SOBJECT: 'sobject', OBJECTHOME: 'objecthome', LIST: 'list', SEARCH: 'search', NEW_RECORD_MODAL: 'newRecord', FLOW: 'flow' }
+    SCREENPOP_TYPE: { URL: 'url', SOBJECT: 'sobject', OBJECTHOME: 'objecthome', LIST: 'list', SEARCH: 'search', NEW_RECORD_MODAL: 'newRecord', FLOW: 'flow' },
+    hvs: {}
   };
-  ['enableClickToDial', 'disableClickToDial', 'getAppViewInfo', 'getCallCenterSettings', 'getSoftphoneLayout',
-    'isSoftphonePanelVisible', 'notifyInitializationComplete', 'onClickToDial', 'onNavigationChange', 'refreshView',
-    'runApex', 'saveLog', 'screenPop', 'searchAndScreenPop', 'setSoftphoneItemIcon', 'setSoftphoneItemLabel',
-    'setSoftphonePanelHeight', 'setSoftphonePanelIcon', 'setSoftphonePanelLabel', 'setSoftphonePanelVisibility',
-    'setSoftphonePanelWidth'].forEach(function (name) { api[name] = method(name); });
+  Object.keys(METHODS).forEach(function (name) {
+    var path = name.split('.');
+    var owner = path.length > 1 ? api[path[0]] : api;
+    owner[path[path.length - 1]] = method(name, METHODS[name]);
+  });
 
   window.sforce = window.sforce || {};
   window.sforce.opencti = api;
