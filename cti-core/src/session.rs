@@ -1454,11 +1454,7 @@ impl Session {
     /// Refuses a command during a call.
     fn no_call(&self, key: &'static str) -> Result<(), SessionError> {
         if self.call.is_some() {
-            return Self::refuse(
-                key,
-                "Termine el llamado primero.",
-                "End the call first.",
-            );
+            return Self::refuse(key, "Termine el llamado primero.", "End the call first.");
         }
         Ok(())
     }
@@ -1649,7 +1645,10 @@ impl Session {
             Pending::Text => match result {
                 Ok(_) => {
                     let until = Scope::Until(self.now + BRIEF);
-                    self.notify(message("textSent", "Mensaje enviado.", "Message sent."), until);
+                    self.notify(
+                        message("textSent", "Mensaje enviado.", "Message sent."),
+                        until,
+                    );
                 }
                 Err(e) => self.error = Some(fault_message(&e)),
             },
@@ -2311,7 +2310,11 @@ impl Session {
     /// screen; a creation whose answer was lost is first looked up; when nothing works the
     /// agent is told, so the call can be checked or logged by hand.
     fn task_failed(&mut self, e: &CrmError, sent: &SentEffect) {
-        let Some(c) = self.contact.as_mut().filter(|c| Some(c.handle) == sent.contact) else {
+        let Some(c) = self
+            .contact
+            .as_mut()
+            .filter(|c| Some(c.handle) == sent.contact)
+        else {
             return;
         };
         let creating = c.task == TaskSave::Creating;
@@ -2365,7 +2368,11 @@ impl Session {
                 .into_iter()
                 .find_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
         });
-        let Some(c) = self.contact.as_mut().filter(|c| Some(c.handle) == sent.contact) else {
+        let Some(c) = self
+            .contact
+            .as_mut()
+            .filter(|c| Some(c.handle) == sent.contact)
+        else {
             // Its contact is gone: the creation is made if it never happened, and that is all.
             if found == Some(None) {
                 self.effect(CrmAction::SaveLog { value: create }, PendingEffect::Other);
@@ -2390,7 +2397,9 @@ impl Session {
                     format!(
                         "No se pudo saber si Salesforce guardó la actividad de la llamada ({why}); revísela."
                     ),
-                    format!("Whether Salesforce saved the call's activity is unknown ({why}); check it."),
+                    format!(
+                        "Whether Salesforce saved the call's activity is unknown ({why}); check it."
+                    ),
                 ));
             }
         }
@@ -2526,11 +2535,13 @@ impl Session {
                 let ours = c
                     .filter(|c| c.record.is_none() && !c.released)
                     .and_then(|c| c.sync_id.clone());
-                let theirs = apex_records(&v).first().and_then(|r| match &r["neoSyncId__c"] {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Number(n) => n.as_u64().map(|n| n.to_string()),
-                    _ => None,
-                });
+                let theirs = apex_records(&v)
+                    .first()
+                    .and_then(|r| match &r["neoSyncId__c"] {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => n.as_u64().map(|n| n.to_string()),
+                        _ => None,
+                    });
                 if ours.is_some() && ours == theirs {
                     self.link_record(record);
                 } else if by_hand {
@@ -2578,7 +2589,11 @@ impl Session {
             }
             (PendingEffect::Task, Ok(v)) => {
                 let mut created = false;
-                if let Some(c) = self.contact.as_mut().filter(|c| Some(c.handle) == sent.contact) {
+                if let Some(c) = self
+                    .contact
+                    .as_mut()
+                    .filter(|c| Some(c.handle) == sent.contact)
+                {
                     c.task_retries = 0;
                     if c.task == TaskSave::Creating
                         && let Some(id) = v.as_str()
@@ -2626,6 +2641,8 @@ impl Session {
 
     /// W-SYNC: no saved record carries the pre-filled `neoSyncId__c` yet.
     fn no_sync_record(&mut self) {
+        // It says what the new-record notice said, and more.
+        self.forget("newRecord");
         let id = self
             .contact
             .as_ref()

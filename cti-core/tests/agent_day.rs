@@ -34,7 +34,11 @@ fn w_sync_a_cancelled_new_record_links_nothing() {
     h.navigate(MARIA, "Contact", "María González");
     let contact = h.view().contact.clone().unwrap();
     assert!(contact.record.is_none(), "María is not the caller's record");
-    assert_eq!(saves_to(&h, MARIA), 0, "nothing written into María's record");
+    assert_eq!(
+        saves_to(&h, MARIA),
+        0,
+        "nothing written into María's record"
+    );
 
     // The sync button: no record carries the pre-filled neoSyncId__c yet.
     h.command(Command::SyncRecord).unwrap();
@@ -60,7 +64,11 @@ fn w_sync_a_cancelled_new_record_links_nothing() {
     let record = h.view().contact.as_ref().unwrap().record.clone();
     assert_eq!(record.map(|r| r.id), Some(saved.clone()));
     assert!(saves_to(&h, &saved) >= 1, "its Neotel data is written");
-    assert_eq!(h.tasks[0]["WhoId"], json!(saved), "the Task follows the linked record");
+    assert_eq!(
+        h.tasks[0]["WhoId"],
+        json!(saved),
+        "the Task follows the linked record"
+    );
     assert_eq!(saves_to(&h, MARIA), 0);
     assert!(!h.view().warnings.iter().any(|w| w.key == "noSyncRecord"));
 }
@@ -130,7 +138,10 @@ fn each_contact_starts_with_an_empty_draft() {
     let outcomes = h.neotel.outcomes();
     assert_eq!(outcomes.len(), 2);
     assert_eq!(outcomes[1].contact_id, second.contact_id);
-    assert_eq!(outcomes[1].notes, "", "the second customer gets none of the first's notes");
+    assert_eq!(
+        outcomes[1].notes, "",
+        "the second customer gets none of the first's notes"
+    );
     let second_task = h
         .tasks
         .iter()
@@ -208,7 +219,11 @@ fn f_manual_a_manual_call_is_on_a_call() {
     let view = h.view().clone();
     assert!(view.call.is_some());
     assert_eq!(view.status, AgentStatus::OnCall);
-    assert!(!view.actions.pause && !view.actions.leave_campaign, "{:?}", view.actions);
+    assert!(
+        !view.actions.pause && !view.actions.leave_campaign,
+        "{:?}",
+        view.actions
+    );
     assert!(matches!(
         h.command(Command::Pause { break_id: 1 }),
         Err(SessionError::Refused(m)) if m.key == "pauseInCall"
@@ -234,7 +249,10 @@ fn the_users_list_refreshes_while_offered() {
     h.neotel.agent_answer(h.wall(), "1001").unwrap();
     h.advance(Duration::from_secs(1));
     let users = h.view().lists.users.clone();
-    assert!(users.iter().all(|u| u.user != "1001"), "never the agent itself");
+    assert!(
+        users.iter().all(|u| u.user != "1001"),
+        "never the agent itself"
+    );
     let u1002 = users.iter().find(|u| u.user == "1002").unwrap();
     assert!(!u1002.transfer, "1002 is offline: {u1002:?}");
     assert_eq!(u1002.state.es, "Desconectado");
@@ -250,7 +268,11 @@ fn the_users_list_refreshes_while_offered() {
         .call(
             wall,
             "Login",
-            &p(&[("DEVICE", "SIP/1002"), ("USUARIO", "1002"), ("CLAVE", "1002")]),
+            &p(&[
+                ("DEVICE", "SIP/1002"),
+                ("USUARIO", "1002"),
+                ("CLAVE", "1002"),
+            ]),
         )
         .unwrap();
     h.advance(Duration::from_secs(20));
@@ -273,11 +295,7 @@ fn the_users_list_refreshes_while_offered() {
     let reads = |h: &Harness| {
         h.requests
             .iter()
-            .filter(|r| {
-                r.params()
-                    .iter()
-                    .any(|p| p.value.to_string() == "users")
-            })
+            .filter(|r| r.params().iter().any(|p| p.value == "users"))
             .count()
     };
     let before = reads(&h);
@@ -362,17 +380,17 @@ fn a_new_page_runs_what_the_last_left_unanswered_once() {
     ));
     let (lost, sent) = h.change_page();
     assert_eq!(lost.len(), 1);
-    let searches = sent
-        .iter()
-        .filter(|e| e.action == lost[0].action)
-        .count();
+    let searches = sent.iter().filter(|e| e.action == lost[0].action).count();
     assert_eq!(searches, 1, "the search runs again, once: {sent:?}");
     for needed in [
         CrmAction::EnableClickToDial,
         CrmAction::SetSoftphonePanelWidth { width_px: 800 },
         CrmAction::SetSoftphonePanelHeight { height_px: 500 },
     ] {
-        assert!(sent.iter().any(|e| e.action == needed), "{needed:?} in {sent:?}");
+        assert!(
+            sent.iter().any(|e| e.action == needed),
+            "{needed:?} in {sent:?}"
+        );
     }
     assert_eq!(h.pops().last().unwrap().1["recordId"], "0038d0000000002AAA");
 
@@ -395,7 +413,14 @@ fn a_new_page_runs_what_the_last_left_unanswered_once() {
     ));
     h.drive();
     assert_eq!(
-        h.view().contact.as_ref().unwrap().record.as_ref().unwrap().id,
+        h.view()
+            .contact
+            .as_ref()
+            .unwrap()
+            .record
+            .as_ref()
+            .unwrap()
+            .id,
         "0038d0000000002AAA"
     );
 }

@@ -265,7 +265,11 @@ fn a_task_creation_whose_answer_was_lost_is_looked_up_not_repeated() {
     assert_eq!(h.tasks.len(), 1);
     h.categorize(26);
     assert_eq!(h.tasks.len(), 1, "one Task per call");
-    assert!(h.tasks[0]["CallDisposition"].is_string(), "{:?}", h.tasks[0]);
+    assert!(
+        h.tasks[0]["CallDisposition"].is_string(),
+        "{:?}",
+        h.tasks[0]
+    );
     assert!(h.view().error.is_none(), "{:?}", h.view().error);
 }
 

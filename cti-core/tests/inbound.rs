@@ -6,8 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::Harness;
+use cti_core::{AgentStatus, Command};
 use serde_json::json;
-use cti_core::{AgentStatus, Command, SalesforceEvent};
 
 #[test]
 fn w_inbound_clavesf_is_split_and_searched() {

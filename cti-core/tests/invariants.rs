@@ -180,8 +180,7 @@ fn allowed(h: &Harness) -> HashMap<i64, HashSet<String>> {
                 default_field_values,
                 ..
             } => {
-                let Some(contact) = contact_of(&Value::Object(default_field_values.clone()))
-                else {
+                let Some(contact) = contact_of(&Value::Object(default_field_values.clone())) else {
                     continue;
                 };
                 let found = h.records.iter().filter(|r| {
@@ -199,7 +198,8 @@ fn allowed(h: &Harness) -> HashMap<i64, HashSet<String>> {
                 params,
             } => {
                 let fields = &params["defaultFieldValues"];
-                let (Some(contact), Some(sync)) = (contact_of(fields), fields["neoSyncId__c"].as_str())
+                let (Some(contact), Some(sync)) =
+                    (contact_of(fields), fields["neoSyncId__c"].as_str())
                 else {
                     continue;
                 };
@@ -227,10 +227,12 @@ fn reruns(lost: &CrmEffect, sent: &[CrmEffect]) -> usize {
         {
             let call = value["CallObject"].as_str().unwrap_or_default();
             sent.iter()
-                .filter(|e| matches!(&e.action,
+                .filter(|e| {
+                    matches!(&e.action,
                     CrmAction::RunApex { method_name, method_params, .. }
                         if method_name == "getTaskByCallObject"
-                            && *method_params == format!("CallObject={call}")))
+                            && *method_params == format!("CallObject={call}"))
+                })
                 .count()
         }
         action => sent.iter().filter(|e| e.action == *action).count(),

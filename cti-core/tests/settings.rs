@@ -74,7 +74,12 @@ fn f_config_the_page_sends_it_as_json() {
     let json = serde_json::json!({"command": "saveSettings", "widthPx": 640, "heightPx": 480,
         "minimizeOnNoMatch": false, "minimizeOnSeveral": true});
     let command: Command = serde_json::from_value(json).unwrap();
-    assert!(
-        matches!(command, Command::SaveSettings { width_px: 640, minimize_on_several: true, .. })
-    );
+    assert!(matches!(
+        command,
+        Command::SaveSettings {
+            width_px: 640,
+            minimize_on_several: true,
+            ..
+        }
+    ));
 }

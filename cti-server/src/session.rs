@@ -557,7 +557,10 @@ impl<C: Core> Driver<C> {
                         broadcast["lists"] = changed;
                     }
                     if let Some(settings) = view.get("settings") {
-                        self.state.inner.sessions.keep_settings(&self.user, settings);
+                        self.state
+                            .inner
+                            .sessions
+                            .keep_settings(&self.user, settings);
                     }
                     self.view = Some(view);
                     for (id, tx) in self.senders() {
@@ -741,7 +744,10 @@ impl<C: Core> Driver<C> {
             return;
         }
         let silent = self.conns.remove(0);
-        tracing::warn!(conn = silent.id, "the leader left an effect unanswered: another tab leads");
+        tracing::warn!(
+            conn = silent.id,
+            "the leader left an effect unanswered: another tab leads"
+        );
         let id = silent.id;
         self.conns.push(silent);
         self.new_leader();

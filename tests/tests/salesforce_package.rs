@@ -361,6 +361,9 @@ fn the_apex_class_keeps_the_seeds_signatures_and_is_written_safely() {
         code.contains("getSObjectType() != objectType"),
         "the Id must be of the object asked for"
     );
+    // The Task look-up (one Task per call): a bound static query, the user's own Tasks.
+    assert!(code.contains("webService static String getTaskByCallObject(String CallObject)"));
+    assert!(code.contains("WHERE CallObject = :key AND CreatedById = :me"));
 }
 
 #[test]
@@ -380,5 +383,9 @@ fn the_apex_test_class_calls_every_method_and_asserts_results() {
     assert!(
         code.contains("'not-an-id'") && code.contains("delete l"),
         "malformed and unknown Ids are tested"
+    );
+    assert!(
+        code.contains("NeotelDataRetrieval.getTaskByCallObject('1159449')"),
+        "the Task look-up is exercised"
     );
 }

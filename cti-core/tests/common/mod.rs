@@ -275,7 +275,9 @@ impl Harness {
                         description: "No such method getTaskByCallObject".into(),
                     });
                 }
-                let call = method_params.strip_prefix("CallObject=").unwrap_or_default();
+                let call = method_params
+                    .strip_prefix("CallObject=")
+                    .unwrap_or_default();
                 let list: Vec<&Map<String, Value>> = self
                     .tasks
                     .iter()

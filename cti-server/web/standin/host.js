@@ -26,6 +26,8 @@
   var clickToDial = false;
   var panel = { visible: false, width: 620, height: 420, label: 'Neotel CTI', icon: 'call' };
   var injectedErrors = {};
+  // The org has the package's NeotelDataRetrieval (with getTaskByCallObject), not only the seed's.
+  var apexTaskLookup = true;
   var injectedDelays = {};
   var held = {}; // methodName -> answers waiting for release(methodName)
   var received = [];
@@ -266,9 +268,15 @@
 
   // The org's only Apex class; any failure of the call reads as Salesforce words it.
   function runApex(a) {
+    var params = new URLSearchParams(String(a.methodParams || ''));
+    // The package's Task look-up (one Task per call): the Tasks created for a call, newest first.
+    if (a.apexClass === 'NeotelDataRetrieval' && a.methodName === 'getTaskByCallObject' && apexTaskLookup) {
+      var call = String(params.get('CallObject') || '').trim();
+      var found = call ? org.tasks.filter(function (t) { return String(t.CallObject) === call; }).reverse() : [];
+      return { runApex: JSON.stringify(found.map(function (t) { return { Id: t.Id, WhoId: t.WhoId || null, WhatId: t.WhatId || null, CallObject: t.CallObject }; })) };
+    }
     var m = a.apexClass === 'NeotelDataRetrieval' && /^get(Lead|Contact|Account|Opportunity)ById$/.exec(a.methodName || '');
     if (!m) { throw { code: 'SERVER_ERROR', description: 'Could not load Apex class: ' + a.apexClass + '.' }; }
-    var params = new URLSearchParams(String(a.methodParams || ''));
     var r = org.records[params.get('Id') || ''];
     var list = r && r.type === m[1] ? [recordJson(r)] : [];
     return { runApex: JSON.stringify(list) };
@@ -512,6 +520,7 @@
     modal: function () { return modalState ? { type: modalState.type, values: Object.assign({}, modalState.values) } : null; },
     saveModal: saveModal,
     setLayout: function (l) { layout = l; },
+    setApexTaskLookup: function (on) { apexTaskLookup = !!on; },
     layout: function () { return layout; },
     settings: function () { return settings; },
     setSetting: function (path, value) { settings[path] = String(value); },
