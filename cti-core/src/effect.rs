@@ -4,18 +4,20 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::message::Message;
+
 /// The id an effect's result echoes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct EffectId(pub u64);
 
 /// One Salesforce effect for the page to run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CrmEffect {
+pub struct SalesforceEffect {
     /// Echoed by the result.
     pub id: EffectId,
     /// What to call.
     #[serde(flatten)]
-    pub action: CrmAction,
+    pub action: SalesforceAction,
 }
 
 /// The `sforce.opencti` call, with its arguments by their Open CTI names.
@@ -25,7 +27,7 @@ pub struct CrmEffect {
     rename_all = "camelCase",
     rename_all_fields = "camelCase"
 )]
-pub enum CrmAction {
+pub enum SalesforceAction {
     /// Search without popping (`deferred`); the core decides what to pop.
     SearchAndScreenPop {
         /// What to search.
@@ -82,10 +84,11 @@ pub enum CrmAction {
         #[serde(rename = "widthPX")]
         width_px: u32,
     },
-    /// The utility item's label (the agent's state).
+    /// The utility item's label (the agent's state): a message the page words in the agent's
+    /// language before calling Open CTI.
     SetSoftphoneItemLabel {
-        /// Text.
-        label: String,
+        /// What it says.
+        label: Message,
     },
     /// The utility item's icon (the agent's state).
     SetSoftphoneItemIcon {
@@ -98,7 +101,7 @@ pub enum CrmAction {
     DisableClickToDial,
 }
 
-impl CrmAction {
+impl SalesforceAction {
     /// Sets what the page's Salesforce side shows for the session (click-to-dial, panel
     /// size, utility label and icon): set again in full for every new page, never re-run.
     #[must_use]

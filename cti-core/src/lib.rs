@@ -14,8 +14,8 @@
 //!     loop {
 //!         while let Some(out) = session.poll_output() {
 //!             match out {
-//!                 Output::Api(_id, _request) => { /* run on NeoApi, later feed Input::Api(now, id, result) */ }
-//!                 Output::Crm(_effect) => { /* send to the leader page, later feed Input::Crm(now, id, result) */ }
+//!                 Output::NeoApi(_id, _request) => { /* run on NeoApi, later feed Input::NeoApi(now, id, result) */ }
+//!                 Output::Salesforce(_effect) => { /* send to the leader page, later feed Input::EffectDone(now, id, result) */ }
 //!                 Output::View(_view) => { /* send to every page of the agent */ }
 //!                 Output::Ended => return,
 //!             }
@@ -29,31 +29,41 @@
 //!
 //! Time comes in with every input; the session never reads a clock. Every output that expects
 //! an answer carries an id the answer echoes. A command the state does not allow is refused
-//! with a reason in Spanish and English ([`SessionError::Refused`]); nothing from outside panics.
+//! with a [`Message`] (a [`Code`] and its parameters): the words are in one catalog per
+//! language, outside the core. Whether a command is allowed is decided in one place, which the
+//! view's buttons ask too. Nothing from outside panics.
 //!
-//! What it decides today: the `Position` poll cadence (faster while a call is set up, slower in a
-//! break); lists from per-install tasks (F-BREAK, F-CAMPAIGN, categories, transfer phones); joining
-//! and leaving campaigns, breaks (F-CAMPAIGN, F-BREAK); dialing and hanging up with click-to-dial
-//! numbers normalized (F-DIAL, F-MANUAL, W-CLICK2DIAL dial part); DTMF one digit at a time (F-DTMF);
-//! transfers and conferences (F-XFER, F-CONF); when a delivered contact is searched (W-PREDICTIVE
-//! on answer, W-PREVIEW and inbound at once), CLAVESF split and private numbers (W-INBOUND,
-//! W-PRIVATE), which record pops (W-SCREENPOP), the record's Neotel data (W-EXTERNAL), the new
-//! record's `neoSyncId__c` and its link from navigation (W-SYNC, in part), one Task per call
-//! (W-ACTIVITY), `CRM_ShowingContact`, release and categorization with retries, the automatic
-//! release, schedules that need no Play, and Play (F-RELEASE, F-AGENDA, F-PLAY), F-INFO.
+//! What it decides: the `Position` poll cadence (faster while a call is set up, slower in a
+//! break); lists from per-install tasks (F-BREAK, F-CAMPAIGN, categories, transfer phones, users
+//! kept fresh while offered); joining and leaving campaigns, breaks (F-CAMPAIGN, F-BREAK);
+//! dialing and hanging up with click-to-dial numbers normalized (F-DIAL, F-MANUAL); DTMF one
+//! digit at a time (F-DTMF); transfers, conferences, monitoring, text messages (F-XFER, F-CONF,
+//! F-MONITOR, F-SMS); when a delivered contact is searched (W-PREDICTIVE on answer, W-PREVIEW and
+//! inbound at once), CLAVESF split and private numbers (W-INBOUND, W-PRIVATE), which record pops
+//! (W-SCREENPOP), the record's Neotel data (W-EXTERNAL), the new record's link by its
+//! `neoSyncId__c` (W-SYNC), the click-to-dial contact search (W-CLICK2DIAL), one Task per call
+//! (W-ACTIVITY), `CRM_ShowingContact`, each contact's release draft, release and categorization
+//! with retries, the automatic release, schedules that need no Play, and Play (F-RELEASE,
+//! F-AGENDA, F-PLAY), panel settings and the language (F-CONFIG), F-INFO, and what a new page
+//! must run again when the last one went away.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod command;
+mod config;
 mod effect;
+mod io;
+mod message;
 mod session;
 mod view;
 
-pub use effect::{CrmAction, CrmEffect, EffectId};
-pub use session::{
-    ApiId, ApiResult, Command, Config, CrmError, Input, ListSource, MonitorMode, Output,
-    SalesforceEvent, Session, SessionError, TaskCall, Tasks, TextChannel, TransferTarget,
-};
+pub use command::{Command, MonitorMode, TextChannel, TransferTarget};
+pub use config::{Config, ListSource, TaskCall, Tasks};
+pub use effect::{EffectId, SalesforceAction, SalesforceEffect};
+pub use io::{ApiId, ApiResult, Input, Output, SalesforceError, SalesforceEvent, SessionError};
+pub use message::{Code, Message};
+pub use session::Session;
 pub use view::{
-    Actions, AgentChoice, AgentStatus, CallView, Choice, ContactView, Draft, InfoView, Language,
-    Lists, Message, MonitorView, PanelSettings, RecordView, SyncView, TransferView, View,
+    Actions, AgentChoice, AgentStatus, CallView, Choice, ContactView, Draft, InfoView, Lists,
+    MonitorView, PanelSettings, RecordView, SyncView, TransferView, View,
 };

@@ -1,50 +1,11 @@
-//! What the page draws: a serializable description of everything the agent sees, with every
-//! text in Spanish and English so the page only picks the language.
+//! What the page draws: a serializable description of everything the agent sees. Texts are
+//! [`Message`]s (a code and its parameters): the page words them from its language's catalog.
 
 use serde::Serialize;
 
 use sf_callcenter::SearchMatch;
 
-/// A text for the agent, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Message {
-    /// Stable key (for tests and the page's icons).
-    pub key: &'static str,
-    /// Spanish.
-    pub es: String,
-    /// English.
-    pub en: String,
-}
-
-impl Message {
-    pub(crate) fn new(key: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            key,
-            es: es.into(),
-            en: en.into(),
-        }
-    }
-
-    /// The text in `language`.
-    #[must_use]
-    pub fn text(&self, language: Language) -> &str {
-        match language {
-            Language::Es => &self.es,
-            Language::En => &self.en,
-        }
-    }
-}
-
-/// The agent's language (the softphone's words and the utility bar's label).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Language {
-    /// Spanish, the customer's document's language.
-    #[default]
-    Es,
-    /// English.
-    En,
-}
+use crate::message::{Code, Message};
 
 /// The agent's state, as the softphone shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,7 +16,7 @@ pub enum AgentStatus {
     /// Ready for the next contact.
     Available,
     /// In a break.
-    Paused,
+    OnBreak,
     /// On a call without a contact (a manual call, F-MANUAL).
     OnCall,
     /// A contact is on screen (the call may be ringing, dialing or up).
@@ -67,29 +28,25 @@ pub enum AgentStatus {
 }
 
 impl AgentStatus {
-    /// The state's name in both languages (the utility bar label).
+    /// The state's name (the status line, the utility bar's label).
+    #[must_use]
     pub fn label(self) -> Message {
-        let (key, es, en) = match self {
-            Self::NoCampaign => ("noCampaign", "Sin campaña", "No campaign"),
-            Self::Available => ("available", "Disponible", "Available"),
-            Self::Paused => ("paused", "En descanso", "On break"),
-            Self::OnCall => ("onCall", "En llamada", "On a call"),
-            Self::WithContact => ("withContact", "En gestión", "With a contact"),
-            Self::WrapUp => ("wrapUp", "Fin de llamado", "Wrap-up"),
-            Self::Released => (
-                "released",
-                "Liberado: presione Play",
-                "Released: press Play",
-            ),
-        };
-        Message::new(key, es, en)
+        Message::new(match self {
+            Self::NoCampaign => Code::StatusNoCampaign,
+            Self::Available => Code::StatusAvailable,
+            Self::OnBreak => Code::StatusOnBreak,
+            Self::OnCall => Code::StatusOnCall,
+            Self::WithContact => Code::StatusWithContact,
+            Self::WrapUp => Code::StatusWrapUp,
+            Self::Released => Code::StatusReleased,
+        })
     }
 
     pub(crate) fn icon(self) -> &'static str {
         match self {
             Self::NoCampaign => "offline",
             Self::Available => "call",
-            Self::Paused => "away",
+            Self::OnBreak => "away",
             Self::OnCall => "end_call",
             Self::WithContact => "user",
             Self::WrapUp | Self::Released => "clock",
@@ -244,7 +201,7 @@ pub struct MonitorView {
 }
 
 /// The agent's panel settings (F-CONFIG), kept per user by the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PanelSettings {
     /// Panel width, 200–1920 px.
@@ -255,9 +212,13 @@ pub struct PanelSettings {
     pub minimize_on_no_match: bool,
     /// Minimize when a call matches several records (the search opens).
     pub minimize_on_several: bool,
-    /// The agent's language.
-    #[serde(default)]
-    pub language: Language,
+    /// The agent's language: a catalog's code (`es`, `en`).
+    #[serde(default = "default_language")]
+    pub language: String,
+}
+
+fn default_language() -> String {
+    "es".into()
 }
 
 impl Default for PanelSettings {
@@ -268,7 +229,7 @@ impl Default for PanelSettings {
             height_px: 420,
             minimize_on_no_match: false,
             minimize_on_several: false,
-            language: Language::Es,
+            language: default_language(),
         }
     }
 }
@@ -295,14 +256,14 @@ pub struct SyncView {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Actions {
-    /// Join or change campaign.
+    /// Join or change campaign (one of [`View::join_targets`]).
     pub join_campaign: bool,
     /// Leave the campaign.
     pub leave_campaign: bool,
-    /// Enter a break.
-    pub pause: bool,
-    /// Back to work.
-    pub unpause: bool,
+    /// Take a break.
+    pub take_break: bool,
+    /// End the break, back to work.
+    pub end_break: bool,
     /// Dial a number.
     pub dial: bool,
     /// Hang up.
@@ -377,7 +338,7 @@ pub struct View {
     pub user: String,
     /// The agent's state.
     pub status: AgentStatus,
-    /// Its name in both languages.
+    /// Its name (the status line).
     pub status_label: Message,
     /// The outbound campaign joined.
     pub campaign: Option<i64>,
@@ -391,8 +352,10 @@ pub struct View {
     pub info: InfoView,
     /// Lists.
     pub lists: std::sync::Arc<Lists>,
-    /// Enabled actions.
+    /// Enabled actions: exactly what the session accepts now.
     pub actions: Actions,
+    /// The campaigns the agent may join now (not the one it is in).
+    pub join_targets: Vec<i64>,
     /// The attended transfer in progress.
     pub transfer: Option<TransferView>,
     /// Whom this supervisor monitors.

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::{AgentStatus, Command, CrmAction, Language, SalesforceEvent, SessionError};
+use cti_core::{AgentStatus, Code, Command, SalesforceAction, SalesforceEvent, SessionError};
 use serde_json::{Value, json};
 
 const MARIA: &str = "0038d0000000001AAA";
@@ -16,7 +16,7 @@ const MARIA: &str = "0038d0000000001AAA";
 fn saves_to(h: &Harness, id: &str) -> usize {
     h.effects
         .iter()
-        .filter(|e| matches!(&e.action, CrmAction::SaveLog { value } if value.get("Id") == Some(&json!(id))))
+        .filter(|e| matches!(&e.action, SalesforceAction::SaveLog { value } if value.get("Id") == Some(&json!(id))))
         .count()
 }
 
@@ -46,10 +46,14 @@ fn w_sync_a_cancelled_new_record_links_nothing() {
         .view()
         .warnings
         .iter()
-        .find(|w| w.key == "noSyncRecord")
+        .find(|w| w.code == "noSyncRecord")
         .cloned()
         .expect("the sync button says why nothing was synced");
-    assert!(warning.es.contains(&sync.sync_id), "{warning:?}");
+    assert_eq!(
+        warning.param("id"),
+        Some(sync.sync_id.as_str()),
+        "{warning:?}"
+    );
     assert!(h.view().contact.as_ref().unwrap().record.is_none());
 
     // The call ends: its Task is filed under nobody.
@@ -70,7 +74,7 @@ fn w_sync_a_cancelled_new_record_links_nothing() {
         "the Task follows the linked record"
     );
     assert_eq!(saves_to(&h, MARIA), 0);
-    assert!(!h.view().warnings.iter().any(|w| w.key == "noSyncRecord"));
+    assert!(!h.view().warnings.iter().any(|w| w.code == "noSyncRecord"));
 }
 
 /// Several contacts in a row: each starts with an empty draft; what was typed for one never
@@ -125,7 +129,7 @@ fn each_contact_starts_with_an_empty_draft() {
         contact: Some(handle),
     });
     assert!(
-        matches!(&stale, Err(SessionError::Refused(m)) if m.key == "otherContact"),
+        matches!(&stale, Err(SessionError::Refused(m)) if m.code == "otherContact"),
         "{stale:?}"
     );
     h.command(Command::Release {
@@ -176,8 +180,8 @@ fn f_agenda_an_empty_date_is_said_and_the_task_says_when() {
     });
     match empty {
         Err(SessionError::Refused(m)) => {
-            assert_eq!(m.key, "noScheduleDate");
-            assert!(m.es.contains("fecha"), "{m:?}");
+            assert_eq!(m.code, "noScheduleDate");
+            assert!(m.params.is_empty(), "{m:?}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
@@ -220,22 +224,22 @@ fn f_manual_a_manual_call_is_on_a_call() {
     assert!(view.call.is_some());
     assert_eq!(view.status, AgentStatus::OnCall);
     assert!(
-        !view.actions.pause && !view.actions.leave_campaign,
+        !view.actions.take_break && !view.actions.leave_campaign,
         "{:?}",
         view.actions
     );
     assert!(matches!(
-        h.command(Command::Pause { break_id: 1 }),
-        Err(SessionError::Refused(m)) if m.key == "pauseInCall"
+        h.command(Command::TakeBreak { break_id: 1 }),
+        Err(SessionError::Refused(m)) if m.code == "endCallFirst"
     ));
     assert!(matches!(
         h.command(Command::LeaveCampaign),
-        Err(SessionError::Refused(m)) if m.key == "leaveInCall"
+        Err(SessionError::Refused(m)) if m.code == "endCallFirst"
     ));
     h.command(Command::Hangup).unwrap();
     h.advance(Duration::from_secs(2));
     assert_eq!(h.view().status, AgentStatus::Available);
-    assert!(h.view().actions.pause);
+    assert!(h.view().actions.take_break);
 }
 
 /// F-XFER, F-CONF, F-MONITOR: the users lists are read again while offered: a user who logs
@@ -255,7 +259,7 @@ fn the_users_list_refreshes_while_offered() {
     );
     let u1002 = users.iter().find(|u| u.user == "1002").unwrap();
     assert!(!u1002.transfer, "1002 is offline: {u1002:?}");
-    assert_eq!(u1002.state.es, "Desconectado");
+    assert_eq!(u1002.state.code, Code::UserOffline);
 
     // 1002 logs in on its own softphone.
     let p = |kv: &[(&str, &str)]| {
@@ -285,7 +289,7 @@ fn the_users_list_refreshes_while_offered() {
         .cloned()
         .unwrap();
     assert!(u1002.transfer && u1002.invite, "{u1002:?}");
-    assert_eq!(u1002.state.en, "Available");
+    assert_eq!(u1002.state.code, Code::UserFree);
 
     // Once nothing offers the list, it is no longer read.
     h.neotel
@@ -303,20 +307,33 @@ fn the_users_list_refreshes_while_offered() {
     assert_eq!(reads(&h), before, "not read while nothing offers it");
 }
 
-/// The language the agent picks is the utility bar's too.
+/// The language the agent picks is kept, and the utility bar's label is sent again so the
+/// page words it in that language; a language without a catalog is refused.
 #[test]
-fn the_utility_label_speaks_the_agents_language() {
+fn the_utility_label_follows_the_agents_language() {
     let mut h = Harness::new("1001");
+    let labels = |h: &Harness| {
+        h.effects
+            .iter()
+            .filter(|e| matches!(e.action, SalesforceAction::SetSoftphoneItemLabel { .. }))
+            .count()
+    };
+    let before = labels(&h);
     h.command(Command::SetLanguage {
-        language: Language::En,
+        language: "en".into(),
     })
     .unwrap();
+    assert_eq!(labels(&h), before + 1, "the label is sent again");
+    assert_eq!(h.view().settings.language, "en");
     let label = h.effects.iter().rev().find_map(|e| match &e.action {
-        CrmAction::SetSoftphoneItemLabel { label } => Some(label.clone()),
+        SalesforceAction::SetSoftphoneItemLabel { label } => Some(label.code),
         _ => None,
     });
-    assert_eq!(label.as_deref(), Some("No campaign"));
-    assert_eq!(h.view().settings.language, Language::En);
+    assert_eq!(label, Some(Code::StatusNoCampaign));
+    assert!(matches!(
+        h.command(Command::SetLanguage { language: "xx".into() }),
+        Err(SessionError::Refused(m)) if m.code == Code::UnknownLanguage
+    ));
 }
 
 /// A confirmation leaves after a while; a contact's notices leave with it.
@@ -329,17 +346,17 @@ fn notices_leave_when_they_no_longer_apply() {
     });
     h.join(97);
     let placed = h.inbound("1144445555", None);
-    assert!(h.view().warnings.iter().any(|w| w.key == "newRecord"));
+    assert!(h.view().warnings.iter().any(|w| w.code == "newRecord"));
     h.command(Command::SendText {
         channel: cti_core::TextChannel::Sms,
         phone: String::new(),
         text: "hola".into(),
     })
     .unwrap();
-    assert!(h.view().warnings.iter().any(|w| w.key == "textSent"));
+    assert!(h.view().warnings.iter().any(|w| w.code == "textSent"));
     h.advance(Duration::from_secs(10));
     assert!(
-        !h.view().warnings.iter().any(|w| w.key == "textSent"),
+        !h.view().warnings.iter().any(|w| w.code == "textSent"),
         "{:?}",
         h.view().warnings
     );
@@ -376,16 +393,16 @@ fn a_new_page_runs_what_the_last_left_unanswered_once() {
     h.inbound("1144445555", Some("0038d0000000002AAA".into()));
     assert!(matches!(
         h.held.as_slice(),
-        [e] if matches!(e.action, CrmAction::SearchAndScreenPop { .. })
+        [e] if matches!(e.action, SalesforceAction::SearchAndScreenPop { .. })
     ));
     let (lost, sent) = h.change_page();
     assert_eq!(lost.len(), 1);
     let searches = sent.iter().filter(|e| e.action == lost[0].action).count();
     assert_eq!(searches, 1, "the search runs again, once: {sent:?}");
     for needed in [
-        CrmAction::EnableClickToDial,
-        CrmAction::SetSoftphonePanelWidth { width_px: 800 },
-        CrmAction::SetSoftphonePanelHeight { height_px: 500 },
+        SalesforceAction::EnableClickToDial,
+        SalesforceAction::SetSoftphonePanelWidth { width_px: 800 },
+        SalesforceAction::SetSoftphonePanelHeight { height_px: 500 },
     ] {
         assert!(
             sent.iter().any(|e| e.action == needed),
@@ -406,7 +423,7 @@ fn a_new_page_runs_what_the_last_left_unanswered_once() {
 
     // A late answer from the old page changes nothing.
     let late = lost[0].id;
-    let _ = h.session.handle_input(cti_core::Input::Crm(
+    let _ = h.session.handle_input(cti_core::Input::EffectDone(
         h.now,
         late,
         Ok(json!({"0038d0000000001AAA": {"Id": "0038d0000000001AAA", "Name": "María", "RecordType": "Contact"}})),

@@ -17,11 +17,11 @@ fn f_break_a_custom_break_and_back_to_work() {
         h.view().lists.breaks.iter().any(|b| b.id == 21),
         "custom break states are listed"
     );
-    h.command(Command::Pause { break_id: 21 }).unwrap();
+    h.command(Command::TakeBreak { break_id: 21 }).unwrap();
     h.advance(Duration::from_secs(2));
     assert_eq!(
         (h.view().status, h.view().break_id),
-        (AgentStatus::Paused, Some(21))
+        (AgentStatus::OnBreak, Some(21))
     );
     assert!(h.requests.iter().any(|r| matches!(
         r,
@@ -30,9 +30,9 @@ fn f_break_a_custom_break_and_back_to_work() {
             ..
         }
     )));
-    assert!(h.view().actions.unpause && !h.view().actions.pause);
+    assert!(h.view().actions.end_break && !h.view().actions.take_break);
 
-    h.command(Command::Unpause).unwrap();
+    h.command(Command::EndBreak).unwrap();
     h.advance(Duration::from_secs(2));
     assert_eq!(h.view().status, AgentStatus::Available);
     assert_eq!(h.view().break_id, None);
@@ -43,9 +43,9 @@ fn f_break_refused_with_a_contact_on_screen() {
     let mut h = Harness::new("1003");
     h.join(97);
     h.deliver(97);
-    assert!(!h.view().actions.pause);
+    assert!(!h.view().actions.take_break);
     assert!(matches!(
-        h.command(Command::Pause { break_id: 1 }),
+        h.command(Command::TakeBreak { break_id: 1 }),
         Err(SessionError::Refused(_))
     ));
     assert_eq!(h.count("Pause"), 0);

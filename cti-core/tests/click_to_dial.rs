@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::{Command, CrmAction, SalesforceEvent};
+use cti_core::{Command, SalesforceAction, SalesforceEvent};
 use neotel_api::Request;
 
 fn click(h: &mut Harness, number: &str, record: &str, object: &str) {
@@ -52,7 +52,7 @@ fn w_click2dial_search_takes_the_contact_then_its_disposition_reaches_neotel() {
     click(&mut h, "(011) 4100-7000", "0038d0000000001AAA", "Contact");
     assert!(
         h.effects.iter().any(|e| matches!(&e.action,
-            CrmAction::RunApex { method_name, method_params, .. }
+            SalesforceAction::RunApex { method_name, method_params, .. }
                 if method_name == "getContactById" && method_params == "Id=0038d0000000001AAA")),
         "the record's Neotel fields are read"
     );
@@ -114,7 +114,12 @@ fn w_click2dial_a_record_without_neotel_data_dials_with_a_warning() {
     h.join(99);
     click(&mut h, "1144445555", "0038d0000000999AAA", "Contact");
     assert_eq!(dialed(&h).len(), 1, "the click still dials");
-    assert!(h.view().warnings.iter().any(|w| w.key == "contactNotFound"));
+    assert!(
+        h.view()
+            .warnings
+            .iter()
+            .any(|w| w.code == "contactNotFound")
+    );
     assert_eq!(h.view().info.contact_id, 0, "no contact taken");
 }
 
@@ -133,7 +138,7 @@ fn w_click2dial_a_failed_lookup_still_dials() {
         h.view()
             .warnings
             .iter()
-            .any(|w| w.key == "contactLookupFailed"),
+            .any(|w| w.code == "contactLookupFailed"),
         "{:?}",
         h.view().warnings
     );

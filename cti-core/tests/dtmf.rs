@@ -24,7 +24,7 @@ fn f_dtmf_refused_without_a_call() {
     let mut h = Harness::new("1001");
     h.join(97);
     let refused = h.command(Command::SendDtmf { digits: "1".into() });
-    assert!(matches!(refused, Err(SessionError::Refused(m)) if m.key == "noCall"));
+    assert!(matches!(refused, Err(SessionError::Refused(m)) if m.code == "noCall"));
     assert!(dtmf_sent(&h).is_empty());
 }
 
@@ -45,7 +45,7 @@ fn f_dtmf_one_request_per_digit_and_bad_digits_refused() {
     for bad in ["12a", "", "1 2", "+5"] {
         let refused = h.command(Command::SendDtmf { digits: bad.into() });
         assert!(
-            matches!(&refused, Err(SessionError::Refused(m)) if m.key == "badDtmf"),
+            matches!(&refused, Err(SessionError::Refused(m)) if m.code == "badDtmf"),
             "{bad:?} must be refused, got {refused:?}"
         );
     }
@@ -76,7 +76,7 @@ fn f_dtmf_each_digit_waits_for_the_previous_answer() {
     for expected in ["4", "7"] {
         let mut out = Vec::new();
         while let Some(o) = h.session.poll_output() {
-            if let Output::Api(id, Request::SendDtmf { digits, .. }) = o {
+            if let Output::NeoApi(id, Request::SendDtmf { digits, .. }) = o {
                 out.push((id, digits));
             }
         }
@@ -85,13 +85,13 @@ fn f_dtmf_each_digit_waits_for_the_previous_answer() {
         assert_eq!(digit, expected);
         sent.push(digit);
         h.session
-            .handle_input(Input::Api(now, id, Ok(Reply::Void)))
+            .handle_input(Input::NeoApi(now, id, Ok(Reply::Void)))
             .unwrap();
     }
     assert!(
         h.session
             .poll_output()
-            .is_none_or(|o| !matches!(o, Output::Api(_, Request::SendDtmf { .. })))
+            .is_none_or(|o| !matches!(o, Output::NeoApi(_, Request::SendDtmf { .. })))
     );
     assert_eq!(sent, ["4", "7"]);
 }
@@ -107,11 +107,8 @@ fn f_dtmf_a_fault_names_the_digits_not_sent() {
     .unwrap();
     assert_eq!(dtmf_sent(&h), ["1"], "nothing after the failed digit");
     let error = h.view().error.clone().expect("the agent is told");
-    assert_eq!(error.key, "dtmfNotSent");
-    assert!(
-        error.es.contains("23") && error.en.contains("23"),
-        "{error:?}"
-    );
+    assert_eq!(error.code, "dtmfNotSent");
+    assert_eq!(error.param("digits"), Some("23"), "{error:?}");
     // Typing again works.
     h.command(Command::SendDtmf {
         digits: "23".into(),

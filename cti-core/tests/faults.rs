@@ -88,6 +88,9 @@ fn a_lost_showing_contact_keeps_the_preview_contact() {
     assert!(h.view().error.is_some(), "the agent is told");
     assert_eq!(h.view().info.contact_id, delivered.contact_id);
     assert_eq!(h.pops().len(), 1, "the record popped all the same");
+    // A release waits for the end of the call (the view offers it only then).
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(1));
     h.categorize(29);
     assert_eq!(
         h.neotel.outcomes().last().map(|o| o.contact_id),
@@ -158,13 +161,13 @@ fn a_failed_break_leaves_the_agent_available() {
     h.join(97);
     h.fail.push(("Pause".into(), 1));
     let break_id = h.view().lists.breaks[0].id;
-    h.command(Command::Pause { break_id }).unwrap();
+    h.command(Command::TakeBreak { break_id }).unwrap();
     h.advance(Duration::from_secs(1));
     assert_eq!(h.view().status, AgentStatus::Available);
     assert!(h.view().break_id.is_none());
     assert!(h.view().error.is_some());
-    assert!(h.view().actions.pause, "the agent can try again");
-    h.command(Command::Pause { break_id }).unwrap();
+    assert!(h.view().actions.take_break, "the agent can try again");
+    h.command(Command::TakeBreak { break_id }).unwrap();
     h.advance(Duration::from_secs(1));
     assert_eq!(h.view().break_id, Some(break_id));
 }
@@ -216,7 +219,7 @@ fn a_task_salesforce_refuses_is_saved_on_the_retry() {
     h.command(Command::Hangup).unwrap();
     h.advance(Duration::from_secs(1));
     assert!(h.tasks.is_empty(), "the first save failed");
-    assert!(h.view().warnings.iter().any(|w| w.key == "taskRetrying"));
+    assert!(h.view().warnings.iter().any(|w| w.code == "taskRetrying"));
     h.advance(Duration::from_secs(5));
     assert_eq!(h.tasks.len(), 1, "saved on the retry");
     h.categorize(26);
@@ -226,7 +229,7 @@ fn a_task_salesforce_refuses_is_saved_on_the_retry() {
         "{:?}",
         h.tasks[0]
     );
-    assert!(!h.view().warnings.iter().any(|w| w.key == "taskRetrying"));
+    assert!(!h.view().warnings.iter().any(|w| w.code == "taskRetrying"));
 }
 
 fn task_creations(h: &Harness) -> usize {
@@ -234,7 +237,7 @@ fn task_creations(h: &Harness) -> usize {
         .iter()
         .filter(|e| {
             matches!(&e.action,
-                cti_core::CrmAction::SaveLog { value }
+                cti_core::SalesforceAction::SaveLog { value }
                     if value.get("entityApiName").and_then(|v| v.as_str()) == Some("Task"))
         })
         .count()
@@ -245,7 +248,7 @@ fn task_lookups(h: &Harness) -> usize {
         .iter()
         .filter(|e| {
             matches!(&e.action,
-                cti_core::CrmAction::RunApex { method_name, .. } if method_name == "getTaskByCallObject")
+                cti_core::SalesforceAction::RunApex { method_name, .. } if method_name == "getTaskByCallObject")
         })
         .count()
 }
@@ -299,7 +302,10 @@ fn without_the_task_look_up_the_agent_is_told_to_check() {
     h.command(Command::Hangup).unwrap();
     h.advance(Duration::from_secs(30));
     assert_eq!(task_creations(&h), 1, "not repeated");
-    assert_eq!(h.view().error.as_ref().map(|e| e.key), Some("taskUnknown"));
+    assert_eq!(
+        h.view().error.as_ref().map(|e| e.code.as_str()),
+        Some("taskUnknown")
+    );
     h.categorize(26);
     assert_eq!(task_creations(&h), 1, "nothing written once unknown");
 }

@@ -56,7 +56,7 @@ fn w_private_no_search_new_record_then_sync() {
             .is_some_and(|s| !s.is_empty()),
         "W-SYNC: a fresh neoSyncId__c"
     );
-    assert!(h.view().warnings.iter().any(|w| w.key == "newRecord"));
+    assert!(h.view().warnings.iter().any(|w| w.code == "newRecord"));
 
     // the agent saves the new record: Salesforce navigates to it
     let saved = h.save_new_record("Contact");
@@ -71,7 +71,7 @@ fn w_private_no_search_new_record_then_sync() {
             .id,
         saved
     );
-    assert!(h.view().warnings.iter().all(|w| w.key != "newRecord"));
+    assert!(h.view().warnings.iter().all(|w| w.code != "newRecord"));
 
     // it can still be categorized through the contact id
     h.neotel.customer_hangup(h.wall(), placed.call_id).unwrap();

@@ -12,7 +12,8 @@
 //! call; Neotel data and Tasks are written only to a record the contact was matched to (one of
 //! its search's results) or synced to (the record carrying its pre-filled `neoSyncId__c`); what
 //! an `UpdateContact` carries was entered for that contact; every effect the page loses runs
-//! again on the next page at most once, and exactly once for a Salesforce write.
+//! again on the next page at most once, and exactly once for a Salesforce write; and after every
+//! step, an action the view enables is accepted and one it disables is refused (one rule).
 
 mod common;
 
@@ -20,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::{Command, CrmAction, CrmEffect};
+use cti_core::{Command, Input, SalesforceAction, SalesforceEffect, TextChannel, TransferTarget};
 use neotel_api::Request;
 use neotel_sim::DeliverRequest;
 use proptest::prelude::*;
@@ -78,8 +79,8 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         1 => Just(Step::Do(Command::JoinCampaign { campaign: 97 })),
         1 => Just(Step::Do(Command::LeaveCampaign)),
-        1 => (1i64..4).prop_map(|b| Step::Do(Command::Pause { break_id: b })),
-        1 => Just(Step::Do(Command::Unpause)),
+        1 => (1i64..4).prop_map(|b| Step::Do(Command::TakeBreak { break_id: b })),
+        1 => Just(Step::Do(Command::EndBreak)),
         1 => Just(Step::Do(Command::Dial {
             number: "1144445555".into()
         })),
@@ -145,7 +146,7 @@ struct Truth {
 fn writes(h: &Harness, truth: &Truth) -> Vec<(Option<i64>, String, Map<String, Value>)> {
     let mut out = Vec::new();
     for e in &h.effects {
-        let CrmAction::SaveLog { value } = &e.action else {
+        let SalesforceAction::SaveLog { value } = &e.action else {
             continue;
         };
         let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -175,7 +176,7 @@ fn allowed(h: &Harness) -> HashMap<i64, HashSet<String>> {
     };
     for e in &h.effects {
         match &e.action {
-            CrmAction::SearchAndScreenPop {
+            SalesforceAction::SearchAndScreenPop {
                 search_params,
                 default_field_values,
                 ..
@@ -193,7 +194,7 @@ fn allowed(h: &Harness) -> HashMap<i64, HashSet<String>> {
                     .or_default()
                     .extend(found.filter_map(|r| r["Id"].as_str().map(str::to_owned)));
             }
-            CrmAction::ScreenPop {
+            SalesforceAction::ScreenPop {
                 pop_type: "newRecord",
                 params,
             } => {
@@ -218,10 +219,114 @@ fn allowed(h: &Harness) -> HashMap<i64, HashSet<String>> {
     allowed
 }
 
+/// Every button of the view, with a command that presses it (valid arguments), and whether
+/// the view enables it.
+fn buttons(h: &Harness) -> Vec<(&'static str, bool, Command)> {
+    let v = h.view();
+    let a = v.actions;
+    let contact = v.contact.as_ref().map(|c| c.handle);
+    let campaign = v.join_targets.first().copied().unwrap_or(97);
+    vec![
+        (
+            "joinCampaign",
+            a.join_campaign,
+            Command::JoinCampaign { campaign },
+        ),
+        ("leaveCampaign", a.leave_campaign, Command::LeaveCampaign),
+        (
+            "takeBreak",
+            a.take_break,
+            Command::TakeBreak { break_id: 1 },
+        ),
+        ("endBreak", a.end_break, Command::EndBreak),
+        (
+            "dial",
+            a.dial,
+            Command::Dial {
+                number: "1144445555".into(),
+            },
+        ),
+        ("hangup", a.hangup, Command::Hangup),
+        ("dtmf", a.dtmf, Command::SendDtmf { digits: "1".into() }),
+        (
+            "transfer",
+            a.transfer,
+            Command::Transfer {
+                target: TransferTarget::Phone("1140001000".into()),
+                attended: false,
+            },
+        ),
+        ("endTransfer", a.end_transfer, Command::EndTransfer),
+        (
+            "startConference",
+            a.start_conference,
+            Command::StartConference,
+        ),
+        (
+            "invite",
+            a.invite,
+            Command::Invite {
+                extension: "1140002000".into(),
+            },
+        ),
+        ("endConference", a.end_conference, Command::EndConference),
+        (
+            "categorize",
+            a.categorize,
+            Command::Release {
+                subcategory: Some(26),
+                notes: String::new(),
+                contact,
+            },
+        ),
+        (
+            "release",
+            a.release,
+            Command::Release {
+                subcategory: None,
+                notes: String::new(),
+                contact,
+            },
+        ),
+        (
+            "schedule",
+            a.schedule,
+            Command::Schedule {
+                at: Some(h.wall() + chrono::Duration::hours(2)),
+                agent_offset_minutes: 0,
+                subcategory: Some(28),
+                phone: String::new(),
+                notes: String::new(),
+                contact,
+            },
+        ),
+        ("play", a.play, Command::Play),
+        (
+            "monitor",
+            a.monitor,
+            Command::Monitor {
+                user: "1002".into(),
+                mode: cti_core::MonitorMode::Listen,
+            },
+        ),
+        ("endMonitor", a.end_monitor, Command::EndMonitor),
+        (
+            "sendText",
+            a.send_text,
+            Command::SendText {
+                channel: TextChannel::Sms,
+                phone: "1144445555".into(),
+                text: "hola".into(),
+            },
+        ),
+        ("sync", a.sync, Command::SyncRecord),
+    ]
+}
+
 /// What a lost effect's new run looks like on the next page.
-fn reruns(lost: &CrmEffect, sent: &[CrmEffect]) -> usize {
+fn reruns(lost: &SalesforceEffect, sent: &[SalesforceEffect]) -> usize {
     match &lost.action {
-        CrmAction::SaveLog { value }
+        SalesforceAction::SaveLog { value }
             if !value.contains_key("Id")
                 && value.get("entityApiName").and_then(Value::as_str) == Some("Task") =>
         {
@@ -229,7 +334,7 @@ fn reruns(lost: &CrmEffect, sent: &[CrmEffect]) -> usize {
             sent.iter()
                 .filter(|e| {
                     matches!(&e.action,
-                    CrmAction::RunApex { method_name, method_params, .. }
+                    SalesforceAction::RunApex { method_name, method_params, .. }
                         if method_name == "getTaskByCallObject"
                             && *method_params == format!("CallObject={call}"))
                 })
@@ -342,12 +447,12 @@ proptest! {
                 Step::AnswerHeld => h.answer_held(),
                 Step::ChangePage => {
                     let (lost, sent) = h.change_page();
-                    let lost: Vec<&CrmEffect> = lost.iter().filter(|e| !e.action.is_page_state()).collect();
+                    let lost: Vec<&SalesforceEffect> = lost.iter().filter(|e| !e.action.is_page_state()).collect();
                     for e in &lost {
                         // The same call may have been lost more than once (two presses).
                         let times = lost.iter().filter(|l| l.action == e.action).count();
                         let n = reruns(e, &sent);
-                        let write = matches!(e.action, CrmAction::SaveLog { .. });
+                        let write = matches!(e.action, SalesforceAction::SaveLog { .. });
                         prop_assert!(n <= times, "{:?} lost {times} times ran {n} times on the new page: {sent:?}", e.action);
                         prop_assert!(!write || n == times, "a lost Salesforce write did not run again: {:?}", e.action);
                     }
@@ -368,6 +473,20 @@ proptest! {
                 && let (Some(call), Some(contact)) = (p.call_id(), p.contact())
             {
                 truth.contact_of_call.insert(call, contact.id);
+            }
+
+            // One rule: what the view enables is accepted, what it disables is refused.
+            for (button, enabled, command) in buttons(&h) {
+                let mut probe = h.session.clone();
+                let accepted = probe.handle_input(Input::Command(h.now, command));
+                prop_assert_eq!(
+                    accepted.is_ok(),
+                    enabled,
+                    "the view says {} is {}, the session answers {:?}",
+                    button,
+                    if enabled { "enabled" } else { "disabled" },
+                    accepted
+                );
             }
 
             let new: Vec<&str> = h.requests[before..].iter().map(|r| r.method()).collect();

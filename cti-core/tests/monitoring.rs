@@ -89,7 +89,7 @@ fn f_monitor_an_agent_is_refused_and_nothing_is_sent() {
     let before = tasks(&h).len();
     assert!(matches!(
         h.command(Command::Monitor { user: "1002".into(), mode: MonitorMode::Assist }),
-        Err(SessionError::Refused(m)) if m.key == "notSupervisor"
+        Err(SessionError::Refused(m)) if m.code == "notSupervisor"
     ));
     assert_eq!(tasks(&h).len(), before);
 }
@@ -106,7 +106,7 @@ fn f_monitor_a_user_not_logged_in_is_named_and_nothing_is_monitored() {
     h.advance(Duration::from_secs(1));
     assert!(h.view().monitoring.is_none());
     let error = h.view().error.clone().expect("the supervisor is told");
-    assert_eq!(error.key, "monitoredNotLogged", "{error:?}");
+    assert_eq!(error.code, "monitoredNotLogged", "{error:?}");
     assert!(!h.ended, "the supervisor's own session goes on");
 }
 

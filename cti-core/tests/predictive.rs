@@ -60,7 +60,7 @@ fn w_predictive_full_call() {
     assert!(h.tasks.is_empty() || h.tasks.iter().all(|t| t.get("entityApiName").is_none()));
 
     // W-EXTERNAL: the record took the Neotel data
-    let external = h.effects.iter().find(|e| matches!(&e.action, cti_core::CrmAction::SaveLog { value } if value.get("neoContactId__c").is_some()));
+    let external = h.effects.iter().find(|e| matches!(&e.action, cti_core::SalesforceAction::SaveLog { value } if value.get("neoContactId__c").is_some()));
     assert!(external.is_some(), "externalData written on arrival");
 
     h.command(Command::SendDtmf {
@@ -158,7 +158,7 @@ fn f_release_a_failed_update_is_retried_not_dropped() {
     })
     .unwrap();
     assert!(h.neotel.outcomes().is_empty(), "the first try failed");
-    assert!(h.view().warnings.iter().any(|w| w.key == "retrying"));
+    assert!(h.view().warnings.iter().any(|w| w.code == "retrying"));
     h.advance(Duration::from_secs(10));
     assert_eq!(h.count("UpdateContact"), 3, "retried until it went through");
     assert_eq!(h.neotel.outcomes().len(), 1);

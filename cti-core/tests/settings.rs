@@ -6,9 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::{Command, CrmAction, Language, PanelSettings, SessionError};
+use cti_core::{Command, PanelSettings, SalesforceAction, SessionError};
 
-fn save(s: PanelSettings) -> Command {
+fn save(s: &PanelSettings) -> Command {
     Command::SaveSettings {
         width_px: s.width_px,
         height_px: s.height_px,
@@ -26,22 +26,22 @@ fn f_config_size_and_minimize_on_no_match() {
         height_px: 500,
         minimize_on_no_match: true,
         minimize_on_several: false,
-        language: Language::Es,
+        language: "es".into(),
     };
-    h.command(save(settings)).unwrap();
+    h.command(save(&settings)).unwrap();
     assert!(h.effects.iter().any(|e| matches!(
         e.action,
-        CrmAction::SetSoftphonePanelWidth { width_px: 800 }
+        SalesforceAction::SetSoftphonePanelWidth { width_px: 800 }
     )));
     assert!(h.effects.iter().any(|e| matches!(
         e.action,
-        CrmAction::SetSoftphonePanelHeight { height_px: 500 }
+        SalesforceAction::SetSoftphonePanelHeight { height_px: 500 }
     )));
     assert_eq!(h.view().settings, settings);
 
     assert!(!h.effects.iter().any(|e| matches!(
         e.action,
-        CrmAction::SetSoftphonePanelVisibility { visible: false }
+        SalesforceAction::SetSoftphonePanelVisibility { visible: false }
     )));
     h.inbound("", None); // a private number: the new-record window opens
     h.advance(Duration::from_secs(1));
@@ -49,7 +49,7 @@ fn f_config_size_and_minimize_on_no_match() {
     assert!(
         h.effects.iter().any(|e| matches!(
             e.action,
-            CrmAction::SetSoftphonePanelVisibility { visible: false }
+            SalesforceAction::SetSoftphonePanelVisibility { visible: false }
         )),
         "the softphone gets out of the way"
     );
@@ -63,8 +63,8 @@ fn f_config_sizes_out_of_range_are_refused() {
         ..PanelSettings::default()
     };
     assert!(matches!(
-        h.command(save(bad)),
-        Err(SessionError::Refused(m)) if m.key == "badSize"
+        h.command(save(&bad)),
+        Err(SessionError::Refused(m)) if m.code == "badSize"
     ));
     assert_eq!(h.view().settings, PanelSettings::default());
 }

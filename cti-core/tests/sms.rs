@@ -43,7 +43,7 @@ fn f_sms_a_text_to_the_caller_by_whatsapp() {
         ],
         "the call's number when none is typed"
     );
-    assert!(h.view().warnings.iter().any(|w| w.key == "textSent"));
+    assert!(h.view().warnings.iter().any(|w| w.code == "textSent"));
 }
 
 #[test]
@@ -54,14 +54,14 @@ fn f_sms_off_by_default_and_empty_texts_refused() {
     assert!(!h.view().actions.send_text);
     assert!(matches!(
         h.command(Command::SendText { channel: TextChannel::Sms, phone: String::new(), text: "hola".into() }),
-        Err(SessionError::Refused(m)) if m.key == "textOff"
+        Err(SessionError::Refused(m)) if m.code == "textOff"
     ));
     let mut h = with_texts("1002");
     h.join(97);
     h.inbound("1144445555", Some("0038d0000000002AAA".into()));
     assert!(matches!(
         h.command(Command::SendText { channel: TextChannel::Sms, phone: String::new(), text: "  ".into() }),
-        Err(SessionError::Refused(m)) if m.key == "textIncomplete"
+        Err(SessionError::Refused(m)) if m.code == "textIncomplete"
     ));
     assert_eq!(h.count("ExecuteTask04"), 0);
 }
@@ -81,9 +81,9 @@ fn f_sms_a_fault_is_named_and_sending_again_works() {
     h.command(text()).unwrap();
     h.advance(Duration::from_secs(1));
     assert!(h.view().error.is_some());
-    assert!(!h.view().warnings.iter().any(|w| w.key == "textSent"));
+    assert!(!h.view().warnings.iter().any(|w| w.code == "textSent"));
     h.command(text()).unwrap();
     h.advance(Duration::from_secs(1));
-    assert!(h.view().warnings.iter().any(|w| w.key == "textSent"));
+    assert!(h.view().warnings.iter().any(|w| w.code == "textSent"));
     assert_eq!(h.count("ExecuteTask04"), 2);
 }

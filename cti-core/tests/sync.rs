@@ -22,7 +22,7 @@ fn w_sync_the_button_links_the_saved_new_record() {
     h.shown = json!({"recordId": "00Q8d0000000077AAA", "objectType": "Lead", "recordName": "Otro"});
     h.command(Command::SyncRecord).unwrap();
     assert!(
-        h.view().warnings.iter().any(|w| w.key == "noSyncRecord"),
+        h.view().warnings.iter().any(|w| w.code == "noSyncRecord"),
         "{:?} {:?}",
         h.view().warnings,
         &h.effects[h.effects.len().saturating_sub(3)..]
@@ -59,6 +59,6 @@ fn w_sync_nothing_to_sync_without_a_new_record() {
     assert!(h.view().sync.is_none());
     assert!(matches!(
         h.command(Command::SyncRecord),
-        Err(SessionError::Refused(m)) if m.key == "nothingToSync"
+        Err(SessionError::Refused(m)) if m.code == "nothingToSync"
     ));
 }

@@ -54,7 +54,7 @@ fn f_xfer_attended_then_end_of_transfer_returns_to_the_customer() {
     assert!(h.view().actions.end_transfer && !h.view().actions.transfer);
     assert!(matches!(
         h.command(Command::Transfer { target: TransferTarget::Queue(200), attended: false }),
-        Err(SessionError::Refused(m)) if m.key == "consulting"
+        Err(SessionError::Refused(m)) if m.code == "consulting"
     ));
 
     h.command(Command::EndTransfer).unwrap();
@@ -92,7 +92,7 @@ fn f_xfer_direct_to_a_queue_leaves_the_call() {
     );
     assert!(matches!(
         h.command(Command::EndTransfer),
-        Err(SessionError::Refused(m)) if m.key == "noTransfer"
+        Err(SessionError::Refused(m)) if m.code == "noTransfer"
     ));
 }
 
@@ -101,7 +101,7 @@ fn f_xfer_to_a_campaign_is_direct_only() {
     let mut h = on_a_call("1001");
     assert!(matches!(
         h.command(Command::Transfer { target: TransferTarget::Campaign(98), attended: true }),
-        Err(SessionError::Refused(m)) if m.key == "attendedCampaign"
+        Err(SessionError::Refused(m)) if m.code == "attendedCampaign"
     ));
     assert_eq!(h.count("AttendedTransfer"), 0);
 }
@@ -148,6 +148,6 @@ fn a_transfer_fault_names_it_and_keeps_the_call() {
     assert!(view.transfer.is_none(), "nothing is consulting");
     assert!(view.call.is_some(), "the customer is still on the line");
     let error = view.error.as_ref().expect("the agent is told");
-    assert!(!error.es.is_empty() && !error.en.is_empty(), "{error:?}");
+    assert_eq!(error.code, "neotelUnavailable", "{error:?}");
     assert!(view.actions.transfer, "the agent can try again");
 }

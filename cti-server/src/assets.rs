@@ -17,6 +17,14 @@ pub fn file(path: &str) -> Option<&'static [u8]> {
     WEB.get_file(path).map(include_dir::File::contents)
 }
 
+/// The files directly in the embedded folder `dir`, by name, with their bytes.
+pub fn files_in(dir: &str) -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    WEB.get_dir(dir)
+        .into_iter()
+        .flat_map(Dir::files)
+        .filter_map(|f| Some((f.path().file_name()?.to_str()?, f.contents())))
+}
+
 /// Answers an embedded file under `root` (`softphone`, `standin`); a path ending in `/` or empty
 /// serves its `index.html`. Paths with `..` never match (the table only holds real files).
 ///

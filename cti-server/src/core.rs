@@ -8,7 +8,9 @@
 use std::time::Instant;
 
 use chrono::Offset as _;
-use cti_core::{ApiId, Choice, CrmError, EffectId, Input, Output, SalesforceEvent, SessionError};
+use cti_core::{
+    ApiId, Choice, EffectId, Input, Output, SalesforceError, SalesforceEvent, SessionError,
+};
 use rand::TryRngCore as _;
 
 use crate::config::ListSource;
@@ -40,6 +42,7 @@ pub(crate) fn start(
     core.options = inner.callcenter.options.clone();
     core.dialing = inner.callcenter.dialing.clone();
     core.poll_interval = config.poll_interval;
+    core.languages = crate::i18n::languages();
     // F-CONFIG: the user's settings from their last session on this server.
     if let Some(kept) = inner.sessions.settings(user)
         && let Ok(settings) = serde_json::from_value(kept)
@@ -106,11 +109,15 @@ fn list(key: &str, source: &ListSource) -> Result<cti_core::ListSource, String> 
 fn refused(e: SessionError) -> Refused {
     match e {
         SessionError::Refused(m) => Refused {
-            message: m.en.clone(),
-            text: Some(crate::protocol::AgentText {
-                key: m.key.to_owned(),
-                es: m.es,
-                en: m.en,
+            // For logs and integrators; the page words it in the agent's language.
+            message: crate::i18n::render("en", &m),
+            text: Some(crate::protocol::AgentMessage {
+                code: m.code.as_str().to_owned(),
+                params: m
+                    .params
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
             }),
         },
         other => Refused::plain(other.to_string()),
@@ -162,12 +169,12 @@ impl Core for CoreSession {
                         code: "GENERIC_ERROR".into(),
                         description: String::new(),
                     });
-                    Err(CrmError {
+                    Err(SalesforceError {
                         code: e.code,
                         description: e.description,
                     })
                 };
-                Input::Crm(now, EffectId(r.id), result)
+                Input::EffectDone(now, EffectId(r.id), result)
             }
             CoreInput::Event(event) => Input::Salesforce(
                 now,
@@ -195,7 +202,7 @@ impl Core for CoreSession {
                     },
                 },
             ),
-            CoreInput::Api { id, result } => Input::Api(now, ApiId(id), result),
+            CoreInput::Api { id, result } => Input::NeoApi(now, ApiId(id), result),
             CoreInput::Timeout => Input::Timeout(now),
             CoreInput::PageChanged => Input::Salesforce(now, SalesforceEvent::PageChanged),
         };
@@ -204,8 +211,8 @@ impl Core for CoreSession {
 
     fn poll_output(&mut self) -> Option<CoreOutput> {
         Some(match self.session.poll_output()? {
-            Output::Api(ApiId(id), request) => CoreOutput::Api { id, request },
-            Output::Crm(effect) => {
+            Output::NeoApi(ApiId(id), request) => CoreOutput::Api { id, request },
+            Output::Salesforce(effect) => {
                 let json = serde_json::to_value(&effect).expect("effects always serialize");
                 let kind = json["kind"].as_str().unwrap_or("unknown").to_owned();
                 CoreOutput::Effect {
@@ -241,6 +248,10 @@ impl Core for CoreSession {
 
     fn logout_request(&self) -> neotel_api::Request {
         self.session.logout_request()
+    }
+
+    fn log_out(&mut self, now: Instant) {
+        self.session.log_out(now);
     }
 
     fn lists(&self) -> serde_json::Value {

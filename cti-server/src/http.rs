@@ -133,6 +133,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/softphone/") }))
         .route("/softphone", get(|| async { Redirect::to("/softphone/") }))
         .route("/softphone/", get(softphone_index))
+        .route("/softphone/i18n/languages.json", get(languages))
         .route("/softphone/{*path}", get(softphone_file))
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(|| async { "ok" }))
@@ -160,6 +161,20 @@ async fn softphone_index() -> Result<Response, AppError> {
 
 async fn softphone_file(Path(path): Path<String>) -> Result<Response, AppError> {
     assets::serve("softphone", &path)
+}
+
+/// The languages there is a catalog for, each with its own name (the page's language button).
+async fn languages() -> axum::Json<serde_json::Value> {
+    let list: Vec<serde_json::Value> = crate::i18n::languages()
+        .into_iter()
+        .map(|code| {
+            let name = crate::i18n::catalog(&code)
+                .and_then(|c| c.get("language.name").cloned())
+                .unwrap_or_else(|| code.clone());
+            serde_json::json!({ "code": code, "name": name })
+        })
+        .collect();
+    axum::Json(serde_json::Value::Array(list))
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

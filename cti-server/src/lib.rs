@@ -27,6 +27,7 @@ mod core;
 mod demo;
 pub mod error;
 mod http;
+pub mod i18n;
 pub mod metrics;
 pub mod protocol;
 pub mod security;

@@ -4,6 +4,8 @@
 //! [`Down`] messages. The session token travels here, never in a cookie: the page is a
 //! cross-site iframe inside Salesforce.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this server speaks.
@@ -73,15 +75,15 @@ pub struct EffectResult {
     pub error: Option<EffectError>,
 }
 
-/// Words for the agent in both languages, with a stable key (cti-core's `Message`).
+/// What the core said, as a code and its parameters (cti-core's `Message`): the page words it
+/// from its language's catalog (`msg.{code}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentText {
-    /// Stable key, for the page and for tests.
-    pub key: String,
-    /// Spanish.
-    pub es: String,
-    /// English.
-    pub en: String,
+pub struct AgentMessage {
+    /// The message's code, for the catalogs and for tests.
+    pub code: String,
+    /// The values its words name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 /// An Open CTI error (`{code, description}`).
@@ -168,9 +170,9 @@ pub enum Down {
         code: ErrorCode,
         /// A human text (never a password, never an internal detail).
         message: String,
-        /// For a refused command: the core's words for the agent, in both languages.
+        /// For a refused command: why, as the core said it (the page words it).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        text: Option<AgentText>,
+        text: Option<AgentMessage>,
     },
     /// The server is closing this connection.
     Bye {
@@ -179,8 +181,8 @@ pub enum Down {
     },
 }
 
-/// The codes of `error` messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The codes of `error` messages (the page words each from its catalog, `error.{code}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter)]
 #[serde(rename_all = "camelCase")]
 pub enum ErrorCode {
     /// Not JSON, not an object, or not one of the known messages.

@@ -369,7 +369,7 @@ pub(crate) enum CoreOutput {
 #[error("{message}")]
 pub(crate) struct Refused {
     pub(crate) message: String,
-    pub(crate) text: Option<crate::protocol::AgentText>,
+    pub(crate) text: Option<crate::protocol::AgentMessage>,
 }
 
 impl Refused {
@@ -392,6 +392,9 @@ pub(crate) trait Core: Send + 'static {
     fn poll_timeout(&self) -> Option<Instant>;
     /// The request that logs the agent out of NeoApi.
     fn logout_request(&self) -> Request;
+    /// The agent logs out: the machine's last effects say goodbye to the page's Salesforce
+    /// side (the driver sends NeoApi `Logout` itself).
+    fn log_out(&mut self, now: Instant);
     /// Every list of the last view, for a connection's first view (later views carry only the
     /// lists that changed).
     fn lists(&self) -> serde_json::Value;
@@ -661,6 +664,9 @@ impl<C: Core> Driver<C> {
             }
             ToSession::Logout { conn } => {
                 tracing::info!(conn, "logout requested");
+                // The machine's last effects reach the leader before the goodbye.
+                self.core.log_out(now);
+                let _ = self.drain();
                 return Some(ByeReason::Logout);
             }
         }
@@ -932,6 +938,9 @@ pub(crate) mod tests {
             Request::Logout {
                 user: self.user.clone(),
             }
+        }
+        fn log_out(&mut self, _now: Instant) {
+            self.seen.lock().unwrap().push("logOut".into());
         }
     }
 

@@ -228,16 +228,17 @@ async fn commands_cannot_name_another_user_and_a_bad_command_is_refused() {
         err.get("text").is_none(),
         "a malformed command has no agent words: {err}"
     );
-    // A command the core refuses carries the agent's words in both languages.
+    // A command the core refuses carries why (the page words it from its catalog), and the
+    // English words for integrators.
     ws.send(command(json!({"command":"sendDtmf","digits":"1"})))
         .await;
     let err = ws.recv_type("error").await;
     assert_eq!(
-        (&err["code"], &err["text"]["key"], &err["text"]["es"]),
+        (&err["code"], &err["text"]["code"], &err["message"]),
         (
             &json!("commandRefused"),
             &json!("noCall"),
-            &json!("No hay un llamado en curso.")
+            &json!("There is no call in progress.")
         ),
         "{err}"
     );

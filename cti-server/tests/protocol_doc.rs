@@ -68,8 +68,8 @@ fn every_example_round_trips() {
 const COMMANDS: &[&str] = &[
     "joinCampaign",
     "leaveCampaign",
-    "pause",
-    "unpause",
+    "takeBreak",
+    "endBreak",
     "dial",
     "hangup",
     "sendDtmf",

@@ -301,7 +301,7 @@ async fn a_manual_call_is_a_call() {
     s.fill("[data-testid=number]", "1144445555").await;
     s.act("dial").await;
     s.wait_status("En llamada").await;
-    for act in ["pause", "leave"] {
+    for act in ["takeBreak", "leave"] {
         let disabled = s
             .js(
                 &format!("return document.querySelector('[data-act={act}]').disabled;"),
@@ -389,7 +389,7 @@ async fn a_reload_keeps_size_and_language() {
     .await;
     s.softphone().await;
     s.wait_text("[data-act=play]", |t| t.contains("Play")).await;
-    let pause = s.text("[data-act=pause]").await;
+    let pause = s.text("[data-act=takeBreak]").await;
     assert_eq!(pause, "Pause", "the page speaks English after the reload");
     s.screenshot("agent-day-reload-english").await;
     s.stop().await;

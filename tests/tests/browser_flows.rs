@@ -278,7 +278,7 @@ async fn break_and_back_to_work() {
     };
     s.login_and_join("1001", 97).await;
     s.select("[data-testid=break]", "1").await;
-    s.act("pause").await;
+    s.act("takeBreak").await;
     s.wait_status("En descanso").await;
     s.wait_journal("Pause", |e| e["params"]["USUARIO"] == "1001")
         .await;
@@ -287,7 +287,7 @@ async fn break_and_back_to_work() {
         .await;
     s.screenshot("break").await;
     s.softphone().await;
-    s.act("unpause").await;
+    s.act("endBreak").await;
     s.wait_status("Disponible").await;
     s.wait_journal("Unpause", |_| true).await;
     s.stop().await;

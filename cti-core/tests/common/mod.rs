@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use cti_core::{
-    Command, Config, CrmAction, CrmEffect, CrmError, Input, Output, SalesforceEvent, Session,
-    SessionError, View,
+    Command, Config, Input, Output, SalesforceAction, SalesforceEffect, SalesforceError,
+    SalesforceEvent, Session, SessionError, View,
 };
 use neotel_api::{Fault, Reply, Request};
 use neotel_sim::{Platform, Scenario};
@@ -25,7 +25,7 @@ pub struct Harness {
     pub records: Vec<Value>,
     pub tasks: Vec<Map<String, Value>>,
     pub views: Vec<View>,
-    pub effects: Vec<CrmEffect>,
+    pub effects: Vec<SalesforceEffect>,
     pub requests: Vec<Request>,
     pub ended: bool,
     /// NeoApi methods to fail (transport error) the next N times.
@@ -38,7 +38,7 @@ pub struct Harness {
     /// The next N effects are held unanswered (the page is slow, or about to go away).
     pub hold_next: u32,
     /// Effects held unanswered, in the order sent.
-    pub held: Vec<CrmEffect>,
+    pub held: Vec<SalesforceEffect>,
     /// What Salesforce shows (`getAppViewInfo`).
     pub shown: Value,
     pub layout: Value,
@@ -167,12 +167,12 @@ impl Harness {
             );
             while let Some(out) = self.session.poll_output() {
                 match out {
-                    Output::Api(id, request) => {
+                    Output::NeoApi(id, request) => {
                         let result = self.neoapi(&request);
                         self.requests.push(request);
-                        self.inputs.push_back(Input::Api(self.now, id, result));
+                        self.inputs.push_back(Input::NeoApi(self.now, id, result));
                     }
-                    Output::Crm(effect) => {
+                    Output::Salesforce(effect) => {
                         self.effects.push(effect.clone());
                         if self.hold_next > 0 {
                             self.hold_next -= 1;
@@ -180,7 +180,7 @@ impl Harness {
                         } else {
                             let result = self.salesforce(&effect);
                             self.inputs
-                                .push_back(Input::Crm(self.now, effect.id, result));
+                                .push_back(Input::EffectDone(self.now, effect.id, result));
                         }
                     }
                     Output::View(v) => self.views.push(*v),
@@ -215,10 +215,10 @@ impl Harness {
         }
     }
 
-    fn salesforce(&mut self, effect: &CrmEffect) -> Result<Value, CrmError> {
+    fn salesforce(&mut self, effect: &SalesforceEffect) -> Result<Value, SalesforceError> {
         match &effect.action {
-            CrmAction::GetSoftphoneLayout => Ok(self.layout.clone()),
-            CrmAction::GetCallCenterSettings => {
+            SalesforceAction::GetSoftphoneLayout => Ok(self.layout.clone()),
+            SalesforceAction::GetCallCenterSettings => {
                 let cc = sf_callcenter::generate(&self.install);
                 let mut map = Map::new();
                 for s in &cc.sections {
@@ -236,7 +236,7 @@ impl Harness {
                 }
                 Ok(Value::Object(map))
             }
-            CrmAction::SearchAndScreenPop { search_params, .. } => {
+            SalesforceAction::SearchAndScreenPop { search_params, .. } => {
                 let mut out = Map::new();
                 for r in &self.records {
                     let phone = r["Phone"].as_str().unwrap_or_default();
@@ -252,25 +252,27 @@ impl Harness {
                 }
                 Ok(Value::Object(out))
             }
-            CrmAction::SaveLog { value } if is_task(value) && !self.fail_save_log.is_empty() => {
+            SalesforceAction::SaveLog { value }
+                if is_task(value) && !self.fail_save_log.is_empty() =>
+            {
                 let mut code = self.fail_save_log.pop_front().unwrap();
                 if code == "TIMEOUT_APPLIED" {
                     let _ = self.save_log(value);
                     code = "TIMEOUT";
                 }
-                Err(CrmError {
+                Err(SalesforceError {
                     code: code.into(),
                     description: "Salesforce said no".into(),
                 })
             }
-            CrmAction::SaveLog { value } => Ok(self.save_log(value)),
-            CrmAction::RunApex {
+            SalesforceAction::SaveLog { value } => Ok(self.save_log(value)),
+            SalesforceAction::RunApex {
                 method_name,
                 method_params,
                 ..
             } if method_name == "getTaskByCallObject" => {
                 if !self.apex_task_lookup {
-                    return Err(CrmError {
+                    return Err(SalesforceError {
                         code: "SERVER_ERROR".into(),
                         description: "No such method getTaskByCallObject".into(),
                     });
@@ -286,7 +288,7 @@ impl Harness {
                 Ok(json!({ "runApex": serde_json::to_string(&list).unwrap() }))
             }
 
-            CrmAction::RunApex {
+            SalesforceAction::RunApex {
                 method_name,
                 method_params,
                 ..
@@ -303,7 +305,7 @@ impl Harness {
                     .collect();
                 Ok(json!({ "runApex": serde_json::to_string(&list).unwrap() }))
             }
-            CrmAction::GetAppViewInfo => Ok(self.shown.clone()),
+            SalesforceAction::GetAppViewInfo => Ok(self.shown.clone()),
             _ => Ok(Value::Null),
         }
     }
@@ -334,14 +336,14 @@ impl Harness {
             let result = self.salesforce(&effect);
             let _ = self
                 .session
-                .handle_input(Input::Crm(self.now, effect.id, result));
+                .handle_input(Input::EffectDone(self.now, effect.id, result));
             self.drive();
         }
     }
 
     /// The page holding the held effects goes away; another takes over (the server says so).
     /// Returns what was lost and what the session sent to the new page.
-    pub fn change_page(&mut self) -> (Vec<CrmEffect>, Vec<CrmEffect>) {
+    pub fn change_page(&mut self) -> (Vec<SalesforceEffect>, Vec<SalesforceEffect>) {
         let lost = std::mem::take(&mut self.held);
         // What the change itself sends (not what its answers lead to) is held, then answered.
         self.hold_next = u32::MAX;
@@ -480,7 +482,9 @@ impl Harness {
         self.effects
             .iter()
             .filter_map(|e| match &e.action {
-                CrmAction::ScreenPop { pop_type, params } => Some((*pop_type, params.clone())),
+                SalesforceAction::ScreenPop { pop_type, params } => {
+                    Some((*pop_type, params.clone()))
+                }
                 _ => None,
             })
             .collect()
@@ -489,7 +493,7 @@ impl Harness {
     pub fn searches(&self) -> usize {
         self.effects
             .iter()
-            .filter(|e| matches!(e.action, CrmAction::SearchAndScreenPop { .. }))
+            .filter(|e| matches!(e.action, SalesforceAction::SearchAndScreenPop { .. }))
             .count()
     }
 }

@@ -5,50 +5,11 @@
 (function () {
   'use strict';
 
-  var T = {
-    es: { device: 'Dispositivo', user: 'Usuario', password: 'Contraseña', login: 'Ingresar', campaign: 'Campaña', join: 'Ingresar', leave: 'Salir',
-      break: 'Descanso', pause: 'Pausar', unpause: 'Volver al trabajo', dial: 'Llamar', hangup: 'Cortar', number: 'Número', category: 'Categoría',
-      notes: 'Notas de la gestión', categorize: 'Categorizar y liberar', release: 'Liberar sin categoría', scheduleAt: 'Agendar para',
-      schedulePhone: 'Otro teléfono', schedule: 'Agendar', logout: 'Salir de Neotel', info: 'Información',
-      lastCall: 'Identificador de última llamada', contactId: 'Identificador de contacto', baseId: 'Identificador de base de datos', crmId: 'Identificador de CRM',
-      searchKey: 'Clave de búsqueda', record: 'Registro', pick: 'Varios registros: elija uno', connecting: 'Conectando…', disconnected: 'Sin conexión con el servidor; reintentando…',
-      outside: 'Esta página es el softphone de Salesforce: ábrala desde la barra de utilidades de Salesforce (Open CTI) o desde el stand-in de demostración.',
-      noOpenCti: 'No se pudo cargar Open CTI de Salesforce: ', autoRelease: 'Liberación automática en ', seconds: ' s', private: 'Número privado: sin búsqueda',
-      transfers: 'Transferencias', transferTo: 'Transferir a', toPhone: 'Teléfono', toUser: 'Usuario', toQueue: 'Cola', toCampaign: 'Campaña',
-      blindTransfer: 'Transferencia directa', attendedTransfer: 'Transferencia asistida', endTransfer: 'Fin de transferencia', consulting: 'Consultando a ',
-      conference: 'Conferencia', startConference: 'Iniciar conferencia', endConference: 'Finalizar conferencia', invitePhone: 'Invitar teléfono', inviteUser: 'Invitar usuario',
-      inConference: 'En conferencia', monitoring: 'Monitoreo', listen: 'Escuchar', assist: 'Asistir', endMonitor: 'Finalizar monitoreo', monitoringNow: 'Monitoreando a ',
-      textMessage: 'Mensaje de texto', send: 'Enviar', settings: 'Configuración', width: 'Ancho (px)', height: 'Alto (px)',
-      minimizeNoMatch: 'Minimizar al abrir un registro nuevo (sin coincidencias)', minimizeSeveral: 'Minimizar al abrir la búsqueda (varias coincidencias)', save: 'Guardar',
-      sync: 'Sincronizar el registro nuevo', syncPending: 'Registro nuevo sin sincronizar: guárdelo y presione ⟳', synced: 'Registro nuevo sincronizado',
-      free: 'libre', busy: 'ocupado',
-      err_loginFailed: 'Usuario o contraseña incorrectos.', err_positionNotFree: 'El dispositivo está en uso por otro usuario.',
-      err_unknownDevice: 'Neotel no conoce ese dispositivo.', err_alreadyLoggedIn: 'Ese usuario ya tiene el softphone abierto en otro navegador: ciérrelo allí o espere unos minutos.',
-      err_rateLimited: 'Demasiados intentos de ingreso: espere un minuto.', err_neoApiUnavailable: 'Neotel no responde; intente de nuevo en un momento.',
-      err_invalidToken: 'La sesión venció: ingrese de nuevo.', err_notLoggedIn: 'Ingrese primero.', err_messageTooLarge: 'El mensaje es demasiado grande.',
-      err_commandRefused: 'La operación no es posible ahora.', err_internal: 'Error interno del conector.' },
-    en: { device: 'Device', user: 'User', password: 'Password', login: 'Log in', campaign: 'Campaign', join: 'Join', leave: 'Leave',
-      break: 'Break', pause: 'Pause', unpause: 'Back to work', dial: 'Call', hangup: 'Hang up', number: 'Number', category: 'Category',
-      notes: 'Notes', categorize: 'Categorize and release', release: 'Release without category', scheduleAt: 'Schedule for',
-      schedulePhone: 'Other phone', schedule: 'Schedule', logout: 'Log out of Neotel', info: 'Information',
-      lastCall: 'Last call id', contactId: 'Contact id', baseId: 'Database id', crmId: 'CRM id', searchKey: 'Search key', record: 'Record',
-      pick: 'Several records: pick one', connecting: 'Connecting…', disconnected: 'No connection to the server; retrying…',
-      outside: 'This page is the Salesforce softphone: open it from Salesforce\u2019s utility bar (Open CTI) or from the demo stand-in.',
-      noOpenCti: 'Salesforce Open CTI could not be loaded: ', autoRelease: 'Automatic release in ', seconds: ' s', private: 'Private number: no search',
-      transfers: 'Transfers', transferTo: 'Transfer to', toPhone: 'Phone', toUser: 'User', toQueue: 'Queue', toCampaign: 'Campaign',
-      blindTransfer: 'Direct transfer', attendedTransfer: 'Attended transfer', endTransfer: 'End of transfer', consulting: 'Consulting ',
-      conference: 'Conference', startConference: 'Start conference', endConference: 'End conference', invitePhone: 'Invite phone', inviteUser: 'Invite user',
-      inConference: 'In a conference', monitoring: 'Monitoring', listen: 'Listen', assist: 'Assist', endMonitor: 'End monitoring', monitoringNow: 'Monitoring ',
-      textMessage: 'Text message', send: 'Send', settings: 'Settings', width: 'Width (px)', height: 'Height (px)',
-      minimizeNoMatch: 'Minimize when a new record opens (no match)', minimizeSeveral: 'Minimize when the search opens (several matches)', save: 'Save',
-      sync: 'Sync the new record', syncPending: 'New record not synced yet: save it and press ⟳', synced: 'New record synced',
-      free: 'free', busy: 'busy',
-      err_loginFailed: 'Wrong user or password.', err_positionNotFree: 'Another user is using that device.',
-      err_unknownDevice: 'Neotel does not know that device.', err_alreadyLoggedIn: 'This user has the softphone open in another browser: close it there or wait a few minutes.',
-      err_rateLimited: 'Too many login attempts: wait a minute.', err_neoApiUnavailable: 'Neotel does not answer; try again in a moment.',
-      err_invalidToken: 'The session expired: log in again.', err_notLoggedIn: 'Log in first.', err_messageTooLarge: 'The message is too large.',
-      err_commandRefused: 'That is not possible now.', err_internal: 'Internal connector error.' }
-  };
+  // The words: one catalog per language (i18n/{language}.json), the same the server words its
+  // logs from; `ui.*` are the page's labels, `msg.*` the core's messages, `error.*` the
+  // protocol's error codes.
+  var catalog = {};
+  var languages = ['es', 'en'];
   // The language before login (the last one used here); once logged in, the view's.
   var LANG_KEY = 'neotel-cti-lang';
   var lang = 'es';
@@ -59,25 +20,31 @@
   var draftTimer = null;
   var langSent = null;
   var $ = function (id) { return document.getElementById(id); };
-  var t = function (k) { return (T[lang] || T.es)[k] || k; };
-  var say = function (m) { return m ? (m[lang] || m.es) : ''; };
+  function words(key, params) {
+    var text = catalog[key];
+    if (text == null) { return null; }
+    Object.keys(params || {}).forEach(function (name) { text = text.split('{' + name + '}').join(params[name]); });
+    return text;
+  }
+  var t = function (k) { return words('ui.' + k) || k; };
+  /** A message of the core (`{code, params}`) in the agent's language. */
+  var say = function (m) { return m ? (words('msg.' + m.code, m.params) || m.code) : ''; };
   function esc(s) { return String(s == null ? '' : s).replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; }); }
 
   function translate() {
     document.documentElement.lang = lang;
     document.querySelectorAll('[data-t]').forEach(function (el) { el.textContent = t(el.getAttribute('data-t')); });
     document.querySelectorAll('[data-t-label]').forEach(function (el) { el.setAttribute('aria-label', t(el.getAttribute('data-t-label'))); el.title = t(el.getAttribute('data-t-label')); });
-    $('lang').textContent = lang === 'es' ? 'EN' : 'ES';
+    $('lang').textContent = nextLanguage().toUpperCase();
     if (view) { render(view); }
   }
 
   function showError(text) { var e = $('error'); e.textContent = text || ''; e.hidden = !text; }
 
-  /** A server `error` in the agent's language: the core's words, else the code's. */
+  /** A server `error` in the agent's language: the core's message, else the code's words. */
   function errorText(m) {
     if (m.text) { return say(m.text); }
-    var key = 'err_' + m.code;
-    return (T[lang] || T.es)[key] || m.message;
+    return words('error.' + m.code) || m.message;
   }
 
   /** Fills a select, keeping the agent's choice across views. */
@@ -133,7 +100,7 @@
     }).join('');
 
     var a = v.actions || {};
-    var enable = { join: canJoin(v), leave: a.leaveCampaign, pause: a.pause, unpause: a.unpause, dial: a.dial, hangup: a.hangup, dtmf: a.dtmf,
+    var enable = { join: canJoin(v), leave: a.leaveCampaign, takeBreak: a.takeBreak, endBreak: a.endBreak, dial: a.dial, hangup: a.hangup, dtmf: a.dtmf,
       categorize: a.categorize, release: a.release, schedule: a.schedule, play: a.play, logout: true,
       blindTransfer: a.transfer, attendedTransfer: a.transfer, endTransfer: a.endTransfer,
       startConference: a.startConference, endConference: a.endConference, invitePhone: a.invite, inviteUser: a.invite,
@@ -248,6 +215,8 @@
           render(m.view);
           break;
         case 'effect':
+          // A label the core sends is a message: worded here, in the agent's language.
+          if (m.effect && m.effect.label && typeof m.effect.label === 'object') { m.effect.label = say(m.effect.label); }
           if (!api) { conn.send({ type: 'effectResult', id: m.effect.id, ok: false, error: { code: 'SOFTPHONE_CONTAINER_ERROR', description: 'Open CTI is not loaded' } }); break; }
           window.NeotelOpenCti.run(api, m.effect).then(function (r) { conn.send(Object.assign({ type: 'effectResult' }, r)); });
           break;
@@ -259,16 +228,12 @@
 
   function command(c) { conn.send({ type: 'command', command: c }); }
 
-  /** No session: the login form, and Salesforce's phone fields stop dialing through us. */
+  /** No session: the login form (the core told Salesforce's side, with its last effects). */
   function signedOut() {
     view = null;
     $('login').hidden = false;
     $('agent').hidden = true;
     $('status').textContent = '';
-    if (api) {
-      window.NeotelOpenCti.call(api, 'disableClickToDial', {});
-      window.NeotelOpenCti.call(api, 'setSoftphoneItemLabel', { label: 'Neotel CTI' });
-    }
   }
 
   function transferTarget() {
@@ -287,8 +252,8 @@
     switch (b.getAttribute('data-act')) {
       case 'join': return command({ command: 'joinCampaign', campaign: Number($('campaign').value) });
       case 'leave': return command({ command: 'leaveCampaign' });
-      case 'pause': return command({ command: 'pause', breakId: Number($('break').value) });
-      case 'unpause': return command({ command: 'unpause' });
+      case 'takeBreak': return command({ command: 'takeBreak', breakId: Number($('break').value) });
+      case 'endBreak': return command({ command: 'endBreak' });
       case 'dial': return command({ command: 'dial', number: $('number').value });
       case 'hangup': return command({ command: 'hangup' });
       case 'dtmf': return command({ command: 'sendDtmf', digits: $('digits').value });
@@ -329,9 +294,9 @@
     if (b && !b.disabled) { b.click(); }
   });
 
-  /** Joining the campaign the agent is already in would do nothing. */
+  /** The selected campaign is one the core says may be joined now. */
   function canJoin(v) {
-    return !!(v && v.actions && v.actions.joinCampaign) && Number($('campaign').value) !== v.campaign;
+    return !!(v && v.actions && v.actions.joinCampaign) && (v.joinTargets || []).indexOf(Number($('campaign').value)) >= 0;
   }
   $('campaign').addEventListener('change', function () {
     document.querySelector('[data-act=join]').disabled = !canJoin(view);
@@ -351,30 +316,51 @@
     conn.send({ type: 'login', device: f.device.value, user: f.user.value, password: f.password.value });
     f.password.value = '';
   });
+  /** The language after this one, in the order the server lists its catalogs. */
+  function nextLanguage() {
+    var i = languages.indexOf(lang);
+    return languages[(i + 1) % languages.length] || 'es';
+  }
+  /** Loads `l`'s catalog, then words the page in it. */
   function setLang(l) {
-    lang = l;
-    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage blocked */ }
-    translate();
+    return fetch('i18n/' + encodeURIComponent(l) + '.json').then(function (r) {
+      if (!r.ok) { throw new Error('no catalog for ' + l); }
+      return r.json();
+    }).then(function (c) {
+      catalog = c;
+      lang = l;
+      try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage blocked */ }
+      translate();
+    });
   }
   $('lang').addEventListener('click', function () {
-    var next = lang === 'es' ? 'en' : 'es';
-    // Logged in: the core keeps it (and words the utility bar in it); the view brings it back.
-    if (view) { langSent = next; command({ command: 'setLanguage', language: next }); }
-    setLang(next);
+    var next = nextLanguage();
+    // Logged in: the core keeps it, and sends the utility bar's label again, worded with the
+    // catalog once it is here; the view brings the language back.
+    if (view) { langSent = next; }
+    setLang(next).then(function () { if (view) { command({ command: 'setLanguage', language: next }); } });
   });
 
-  translate();
-  $('status').textContent = t('connecting');
-  var origin = window.NeotelOpenCti.salesforceOrigin();
-  if (!origin) {
-    $('notice').textContent = t('outside');
-    $('notice').hidden = false;
-  } else {
-    window.NeotelOpenCti.load(origin).then(function (loaded) {
-      api = loaded;
-      window.NeotelOpenCti.listen(api, function (event) { conn.send({ type: 'event', event: event }); });
-    }).catch(function (e) { showError(t('noOpenCti') + e.message); });
+  // The words first (the catalog of the last language used here), then Salesforce and the server.
+  fetch('i18n/languages.json').then(function (r) { return r.json(); }).then(function (list) {
+    languages = list.map(function (l) { return l.code; });
+  }).catch(function () { /* the two shipped languages */ }).then(function () {
+    return setLang(languages.indexOf(lang) >= 0 ? lang : languages[0]);
+  }).catch(function () { translate(); }).then(start);
+
+  function start() {
+    $('status').textContent = t('connecting');
+    var origin = window.NeotelOpenCti.salesforceOrigin();
+    if (!origin) {
+      $('notice').textContent = t('outside');
+      $('notice').hidden = false;
+    } else {
+      window.NeotelOpenCti.load(origin).then(function (loaded) {
+        api = loaded;
+        window.NeotelOpenCti.listen(api, function (event) { conn.send({ type: 'event', event: event }); });
+      }).catch(function (e) { showError(t('noOpenCti') + e.message); });
+    }
+    conn.followPageLifecycle();
+    conn.open();
   }
-  conn.followPageLifecycle();
-  conn.open();
 })();

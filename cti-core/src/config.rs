@@ -1,0 +1,155 @@
+//! A session's configuration: the server builds it from its own and the call center's.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use sf_callcenter::{DialingOptions, Options};
+
+use crate::view::{Choice, PanelSettings};
+
+/// Where a list comes from: the configuration, or a per-install `ExecuteTask`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListSource {
+    /// Fixed rows.
+    Static(Vec<Choice>),
+    /// `ExecuteTaskNN(id, params…)` answering `{"Table":[…]}`.
+    Task {
+        /// `idTask`.
+        id: i64,
+        /// Its parameters.
+        params: Vec<String>,
+    },
+}
+
+/// A session's configuration (the server builds it from its own and the call center's).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The Neotel user (`USUARIO`) the session acts as.
+    pub user: String,
+    /// The call center options to use until Salesforce sends its settings.
+    pub options: Options,
+    /// Dialing prefixes for click-to-dial.
+    pub dialing: DialingOptions,
+    /// `Position` poll interval while nothing happens.
+    pub poll_interval: Duration,
+    /// Break states.
+    pub breaks: ListSource,
+    /// Campaigns.
+    pub campaigns: ListSource,
+    /// Queues (transfer targets).
+    pub queues: ListSource,
+    /// Platform users (transfer, conference and monitoring targets); a static row's `id` is the
+    /// user number.
+    pub users: ListSource,
+    /// The per-install task listing by name (`transferPhones` + campaign, `categories` + CRM).
+    pub lists_task: Option<i64>,
+    /// The per-install tasks behind monitoring, text messages and the click-to-dial search.
+    pub tasks: Tasks,
+    /// Wall clock at `Session::new`'s `now`, in the Neotel server's local time (schedules,
+    /// Task dates); the core derives later wall times from the `Instant`s it is given.
+    pub neotel_time_at_start: NaiveDateTime,
+    /// The Neotel server's offset east of UTC, in minutes (schedules picked in the agent's zone
+    /// are converted to Neotel's); 0 until the server sets it from `neotel.timezone`.
+    pub neotel_utc_offset_minutes: i64,
+    /// Seed of the `neoSyncId__c` numbers this session hands out (W-SYNC).
+    pub sync_seed: u64,
+    /// The agent's panel settings and language, as kept for this user (F-CONFIG).
+    pub settings: PanelSettings,
+    /// How often the users list is read again while a list of users is offered.
+    pub users_refresh: Duration,
+    /// The languages the server has a catalog for (`es`, `en`): the agent may pick one.
+    pub languages: Vec<String>,
+}
+
+impl Config {
+    /// The simulator's default mapping and the seed's options, for `user`.
+    pub fn new(user: impl Into<String>, neotel_time_at_start: NaiveDateTime) -> Self {
+        Self {
+            user: user.into(),
+            options: Options::default(),
+            dialing: DialingOptions::default(),
+            poll_interval: Duration::from_secs(1),
+            breaks: ListSource::Task {
+                id: 1,
+                params: vec!["breaks".into()],
+            },
+            campaigns: ListSource::Task {
+                id: 1,
+                params: vec!["campaigns".into()],
+            },
+            queues: ListSource::Task {
+                id: 1,
+                params: vec!["queues".into()],
+            },
+            users: ListSource::Task {
+                id: 1,
+                params: vec!["users".into()],
+            },
+            lists_task: Some(1),
+            tasks: Tasks::default(),
+            neotel_time_at_start,
+            neotel_utc_offset_minutes: 0,
+            sync_seed: 0,
+            settings: PanelSettings::default(),
+            users_refresh: Duration::from_secs(15),
+            languages: vec!["es".into(), "en".into()],
+        }
+    }
+}
+
+/// A per-install `ExecuteTask`: its id and its parameters in order, each the name of a value the
+/// core fills (`supervisor`, `user`, `mode`, `phone`, `channel`, `text`, `crm`, `key`) or a literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCall {
+    /// `idTask`.
+    pub id: i64,
+    /// Parameter names or literals.
+    pub params: Vec<String>,
+}
+
+impl TaskCall {
+    pub(crate) fn new(id: i64, params: &[&str]) -> Self {
+        Self {
+            id,
+            params: params.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    /// The parameters with the named values filled in.
+    pub(crate) fn fill(&self, values: &[(&str, &str)]) -> Vec<String> {
+        self.params
+            .iter()
+            .map(|p| {
+                values
+                    .iter()
+                    .find(|(name, _)| name == p)
+                    .map_or_else(|| p.clone(), |(_, v)| (*v).to_owned())
+            })
+            .collect()
+    }
+}
+
+/// The per-install tasks (F-MONITOR, F-SMS, W-CLICK2DIAL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tasks {
+    /// Start monitoring: supervisor, monitored user, mode.
+    pub monitor_start: TaskCall,
+    /// Stop monitoring: supervisor.
+    pub monitor_stop: TaskCall,
+    /// Send an SMS or WhatsApp message: user, phone, channel, text.
+    pub send_text: TaskCall,
+    /// Find a contact by CRM and key: `{"Table":[{BASE,IDCONTACTO,DATA}]}`.
+    pub find_contact: TaskCall,
+}
+
+impl Default for Tasks {
+    /// The simulator's default mapping.
+    fn default() -> Self {
+        Self {
+            monitor_start: TaskCall::new(2, &["supervisor", "user", "mode"]),
+            monitor_stop: TaskCall::new(3, &["supervisor"]),
+            send_text: TaskCall::new(5, &["user", "phone", "channel", "text"]),
+            find_contact: TaskCall::new(6, &["crm", "key"]),
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! F-DIAL, F-MANUAL, F-DTMF: the call in progress as `Position` shows it, dialing and hanging
+//! up (click-to-dial numbers normalized), and DTMF digits one at a time, in the order typed.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use neotel_api::{Direction, Position, Request};
+use sf_callcenter::normalize_number;
+
+use crate::io::ApiResult;
+use crate::message::{Code, Message};
+
+use super::Session;
+use super::contact::LastCall;
+use super::notices;
+use super::outbox::Pending;
+use super::timer::Timer;
+
+/// The call in progress.
+#[derive(Debug, Clone)]
+pub(super) struct CallState {
+    pub(super) id: i64,
+    pub(super) phone: String,
+    pub(super) inbound: bool,
+    pub(super) bridged: bool,
+    /// No contact came with it: the agent dialed it (F-MANUAL).
+    pub(super) manual: bool,
+    pub(super) conference: Option<i64>,
+    pub(super) started: Instant,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Calls {
+    pub(super) call: Option<CallState>,
+    /// F-DTMF: digits typed but not sent yet. NeoApi calls run concurrently, so each digit
+    /// waits for the previous one's answer to keep their order.
+    dtmf: VecDeque<char>,
+}
+
+impl Session {
+    pub(super) fn dial(&mut self, number: &str) -> Result<(), Message> {
+        let phone = normalize_number(number, &self.config.dialing)
+            .map_err(|_| Message::new(Code::NoDigits))?;
+        let user = self.user();
+        self.api(Request::Dial { user, phone }, Pending::Command);
+        self.poll();
+        Ok(())
+    }
+
+    pub(super) fn hangup(&mut self) -> Result<(), Message> {
+        let user = self.user();
+        self.api(Request::Hangup { user }, Pending::Command);
+        self.poll();
+        Ok(())
+    }
+
+    pub(super) fn send_dtmf(&mut self, digits: &str) -> Result<(), Message> {
+        if digits.is_empty()
+            || !digits
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+        {
+            return Err(Code::BadDtmf.into());
+        }
+        // Sent one by one, as the seed asks, in the order typed.
+        self.calls.dtmf.extend(digits.chars());
+        self.send_next_digit();
+        Ok(())
+    }
+
+    /// Sends the next typed digit unless one is on its way.
+    fn send_next_digit(&mut self) {
+        let in_flight = self.out.waiting(|p| matches!(p, Pending::Dtmf));
+        if in_flight || self.calls.call.is_none() {
+            return;
+        }
+        if let Some(d) = self.calls.dtmf.pop_front() {
+            let user = self.user();
+            self.api(
+                Request::SendDtmf {
+                    user,
+                    digits: d.to_string(),
+                },
+                Pending::Dtmf,
+            );
+        }
+    }
+
+    pub(super) fn digit_answered(&mut self, result: ApiResult) {
+        match result {
+            Ok(_) => self.send_next_digit(),
+            Err(e) => {
+                let unsent: String = self.calls.dtmf.drain(..).collect();
+                let why = notices::fault(&e);
+                self.notices.error = Some(if unsent.is_empty() {
+                    why
+                } else {
+                    let text = why.param("text").unwrap_or(why.code.as_str()).to_owned();
+                    Message::new(Code::DtmfNotSent)
+                        .with("digits", unsent)
+                        .with("text", text)
+                });
+            }
+        }
+    }
+
+    /// The call as `Position` shows it: up (its state kept), or gone.
+    pub(super) fn track_call(&mut self, p: &Position) {
+        match p.call_id() {
+            Some(id) => {
+                let known = self.calls.call.as_ref().filter(|c| c.id == id);
+                let started = known.map_or(self.now(), |c| c.started);
+                let manual = self
+                    .contact
+                    .as_ref()
+                    .is_none_or(|c| c.call.as_ref().is_none_or(|cc| cc.id != id))
+                    && p.contact().is_none();
+                self.calls.call = Some(CallState {
+                    id,
+                    phone: p.customer_phone().to_owned(),
+                    inbound: matches!(p.direction(), Some(Direction::Inbound)),
+                    bridged: p.is_bridged(),
+                    manual,
+                    conference: p.conference(),
+                    started,
+                });
+            }
+            None => {
+                self.transfer = None;
+                if let Some(ended) = self.calls.call.take() {
+                    self.call_ended(ended);
+                }
+            }
+        }
+        if let (Some(c), Some(call)) = (self.contact.as_mut(), self.calls.call.as_ref())
+            && !c.released
+        {
+            c.call = Some(call.clone());
+        }
+    }
+
+    fn call_ended(&mut self, call: CallState) {
+        // Digits typed for this call are not for the next one.
+        self.calls.dtmf.clear();
+        let ended = LastCall {
+            id: call.id,
+            duration_secs: self.now().saturating_duration_since(call.started).as_secs(),
+            phone: call.phone.clone(),
+            manual: call.manual,
+            inbound: call.inbound,
+        };
+        if let Some(c) = self.contact.as_mut()
+            && c.call.as_ref().is_some_and(|cc| cc.id == call.id)
+        {
+            c.last_call = Some(ended.clone());
+            c.call = None;
+        }
+        if self.contact.is_some() {
+            self.save_task();
+            if let Some(secs) = self.options.automatic_release {
+                let at = self.now() + Duration::from_secs(u64::from(secs));
+                self.timers.set(Timer::AutoRelease, at);
+            }
+        } else {
+            // A manual call without a contact still leaves its Task (F-MANUAL).
+            self.save_task_without_contact(&ended);
+        }
+    }
+
+    /// Whom the customer is: the call's number, else the contact's last call's.
+    pub(super) fn customer_phone(&self) -> String {
+        self.calls
+            .call
+            .as_ref()
+            .map(|c| c.phone.clone())
+            .or_else(|| {
+                self.contact
+                    .as_ref()
+                    .and_then(|c| c.last_call.as_ref().map(|l| l.phone.clone()))
+            })
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,39 @@
+//! F-CONF: the call becomes a conference (`JoinConference`), phones and users are invited one
+//! at a time (`InviteParticipant`), and it ends (`KickAll` with the id `Position` shows).
+
+use neotel_api::Request;
+
+use crate::message::Message;
+
+use super::Session;
+use super::outbox::Pending;
+
+impl Session {
+    /// The conference the call is in, as `Position` shows it.
+    pub(super) fn conference(&self) -> Option<i64> {
+        self.calls.call.as_ref().and_then(|c| c.conference)
+    }
+
+    pub(super) fn start_conference(&mut self) -> Result<(), Message> {
+        let user = self.user();
+        self.api(Request::JoinConference { user }, Pending::Command);
+        Ok(())
+    }
+
+    pub(super) fn invite(&mut self, extension: String) -> Result<(), Message> {
+        let user = self.user();
+        self.api(
+            Request::InviteParticipant { user, extension },
+            Pending::Command,
+        );
+        Ok(())
+    }
+
+    pub(super) fn end_conference(&mut self) -> Result<(), Message> {
+        // Allowed only with a conference up (permission.rs), whose id `Position` gave.
+        let conference = self.conference().unwrap_or_default();
+        let user = self.user();
+        self.api(Request::KickAll { user, conference }, Pending::Command);
+        Ok(())
+    }
+}

@@ -1,0 +1,267 @@
+//! The lists the softphone offers, from the configuration or per-install tasks answering
+//! `{"Table":[…]}`: break states, campaigns, queues and users at start; a contact's categories
+//! and its campaign's transfer phones when it arrives. The users list is read again while a
+//! list of users is offered (who is logged in changes), without the agent itself, each user's
+//! state in words with whether it can take a transfer, an invitation or be monitored.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use neotel_api::{Reply, decode_table};
+use serde_json::{Map, Value};
+
+use crate::config::ListSource;
+use crate::io::ApiResult;
+use crate::message::{Code, Message};
+use crate::view::{AgentChoice, Choice, Lists};
+
+use super::Session;
+use super::notices::{self, Scope};
+use super::outbox::Pending;
+use super::timer::Timer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ListKind {
+    Breaks,
+    Campaigns,
+    Categories,
+    TransferPhones,
+    Queues,
+    Users,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct ListState {
+    /// Shared with the views: a view is built on every input and compared with the last, so
+    /// the lists (hundreds of users on a big install) are counted, not copied.
+    pub(super) lists: Arc<Lists>,
+    /// The users list says this session's user is a supervisor (F-MONITOR).
+    pub(super) supervisor: bool,
+    /// When the users list was last read.
+    users_read_at: Option<Instant>,
+}
+
+/// A row's integer (a number, or a number written as text).
+pub(super) fn int_of(row: &Map<String, Value>, key: &str) -> Option<i64> {
+    row.get(key).and_then(|v| {
+        v.as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    })
+}
+
+/// A row's text (a number is written out; null is nothing).
+pub(super) fn text_of(row: &Map<String, Value>, key: &str) -> Option<String> {
+    match row.get(key)? {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+impl Session {
+    /// The lists every session needs, at start.
+    pub(super) fn load_lists(&mut self) {
+        for (kind, source) in [
+            (ListKind::Breaks, self.config.breaks.clone()),
+            (ListKind::Campaigns, self.config.campaigns.clone()),
+            (ListKind::Queues, self.config.queues.clone()),
+            (ListKind::Users, self.config.users.clone()),
+        ] {
+            match source {
+                ListSource::Static(rows) => self.set_list(kind, rows),
+                ListSource::Task { id, params } => {
+                    if kind == ListKind::Users {
+                        self.lists.users_read_at = Some(self.now());
+                    }
+                    self.task(id, params, Pending::List(kind));
+                }
+            }
+        }
+    }
+
+    /// A contact's categories (its CRM's) and its campaign's transfer phones.
+    pub(super) fn load_contact_lists(&mut self, crm: i64, campaign: Option<i64>) {
+        let Some(task) = self.config.lists_task else {
+            return;
+        };
+        let categories = vec!["categories".into(), crm.to_string()];
+        self.task(task, categories, Pending::List(ListKind::Categories));
+        if let Some(campaign) = campaign {
+            let phones = vec!["transferPhones".into(), campaign.to_string()];
+            self.task(task, phones, Pending::List(ListKind::TransferPhones));
+        }
+    }
+
+    /// The contact left: its lists go with it.
+    pub(super) fn clear_contact_lists(&mut self) {
+        let lists = self.lists_mut();
+        lists.categories.clear();
+        lists.transfer_phones.clear();
+    }
+
+    pub(super) fn list_answered(&mut self, kind: ListKind, result: ApiResult) {
+        match result {
+            Ok(Reply::String(text)) => match decode_table(&text) {
+                Ok(rows) if kind == ListKind::Users => self.users_read(&rows),
+                Ok(rows) => {
+                    let rows = rows.iter().filter_map(|r| choice(kind, r)).collect();
+                    self.set_list(kind, rows);
+                }
+                Err(e) => self.notify(
+                    Message::new(Code::BadList).with("error", e.to_string()),
+                    Scope::Session,
+                ),
+            },
+            Ok(_) => {}
+            Err(e) => self.notify(notices::fault(&e), Scope::Session),
+        }
+    }
+
+    fn users_read(&mut self, rows: &[Map<String, Value>]) {
+        let me = self.config.user.clone();
+        let mut users = Vec::with_capacity(rows.len());
+        for row in rows {
+            match agent_choice(row) {
+                Some(u) if u.user == me => self.lists.supervisor = u.supervisor,
+                Some(u) => users.push(u),
+                None => {}
+            }
+        }
+        let users: Arc<[AgentChoice]> = users.into();
+        if *self.lists.lists.users != *users {
+            self.lists_mut().users = users;
+        }
+    }
+
+    fn set_list(&mut self, kind: ListKind, rows: Vec<Choice>) {
+        let lists = self.lists_mut();
+        match kind {
+            ListKind::Breaks => lists.breaks = rows,
+            ListKind::Campaigns => lists.campaigns = rows,
+            ListKind::Categories => lists.categories = rows,
+            ListKind::TransferPhones => lists.transfer_phones = rows,
+            ListKind::Queues => lists.queues = rows,
+            ListKind::Users => {
+                // A fixed list says nothing of who is logged in: Neotel decides.
+                lists.users = rows
+                    .into_iter()
+                    .map(|r| AgentChoice {
+                        user: r.id.to_string(),
+                        name: r.name,
+                        supervisor: false,
+                        state: Message::new(Code::UserOther).with("state", ""),
+                        transfer: true,
+                        invite: true,
+                        monitor: true,
+                    })
+                    .collect();
+            }
+        }
+    }
+
+    fn lists_mut(&mut self) -> &mut Lists {
+        Arc::make_mut(&mut self.lists.lists)
+    }
+
+    /// Reads the users list again, unless a read is on its way.
+    pub(super) fn read_users(&mut self) {
+        let in_flight = self
+            .out
+            .waiting(|p| matches!(p, Pending::List(ListKind::Users)));
+        if let (ListSource::Task { id, params }, false) = (self.config.users.clone(), in_flight) {
+            self.lists.users_read_at = Some(self.now());
+            self.task(id, params, Pending::List(ListKind::Users));
+        }
+    }
+
+    /// While a list of users is offered it is kept fresh: read again once it is older than
+    /// the refresh period.
+    pub(super) fn keep_users_fresh(&mut self, offered: bool) {
+        if !offered {
+            self.timers.stop(Timer::Users);
+            return;
+        }
+        let now = self.now();
+        let period = self.config.users_refresh;
+        let due = self.lists.users_read_at.map_or(now, |at| at + period);
+        if due <= now {
+            self.read_users();
+            self.timers.set(Timer::Users, now + period);
+        } else {
+            self.timers.set(Timer::Users, due);
+        }
+    }
+}
+
+/// A user's `ESTADO` in words, and whether the user can take a transfer or an invitation
+/// (free) and be monitored (logged in). The simulator's default list says `Conectado`,
+/// `EnLlamada`, `Descanso` or `Desconectado`; another install's own words are shown as they
+/// are and left for Neotel to judge.
+fn user_state(raw: &str) -> (Message, bool, bool) {
+    let norm: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    match norm.as_str() {
+        "conectado" | "disponible" | "available" | "libre" => (Code::UserFree.into(), true, true),
+        "enllamada" | "oncall" | "ocupado" | "busy" => (Code::UserOnCall.into(), false, true),
+        "descanso" | "endescanso" | "pausa" | "paused" | "onbreak" => {
+            (Code::UserOnBreak.into(), false, true)
+        }
+        "desconectado" | "offline" | "loggedout" => (Code::UserOffline.into(), false, false),
+        _ => (Message::new(Code::UserOther).with("state", raw), true, true),
+    }
+}
+
+/// A row of the users list (`USUARIO`, `NOMBRE`, `SUPERVISOR`, `ESTADO`).
+fn agent_choice(row: &Map<String, Value>) -> Option<AgentChoice> {
+    let supervisor = match row.get("SUPERVISOR") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        Some(Value::String(s)) => {
+            matches!(s.to_ascii_lowercase().as_str(), "1" | "true" | "si" | "sí")
+        }
+        _ => false,
+    };
+    let (state, free, logged_in) = user_state(&text_of(row, "ESTADO").unwrap_or_default());
+    Some(AgentChoice {
+        user: text_of(row, "USUARIO")?,
+        name: text_of(row, "NOMBRE").unwrap_or_default(),
+        supervisor,
+        state,
+        transfer: free,
+        invite: free,
+        monitor: logged_in,
+    })
+}
+
+/// A row of a `{"Table":[…]}` list as a choice (the simulator's default columns).
+fn choice(kind: ListKind, row: &Map<String, Value>) -> Option<Choice> {
+    match kind {
+        ListKind::Breaks | ListKind::Campaigns | ListKind::Queues | ListKind::Users => {
+            Some(Choice {
+                id: int_of(row, "ID")?,
+                name: text_of(row, "NOMBRE")?,
+                group: None,
+                schedules: false,
+            })
+        }
+        ListKind::Categories => Some(Choice {
+            id: int_of(row, "IDSUBCATEGORIA")?,
+            name: text_of(row, "SUBCATEGORIA")?,
+            group: text_of(row, "CATEGORIA"),
+            schedules: row.get("AGENDA").and_then(Value::as_bool).unwrap_or(false),
+        }),
+        ListKind::TransferPhones => Some(Choice {
+            id: int_of(row, "INDICE")?,
+            name: format!(
+                "{} ({})",
+                text_of(row, "NOMBRE")?,
+                text_of(row, "TELEFONO")?
+            ),
+            group: text_of(row, "TELEFONO"),
+            schedules: false,
+        }),
+    }
+}

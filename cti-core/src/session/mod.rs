@@ -1,0 +1,419 @@
+//! One agent's session: inputs in, outputs drained, time passed in.
+//!
+//! Laid out as quinn-proto's connection: this file holds the [`Session`], its input routing and
+//! its `poll_*` functions; each feature owns its sub-state in a file of its own, where a reader
+//! finds its F-/W- ids:
+//!
+//! | file | features |
+//! | --- | --- |
+//! | `neotel.rs` | the `Position` poll and what Neotel's snapshot says |
+//! | `campaign.rs` | F-CAMPAIGN, F-BREAK |
+//! | `call.rs` | F-DIAL, F-MANUAL, F-DTMF |
+//! | `transfer.rs`, `conference.rs`, `monitor.rs`, `text.rs` | F-XFER, F-CONF, F-MONITOR, F-SMS |
+//! | `contact.rs` | the contact on screen: W-PREDICTIVE, W-PREVIEW, W-INBOUND, W-PRIVATE |
+//! | `screen_pop.rs` | W-SCREENPOP, W-EXTERNAL, `CRM_ShowingContact` |
+//! | `sync.rs` | W-SYNC |
+//! | `click_to_dial.rs` | W-CLICK2DIAL |
+//! | `release.rs` | F-RELEASE, F-AGENDA, F-PLAY (the draft, `UpdateContact`, Play) |
+//! | `activity.rs` | W-ACTIVITY (one Task per call) |
+//! | `lists.rs` | the lists (breaks, campaigns, queues, users, categories, transfer phones) |
+//! | `settings.rs`, `page.rs` | F-CONFIG, the language; the page's Salesforce side |
+//! | `permission.rs` | whether the agent may do something now, and why not |
+//! | `notices.rs`, `view.rs` | what the agent is told; the view |
+//! | `outbox.rs`, `timer.rs` | outputs and their pending answers; the timer table |
+
+mod activity;
+mod call;
+mod campaign;
+mod click_to_dial;
+mod conference;
+mod contact;
+mod lists;
+mod monitor;
+mod neotel;
+mod notices;
+mod outbox;
+mod page;
+mod permission;
+mod release;
+mod screen_pop;
+mod settings;
+mod sync;
+mod text;
+mod timer;
+mod transfer;
+mod view;
+
+use std::time::Instant;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use neotel_api::Request;
+use serde_json::Value;
+use sf_callcenter::{Options, SoftphoneLayout};
+
+use crate::command::Command;
+use crate::config::Config;
+use crate::effect::EffectId;
+use crate::io::{ApiId, ApiResult, Input, Output, SalesforceError, SalesforceEvent, SessionError};
+use crate::message::{Code, Message};
+use crate::view::{MonitorView, PanelSettings, TransferView};
+
+use self::call::Calls;
+use self::contact::ContactState;
+use self::lists::ListState;
+use self::neotel::Neotel;
+use self::notices::Notices;
+use self::outbox::{Outbox, Pending, PendingEffect};
+use self::page::Page;
+use self::permission::Act;
+use self::sync::SyncIds;
+use self::timer::{Timer, TimerTable};
+
+/// How many times a write that failed for a reason that may pass is sent again.
+const RETRY_LIMIT: u32 = 3;
+
+/// One agent's connector session. Drive it with [`Session::handle_input`], then drain
+/// [`Session::poll_output`] until `None`, then wait until [`Session::poll_timeout`].
+#[derive(Debug, Clone)]
+pub struct Session {
+    config: Config,
+    clock: Clock,
+    /// The call center's options, as Salesforce sends them (the configuration's until then).
+    options: Options,
+    layout: SoftphoneLayout,
+    out: Outbox,
+    timers: TimerTable,
+    neotel: Neotel,
+    calls: Calls,
+    /// The attended transfer in progress (F-XFER).
+    transfer: Option<TransferView>,
+    /// Whom this supervisor monitors (F-MONITOR).
+    monitoring: Option<MonitorView>,
+    /// F-CONFIG and the language.
+    settings: PanelSettings,
+    contact: Option<ContactState>,
+    lists: ListState,
+    notices: Notices,
+    page: Page,
+    sync_ids: SyncIds,
+    ended: bool,
+}
+
+/// Time: the `Instant`s the session is given, and the Neotel wall time they stand for.
+#[derive(Debug, Clone)]
+struct Clock {
+    start: Instant,
+    now: Instant,
+    wall_at_start: NaiveDateTime,
+}
+
+impl Session {
+    /// A session for an agent already logged in to Neotel (the server did `Login`).
+    pub fn new(config: Config, now: Instant) -> Self {
+        let mut s = Self {
+            clock: Clock {
+                start: now,
+                now,
+                wall_at_start: config.neotel_time_at_start,
+            },
+            options: config.options.clone(),
+            layout: SoftphoneLayout::default(),
+            out: Outbox::default(),
+            timers: TimerTable::default(),
+            neotel: Neotel::default(),
+            calls: Calls::default(),
+            transfer: None,
+            monitoring: None,
+            settings: config.settings.clone(),
+            contact: None,
+            lists: ListState::default(),
+            notices: Notices::default(),
+            page: Page::default(),
+            sync_ids: SyncIds::new(config.sync_seed),
+            ended: false,
+            config,
+        };
+        s.ask_salesforce_settings();
+        s.page_state();
+        s.load_lists();
+        s.poll();
+        s.refresh_view();
+        s
+    }
+
+    /// The next output, until `None`.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.next()
+    }
+
+    /// When the session wants [`Input::Timeout`].
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.ended { None } else { self.timers.next() }
+    }
+
+    /// The request that logs the agent out (the server sends it on logout or idle).
+    pub fn logout_request(&self) -> Request {
+        Request::Logout {
+            user: self.config.user.clone(),
+        }
+    }
+
+    /// The agent logs out (the server then sends NeoApi's `Logout`): the page's Salesforce
+    /// side stops dialing through the softphone and says it is signed out; every later input
+    /// is refused with [`SessionError::Ended`].
+    pub fn log_out(&mut self, now: Instant) {
+        if self.ended {
+            return;
+        }
+        self.clock.now = self.clock.now.max(now);
+        self.page_signed_out();
+        self.ended = true;
+        self.timers.clear();
+    }
+
+    /// Neotel says the user is no longer logged in: the page's Salesforce side is told, then
+    /// the server ([`Output::Ended`]).
+    fn signed_out_by_neotel(&mut self) {
+        self.page_signed_out();
+        self.ended = true;
+        self.timers.clear();
+        self.out.push(Output::Ended);
+    }
+
+    /// Feeds one input. A command the state does not allow is refused with the reason.
+    ///
+    /// # Errors
+    /// [`SessionError::Refused`] for a command the agent may not give now (the view disables
+    /// exactly these), [`SessionError::Ended`] once the session is over.
+    pub fn handle_input(&mut self, input: Input) -> Result<(), SessionError> {
+        if self.ended {
+            return Err(SessionError::Ended);
+        }
+        let now = match &input {
+            Input::Command(t, _)
+            | Input::NeoApi(t, _, _)
+            | Input::EffectDone(t, _, _)
+            | Input::Salesforce(t, _)
+            | Input::Timeout(t) => *t,
+        };
+        // Time never goes back, whatever the caller passes.
+        self.clock.now = self.clock.now.max(now);
+        let result = match input {
+            Input::Command(_, c) => self.command(c),
+            Input::NeoApi(_, id, r) => {
+                self.neoapi_done(id, r);
+                Ok(())
+            }
+            Input::EffectDone(_, id, r) => {
+                self.effect_done(id, r);
+                Ok(())
+            }
+            Input::Salesforce(_, e) => self.salesforce_event(e),
+            Input::Timeout(_) => {
+                self.timeouts();
+                Ok(())
+            }
+        };
+        self.refresh_view();
+        result.map_err(SessionError::Refused)
+    }
+
+    fn now(&self) -> Instant {
+        self.clock.now
+    }
+
+    /// The Neotel server's wall time now.
+    fn wall(&self) -> NaiveDateTime {
+        let elapsed = self.clock.now.saturating_duration_since(self.clock.start);
+        self.clock.wall_at_start + chrono::Duration::from_std(elapsed).unwrap_or_default()
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.wall().date()
+    }
+
+    fn user(&self) -> String {
+        self.config.user.clone()
+    }
+
+    // ----- routing -----------------------------------------------------------------------
+
+    fn command(&mut self, c: Command) -> Result<(), Message> {
+        self.notices.error = None;
+        if let Some(act) = Act::of(&c) {
+            self.may(act)?;
+        }
+        match c {
+            Command::JoinCampaign { campaign } => self.join_campaign(campaign),
+            Command::LeaveCampaign => self.leave_campaign(),
+            Command::TakeBreak { break_id } => self.take_break(break_id),
+            Command::EndBreak => self.end_break(),
+            Command::Dial { number } => self.dial(&number),
+            Command::Hangup => self.hangup(),
+            Command::SendDtmf { digits } => self.send_dtmf(&digits),
+            Command::Transfer { target, attended } => self.transfer(target, attended),
+            Command::EndTransfer => self.end_transfer(),
+            Command::StartConference => self.start_conference(),
+            Command::Invite { extension } => self.invite(extension),
+            Command::EndConference => self.end_conference(),
+            Command::Monitor { user, mode } => self.monitor(user, mode),
+            Command::EndMonitor => self.end_monitor(),
+            Command::SendText {
+                channel,
+                phone,
+                text,
+            } => self.send_text(channel, &phone, &text),
+            Command::SaveSettings {
+                width_px,
+                height_px,
+                minimize_on_no_match,
+                minimize_on_several,
+            } => self.save_settings(
+                width_px,
+                height_px,
+                minimize_on_no_match,
+                minimize_on_several,
+            ),
+            Command::SetLanguage { language } => self.set_language(language),
+            Command::SyncRecord => self.sync_by_hand(),
+            Command::Draft {
+                contact,
+                subcategory,
+                notes,
+                at,
+                phone,
+            } => self.edit_draft(contact, subcategory, notes, at, phone),
+            Command::Release {
+                subcategory,
+                notes,
+                contact,
+            } => self.release_command(contact, subcategory, notes),
+            Command::Schedule {
+                at,
+                agent_offset_minutes,
+                subcategory,
+                phone,
+                notes,
+                contact,
+            } => self.schedule(contact, at, agent_offset_minutes, subcategory, phone, notes),
+            Command::Play => self.play(),
+            Command::PickRecord { id } => self.pick_record(&id),
+        }
+    }
+
+    fn neoapi_done(&mut self, id: ApiId, result: ApiResult) {
+        let Some(why) = self.out.answered(id) else {
+            return;
+        };
+        match why {
+            Pending::Poll => self.position_answered(result),
+            Pending::List(kind) => self.list_answered(kind, result),
+            Pending::Command => {
+                if let Err(e) = result {
+                    self.notices.error = Some(notices::fault(&e));
+                }
+                self.poll();
+            }
+            Pending::Consult(transfer) => self.consult_answered(transfer, result),
+            Pending::Monitor(next) => self.monitor_answered(next, result),
+            Pending::Text => self.text_answered(result),
+            Pending::Dtmf => self.digit_answered(result),
+            Pending::FindContact {
+                number,
+                record,
+                crm,
+            } => self.contact_found(number, record, crm, &result),
+            Pending::Showing => {
+                if let Err(e) = result {
+                    self.notices.error = Some(notices::fault(&e));
+                }
+            }
+            Pending::Update { callback } => self.update_answered(result, callback),
+            Pending::Available => self.available_answered(result),
+        }
+    }
+
+    fn effect_done(&mut self, id: EffectId, result: Result<Value, SalesforceError>) {
+        let Some(sent) = self.out.effect_answered(id) else {
+            return;
+        };
+        // An answer about a contact no longer on screen (a search, a sync read) is not about
+        // the one on screen now.
+        if sent.why.is_about_the_contact() && sent.contact != self.contact_handle() {
+            return;
+        }
+        if self.task_creation_lost(&sent, &result) {
+            return;
+        }
+        match (sent.why.clone(), result) {
+            (PendingEffect::Settings, Ok(v)) => self.settings_answered(&v),
+            (PendingEffect::Layout, Ok(v)) => self.layout_answered(&v),
+            (PendingEffect::Search, Ok(v)) => self.search_answered(&v),
+            (PendingEffect::SyncPage, Ok(v)) => self.sync_page_answered(&v),
+            (PendingEffect::SyncRecord { record, by_hand }, Ok(v)) => {
+                self.sync_record_answered(record, by_hand, &v);
+            }
+            (PendingEffect::ClickedRecord { number, record }, Ok(v)) => {
+                self.clicked_record_answered(number, record, &v);
+            }
+            // The search is a nicety: the click still dials.
+            (PendingEffect::ClickedRecord { number, .. }, Err(_)) => self.dial_clicked(number),
+            (PendingEffect::Task, Ok(v)) => self.task_saved(&sent, &v),
+            (PendingEffect::Task, Err(e)) => self.task_failed(&e, &sent),
+            (PendingEffect::TaskLookup { create }, result) => {
+                self.task_looked_up(result, &sent, create);
+            }
+            (PendingEffect::Pop | PendingEffect::Other, Ok(_)) => {}
+            (why, Err(e)) => {
+                if matches!(why, PendingEffect::Search) {
+                    self.showing();
+                }
+                let code = if matches!(why, PendingEffect::Search) {
+                    Code::SearchFailed
+                } else {
+                    Code::SalesforceFailed
+                };
+                self.notices.error = Some(Message::new(code).with("error", e.description));
+            }
+        }
+    }
+
+    fn salesforce_event(&mut self, e: SalesforceEvent) -> Result<(), Message> {
+        match e {
+            SalesforceEvent::ClickToDial {
+                number,
+                record_id,
+                object_type,
+                record_name,
+            } => self.clicked(number, record_id, object_type, record_name),
+            SalesforceEvent::Navigation {
+                record_id: Some(id),
+                object_type: Some(object_type),
+                record_name,
+            } => {
+                self.navigated(id, object_type, record_name);
+                Ok(())
+            }
+            SalesforceEvent::Navigation { .. } => Ok(()),
+            SalesforceEvent::PageChanged => {
+                self.page_changed();
+                Ok(())
+            }
+        }
+    }
+
+    fn timeouts(&mut self) {
+        for t in self.timers.expired(self.clock.now) {
+            match t {
+                Timer::Poll => self.poll(),
+                Timer::AutoRelease => self.auto_release(),
+                Timer::RetryRelease => self.retry_release(),
+                Timer::RetryTask => self.save_task(),
+                Timer::Users => self.read_users(),
+                Timer::Notices => self.expire_notices(),
+            }
+        }
+    }
+}

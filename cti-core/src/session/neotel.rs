@@ -1,0 +1,88 @@
+//! Neotel's side: the `Position` poll (Neotel's documented flow polls it; the session's
+//! cadence is faster while a call is set up and slower in a break) and what each snapshot says.
+//! The agent's state follows `neotel_api::AgentState::of`, the one rule for it.
+
+use std::time::Duration;
+
+use neotel_api::{AgentState, CrmState, FaultKind, Position, Reply, Request};
+
+use crate::io::ApiResult;
+use crate::message::{Code, Message};
+
+use super::Session;
+use super::notices;
+use super::outbox::Pending;
+use super::timer::Timer;
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Neotel {
+    /// The outbound campaign joined.
+    pub(super) campaign: Option<i64>,
+    /// The break state, when Neotel's rule says the agent is in a break.
+    pub(super) break_id: Option<i64>,
+    /// Neotel's CRM holds the agent (`ESTADO_CRM` is not `Available`): Play frees it.
+    pub(super) crm_holds: bool,
+    /// A snapshot has been read.
+    pub(super) seen: bool,
+    poll_in_flight: bool,
+}
+
+impl Session {
+    /// Asks for the next `Position` now, unless one is on its way.
+    pub(super) fn poll(&mut self) {
+        if !self.neotel.poll_in_flight {
+            self.neotel.poll_in_flight = true;
+            let user = self.user();
+            self.api(Request::Position { user }, Pending::Poll);
+        }
+        self.timers.stop(Timer::Poll);
+    }
+
+    /// The poll cadence: faster while a call is being set up, slower in a break.
+    fn poll_delay(&self) -> Duration {
+        let base = self.config.poll_interval;
+        if self.calls.call.as_ref().is_some_and(|c| !c.bridged)
+            || self.contact.as_ref().is_some_and(|c| !c.searched)
+        {
+            base / 2
+        } else if self.neotel.break_id.is_some() {
+            base * 3
+        } else {
+            base
+        }
+    }
+
+    pub(super) fn position_answered(&mut self, result: ApiResult) {
+        self.neotel.poll_in_flight = false;
+        let delay = self.poll_delay();
+        self.timers.set(Timer::Poll, self.now() + delay);
+        match result {
+            Ok(Reply::String(text)) => match Position::parse(&text) {
+                Ok(p) => self.on_position(&p),
+                Err(e) => {
+                    self.notices.error =
+                        Some(Message::new(Code::BadPosition).with("error", e.to_string()));
+                }
+            },
+            Ok(other) => {
+                self.notices.error =
+                    Some(Message::new(Code::BadPosition).with("error", format!("{other:?}")));
+            }
+            Err(e) if e.fault_kind() == Some(FaultKind::NotLogged) => self.signed_out_by_neotel(),
+            Err(e) => self.notices.error = Some(notices::fault(&e)),
+        }
+    }
+
+    fn on_position(&mut self, p: &Position) {
+        self.neotel.seen = true;
+        self.neotel.campaign = p.outbound_campaign();
+        self.neotel.break_id = match AgentState::of(p) {
+            AgentState::Paused { break_subtype } => Some(break_subtype),
+            _ => None,
+        };
+        self.neotel.crm_holds = !matches!(p.crm_state(), CrmState::Available);
+        self.track_call(p);
+        self.contact_from_position(p);
+        self.search_when_due(p);
+    }
+}

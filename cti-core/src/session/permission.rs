@@ -1,0 +1,186 @@
+//! Whether the agent may do something now, and if not why: one function, asked both by each
+//! command's guard and by the view's buttons, so a button the view enables is never refused and
+//! one it disables always is. A command's arguments (the digits, the date) are checked after,
+//! by the command.
+
+use crate::command::Command;
+use crate::message::{Code, Message};
+use crate::view::Actions;
+
+use super::Session;
+
+/// What the agent may be allowed to do (the view's buttons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Act {
+    JoinCampaign,
+    LeaveCampaign,
+    TakeBreak,
+    EndBreak,
+    Dial,
+    Hangup,
+    SendDtmf,
+    Transfer,
+    EndTransfer,
+    StartConference,
+    Invite,
+    EndConference,
+    /// Release with a category.
+    Categorize,
+    /// Release without one.
+    Release,
+    Schedule,
+    EditDraft,
+    Play,
+    Monitor,
+    EndMonitor,
+    SendText,
+    Sync,
+    PickRecord,
+}
+
+impl Act {
+    /// What a command asks; `None` for the settings and the language, always allowed.
+    pub(super) fn of(command: &Command) -> Option<Self> {
+        Some(match command {
+            Command::JoinCampaign { .. } => Self::JoinCampaign,
+            Command::LeaveCampaign => Self::LeaveCampaign,
+            Command::TakeBreak { .. } => Self::TakeBreak,
+            Command::EndBreak => Self::EndBreak,
+            Command::Dial { .. } => Self::Dial,
+            Command::Hangup => Self::Hangup,
+            Command::SendDtmf { .. } => Self::SendDtmf,
+            Command::Transfer { .. } => Self::Transfer,
+            Command::EndTransfer => Self::EndTransfer,
+            Command::StartConference => Self::StartConference,
+            Command::Invite { .. } => Self::Invite,
+            Command::EndConference => Self::EndConference,
+            Command::Release {
+                subcategory: Some(_),
+                ..
+            } => Self::Categorize,
+            Command::Release {
+                subcategory: None, ..
+            } => Self::Release,
+            Command::Schedule { .. } => Self::Schedule,
+            Command::Draft { .. } => Self::EditDraft,
+            Command::Play => Self::Play,
+            Command::Monitor { .. } => Self::Monitor,
+            Command::EndMonitor => Self::EndMonitor,
+            Command::SendText { .. } => Self::SendText,
+            Command::SyncRecord => Self::Sync,
+            Command::PickRecord { .. } => Self::PickRecord,
+            Command::SaveSettings { .. } | Command::SetLanguage { .. } => return None,
+        })
+    }
+}
+
+fn check(ok: bool, why: Code) -> Result<(), Message> {
+    if ok { Ok(()) } else { Err(why.into()) }
+}
+
+impl Session {
+    /// May the agent do `act` now? If not, why.
+    pub(super) fn may(&self, act: Act) -> Result<(), Message> {
+        let call = self.calls.call.is_some();
+        let contact = self.contact.as_ref();
+        let free = || {
+            check(!call, Code::EndCallFirst)?;
+            check(contact.is_none(), Code::ContactOnScreen)
+        };
+        let releasable = || {
+            let c = contact.ok_or(Code::NoContact)?;
+            check(!c.released, Code::AlreadyReleased)?;
+            check(c.last_update.is_none(), Code::Releasing)?;
+            check(!call, Code::EndCallFirst)
+        };
+        match act {
+            Act::JoinCampaign => free(),
+            Act::LeaveCampaign => {
+                free()?;
+                check(self.neotel.campaign.is_some(), Code::NotInCampaign)
+            }
+            Act::TakeBreak => {
+                free()?;
+                check(self.neotel.break_id.is_none(), Code::AlreadyOnBreak)
+            }
+            Act::EndBreak => check(self.neotel.break_id.is_some(), Code::NotOnBreak),
+            Act::Dial => check(!call, Code::CallInProgress),
+            Act::Hangup | Act::SendDtmf => check(call, Code::NoCall),
+            Act::Transfer => {
+                check(call, Code::NoCall)?;
+                check(self.transfer.is_none(), Code::Consulting)
+            }
+            Act::EndTransfer => check(self.transfer.is_some(), Code::NoTransfer),
+            Act::StartConference => {
+                check(call, Code::NoCall)?;
+                check(self.conference().is_none(), Code::ConferenceUp)
+            }
+            Act::Invite | Act::EndConference => {
+                check(self.conference().is_some(), Code::NoConference)
+            }
+            Act::Categorize => {
+                releasable()?;
+                check(self.options.allow_categorization, Code::CategorizationOff)
+            }
+            Act::Release => {
+                releasable()?;
+                check(self.options.allow_contact_release, Code::CategoryRequired)
+            }
+            Act::Schedule => releasable(),
+            Act::EditDraft => {
+                let c = contact.ok_or(Code::NoContact)?;
+                check(!c.releasing(), Code::AlreadyReleased)
+            }
+            Act::Play => {
+                check(self.neotel.campaign.is_some(), Code::NotInCampaign)?;
+                match contact {
+                    Some(c) => check(c.released, Code::NotReleased),
+                    // After a reload Neotel may still hold the agent: Play frees it.
+                    None => check(self.neotel.crm_holds, Code::NothingToResume),
+                }
+            }
+            Act::Monitor => {
+                check(self.lists.supervisor, Code::NotSupervisor)?;
+                check(self.monitoring.is_none(), Code::CannotMonitor)?;
+                check(!call, Code::EndCallFirst)
+            }
+            Act::EndMonitor => check(self.monitoring.is_some(), Code::NotMonitoring),
+            Act::SendText => {
+                check(self.options.allow_text_message, Code::TextOff)?;
+                check(call || contact.is_some(), Code::NoCall)
+            }
+            Act::Sync => check(self.awaiting_sync(), Code::NothingToSync),
+            Act::PickRecord => {
+                let c = contact.ok_or(Code::NoContact)?;
+                check(!c.candidates.is_empty(), Code::NothingToPick)
+            }
+        }
+    }
+
+    /// The view's buttons: exactly what [`Self::may`] allows.
+    pub(super) fn actions(&self) -> Actions {
+        let may = |act| self.may(act).is_ok();
+        Actions {
+            join_campaign: may(Act::JoinCampaign) && !self.join_targets().is_empty(),
+            leave_campaign: may(Act::LeaveCampaign),
+            take_break: may(Act::TakeBreak),
+            end_break: may(Act::EndBreak),
+            dial: may(Act::Dial),
+            hangup: may(Act::Hangup),
+            dtmf: may(Act::SendDtmf),
+            categorize: may(Act::Categorize),
+            release: may(Act::Release),
+            schedule: may(Act::Schedule),
+            play: may(Act::Play),
+            transfer: may(Act::Transfer),
+            end_transfer: may(Act::EndTransfer),
+            start_conference: may(Act::StartConference),
+            invite: may(Act::Invite),
+            end_conference: may(Act::EndConference),
+            monitor: may(Act::Monitor),
+            end_monitor: may(Act::EndMonitor),
+            send_text: may(Act::SendText),
+            sync: may(Act::Sync),
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! F-CONFIG: the panel's size and automatic minimizing, and the agent's language (which also
+//! words the utility bar's label). The server keeps them per user.
+
+use crate::effect::SalesforceAction;
+use crate::message::{Code, Message};
+use crate::view::PanelSettings;
+
+use super::Session;
+use super::outbox::PendingEffect;
+
+impl Session {
+    pub(super) fn save_settings(
+        &mut self,
+        width_px: u32,
+        height_px: u32,
+        minimize_on_no_match: bool,
+        minimize_on_several: bool,
+    ) -> Result<(), Message> {
+        let settings = PanelSettings {
+            width_px,
+            height_px,
+            minimize_on_no_match,
+            minimize_on_several,
+            language: self.settings.language.clone(),
+        };
+        if !settings.is_valid() {
+            return Err(Code::BadSize.into());
+        }
+        if settings.width_px != self.settings.width_px {
+            self.effect(
+                SalesforceAction::SetSoftphonePanelWidth { width_px },
+                PendingEffect::Other,
+            );
+        }
+        if settings.height_px != self.settings.height_px {
+            self.effect(
+                SalesforceAction::SetSoftphonePanelHeight { height_px },
+                PendingEffect::Other,
+            );
+        }
+        self.settings = settings;
+        Ok(())
+    }
+
+    pub(super) fn set_language(&mut self, language: String) -> Result<(), Message> {
+        if !self.config.languages.contains(&language) {
+            return Err(Message::new(Code::UnknownLanguage).with("language", language));
+        }
+        self.settings.language = language;
+        // The utility bar's label is in the agent's language too.
+        self.page.last_status = None;
+        Ok(())
+    }
+}
