@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `callcenter generate`, `callcenter check`.
+//! The command line: `serve` (the default), `doctor`, `callcenter generate`, `callcenter check`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +37,14 @@ enum LogFormat {
 enum Command {
     /// Run the server (the default).
     Serve(Box<ServeArgs>),
+    /// Check this install (same configuration as the server): one line per check, ok, warn or
+    /// FAIL with what to do; exit status 1 on any FAIL.
+    ///
+    /// Checks the configuration, public_url, the TLS certificate and key (match, name, issuer,
+    /// 30 days left), NeoApi (WSDL at neoapi.path, every operation the connector calls, a real
+    /// call through neoapi.binding), optionally a test Login/Logout, a call center file and its
+    /// adapter URL, allowed_origins, data_dir and the open-files limit for max_agents.
+    Doctor(Box<DoctorArgs>),
     /// Salesforce call center definition files.
     #[command(subcommand)]
     Callcenter(CallCenterCommand),
@@ -64,6 +72,20 @@ enum CallCenterCommand {
         /// The XML file.
         file: PathBuf,
     },
+}
+
+/// `doctor`: the server's flags and what else to check.
+#[derive(Debug, Clone, Args)]
+struct DoctorArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// A call center definition (XML) to check; default: callcenter.file.
+    #[arg(long, value_name = "FILE")]
+    callcenter: Option<PathBuf>,
+    /// Test Login then Logout as this agent; the password comes from CTI_DOCTOR_PASSWORD or is
+    /// asked on the terminal (never a flag, never logged).
+    #[arg(long, num_args = 2, value_names = ["DEVICE", "USER"])]
+    login: Option<Vec<String>>,
 }
 
 /// Flags for the server; each sets the configuration key in its help.
@@ -111,6 +133,12 @@ struct ServeArgs {
     /// demo.standin_listen: the demo's Lightning stand-in listener.
     #[arg(long, value_name = "ADDR")]
     standin_listen: Option<String>,
+    /// max_agents: the most agents logged in at once this install is sized for.
+    #[arg(long, value_name = "N")]
+    max_agents: Option<String>,
+    /// data_dir: where the server keeps what must survive a restart.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<String>,
 }
 
 impl ServeArgs {
@@ -131,6 +159,8 @@ impl ServeArgs {
             ("session.token_ttl_secs", self.token_ttl_secs),
             ("neotel.timezone", self.timezone),
             ("demo.standin_listen", self.standin_listen),
+            ("max_agents", self.max_agents),
+            ("data_dir", self.data_dir),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
@@ -144,6 +174,7 @@ pub(crate) fn main() -> ExitCode {
     match cli.command {
         Some(Command::Callcenter(c)) => callcenter(c),
         Some(Command::Serve(args)) => serve(cli.config, *args),
+        Some(Command::Doctor(args)) => doctor(cli.config, *args),
         None => serve(cli.config, cli.serve),
     }
 }
@@ -184,12 +215,13 @@ fn serve(file: Option<PathBuf>, args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("cti-server: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    // Each agent holds a few sockets: use all the descriptors the hard limit allows.
+    match cti_server::doctor::raise_open_files_limit() {
+        Ok(limit) => tracing::debug!(limit, "open-files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-files limit"),
+    }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     runtime.block_on(async {
         let server = match cti_server::Server::bind(config).await {
@@ -210,6 +242,38 @@ fn serve(file: Option<PathBuf>, args: ServeArgs) -> ExitCode {
             }
         }
     })
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new()
+        .inspect_err(|e| eprintln!("cti-server: cannot start the runtime: {e}"))
+        .ok()
+}
+
+fn doctor(file: Option<PathBuf>, args: DoctorArgs) -> ExitCode {
+    let login = args.login.map(|pair| {
+        let [device, user] = <[String; 2]>::try_from(pair).expect("clap takes exactly 2 values");
+        cti_server::doctor::read_password(&user).map(|password| cti_server::doctor::LoginProbe {
+            device,
+            user,
+            password,
+        })
+    });
+    let options = cti_server::doctor::Options {
+        callcenter: args.callcenter,
+        login,
+    };
+    let sources = Sources::from_process_env(file, args.serve.into_keys());
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    let report = runtime.block_on(cti_server::doctor::run(&sources, &options));
+    println!("{report}");
+    if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn callcenter(command: CallCenterCommand) -> ExitCode {

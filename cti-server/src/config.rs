@@ -36,6 +36,8 @@ pub const KEYS: &[&str] = &[
     "neotel.timezone",
     "callcenter.file",
     "demo.standin_listen",
+    "max_agents",
+    "data_dir",
 ];
 
 /// The environment variable that sets `key`.
@@ -212,6 +214,11 @@ pub struct Config {
     pub callcenter: CallCenterFallback,
     /// Listener of the Lightning stand-in (demo mode only).
     pub standin_listen: SocketAddr,
+    /// The most agents logged in at once this install is sized for (the open-files limit must
+    /// fit it; see `cti-server doctor`).
+    pub max_agents: u32,
+    /// Where the server keeps what must survive a restart.
+    pub data_dir: PathBuf,
 }
 
 impl Config {
@@ -362,7 +369,8 @@ fn scalar_from_text(key: &str, text: &str) -> toml::Value {
     let numeric = key.ends_with("_ms")
         || key.ends_with("_secs")
         || key.ends_with("_bytes")
-        || key.ends_with("_per_minute");
+        || key.ends_with("_per_minute")
+        || key == "max_agents";
     if numeric && let Ok(n) = text.trim().parse::<i64>() {
         return toml::Value::Integer(n);
     }
@@ -423,6 +431,8 @@ struct RawConfig {
     callcenter: RawCallCenter,
     #[serde(default)]
     demo: RawDemo,
+    max_agents: Option<u32>,
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -537,6 +547,11 @@ pub mod defaults {
     pub const SEND_TEXT_TASK: u32 = 5;
     /// `tasks.find_contact`.
     pub const FIND_CONTACT_TASK: u32 = 6;
+    /// `max_agents`.
+    pub const MAX_AGENTS: u32 = 2_000;
+    /// `data_dir`: relative, so under the directory the server is started from (the Debian
+    /// package's configuration sets `/var/lib/cti-server`).
+    pub const DATA_DIR: &str = "data";
 }
 
 impl RawConfig {
@@ -823,6 +838,16 @@ impl RawConfig {
             file: self.callcenter.file,
             options,
         };
+        let max_agents = self.max_agents.unwrap_or(defaults::MAX_AGENTS);
+        if max_agents == 0 {
+            bad("max_agents", "must be greater than 0".into());
+        }
+        let data_dir = self
+            .data_dir
+            .unwrap_or_else(|| PathBuf::from(defaults::DATA_DIR));
+        if data_dir.as_os_str().is_empty() {
+            bad("data_dir", "must not be empty".into());
+        }
 
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
@@ -846,6 +871,8 @@ impl RawConfig {
             tasks,
             callcenter,
             standin_listen,
+            max_agents,
+            data_dir,
         })
     }
 }
@@ -1049,6 +1076,30 @@ mod tests {
                 params: vec!["queues".into()]
             })
         );
+    }
+
+    #[test]
+    fn max_agents_and_data_dir_come_from_env_and_flags() {
+        let c = Config::defaults();
+        assert_eq!(c.max_agents, 2000);
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        let c = load(&Sources {
+            env: vec![("CTI_MAX_AGENTS".into(), "50".into())],
+            flags: vec![("data_dir".into(), "/srv/cti".into())],
+            ..Sources::default()
+        })
+        .unwrap();
+        assert_eq!(c.max_agents, 50);
+        assert_eq!(c.data_dir, PathBuf::from("/srv/cti"));
+        let ConfigError::Invalid(problems) = load(&Sources {
+            env: vec![("CTI_MAX_AGENTS".into(), "0".into())],
+            ..Sources::default()
+        })
+        .unwrap_err() else {
+            panic!("expected Invalid");
+        };
+        assert_eq!(problems[0].key, "max_agents");
+        assert_eq!(problems[0].source, "CTI_MAX_AGENTS");
     }
 
     #[test]

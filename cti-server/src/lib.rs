@@ -25,6 +25,7 @@ pub mod callcenter;
 pub mod config;
 mod core;
 mod demo;
+pub mod doctor;
 pub mod error;
 mod http;
 pub mod i18n;

@@ -6,6 +6,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
 
 /// A label set with one label.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -46,6 +47,18 @@ pub struct Metrics {
     pub effects: Family<KindLabel, Counter>,
     /// Login attempts by outcome.
     pub logins: Family<OutcomeLabel, Counter>,
+    /// NeoApi writes (dispositions, schedules) not yet accepted by NeoApi. Stays 0 until the
+    /// store of pending writes exists: nothing sets it yet.
+    pub pending_writes: Gauge,
+    /// Age of the oldest pending NeoApi write, in seconds (0 when none). Not set yet, like
+    /// [`Self::pending_writes`].
+    pub pending_write_oldest_age: Gauge<f64, AtomicU64>,
+    /// Screen-pop latency: from the contact seen in `Position` to the screen pop sent to the
+    /// page, in seconds. Nothing observes it yet: it stays empty until the sessions time it.
+    pub pop_latency: Histogram,
+    /// When the served TLS certificate expires (Unix seconds); set at start when TLS is
+    /// configured, 0 otherwise.
+    pub tls_cert_expiry: Gauge,
 }
 
 impl Default for Metrics {
@@ -93,6 +106,32 @@ impl Metrics {
             effects.clone(),
         );
         registry.register("logins", "Login attempts by outcome", logins.clone());
+        let pending_writes = Gauge::default();
+        let pending_write_oldest_age = Gauge::<f64, AtomicU64>::default();
+        // A pop waits for the next Position poll (1 s by default): buckets around that.
+        let pop_latency =
+            Histogram::new([0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0]);
+        let tls_cert_expiry = Gauge::default();
+        registry.register(
+            "pending_writes",
+            "NeoApi writes not yet accepted by NeoApi",
+            pending_writes.clone(),
+        );
+        registry.register(
+            "pending_write_oldest_age_seconds",
+            "Age of the oldest pending NeoApi write",
+            pending_write_oldest_age.clone(),
+        );
+        registry.register(
+            "pop_latency_seconds",
+            "From the contact seen in Position to the screen pop sent to the page",
+            pop_latency.clone(),
+        );
+        registry.register(
+            "tls_cert_expiry_timestamp_seconds",
+            "When the served TLS certificate expires (Unix time; 0 without TLS)",
+            tls_cert_expiry.clone(),
+        );
         Self {
             registry,
             sessions,
@@ -102,6 +141,10 @@ impl Metrics {
             neoapi_errors,
             effects,
             logins,
+            pending_writes,
+            pending_write_oldest_age,
+            pop_latency,
+            tls_cert_expiry,
         }
     }
 
@@ -173,6 +216,10 @@ mod tests {
             "cti_effects_total{kind=\"searchAndScreenPop\"} 1",
             "cti_neoapi_errors_total{kind=\"fault\"} 1",
             "cti_neoapi_request_duration_seconds_count{method=\"Login\"} 1",
+            "cti_pending_writes 0",
+            "cti_pending_write_oldest_age_seconds 0.0",
+            "cti_pop_latency_seconds_count 0",
+            "cti_tls_cert_expiry_timestamp_seconds 0",
         ] {
             assert!(text.contains(needle), "missing {needle} in\n{text}");
         }

@@ -113,7 +113,16 @@ impl Server {
         };
         let neoapi = NeoApi::new(&neoapi_config).map_err(ServeError::NeoApi)?;
         let extra_origins = demo.as_ref().map(Demo::origins).unwrap_or_default();
+        // The expiry is also a metric, so an alert fires before the certificate runs out.
+        let cert_expiry = config
+            .tls
+            .as_ref()
+            .and_then(|t| tls::LeafCertificate::load(&t.cert).ok())
+            .map(|leaf| leaf.not_after);
         let state = AppState::new(config, public_url, &extra_origins, neoapi, callcenter);
+        if let Some(expiry) = cert_expiry {
+            state.metrics().tls_cert_expiry.set(expiry);
+        }
         Ok(Self {
             state,
             main,

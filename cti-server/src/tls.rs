@@ -76,6 +76,84 @@ fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     Ok(certs)
 }
 
+/// The served certificate (the chain's first), as an operator needs to know it.
+#[derive(Debug, Clone)]
+pub struct LeafCertificate {
+    der: CertificateDer<'static>,
+    /// Not valid before (Unix seconds).
+    pub not_before: i64,
+    /// Not valid after (Unix seconds).
+    pub not_after: i64,
+    /// Its subject alternative names (DNS names and IP addresses), as written.
+    pub names: Vec<String>,
+    /// Issued by itself: browsers refuse it unless every agent's machine trusts it.
+    pub self_issued: bool,
+    /// Its issuer's distinguished name.
+    pub issuer: String,
+}
+
+impl LeafCertificate {
+    /// Reads the first certificate of a PEM chain.
+    ///
+    /// # Errors
+    /// The file cannot be read, holds no certificate, or the first one is not X.509.
+    pub fn load(path: &Path) -> Result<Self, TlsError> {
+        let der = load_certs(path)?.swap_remove(0);
+        let bad = |message: String| TlsError::Cert {
+            path: path.display().to_string(),
+            message,
+        };
+        let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref())
+            .map_err(|e| bad(format!("not an X.509 certificate: {e}")))?;
+        let names = match cert.subject_alternative_name() {
+            Ok(Some(san)) => san
+                .value
+                .general_names
+                .iter()
+                .filter_map(|name| match name {
+                    x509_parser::extensions::GeneralName::DNSName(d) => Some((*d).to_owned()),
+                    x509_parser::extensions::GeneralName::IPAddress(ip) => ip_text(ip),
+                    _ => None,
+                })
+                .collect(),
+            Ok(None) => Vec::new(),
+            Err(e) => return Err(bad(format!("subject alternative names: {e}"))),
+        };
+        let validity = cert.validity();
+        Ok(Self {
+            not_before: validity.not_before.timestamp(),
+            not_after: validity.not_after.timestamp(),
+            names,
+            self_issued: cert.issuer().as_raw() == cert.subject().as_raw(),
+            issuer: cert.issuer().to_string(),
+            der: der.clone(),
+        })
+    }
+
+    /// Whether a browser would accept it for `host` (rustls's name rules: wildcards, IPs).
+    #[must_use]
+    pub fn is_valid_for(&self, host: &str) -> bool {
+        let Ok(name) = rustls::pki_types::ServerName::try_from(host) else {
+            return false;
+        };
+        rustls::server::ParsedCertificate::try_from(&self.der)
+            .and_then(|cert| rustls::client::verify_server_name(&cert, &name))
+            .is_ok()
+    }
+}
+
+fn ip_text(octets: &[u8]) -> Option<String> {
+    match octets.len() {
+        4 => <[u8; 4]>::try_from(octets)
+            .ok()
+            .map(|o| std::net::Ipv4Addr::from(o).to_string()),
+        16 => <[u8; 16]>::try_from(octets)
+            .ok()
+            .map(|o| std::net::Ipv6Addr::from(o).to_string()),
+        _ => None,
+    }
+}
+
 /// A TCP listener whose connections come out TLS-terminated.
 #[derive(Debug)]
 pub struct TlsListener {
