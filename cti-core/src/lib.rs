@@ -64,6 +64,6 @@ pub use io::{ApiId, ApiResult, Input, Output, SalesforceError, SalesforceEvent, 
 pub use message::{Code, Message};
 pub use session::Session;
 pub use view::{
-    Actions, AgentChoice, AgentStatus, CallView, Choice, ContactView, Draft, InfoView, Lists,
-    MonitorView, PanelSettings, RecordView, SyncView, TransferView, View,
+    Actions, AgentChoice, AgentStatus, CallPhase, CallView, Choice, ContactView, Draft, InfoView,
+    Lists, MonitorView, PanelSettings, Participant, RecordView, SyncView, TransferView, View,
 };

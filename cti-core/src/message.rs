@@ -101,6 +101,16 @@ pub enum Code {
     TaskRetrying,
     /// The text message was sent.
     TextSent,
+    /// The DTMF digits were sent (`digits`).
+    DtmfSent,
+    /// Neotel took the schedule (`at`: the agent's wall time).
+    ScheduleAccepted,
+    /// The call was transferred (`target`).
+    TransferDone,
+    /// The invitation went out (`extension`).
+    InviteSent,
+    /// The panel settings were saved.
+    SettingsSaved,
     /// The record has no Neotel contact: calling without one.
     ContactNotFound,
     /// Neotel could not be asked for the contact: calling without one.
@@ -147,6 +157,18 @@ pub enum Code {
     StatusOnBreak,
     /// On a call without a contact.
     StatusOnCall,
+    /// The agent's phone rings, or an inbound call waits to be answered (`phone`).
+    StatusRinging,
+    /// The customer is being dialed (`phone`).
+    StatusDialing,
+    /// Talking with the customer (`phone`).
+    StatusTalking,
+    /// Talking with a customer who called a queue (`phone`, `queue`).
+    StatusInbound,
+    /// Consulting the other end of an attended transfer (`target`).
+    StatusConsulting,
+    /// In a conference (`count`: the participants invited).
+    StatusConference,
     /// A contact is on screen.
     StatusWithContact,
     /// The call ended; the contact waits for its release.

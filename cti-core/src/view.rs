@@ -54,6 +54,28 @@ impl AgentStatus {
     }
 }
 
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallPhase {
+    /// The agent's phone rings (or an inbound call waits to be answered).
+    Ringing,
+    /// The customer is being dialed.
+    Dialing,
+    /// The agent and the customer are talking.
+    Talking,
+}
+
+/// Someone invited into the conference (F-CONF).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    /// The phone or the user invited.
+    pub extension: String,
+    /// The user's name, for a platform user.
+    pub name: String,
+}
+
 /// The call in progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -64,10 +86,16 @@ pub struct CallView {
     pub phone: String,
     /// `inbound` or `outbound`.
     pub direction: &'static str,
+    /// Ringing, dialing or talking.
+    pub phase: CallPhase,
     /// Bridged to the agent (talking).
     pub bridged: bool,
+    /// The queue an inbound call came through.
+    pub queue: Option<i64>,
     /// The conference id, when in one.
     pub conference: Option<i64>,
+    /// Who was invited into the conference (Neotel took the invitation).
+    pub participants: Vec<Participant>,
 }
 
 /// The contact on screen.
@@ -366,6 +394,8 @@ pub struct View {
     pub sync: Option<SyncView>,
     /// Seconds until the automatic release, while it runs.
     pub auto_release_in_secs: Option<u64>,
+    /// Seconds in the current state (the call, the break, the wrap-up): the page counts on.
+    pub since_secs: Option<u64>,
     /// Things the agent should know.
     pub warnings: Vec<Message>,
     /// The last thing that went wrong, in words an agent understands.

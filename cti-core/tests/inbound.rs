@@ -141,8 +141,10 @@ fn x_auto_release_releases_n_seconds_after_the_call() {
     h.command(Command::Hangup).unwrap();
     h.advance(Duration::from_secs(5));
     assert_eq!(h.count("UpdateContact"), 0);
+    // The view says how long is left when it is drawn; the page counts down from there (a
+    // countdown alone sends no new view).
     assert!(
-        h.view().auto_release_in_secs.is_some_and(|s| s <= 15),
+        h.view().auto_release_in_secs.is_some_and(|s| s <= 20),
         "the countdown shows: {:?}",
         h.view().auto_release_in_secs
     );

@@ -9,6 +9,7 @@ use sf_callcenter::normalize_number;
 
 use crate::io::ApiResult;
 use crate::message::{Code, Message};
+use crate::view::{CallPhase, Participant};
 
 use super::Session;
 use super::contact::LastCall;
@@ -23,10 +24,28 @@ pub(super) struct CallState {
     pub(super) phone: String,
     pub(super) inbound: bool,
     pub(super) bridged: bool,
+    /// The agent's phone rings (`SUB_ESTADO=RINGING`).
+    pub(super) ringing: bool,
+    /// The queue an inbound call came through.
+    pub(super) queue: Option<i64>,
     /// No contact came with it: the agent dialed it (F-MANUAL).
     pub(super) manual: bool,
     pub(super) conference: Option<i64>,
+    /// F-CONF: who Neotel took an invitation for, while the conference lasts.
+    pub(super) participants: Vec<Participant>,
     pub(super) started: Instant,
+}
+
+impl CallState {
+    pub(super) fn phase(&self) -> CallPhase {
+        if self.bridged {
+            CallPhase::Talking
+        } else if self.ringing || self.inbound {
+            CallPhase::Ringing
+        } else {
+            CallPhase::Dialing
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -35,6 +54,8 @@ pub(super) struct Calls {
     /// F-DTMF: digits typed but not sent yet. NeoApi calls run concurrently, so each digit
     /// waits for the previous one's answer to keep their order.
     dtmf: VecDeque<char>,
+    /// The digits of the batch sent so far (confirmed once the last is).
+    dtmf_sent: String,
 }
 
 impl Session {
@@ -63,6 +84,9 @@ impl Session {
             return Err(Code::BadDtmf.into());
         }
         // Sent one by one, as the seed asks, in the order typed.
+        if self.calls.dtmf.is_empty() && !self.out.waiting(|p| matches!(p, Pending::Dtmf)) {
+            self.calls.dtmf_sent.clear();
+        }
         self.calls.dtmf.extend(digits.chars());
         self.send_next_digit();
         Ok(())
@@ -75,6 +99,7 @@ impl Session {
             return;
         }
         if let Some(d) = self.calls.dtmf.pop_front() {
+            self.calls.dtmf_sent.push(d);
             let user = self.user();
             self.api(
                 Request::SendDtmf {
@@ -88,8 +113,13 @@ impl Session {
 
     pub(super) fn digit_answered(&mut self, result: ApiResult) {
         match result {
+            Ok(_) if self.calls.dtmf.is_empty() => {
+                let digits = std::mem::take(&mut self.calls.dtmf_sent);
+                self.notify_briefly(Message::new(Code::DtmfSent).with("digits", digits));
+            }
             Ok(_) => self.send_next_digit(),
             Err(e) => {
+                self.calls.dtmf_sent.clear();
                 let unsent: String = self.calls.dtmf.drain(..).collect();
                 let why = notices::fault(&e);
                 self.notices.error = Some(if unsent.is_empty() {
@@ -110,6 +140,12 @@ impl Session {
             Some(id) => {
                 let known = self.calls.call.as_ref().filter(|c| c.id == id);
                 let started = known.map_or(self.now(), |c| c.started);
+                let conference = p.conference();
+                // The invited stay listed while the conference lasts.
+                let participants = known
+                    .filter(|_| conference.is_some())
+                    .map(|c| c.participants.clone())
+                    .unwrap_or_default();
                 let manual = self
                     .contact
                     .as_ref()
@@ -120,8 +156,11 @@ impl Session {
                     phone: p.customer_phone().to_owned(),
                     inbound: matches!(p.direction(), Some(Direction::Inbound)),
                     bridged: p.is_bridged(),
+                    ringing: p.sub_state().trim().eq_ignore_ascii_case("RINGING"),
+                    queue: p.queue(),
                     manual,
-                    conference: p.conference(),
+                    conference,
+                    participants,
                     started,
                 });
             }
@@ -148,6 +187,7 @@ impl Session {
             phone: call.phone.clone(),
             manual: call.manual,
             inbound: call.inbound,
+            ended: self.now(),
         };
         if let Some(c) = self.contact.as_mut()
             && c.call.as_ref().is_some_and(|cc| cc.id == call.id)

@@ -3,9 +3,12 @@
 
 use neotel_api::Request;
 
-use crate::message::Message;
+use crate::io::ApiResult;
+use crate::message::{Code, Message};
+use crate::view::Participant;
 
 use super::Session;
+use super::notices;
 use super::outbox::Pending;
 
 impl Session {
@@ -22,11 +25,35 @@ impl Session {
 
     pub(super) fn invite(&mut self, extension: String) -> Result<(), Message> {
         let user = self.user();
+        let invited = extension.clone();
         self.api(
             Request::InviteParticipant { user, extension },
-            Pending::Command,
+            Pending::Invite(invited),
         );
         Ok(())
+    }
+
+    /// Neotel took the invitation: the participant is listed, and the agent told.
+    pub(super) fn invite_answered(&mut self, extension: String, result: ApiResult) {
+        if let Err(e) = result {
+            self.notices.error = Some(notices::fault(&e));
+            return;
+        }
+        let name = self
+            .lists
+            .lists
+            .users
+            .iter()
+            .find(|u| u.user == extension)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        if let Some(call) = self.calls.call.as_mut() {
+            call.participants.push(Participant {
+                extension: extension.clone(),
+                name,
+            });
+        }
+        self.notify_briefly(Message::new(Code::InviteSent).with("extension", extension));
     }
 
     pub(super) fn end_conference(&mut self) -> Result<(), Message> {

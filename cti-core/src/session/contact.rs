@@ -21,6 +21,8 @@ pub(super) struct LastCall {
     pub(super) phone: String,
     pub(super) manual: bool,
     pub(super) inbound: bool,
+    /// When it ended (the wrap-up's start).
+    pub(super) ended: std::time::Instant,
 }
 
 #[derive(Debug, Clone)]

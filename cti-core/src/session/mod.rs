@@ -316,6 +316,14 @@ impl Session {
                 }
                 self.poll();
             }
+            Pending::Confirm(done) => {
+                match result {
+                    Ok(_) => self.notify_briefly(done),
+                    Err(e) => self.notices.error = Some(notices::fault(&e)),
+                }
+                self.poll();
+            }
+            Pending::Invite(extension) => self.invite_answered(extension, result),
             Pending::Consult(transfer) => self.consult_answered(transfer, result),
             Pending::Monitor(next) => self.monitor_answered(next, result),
             Pending::Text => self.text_answered(result),

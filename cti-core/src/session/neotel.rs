@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use neotel_api::{AgentState, CrmState, FaultKind, Position, Reply, Request};
+use neotel_api::{AgentState, CrmState, FaultKind, Position, PositionDate, Reply, Request};
 
 use crate::io::ApiResult;
 use crate::message::{Code, Message};
@@ -20,6 +20,8 @@ pub(super) struct Neotel {
     pub(super) campaign: Option<i64>,
     /// The break state, when Neotel's rule says the agent is in a break.
     pub(super) break_id: Option<i64>,
+    /// Since when (Neotel's wall time: `INICIO_DESCANSO`, else when first seen).
+    pub(super) break_since: Option<chrono::NaiveDateTime>,
     /// Neotel's CRM holds the agent (`ESTADO_CRM` is not `Available`): Play frees it.
     pub(super) crm_holds: bool,
     /// A snapshot has been read.
@@ -76,10 +78,18 @@ impl Session {
     fn on_position(&mut self, p: &Position) {
         self.neotel.seen = true;
         self.neotel.campaign = p.outbound_campaign();
-        self.neotel.break_id = match AgentState::of(p) {
+        let break_id = match AgentState::of(p) {
             AgentState::Paused { break_subtype } => Some(break_subtype),
             _ => None,
         };
+        if break_id.is_none() {
+            self.neotel.break_since = None;
+        } else if self.neotel.break_id != break_id {
+            let wall = self.wall();
+            let started = p.date(PositionDate::BreakStart).filter(|at| *at <= wall);
+            self.neotel.break_since = Some(started.unwrap_or(wall));
+        }
+        self.neotel.break_id = break_id;
         self.neotel.crm_holds = !matches!(p.crm_state(), CrmState::Available);
         self.track_call(p);
         self.contact_from_position(p);

@@ -21,6 +21,10 @@ pub(super) enum Pending {
     List(ListKind),
     /// A command whose answer only needs its fault said.
     Command,
+    /// A command whose success is confirmed to the agent with this message.
+    Confirm(Message),
+    /// F-CONF: an invitation (the phone or the user invited).
+    Invite(String),
     /// An attended transfer: once Neotel takes it, the agent is consulting.
     Consult(TransferView),
     /// Monitoring starts (`Some`) or stops (`None`).

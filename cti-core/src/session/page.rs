@@ -20,8 +20,8 @@ use super::outbox::PendingEffect;
 pub(super) struct Page {
     /// The last view sent (a view is sent only when it changes).
     pub(super) last_view: Option<View>,
-    /// The state the utility bar says.
-    pub(super) last_status: Option<AgentStatus>,
+    /// The state and label the utility bar says.
+    pub(super) last_status: Option<(AgentStatus, Message)>,
     /// Contacts shown so far (each contact's handle).
     pub(super) contacts_seen: u64,
 }

@@ -126,6 +126,10 @@ impl Session {
                 c.callback = callback;
                 c.last_update = None;
                 self.forget(Code::Retrying);
+                if let Some(at) = callback {
+                    let at = at.format("%d/%m/%Y %H:%M").to_string();
+                    self.notify_briefly(Message::new(Code::ScheduleAccepted).with("at", at));
+                }
                 self.save_task();
                 // A scheduled contact needs no Play (F-AGENDA, F-PLAY): the core frees the agent.
                 if schedule {

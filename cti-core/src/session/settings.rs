@@ -39,6 +39,7 @@ impl Session {
             );
         }
         self.settings = settings;
+        self.notify_briefly(Code::SettingsSaved);
         Ok(())
     }
 

@@ -38,7 +38,8 @@ impl Session {
         let why = if attended {
             Pending::Consult(consulted)
         } else {
-            Pending::Command
+            let done = Message::new(Code::TransferDone).with("target", &consulted.value);
+            Pending::Confirm(done)
         };
         self.api(request, why);
         Ok(())

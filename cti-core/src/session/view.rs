@@ -3,7 +3,8 @@
 
 use crate::effect::SalesforceAction;
 use crate::io::Output;
-use crate::view::{AgentStatus, CallView, ContactView, InfoView, SyncView, View};
+use crate::message::{Code, Message};
+use crate::view::{AgentStatus, CallPhase, CallView, ContactView, InfoView, SyncView, View};
 
 use super::Session;
 use super::outbox::PendingEffect;
@@ -23,11 +24,77 @@ impl Session {
         }
     }
 
+    /// What the status line says: the state, with what is happening in it (the call's phase,
+    /// the queue, the consulted party, the conference, the break's name).
+    fn status_label(&self, status: AgentStatus) -> Message {
+        let name_of = |list: &[crate::view::Choice], id: i64| {
+            list.iter()
+                .find(|c| c.id == id)
+                .map_or_else(|| id.to_string(), |c| c.name.clone())
+        };
+        let lists = &self.lists.lists;
+        if let (AgentStatus::WithContact | AgentStatus::OnCall, Some(call)) =
+            (status, &self.calls.call)
+        {
+            let phone = call.phone.clone();
+            return match (&self.transfer, call.conference, call.phase(), call.queue) {
+                (Some(t), ..) => Message::new(Code::StatusConsulting).with("target", &t.value),
+                (None, Some(_), ..) => {
+                    Message::new(Code::StatusConference).with("count", call.participants.len())
+                }
+                (None, None, CallPhase::Ringing, _) => {
+                    Message::new(Code::StatusRinging).with("phone", phone)
+                }
+                (None, None, CallPhase::Dialing, _) => {
+                    Message::new(Code::StatusDialing).with("phone", phone)
+                }
+                (None, None, CallPhase::Talking, Some(queue)) if call.inbound => {
+                    Message::new(Code::StatusInbound)
+                        .with("phone", phone)
+                        .with("queue", name_of(&lists.queues, queue))
+                }
+                (None, None, CallPhase::Talking, _) => {
+                    Message::new(Code::StatusTalking).with("phone", phone)
+                }
+            };
+        }
+        match (status, self.neotel.break_id) {
+            (AgentStatus::OnBreak, Some(id)) => {
+                Message::new(Code::StatusOnBreak).with("name", name_of(&lists.breaks, id))
+            }
+            _ => status.label(),
+        }
+    }
+
+    /// Seconds in the current state: the call's, the break's, the wrap-up's.
+    fn since_secs(&self, status: AgentStatus) -> Option<u64> {
+        let secs = |from: std::time::Instant| self.now().saturating_duration_since(from).as_secs();
+        match status {
+            AgentStatus::WithContact | AgentStatus::OnCall => {
+                self.calls.call.as_ref().map(|c| secs(c.started))
+            }
+            AgentStatus::WrapUp => self
+                .contact
+                .as_ref()
+                .and_then(|c| c.last_call.as_ref())
+                .map(|l| secs(l.ended)),
+            AgentStatus::OnBreak => self
+                .neotel
+                .break_since
+                .map(|at| u64::try_from((self.wall() - at).num_seconds()).unwrap_or_default()),
+            _ => None,
+        }
+    }
+
     pub(super) fn refresh_view(&mut self) {
         let status = self.status();
-        if self.page.last_status != Some(status) {
-            self.page.last_status = Some(status);
-            let label = status.label();
+        let view = self.view(status);
+        // The utility bar says what the status line says, in the agent's language (the page
+        // words it), whenever that changes.
+        let label_now = (status, view.status_label.clone());
+        if self.page.last_status.as_ref() != Some(&label_now) {
+            self.page.last_status = Some(label_now);
+            let label = view.status_label.clone();
             self.effect(
                 SalesforceAction::SetSoftphoneItemLabel { label },
                 PendingEffect::Other,
@@ -38,10 +105,20 @@ impl Session {
                 PendingEffect::Other,
             );
         }
-        let view = self.view(status);
         let a = view.actions;
         self.keep_users_fresh(a.transfer || a.invite || a.monitor);
-        if self.page.last_view.as_ref() != Some(&view) {
+        // A view is sent when something but the clocks changed: the page counts seconds itself.
+        let untimed = |v: &View| View {
+            since_secs: None,
+            auto_release_in_secs: None,
+            ..v.clone()
+        };
+        let changed = self
+            .page
+            .last_view
+            .as_ref()
+            .is_none_or(|last| untimed(last) != untimed(&view));
+        if changed {
             self.page.last_view = Some(view.clone());
             self.out.push(Output::View(Box::new(view)));
         }
@@ -53,15 +130,18 @@ impl Session {
         View {
             user: self.config.user.clone(),
             status,
-            status_label: status.label(),
+            status_label: self.status_label(status),
             campaign: self.neotel.campaign,
             break_id: self.neotel.break_id,
             call: call.map(|call| CallView {
                 id: call.id,
                 phone: call.phone.clone(),
                 direction: if call.inbound { "inbound" } else { "outbound" },
+                phase: call.phase(),
                 bridged: call.bridged,
+                queue: call.queue,
                 conference: call.conference,
+                participants: call.participants.clone(),
             }),
             contact: c.map(|c| ContactView {
                 handle: c.handle,
@@ -95,6 +175,7 @@ impl Session {
                 .timers
                 .get(Timer::AutoRelease)
                 .map(|at| at.saturating_duration_since(self.now()).as_secs()),
+            since_secs: self.since_secs(status),
             warnings: self.notices.messages(),
             error: self.notices.error.clone(),
         }
