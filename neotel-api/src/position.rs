@@ -15,8 +15,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-/// Longest excerpt of outside text an error message carries.
-const EXCERPT: usize = 80;
+use crate::error::excerpt;
 
 /// Why a `Position` string was refused. Each variant names the key (and value) at fault.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -745,13 +744,6 @@ fn non_zero(v: i64) -> Option<i64> {
     (v != 0).then_some(v)
 }
 
-pub(crate) fn excerpt(text: &str) -> String {
-    match text.char_indices().nth(EXCERPT) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
-}
-
 /// Parses a Neotel date in either server culture: `dd/MM/yyyy hh:mm:ss a.m.|p.m.`
 /// (es-AR; `AM`/`PM` and spaced `a. m.` too) or `dd/MM/yyyy HH:mm:ss`.
 /// Empty text and the sentinels `01/01/2000 …` / `01/01/0001 …` give `Ok(None)`.
@@ -1042,11 +1034,5 @@ mod tests {
         );
         assert_eq!(state("ESTADO_CRM=Unavailable"), AgentState::AfterCall);
         assert_eq!(state("ESTADO_CRM=Wrapup"), AgentState::AfterCall);
-    }
-
-    #[test]
-    fn excerpt_cuts_on_char_boundaries() {
-        let long = "ñ".repeat(200);
-        assert_eq!(excerpt(&long).chars().count(), EXCERPT + 1);
     }
 }
