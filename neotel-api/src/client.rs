@@ -13,6 +13,32 @@ use crate::position::{ContactRef, Position};
 use crate::request::{Reply, Request, ReturnKind, Schedule};
 use crate::transport::Transport;
 
+/// `name(args) => kind Variant;`: a typed call whose arguments go, owned, into the
+/// `Request` variant's fields of the same names, answered as `void`, `string` or `boolean`.
+macro_rules! operations {
+    ($($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) => $kind:ident $variant:ident;)+) => {
+        $(
+            $(#[$doc])*
+            pub async fn $name(&self, $($arg: $ty),*) -> Result<reply!($kind), Error> {
+                self.$kind(Request::$variant { $($arg: $arg.to_owned()),* }).await
+            }
+        )+
+    };
+}
+
+/// What each kind of call answers with.
+macro_rules! reply {
+    (void) => {
+        ()
+    };
+    (string) => {
+        String
+    };
+    (boolean) => {
+        bool
+    };
+}
+
 /// A NeoApi client. Cheap to clone (one `Arc`); every call opens a `tracing` debug
 /// span `neoapi` with the method and user (never the password).
 #[derive(Clone, Debug)]
@@ -82,56 +108,56 @@ impl Client {
         }
     }
 
-    /// `Login`: logs `user` in on `device` (e.g. `SIP/6000`).
-    pub async fn login(&self, device: &str, user: &str, password: &Password) -> Result<(), Error> {
-        self.void(Request::Login {
-            device: device.to_owned(),
-            user: user.to_owned(),
-            password: password.clone(),
-        })
-        .await
-    }
-
-    /// `Logout`.
-    pub async fn logout(&self, user: &str) -> Result<(), Error> {
-        self.void(Request::Logout {
-            user: user.to_owned(),
-        })
-        .await
-    }
-
-    /// `Login_Campaign2`: joins an outbound campaign.
-    pub async fn login_campaign(&self, user: &str, campaign: i64) -> Result<(), Error> {
-        self.void(Request::LoginCampaign {
-            user: user.to_owned(),
-            campaign,
-        })
-        .await
-    }
-
-    /// `Logout_Campaign`.
-    pub async fn logout_campaign(&self, user: &str) -> Result<(), Error> {
-        self.void(Request::LogoutCampaign {
-            user: user.to_owned(),
-        })
-        .await
-    }
-
-    /// `Pause`: enters break state `break_subtype`.
-    pub async fn pause(&self, user: &str, break_subtype: i64) -> Result<(), Error> {
-        self.void(Request::Pause {
-            user: user.to_owned(),
-            break_subtype,
-        })
-        .await
-    }
-
-    /// `Unpause`.
-    pub async fn unpause(&self, user: &str) -> Result<(), Error> {
-        self.void(Request::Unpause {
-            user: user.to_owned(),
-        })
-        .await
+    operations! {
+        /// `Login`: logs `user` in on `device` (e.g. `SIP/6000`).
+        login(device: &str, user: &str, password: &Password) => void Login;
+        /// `Logout`.
+        logout(user: &str) => void Logout;
+        /// `Login_Campaign2`: joins an outbound campaign.
+        login_campaign(user: &str, campaign: i64) => void LoginCampaign;
+        /// `Logout_Campaign`.
+        logout_campaign(user: &str) => void LogoutCampaign;
+        /// `Pause`: enters break state `break_subtype`.
+        pause(user: &str, break_subtype: i64) => void Pause;
+        /// `Unpause`.
+        unpause(user: &str) => void Unpause;
+        /// `CRM_ShowingContact`: the CRM shows the contact the dialer delivered.
+        crm_showing_contact(user: &str, base: i64, contact_id: i64, data: &str)
+            => void CrmShowingContact;
+        /// `CRM_Available`: ready for the next contact.
+        crm_available(user: &str) => void CrmAvailable;
+        /// `CRM_Unavailable`.
+        crm_unavailable(user: &str) => boolean CrmUnavailable;
+        /// `CloseContact`: no more dialing of this contact.
+        close_contact(base: i64, contact_id: i64) => void CloseContact;
+        /// `Dial`: click-to-call.
+        dial(user: &str, phone: &str) => boolean Dial;
+        /// `Hangup` (in an attended transfer: cuts the consulted leg).
+        hangup(user: &str) => void Hangup;
+        /// `SendDTMF`.
+        send_dtmf(user: &str, digits: &str) => void SendDtmf;
+        /// `BlindTransfer` to an extension, user or external number.
+        blind_transfer(user: &str, extension: &str) => void BlindTransfer;
+        /// `AttendedTransfer` to an extension, user or external number.
+        attended_transfer(user: &str, extension: &str) => void AttendedTransfer;
+        /// `BlindTransferQueue`.
+        blind_transfer_queue(user: &str, queue: i64) => void BlindTransferQueue;
+        /// `AttendedTransferQueue`.
+        attended_transfer_queue(user: &str, queue: i64) => void AttendedTransferQueue;
+        /// `BlindTransferCampaign`.
+        blind_transfer_campaign(user: &str, campaign: i64) => void BlindTransferCampaign;
+        /// `JoinConference`.
+        join_conference(user: &str) => void JoinConference;
+        /// `InviteParticipant`.
+        invite_participant(user: &str, extension: &str) => void InviteParticipant;
+        /// `CancelInvitation`.
+        cancel_invitation(user: &str) => void CancelInvitation;
+        /// `KickAll`: ends the conference (its id comes from `Position`).
+        kick_all(user: &str, conference: i64) => void KickAll;
+        /// `StartMonitor`.
+        start_monitor(user: &str) => void StartMonitor;
+        /// `StopMonitor`.
+        stop_monitor(user: &str) => void StopMonitor;
     }
 
     /// `Position`, parsed.
@@ -142,39 +168,6 @@ impl Client {
             })
             .await?;
         Position::parse(&text).map_err(|e| Error::Decode(e.into()))
-    }
-
-    /// `CRM_ShowingContact`: the CRM shows the contact the dialer delivered.
-    pub async fn crm_showing_contact(
-        &self,
-        user: &str,
-        base: i64,
-        contact_id: i64,
-        data: &str,
-    ) -> Result<(), Error> {
-        self.void(Request::CrmShowingContact {
-            user: user.to_owned(),
-            base,
-            contact_id,
-            data: data.to_owned(),
-        })
-        .await
-    }
-
-    /// `CRM_Available`: ready for the next contact.
-    pub async fn crm_available(&self, user: &str) -> Result<(), Error> {
-        self.void(Request::CrmAvailable {
-            user: user.to_owned(),
-        })
-        .await
-    }
-
-    /// `CRM_Unavailable`.
-    pub async fn crm_unavailable(&self, user: &str) -> Result<bool, Error> {
-        self.boolean(Request::CrmUnavailable {
-            user: user.to_owned(),
-        })
-        .await
     }
 
     /// `UpdateContact`: the disposition (`subcategory`) of `contact`, with a schedule
@@ -200,11 +193,6 @@ impl Client {
         .await
     }
 
-    /// `CloseContact`: no more dialing of this contact.
-    pub async fn close_contact(&self, base: i64, contact_id: i64) -> Result<(), Error> {
-        self.void(Request::CloseContact { base, contact_id }).await
-    }
-
     /// `AddScheduleCall`: schedules a callback at `at` (Neotel server time).
     pub async fn add_schedule_call(
         &self,
@@ -220,127 +208,6 @@ impl Client {
             data: contact.data.clone(),
             phone: phone.to_owned(),
             at,
-        })
-        .await
-    }
-
-    /// `Dial`: click-to-call.
-    pub async fn dial(&self, user: &str, phone: &str) -> Result<bool, Error> {
-        self.boolean(Request::Dial {
-            user: user.to_owned(),
-            phone: phone.to_owned(),
-        })
-        .await
-    }
-
-    /// `Hangup` (in an attended transfer: cuts the consulted leg).
-    pub async fn hangup(&self, user: &str) -> Result<(), Error> {
-        self.void(Request::Hangup {
-            user: user.to_owned(),
-        })
-        .await
-    }
-
-    /// `SendDTMF`.
-    pub async fn send_dtmf(&self, user: &str, digits: &str) -> Result<(), Error> {
-        self.void(Request::SendDtmf {
-            user: user.to_owned(),
-            digits: digits.to_owned(),
-        })
-        .await
-    }
-
-    /// `BlindTransfer` to an extension, user or external number.
-    pub async fn blind_transfer(&self, user: &str, extension: &str) -> Result<(), Error> {
-        self.void(Request::BlindTransfer {
-            user: user.to_owned(),
-            extension: extension.to_owned(),
-        })
-        .await
-    }
-
-    /// `AttendedTransfer` to an extension, user or external number.
-    pub async fn attended_transfer(&self, user: &str, extension: &str) -> Result<(), Error> {
-        self.void(Request::AttendedTransfer {
-            user: user.to_owned(),
-            extension: extension.to_owned(),
-        })
-        .await
-    }
-
-    /// `BlindTransferQueue`.
-    pub async fn blind_transfer_queue(&self, user: &str, queue: i64) -> Result<(), Error> {
-        self.void(Request::BlindTransferQueue {
-            user: user.to_owned(),
-            queue,
-        })
-        .await
-    }
-
-    /// `AttendedTransferQueue`.
-    pub async fn attended_transfer_queue(&self, user: &str, queue: i64) -> Result<(), Error> {
-        self.void(Request::AttendedTransferQueue {
-            user: user.to_owned(),
-            queue,
-        })
-        .await
-    }
-
-    /// `BlindTransferCampaign`.
-    pub async fn blind_transfer_campaign(&self, user: &str, campaign: i64) -> Result<(), Error> {
-        self.void(Request::BlindTransferCampaign {
-            user: user.to_owned(),
-            campaign,
-        })
-        .await
-    }
-
-    /// `JoinConference`.
-    pub async fn join_conference(&self, user: &str) -> Result<(), Error> {
-        self.void(Request::JoinConference {
-            user: user.to_owned(),
-        })
-        .await
-    }
-
-    /// `InviteParticipant`.
-    pub async fn invite_participant(&self, user: &str, extension: &str) -> Result<(), Error> {
-        self.void(Request::InviteParticipant {
-            user: user.to_owned(),
-            extension: extension.to_owned(),
-        })
-        .await
-    }
-
-    /// `CancelInvitation`.
-    pub async fn cancel_invitation(&self, user: &str) -> Result<(), Error> {
-        self.void(Request::CancelInvitation {
-            user: user.to_owned(),
-        })
-        .await
-    }
-
-    /// `KickAll`: ends the conference (its id comes from `Position`).
-    pub async fn kick_all(&self, user: &str, conference: i64) -> Result<(), Error> {
-        self.void(Request::KickAll {
-            user: user.to_owned(),
-            conference,
-        })
-        .await
-    }
-
-    /// `StartMonitor`.
-    pub async fn start_monitor(&self, user: &str) -> Result<(), Error> {
-        self.void(Request::StartMonitor {
-            user: user.to_owned(),
-        })
-        .await
-    }
-
-    /// `StopMonitor`.
-    pub async fn stop_monitor(&self, user: &str) -> Result<(), Error> {
-        self.void(Request::StopMonitor {
-            user: user.to_owned(),
         })
         .await
     }

@@ -6,6 +6,17 @@ use serde::{Deserialize, Serialize};
 use crate::position::PositionError;
 use crate::request::RequestError;
 
+/// Longest excerpt of outside text an error message carries.
+const EXCERPT: usize = 80;
+
+/// The start of outside text, cut on a character boundary, for an error message.
+pub(crate) fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// What a NeoApi fault means, recognised by message fragment (NeoApi has no codes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FaultKind {
@@ -212,5 +223,11 @@ mod tests {
         );
         assert_eq!(k("Dial", "Contact not found"), FaultKind::Other);
         assert_eq!(k("Dial", "whatever"), FaultKind::Other);
+    }
+
+    #[test]
+    fn excerpt_cuts_on_char_boundaries() {
+        let long = "ñ".repeat(200);
+        assert_eq!(excerpt(&long).chars().count(), EXCERPT + 1);
     }
 }

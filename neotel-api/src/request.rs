@@ -487,6 +487,13 @@ impl Request {
         fn n(name: &'static str, value: i64) -> Param<'static> {
             p(name, value.to_string())
         }
+        /// BASE, IDCONTACTO, DATA: the contact as three calls send it, in this order.
+        fn contact(base: i64, id: i64, data: &str) -> Vec<Param<'_>> {
+            vec![n("BASE", base), n("IDCONTACTO", id), p("DATA", data)]
+        }
+        fn concat<'a, const N: usize>(parts: [Vec<Param<'a>>; N]) -> Vec<Param<'a>> {
+            parts.into_iter().flatten().collect()
+        }
         let u = |user: &str| p("USUARIO", user.to_owned());
         match self {
             Self::Login {
@@ -523,12 +530,7 @@ impl Request {
                 base,
                 contact_id,
                 data,
-            } => vec![
-                u(user),
-                n("BASE", *base),
-                n("IDCONTACTO", *contact_id),
-                p("DATA", data.as_str()),
-            ],
+            } => concat([vec![u(user)], contact(*base, *contact_id, data)]),
             Self::UpdateContact {
                 crm,
                 user,
@@ -548,19 +550,18 @@ impl Request {
                     ),
                     None => ("false", Cow::Borrowed(NO_SCHEDULE_DATE), "", ""),
                 };
-                vec![
-                    n("CRM", *crm),
-                    u(user),
-                    n("BASE", *base),
-                    n("IDCONTACTO", *contact_id),
-                    p("DATA", data.as_str()),
-                    n("SUBCATEGORIA", *subcategory),
-                    p("XML_UPDATE", xml_update.as_str()),
-                    p("AGENDA", agenda),
-                    p("FECHA_AGENDA", at),
-                    p("USUARIO_AGENDA", agenda_user),
-                    p("TEL_AGENDA", agenda_phone),
-                ]
+                concat([
+                    vec![n("CRM", *crm), u(user)],
+                    contact(*base, *contact_id, data),
+                    vec![
+                        n("SUBCATEGORIA", *subcategory),
+                        p("XML_UPDATE", xml_update.as_str()),
+                        p("AGENDA", agenda),
+                        p("FECHA_AGENDA", at),
+                        p("USUARIO_AGENDA", agenda_user),
+                        p("TEL_AGENDA", agenda_phone),
+                    ],
+                ])
             }
             Self::CloseContact { base, contact_id } => {
                 vec![n("BASE", *base), n("IDCONTACTO", *contact_id)]
@@ -572,14 +573,14 @@ impl Request {
                 data,
                 phone,
                 at,
-            } => vec![
-                u(user),
-                n("BASE", *base),
-                n("IDCONTACTO", *contact_id),
-                p("DATA", data.as_str()),
-                p("TELEFONO", phone.as_str()),
-                p("FECHA_AGENDA", at.format(WIRE_DATE).to_string()),
-            ],
+            } => concat([
+                vec![u(user)],
+                contact(*base, *contact_id, data),
+                vec![
+                    p("TELEFONO", phone.as_str()),
+                    p("FECHA_AGENDA", at.format(WIRE_DATE).to_string()),
+                ],
+            ]),
             Self::Dial { user, phone } => vec![u(user), p("TELEFONO", phone.as_str())],
             Self::SendDtmf { user, digits } => vec![u(user), p("DIGITOS", digits.as_str())],
             Self::BlindTransfer { user, extension }
