@@ -353,232 +353,319 @@ proptest! {
 
     #[test]
     fn invariants_hold_under_random_sequences(steps in prop::collection::vec(step(), 1..40)) {
-        let mut h = Harness::new("1001");
-        let mut truth = Truth::default();
-        // Notes typed, by the handle they were typed for.
-        let mut notes_for: HashMap<String, u64> = HashMap::new();
-        for s in steps {
-            let before = h.requests.len();
-            let in_call = h.view().call.is_some();
-            let has_contact = h.view().contact.is_some();
-            let this = h.view().contact.as_ref().map(|c| c.handle);
-            let pick = |w: Whose| match w {
-                Whose::This | Whose::Unsaid => this,
-                Whose::Last => truth.last_handle.filter(|l| Some(*l) != this),
-                Whose::Unknown => Some(9_999),
-            };
-            let mut note = |handle: Option<u64>, truth: &mut Truth| {
-                truth.next_note += 1;
-                let text = format!("n{}-{}", handle.unwrap_or(0), truth.next_note);
-                if let Some(h) = handle {
-                    notes_for.insert(text.clone(), h);
-                }
-                text
-            };
-            match s.clone() {
-                Step::Do(c) => { let _ = h.command(c); }
-                Step::Draft(w, subcategory) => {
-                    if let Some(contact) = pick(w) {
-                        let notes = note(Some(contact), &mut truth);
-                        let _ = h.command(Command::Draft {
-                            contact, subcategory, notes, at: None, phone: String::new(),
-                        });
-                    }
-                }
-                Step::Release(w, subcategory) => {
-                    // The page always names the contact; `Unsaid` is an older client's command.
-                    let handle = pick(w);
-                    if handle.is_some() || matches!(w, Whose::Unsaid) {
-                        let notes = note(handle, &mut truth);
-                        let contact = if matches!(w, Whose::Unsaid) { None } else { handle };
-                        let _ = h.command(Command::Release { subcategory, notes, contact });
-                    }
-                }
-                Step::Schedule(w) if pick(w).is_some() || matches!(w, Whose::Unsaid) => {
-                    let handle = pick(w);
-                    let notes = note(handle, &mut truth);
-                    let contact = if matches!(w, Whose::Unsaid) { None } else { handle };
-                    let at = Some(h.wall() + chrono::Duration::hours(2));
-                    let _ = h.command(Command::Schedule {
-                        at, agent_offset_minutes: 0, subcategory: Some(28),
-                        phone: String::new(), notes, contact,
+        run(steps)?;
+    }
+}
+
+/// A regression the helper's run found (several Tasks for one call), kept as a fixed sequence.
+#[test]
+fn a_lost_play_then_the_same_customer_calling_again() {
+    run(vec![
+        Step::Inbound(Some("0038d0000000002AAA")),
+        Step::Wait(1000),
+        Step::Hold(3),
+        Step::Fail("CRM_Available"),
+        Step::CustomerHangup,
+        Step::Schedule(Whose::This),
+        Step::Inbound(Some("0038d0000000002AAA")),
+        Step::Do(Command::StartConference),
+        Step::Do(Command::Play),
+        Step::CustomerHangup,
+        Step::Wait(1000),
+        Step::ChangePage,
+    ])
+    .unwrap();
+}
+
+/// One random sequence against every invariant.
+fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let mut h = Harness::new("1001");
+    let mut truth = Truth::default();
+    // Notes typed, by the handle they were typed for.
+    let mut notes_for: HashMap<String, u64> = HashMap::new();
+    for s in steps {
+        let before = h.requests.len();
+        let in_call = h.view().call.is_some();
+        let has_contact = h.view().contact.is_some();
+        let this = h.view().contact.as_ref().map(|c| c.handle);
+        let pick = |w: Whose| match w {
+            Whose::This | Whose::Unsaid => this,
+            Whose::Last => truth.last_handle.filter(|l| Some(*l) != this),
+            Whose::Unknown => Some(9_999),
+        };
+        let mut note = |handle: Option<u64>, truth: &mut Truth| {
+            truth.next_note += 1;
+            let text = format!("n{}-{}", handle.unwrap_or(0), truth.next_note);
+            if let Some(h) = handle {
+                notes_for.insert(text.clone(), h);
+            }
+            text
+        };
+        match s.clone() {
+            Step::Do(c) => {
+                let _ = h.command(c);
+            }
+            Step::Draft(w, subcategory) => {
+                if let Some(contact) = pick(w) {
+                    let notes = note(Some(contact), &mut truth);
+                    let _ = h.command(Command::Draft {
+                        contact,
+                        subcategory,
+                        notes,
+                        at: None,
+                        phone: String::new(),
                     });
                 }
-                Step::Schedule(_) => {}
-                Step::Deliver => {
-                    let _ = h.neotel.deliver_contact(
-                        h.wall(),
-                        &DeliverRequest { campaign: 97, ..Default::default() },
-                    );
-                }
-                Step::Inbound(data) => {
-                    let _ = h.neotel.place_inbound_call(
-                        h.wall(),
-                        &neotel_sim::InboundRequest {
-                            queue: 200,
-                            ani: "1144445555".into(),
-                            data: data.map(str::to_owned),
-                        },
-                    );
-                }
-                Step::AgentAnswer => { let _ = h.neotel.agent_answer(h.wall(), "1001"); }
-                Step::CustomerHangup => {
-                    if let Some(call) = h.view().call.as_ref().map(|c| c.id) {
-                        let _ = h.neotel.customer_hangup(h.wall(), call);
-                    }
-                }
-                Step::Wait(ms) => h.advance(Duration::from_millis(ms)),
-                Step::Fail(m) => h.fail.push((m.to_string(), 1)),
-                Step::FailTask(code) => h.fail_save_log.push_back(code),
-                Step::Navigate(n) => {
-                    let r = h.records[n % h.records.len()].clone();
-                    h.navigate(
-                        r["Id"].as_str().unwrap(),
-                        r["type"].as_str().unwrap(),
-                        r["Name"].as_str().unwrap_or_default(),
-                    );
-                }
-                Step::SaveNewRecord => {
-                    if h.pops().iter().any(|(t, _)| *t == "newRecord") {
-                        h.save_new_record("Contact");
-                    }
-                }
-                Step::Hold(n) => h.hold_next = n,
-                Step::AnswerHeld => h.answer_held(),
-                Step::ChangePage => {
-                    let (lost, sent) = h.change_page();
-                    let lost: Vec<&SalesforceEffect> = lost.iter().filter(|e| !e.action.is_page_state()).collect();
-                    for e in &lost {
-                        // The same call may have been lost more than once (two presses).
-                        let times = lost.iter().filter(|l| l.action == e.action).count();
-                        let n = reruns(e, &sent);
-                        let write = matches!(e.action, SalesforceAction::SaveLog { .. });
-                        prop_assert!(n <= times, "{:?} lost {times} times ran {n} times on the new page: {sent:?}", e.action);
-                        prop_assert!(!write || n == times, "a lost Salesforce write did not run again: {:?}", e.action);
-                    }
+            }
+            Step::Release(w, subcategory) => {
+                // The page always names the contact; `Unsaid` is an older client's command.
+                let handle = pick(w);
+                if handle.is_some() || matches!(w, Whose::Unsaid) {
+                    let notes = note(handle, &mut truth);
+                    let contact = if matches!(w, Whose::Unsaid) {
+                        None
+                    } else {
+                        handle
+                    };
+                    let _ = h.command(Command::Release {
+                        subcategory,
+                        notes,
+                        contact,
+                    });
                 }
             }
-            // What Neotel and the views say now.
-            if let Some(c) = h.view().contact.as_ref() {
-                truth.contact_of_handle.insert(c.handle, (h.view().info.base_id, h.view().info.contact_id));
-                if Some(c.handle) != truth.last_handle.filter(|_| true) && Some(c.handle) != this {
-                    truth.last_handle = this.or(truth.last_handle);
-                }
-                if let Some(call) = h.view().call.as_ref() {
-                    truth.contact_of_call.entry(call.id).or_insert(h.view().info.contact_id);
-                }
+            Step::Schedule(w) if pick(w).is_some() || matches!(w, Whose::Unsaid) => {
+                let handle = pick(w);
+                let notes = note(handle, &mut truth);
+                let contact = if matches!(w, Whose::Unsaid) {
+                    None
+                } else {
+                    handle
+                };
+                let at = Some(h.wall() + chrono::Duration::hours(2));
+                let _ = h.command(Command::Schedule {
+                    at,
+                    agent_offset_minutes: 0,
+                    subcategory: Some(28),
+                    phone: String::new(),
+                    notes,
+                    contact,
+                });
             }
-            if let Ok(p) = h.neotel.position("1001").map(|p| neotel_api::Position::parse(&p))
-                && let Ok(p) = p
-                && let (Some(call), Some(contact)) = (p.call_id(), p.contact())
-            {
-                truth.contact_of_call.insert(call, contact.id);
-            }
-
-            // One rule: what the view enables is accepted, what it disables is refused.
-            for (button, enabled, command) in buttons(&h) {
-                let mut probe = h.session.clone();
-                let accepted = probe.handle_input(Input::Command(h.now, command));
-                prop_assert_eq!(
-                    accepted.is_ok(),
-                    enabled,
-                    "the view says {} is {}, the session answers {:?}",
-                    button,
-                    if enabled { "enabled" } else { "disabled" },
-                    accepted
+            Step::Schedule(_) => {}
+            Step::Deliver => {
+                let _ = h.neotel.deliver_contact(
+                    h.wall(),
+                    &DeliverRequest {
+                        campaign: 97,
+                        ..Default::default()
+                    },
                 );
             }
-
-            let new: Vec<&str> = h.requests[before..].iter().map(|r| r.method()).collect();
-            if in_call {
-                prop_assert!(!new.contains(&"Dial"), "a Dial during a call: {new:?}");
-            }
-            if !has_contact && matches!(s, Step::Do(_)) {
-                prop_assert!(
-                    !new.contains(&"UpdateContact"),
-                    "an UpdateContact without a contact: {new:?}"
+            Step::Inbound(data) => {
+                let _ = h.neotel.place_inbound_call(
+                    h.wall(),
+                    &neotel_sim::InboundRequest {
+                        queue: 200,
+                        ani: "1144445555".into(),
+                        data: data.map(str::to_owned),
+                    },
                 );
+            }
+            Step::AgentAnswer => {
+                let _ = h.neotel.agent_answer(h.wall(), "1001");
+            }
+            Step::CustomerHangup => {
+                if let Some(call) = h.view().call.as_ref().map(|c| c.id) {
+                    let _ = h.neotel.customer_hangup(h.wall(), call);
+                }
+            }
+            Step::Wait(ms) => h.advance(Duration::from_millis(ms)),
+            Step::Fail(m) => h.fail.push((m.to_string(), 1)),
+            Step::FailTask(code) => h.fail_save_log.push_back(code),
+            Step::Navigate(n) => {
+                let r = h.records[n % h.records.len()].clone();
+                h.navigate(
+                    r["Id"].as_str().unwrap(),
+                    r["type"].as_str().unwrap(),
+                    r["Name"].as_str().unwrap_or_default(),
+                );
+            }
+            Step::SaveNewRecord => {
+                if h.pops().iter().any(|(t, _)| *t == "newRecord") {
+                    h.save_new_record("Contact");
+                }
+            }
+            Step::Hold(n) => h.hold_next = n,
+            Step::AnswerHeld => h.answer_held(),
+            Step::ChangePage => {
+                let (lost, sent) = h.change_page();
+                let lost: Vec<&SalesforceEffect> =
+                    lost.iter().filter(|e| !e.action.is_page_state()).collect();
+                for e in &lost {
+                    // The same call may have been lost more than once (two presses).
+                    let times = lost.iter().filter(|l| l.action == e.action).count();
+                    let n = reruns(e, &sent);
+                    let write = matches!(e.action, SalesforceAction::SaveLog { .. });
+                    prop_assert!(
+                        n <= times,
+                        "{:?} lost {times} times ran {n} times on the new page: {sent:?}",
+                        e.action
+                    );
+                    prop_assert!(
+                        !write || n == times,
+                        "a lost Salesforce write did not run again: {:?}",
+                        e.action
+                    );
+                }
             }
         }
-        // What Neotel accepted (the journal holds only calls that reached it): a contact shown
-        // (CRM_ShowingContact) is updated, closed or scheduled before CRM_Available, and not shown
-        // again once finished.
-        let mut finished: HashSet<(String, String)> = HashSet::new();
-        let mut open: HashSet<(String, String)> = HashSet::new();
-        let accepted: Vec<&str> = h
+        // What Neotel and the views say now.
+        if let Some(c) = h.view().contact.as_ref() {
+            truth
+                .contact_of_handle
+                .insert(c.handle, (h.view().info.base_id, h.view().info.contact_id));
+            if Some(c.handle) != truth.last_handle.filter(|_| true) && Some(c.handle) != this {
+                truth.last_handle = this.or(truth.last_handle);
+            }
+            if let Some(call) = h.view().call.as_ref() {
+                truth
+                    .contact_of_call
+                    .entry(call.id)
+                    .or_insert(h.view().info.contact_id);
+            }
+        }
+        if let Ok(p) = h
             .neotel
-            .journal()
-            .iter()
-            .filter(|e| e.status == 200)
-            .map(|e| e.method.as_str())
-            .collect();
-        for e in h.neotel.journal().iter().filter(|e| e.status == 200) {
-            let key = || {
-                let p = |n: &str| e.params.get(n).cloned().unwrap_or_default();
-                (p("BASE"), p("IDCONTACTO"))
-            };
-            if matches!(
-                e.method.as_str(),
-                "CRM_ShowingContact" | "UpdateContact" | "CloseContact" | "AddScheduleCall"
-            ) {
-                prop_assert!(!key().1.is_empty(), "the journal names the contact: {e:?}");
-            }
-            match e.method.as_str() {
-                "CRM_ShowingContact" => {
-                    prop_assert!(
-                        !finished.contains(&key()),
-                        "CRM_ShowingContact after the contact was finished: {accepted:?}"
-                    );
-                    open.insert(key());
-                }
-                "UpdateContact" | "CloseContact" | "AddScheduleCall" => {
-                    open.remove(&key());
-                    finished.insert(key());
-                }
-                "CRM_Available" => {
-                    prop_assert!(
-                        open.is_empty(),
-                        "CRM_Available before the contact's UpdateContact: {accepted:?}"
-                    );
-                    // Neotel may deliver the same contact again (the customer calls back); the
-                    // simulator accepts CRM_ShowingContact only for a contact it assigned.
-                    finished.clear();
-                }
-                _ => {}
-            }
+            .position("1001")
+            .map(|p| neotel_api::Position::parse(&p))
+            && let Ok(p) = p
+            && let (Some(call), Some(contact)) = (p.call_id(), p.contact())
+        {
+            truth.contact_of_call.insert(call, contact.id);
         }
-        // At most one Task per call.
-        let mut per_call: HashMap<String, usize> = HashMap::new();
-        for t in &h.tasks {
-            let call = t.get("CallObject").map(ToString::to_string).unwrap_or_default();
-            *per_call.entry(call).or_default() += 1;
-        }
-        prop_assert!(per_call.values().all(|n| *n <= 1), "several Tasks for one call: {per_call:?}");
 
-        // Neotel data and Tasks only on a record the contact was matched or synced to.
-        let allowed = allowed(&h);
-        for (contact, target, value) in writes(&h, &truth) {
-            let ok = contact.is_some_and(|c| allowed.get(&c).is_some_and(|a| a.contains(&target)));
-            prop_assert!(
-                ok,
-                "a write to {target} for contact {contact:?}, which was matched or synced to {:?}: {value:?}",
-                contact.and_then(|c| allowed.get(&c))
+        // One rule: what the view enables is accepted, what it disables is refused.
+        for (button, enabled, command) in buttons(&h) {
+            let mut probe = h.session.clone();
+            let accepted = probe.handle_input(Input::Command(h.now, command));
+            prop_assert_eq!(
+                accepted.is_ok(),
+                enabled,
+                "the view says {} is {}, the session answers {:?}",
+                button,
+                if enabled { "enabled" } else { "disabled" },
+                accepted
             );
         }
 
-        // What UpdateContact carries was entered for that contact.
-        for r in &h.requests {
-            if let Request::UpdateContact { base, contact_id, xml_update, .. } = r {
-                if xml_update.is_empty() {
-                    continue;
-                }
-                let typed_for = notes_for.get(xml_update).and_then(|h| truth.contact_of_handle.get(h));
-                prop_assert_eq!(
-                    typed_for,
-                    Some(&(*base, *contact_id)),
-                    "notes {} reached contact {}/{}", xml_update, base, contact_id
-                );
-            }
+        let new: Vec<&str> = h.requests[before..].iter().map(|r| r.method()).collect();
+        if in_call {
+            prop_assert!(!new.contains(&"Dial"), "a Dial during a call: {new:?}");
+        }
+        if !has_contact && matches!(s, Step::Do(_)) {
+            prop_assert!(
+                !new.contains(&"UpdateContact"),
+                "an UpdateContact without a contact: {new:?}"
+            );
         }
     }
+    // What Neotel accepted (the journal holds only calls that reached it): a contact shown
+    // (CRM_ShowingContact) is updated, closed or scheduled before CRM_Available, and not shown
+    // again once finished.
+    let mut finished: HashSet<(String, String)> = HashSet::new();
+    let mut open: HashSet<(String, String)> = HashSet::new();
+    let accepted: Vec<&str> = h
+        .neotel
+        .journal()
+        .iter()
+        .filter(|e| e.status == 200)
+        .map(|e| e.method.as_str())
+        .collect();
+    for e in h.neotel.journal().iter().filter(|e| e.status == 200) {
+        let key = || {
+            let p = |n: &str| e.params.get(n).cloned().unwrap_or_default();
+            (p("BASE"), p("IDCONTACTO"))
+        };
+        if matches!(
+            e.method.as_str(),
+            "CRM_ShowingContact" | "UpdateContact" | "CloseContact" | "AddScheduleCall"
+        ) {
+            prop_assert!(!key().1.is_empty(), "the journal names the contact: {e:?}");
+        }
+        match e.method.as_str() {
+            "CRM_ShowingContact" => {
+                prop_assert!(
+                    !finished.contains(&key()),
+                    "CRM_ShowingContact after the contact was finished: {accepted:?}"
+                );
+                open.insert(key());
+            }
+            "UpdateContact" | "CloseContact" | "AddScheduleCall" => {
+                open.remove(&key());
+                finished.insert(key());
+            }
+            "CRM_Available" => {
+                prop_assert!(
+                    open.is_empty(),
+                    "CRM_Available before the contact's UpdateContact: {accepted:?}"
+                );
+                // Neotel may deliver the same contact again (the customer calls back); the
+                // simulator accepts CRM_ShowingContact only for a contact it assigned.
+                finished.clear();
+            }
+            _ => {}
+        }
+    }
+    // At most one Task per call.
+    let mut per_call: HashMap<String, usize> = HashMap::new();
+    for t in &h.tasks {
+        let call = t
+            .get("CallObject")
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        *per_call.entry(call).or_default() += 1;
+    }
+    prop_assert!(
+        per_call.values().all(|n| *n <= 1),
+        "several Tasks for one call: {per_call:?}"
+    );
+
+    // Neotel data and Tasks only on a record the contact was matched or synced to.
+    let allowed = allowed(&h);
+    for (contact, target, value) in writes(&h, &truth) {
+        let ok = contact.is_some_and(|c| allowed.get(&c).is_some_and(|a| a.contains(&target)));
+        prop_assert!(
+            ok,
+            "a write to {target} for contact {contact:?}, which was matched or synced to {:?}: {value:?}",
+            contact.and_then(|c| allowed.get(&c))
+        );
+    }
+
+    // What UpdateContact carries was entered for that contact.
+    for r in &h.requests {
+        if let Request::UpdateContact {
+            base,
+            contact_id,
+            xml_update,
+            ..
+        } = r
+        {
+            if xml_update.is_empty() {
+                continue;
+            }
+            let typed_for = notes_for
+                .get(xml_update)
+                .and_then(|h| truth.contact_of_handle.get(h));
+            prop_assert_eq!(
+                typed_for,
+                Some(&(*base, *contact_id)),
+                "notes {} reached contact {}/{}",
+                xml_update,
+                base,
+                contact_id
+            );
+        }
+    }
+    Ok(())
 }
