@@ -65,5 +65,6 @@ pub use message::{Code, Message};
 pub use session::Session;
 pub use view::{
     Actions, AgentChoice, AgentStatus, CallPhase, CallView, Choice, ContactView, Draft, InfoView,
-    Lists, MonitorView, PanelSettings, Participant, RecordView, SyncView, TransferView, View,
+    Lists, MonitorView, PanelSettings, Participant, Primary, RecordView, SyncView, TransferView,
+    View,
 };

@@ -280,6 +280,28 @@ pub struct SyncView {
     pub linked: bool,
 }
 
+/// The state's main action: the page draws it as its biggest button, always in sight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Primary {
+    /// Join a campaign (none joined).
+    JoinCampaign,
+    /// Back to work (on a break).
+    EndBreak,
+    /// Hang up (on a call).
+    Hangup,
+    /// End the attended transfer (consulting).
+    EndTransfer,
+    /// Release with a category (wrap-up, `allowCategorization`).
+    Categorize,
+    /// Release without one (wrap-up).
+    Release,
+    /// Schedule (wrap-up, when releasing is not allowed otherwise).
+    Schedule,
+    /// Available again (released).
+    Play,
+}
+
 /// What the agent may do now (buttons enabled).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -384,6 +406,8 @@ pub struct View {
     pub actions: Actions,
     /// The campaigns the agent may join now (not the one it is in).
     pub join_targets: Vec<i64>,
+    /// The state's main action, when it has one the agent may take.
+    pub primary: Option<Primary>,
     /// The attended transfer in progress.
     pub transfer: Option<TransferView>,
     /// Whom this supervisor monitors.

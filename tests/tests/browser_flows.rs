@@ -30,7 +30,7 @@ async fn predictive_call_pops_the_record_and_the_disposition_reaches_both_sides(
         .await;
     assert_eq!(pop["type"], "sobject", "{pop}");
     s.softphone().await;
-    s.wait_status("En gestión").await;
+    s.wait_status("En llamado").await;
     s.screenshot("predictive-popped").await;
 
     // The customer hangs up; the agent categorizes as "Venta concretada" and presses Play.
@@ -64,6 +64,7 @@ async fn predictive_call_pops_the_record_and_the_disposition_reaches_both_sides(
     assert_eq!(tasks[0]["WhoId"], json!(record));
     s.softphone().await;
     s.wait_status("presione Play").await;
+    s.axe("released").await;
     s.act("play").await;
     s.wait_status("Disponible").await;
     s.wait_journal("CRM_Available", |_| true).await;
@@ -89,7 +90,7 @@ async fn predictive_call(s: &Stack, user: &str) -> serde_json::Value {
     s.wait_standin("lastPop()", |p| p["params"]["recordId"] == record)
         .await;
     s.softphone().await;
-    s.wait_status("En gestión").await;
+    s.wait_status("En llamado").await;
     delivered
 }
 
@@ -125,7 +126,7 @@ async fn inbound_call_with_clavesf_pops_the_record_its_key_names() {
         .await;
     assert_eq!(pop["type"], "sobject");
     s.softphone().await;
-    s.click("[data-testid=info] summary").await;
+    s.open_panel("info").await;
     s.wait_text("[data-testid=info-searchKey]", |t| {
         t == "0038d0000000002AAA"
     })
@@ -233,6 +234,7 @@ async fn private_number_opens_a_new_record_that_is_linked_once_saved() {
     s.softphone().await;
     s.wait_text("[data-testid=contact]", |t| t.contains("Número privado"))
         .await;
+    s.axe("private-new-record").await;
     s.screenshot("private-new-record").await;
 
     // A person fills the name and saves.
@@ -343,7 +345,7 @@ async fn click_to_dial_dials_the_clicked_phone() {
     assert!(number.ends_with("91160001000"), "{dial}");
     s.softphone().await;
     s.wait_text("[data-testid=status]", |t| {
-        t.contains("60001000") || t.contains("En gestión")
+        t.contains("60001000") || t.contains("En llamado")
     })
     .await;
     s.screenshot("click-to-dial").await;
@@ -407,13 +409,14 @@ async fn reload_mid_call_and_a_second_tab_keep_one_pop_and_one_task() {
     s.client.refresh().await.expect("the console reloads");
     s.open_standin().await;
     s.softphone().await;
-    s.wait_status("En gestión").await;
+    s.wait_status("En llamado").await;
     let contact = delivered["contact_id"].to_string();
+    s.open_panel("info").await;
     s.wait_text("[data-testid=info-contactId]", |t| t == contact)
         .await;
     assert_eq!(s.standin("openSecondTab()").await, json!(2));
     s.softphone_n(1).await;
-    s.wait_status("En gestión").await;
+    s.wait_status("En llamado").await;
     s.screenshot("reload-second-tab").await;
     customer_hangs_up(&s, &delivered).await;
     s.select("[data-testid=category]", "26").await;
@@ -465,6 +468,7 @@ async fn a_neoapi_fault_shows_a_message_and_the_disposition_is_not_lost() {
             |t| !t.as_str().unwrap_or_default().trim().is_empty(),
         )
         .await;
+    s.axe("neoapi-fault").await;
     s.screenshot("neoapi-fault").await;
     assert!(shown.to_string().contains("Timeout expired"), "{shown}");
     // The contact and the chosen category are still there: the agent tries again.
@@ -493,16 +497,23 @@ async fn attended_transfer_then_end_of_transfer() {
     };
     s.login_and_join("1001", 97).await;
     let delivered = predictive_call(&s, "1001").await;
-    s.click("[data-testid=transfer] summary").await;
+    s.open_panel("transfer").await;
     s.select("[data-testid=xfer-to]", "phone").await;
-    // The campaign's transfer phones are offered; the agent takes "Mesa de ayuda".
+    // The campaign's transfer phones are listed; the agent takes "Mesa de ayuda".
     s.wait_js(
         "the campaign's transfer phones",
-        "return Array.prototype.map.call(document.querySelectorAll('#xfer-phones option'), function (o) { return o.value; });",
-        |v| v.as_array().is_some_and(|a| a.iter().any(|p| p == "1140001000")),
+        "return Array.prototype.map.call(document.querySelectorAll('#xfer-phones [data-phone]'), function (o) { return o.textContent; });",
+        |v| v.as_array().is_some_and(|a| a.iter().any(|p| p.as_str().is_some_and(|p| p.contains("Mesa de ayuda")))),
     )
     .await;
-    s.fill("[data-testid=xfer-phone]", "1140001000").await;
+    s.click("#xfer-phones [data-phone='1140001000']").await;
+    let picked = s
+        .js(
+            "return document.querySelector('[data-testid=xfer-phone]').value;",
+            vec![],
+        )
+        .await;
+    assert_eq!(picked, json!("1140001000"));
     s.act("attendedTransfer").await;
     let transfer = s.wait_journal("AttendedTransfer", |_| true).await;
     assert_eq!(transfer["params"]["EXTENSION"], "1140001000", "{transfer}");
@@ -513,8 +524,8 @@ async fn attended_transfer_then_end_of_transfer() {
     s.wait_text("[data-testid=xfer-state]", str::is_empty).await;
     s.wait_journal("Hangup", |_| true).await;
     // Still on the customer's call.
-    s.wait_status("En gestión").await;
-    s.click("[data-testid=info] summary").await;
+    s.wait_status("En llamado").await;
+    s.open_panel("info").await;
     let call = delivered["call_id"].to_string();
     s.wait_text("[data-testid=info-lastCall]", |t| t == call)
         .await;
@@ -529,7 +540,7 @@ async fn conference_invite_a_phone_and_a_user() {
     };
     s.login_and_join("1001", 97).await;
     predictive_call(&s, "1001").await;
-    s.click("[data-testid=conference] summary").await;
+    s.open_panel("conference").await;
     s.act("startConference").await;
     s.wait_journal("JoinConference", |_| true).await;
     s.fill("[data-testid=conf-phone]", "1140002000").await;
@@ -552,7 +563,7 @@ async fn a_supervisor_monitors_an_agent() {
     };
     s.neoapi_login("1002").await;
     s.login("SIP/9000", "9000", "9000").await;
-    s.click("[data-testid=monitor] summary").await;
+    s.open_panel("monitor").await;
     s.select("[data-testid=monitor-user]", "1002").await;
     s.act("listen").await;
     let start = s
@@ -561,6 +572,7 @@ async fn a_supervisor_monitors_an_agent() {
     assert_eq!(start["params"]["param3"], "listen", "{start}");
     s.wait_text("[data-testid=monitor-state]", |t| t.contains("1002"))
         .await;
+    s.axe("monitoring").await;
     s.screenshot("monitoring").await;
     s.act("endMonitor").await;
     s.wait_journal("ExecuteTask01", |e| e["params"]["idTask"] == "3")
@@ -580,13 +592,13 @@ async fn a_text_to_the_caller_and_the_panel_settings() {
     s.set_setting("/neotelConfigOptions/allowTextMessage", "true")
         .await;
     s.login_and_join("1001", 97).await;
-    s.click("[data-testid=settings] summary").await;
+    s.open_panel("settings").await;
     s.fill("[data-testid=set-width]", "700").await;
     s.act("saveSettings").await;
     s.wait_standin("panel()", |p| p["width"] == 700).await;
 
     predictive_call(&s, "1001").await;
-    s.click("[data-testid=sms] summary").await;
+    s.open_panel("sms").await;
     s.select("[data-testid=sms-channel]", "whatsapp").await;
     s.fill("[data-testid=sms-text]", "Le envío el presupuesto")
         .await;
@@ -602,6 +614,7 @@ async fn a_text_to_the_caller_and_the_panel_settings() {
     s.softphone().await;
     s.wait_text("[data-testid=notice]", |t| t.contains("Mensaje enviado"))
         .await;
+    s.axe("text-message").await;
     s.screenshot("text-message").await;
     s.stop().await;
 }
@@ -617,7 +630,7 @@ async fn the_softphone_fits_the_seed_size_and_the_smallest_panel() {
     s.login_and_join("1001", 97).await;
     predictive_call(&s, "1001").await;
     for (width, height, shot) in [(620, 420, "size-620x420"), (200, 240, "size-200x240")] {
-        s.click("[data-testid=settings] summary").await;
+        s.open_panel("settings").await;
         s.fill("[data-testid=set-width]", &width.to_string()).await;
         s.fill("[data-testid=set-height]", &height.to_string())
             .await;
@@ -626,7 +639,7 @@ async fn the_softphone_fits_the_seed_size_and_the_smallest_panel() {
             .await;
         s.softphone().await;
         // Close the settings again, as the agent would.
-        s.click("[data-testid=settings] summary").await;
+        s.open_panel("settings").await;
         let fit = s
             .wait_js(
                 "the page fits across the panel",
@@ -679,11 +692,17 @@ async fn keyboard_only_login_join_and_dial() {
         |v| v == &json!(true),
     )
     .await;
+    // The campaign's icon opens its panel, the campaign takes the focus.
+    s.tab_to("[data-panel=campaign]").await;
+    s.keys(ENTER).await;
     s.tab_to("[data-testid=campaign]").await;
     s.keys("97").await;
-    s.tab_to("[data-act=join]").await;
+    s.tab_to("#panel-campaign [data-act=join]").await;
     s.keys(ENTER).await;
     s.wait_status("Disponible").await;
+    // KEYBOARD: the icon opens the dialer with the number field focused.
+    s.tab_to("[data-panel=dialer]").await;
+    s.keys(ENTER).await;
     s.tab_to("[data-testid=number]").await;
     s.keys(&format!("1141007000{ENTER}")).await;
     let dial = s.wait_journal("Dial", |_| true).await;
@@ -748,6 +767,7 @@ async fn a_wrong_password_is_told_in_the_agents_language() {
     s.click("[data-testid=login-submit]").await;
     s.wait_text("[data-testid=error]", |t| t == "Wrong user or password.")
         .await;
+    s.axe("wrong-password").await;
     s.screenshot("wrong-password").await;
     s.stop().await;
 }

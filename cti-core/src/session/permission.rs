@@ -5,7 +5,7 @@
 
 use crate::command::Command;
 use crate::message::{Code, Message};
-use crate::view::Actions;
+use crate::view::{Actions, AgentStatus, Primary};
 
 use super::Session;
 
@@ -154,6 +154,30 @@ impl Session {
                 let c = contact.ok_or(Code::NoContact)?;
                 check(!c.candidates.is_empty(), Code::NothingToPick)
             }
+        }
+    }
+
+    /// The state's main action, if the agent may take it now.
+    pub(super) fn primary(&self, status: AgentStatus, a: &Actions) -> Option<Primary> {
+        let wrap_up = || {
+            [
+                (a.categorize, Primary::Categorize),
+                (a.release, Primary::Release),
+                (a.schedule, Primary::Schedule),
+            ]
+            .into_iter()
+            .find_map(|(ok, p)| ok.then_some(p))
+        };
+        match status {
+            AgentStatus::NoCampaign => a.join_campaign.then_some(Primary::JoinCampaign),
+            AgentStatus::OnBreak => a.end_break.then_some(Primary::EndBreak),
+            AgentStatus::WithContact | AgentStatus::OnCall if a.end_transfer => {
+                Some(Primary::EndTransfer)
+            }
+            AgentStatus::WithContact | AgentStatus::OnCall => a.hangup.then_some(Primary::Hangup),
+            AgentStatus::WrapUp => wrap_up(),
+            AgentStatus::Released => a.play.then_some(Primary::Play),
+            AgentStatus::Available => a.play.then_some(Primary::Play),
         }
     }
 

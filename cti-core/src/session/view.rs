@@ -125,6 +125,7 @@ impl Session {
     }
 
     fn view(&self, status: AgentStatus) -> View {
+        let actions = self.actions();
         let c = self.contact.as_ref();
         let call = self.calls.call.as_ref();
         View {
@@ -160,7 +161,8 @@ impl Session {
                 search_key: c.map(|c| c.key.clone()).unwrap_or_default(),
             },
             lists: self.lists.lists.clone(),
-            actions: self.actions(),
+            actions,
+            primary: self.primary(status, &actions),
             join_targets: self.join_targets(),
             transfer: self.transfer.clone(),
             monitoring: self.monitoring.clone(),

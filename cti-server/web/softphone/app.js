@@ -1,6 +1,8 @@
 /*
  * The softphone page: draws the server's View, sends the agent's commands, runs Salesforce
- * effects through opencti.js. It decides nothing; every rule lives in the connector's core.
+ * effects through opencti.js. It decides nothing: every rule lives in the connector's core; the
+ * page only shows one panel at a time, words messages from its language's catalog and counts
+ * the seconds the view gives.
  */
 (function () {
   'use strict';
@@ -10,15 +12,20 @@
   // protocol's error codes.
   var catalog = {};
   var languages = ['es', 'en'];
-  // The language before login (the last one used here); once logged in, the view's.
   var LANG_KEY = 'neotel-cti-lang';
   var lang = 'es';
   try { lang = localStorage.getItem(LANG_KEY) || 'es'; } catch (e) { /* storage blocked */ }
   var view = null;
   var api = null;
   var releaseAt = null;
+  var sinceAt = null;
   var draftTimer = null;
   var langSent = null;
+  var panel = null;
+  var lastCallId = null;
+  var calShown = null;
+  var calPicked = null;
+
   var $ = function (id) { return document.getElementById(id); };
   function words(key, params) {
     var text = catalog[key];
@@ -37,6 +44,7 @@
     document.querySelectorAll('[data-t-label]').forEach(function (el) { el.setAttribute('aria-label', t(el.getAttribute('data-t-label'))); el.title = t(el.getAttribute('data-t-label')); });
     $('lang').textContent = nextLanguage().toUpperCase();
     if (view) { render(view); }
+    if (calShown) { renderCalendar(); }
   }
 
   function showError(text) { var e = $('error'); e.textContent = text || ''; e.hidden = !text; }
@@ -76,6 +84,18 @@
     if (document.activeElement !== el && el.value !== value) { el.value = value; }
   }
 
+  // The state's main action (the view's `primary`): its button, words and colour.
+  var PRIMARY = {
+    joinCampaign: { act: 'join', label: 'join', style: 'btn-brand' },
+    endBreak: { act: 'endBreak', label: 'unpause', style: 'btn-brand' },
+    hangup: { act: 'hangup', label: 'hangup', style: 'btn-destructive' },
+    endTransfer: { act: 'endTransfer', label: 'endTransfer', style: 'btn-destructive' },
+    categorize: { act: 'categorize', label: 'categorize', style: 'btn-brand' },
+    release: { act: 'release', label: 'release', style: 'btn-brand' },
+    schedule: { act: 'schedule', label: 'schedule', style: 'btn-brand' },
+    play: { act: 'play', label: 'play', style: 'btn-success' }
+  };
+
   function render(v) {
     var prev = view;
     view = v;
@@ -83,10 +103,14 @@
     // wins until the view brings it).
     var l = v.settings && v.settings.language;
     if (langSent && l === langSent) { langSent = null; }
-    if (l && l !== lang && !langSent) { setLang(l); return; }
+    if (l && l !== lang && !langSent && languages.indexOf(l) >= 0) { setLang(l); return; }
     $('login').hidden = true;
     $('agent').hidden = false;
-    $('status').textContent = say(v.statusLabel) + (v.call ? ' · ' + v.call.phone : '');
+    $('status').textContent = say(v.statusLabel);
+    sinceAt = v.sinceSecs != null ? Date.now() - v.sinceSecs * 1000 : null;
+    releaseAt = v.autoReleaseInSecs != null ? Date.now() + v.autoReleaseInSecs * 1000 : null;
+    tick();
+
     var lists = v.lists || {};
     options($('campaign'), choices(lists.campaigns), v.campaign);
     options($('break'), choices(lists.breaks), v.breakId);
@@ -96,7 +120,9 @@
     options($('conf-user'), users(lists.users, 'invite'));
     options($('monitor-user'), users(lists.users, 'monitor'));
     $('xfer-phones').innerHTML = (lists.transferPhones || []).map(function (p) {
-      return '<option value="' + esc(p.group || p.name) + '">' + esc(p.name) + '</option>';
+      var number = p.group || p.name;
+      var on = $('xfer-phone').value === number ? 'true' : 'false';
+      return '<button type="button" class="chip" data-phone="' + esc(number) + '" aria-pressed="' + on + '">' + esc(p.name) + '</button>';
     }).join('');
 
     var a = v.actions || {};
@@ -105,31 +131,82 @@
       blindTransfer: a.transfer, attendedTransfer: a.transfer, endTransfer: a.endTransfer,
       startConference: a.startConference, endConference: a.endConference, invitePhone: a.invite, inviteUser: a.invite,
       listen: a.monitor, assist: a.monitor, endMonitor: a.endMonitor, sendText: a.sendText, sync: a.sync, saveSettings: true };
+    renderPrimary(v.primary);
     document.querySelectorAll('[data-act]').forEach(function (b) { b.disabled = !enable[b.getAttribute('data-act')]; });
+
+    // Each tool opens its panel while what it does is possible.
+    var tools = { dialer: a.dial, dtmf: a.dtmf, transfer: a.transfer || a.endTransfer, conference: a.startConference || a.invite || a.endConference,
+      sms: a.sendText, monitor: a.monitor || a.endMonitor || !!v.monitoring, campaign: true, info: true, settings: true };
+    document.querySelectorAll('[data-panel]').forEach(function (b) {
+      var name = b.getAttribute('data-panel');
+      b.disabled = !tools[name];
+      b.hidden = name === 'monitor' && !tools.monitor;
+    });
+    if (panel && !tools[panel]) { show(null); }
 
     renderContact(v, prev);
     $('release').hidden = !(a.categorize || a.release || a.schedule);
 
     var x = v.transfer;
     $('xfer-state').textContent = x && x.consulting ? t('consulting') + x.value : '';
-    $('conference').open = $('conference').open || !!(v.call && v.call.conference);
+    var people = (v.call && v.call.participants) || [];
+    $('participants').innerHTML = people.map(function (p) { return '<li>' + esc(p.name ? p.extension + ' - ' + p.name : p.extension) + '</li>'; }).join('');
     var m = v.monitoring;
-    $('monitor').hidden = !(a.monitor || a.endMonitor || m);
     $('monitor-state').textContent = m ? t('monitoringNow') + m.user + ' (' + t(m.mode) + ')' : '';
-    $('sms').hidden = !a.sendText;
     $('sms-phone').placeholder = v.call ? v.call.phone : '';
     renderSettings(v.settings);
 
     var info = v.info || {};
-    $('info').querySelector('dl').innerHTML = [['lastCall', info.lastCallId], ['contactId', info.contactId], ['baseId', info.baseId], ['crmId', info.crmId], ['searchKey', info.searchKey]]
+    $('panel-info').querySelector('dl').innerHTML = [['lastCall', info.lastCallId], ['contactId', info.contactId], ['baseId', info.baseId], ['crmId', info.crmId], ['searchKey', info.searchKey]]
       .map(function (p) { return '<dt>' + esc(t(p[0])) + '</dt><dd data-testid="info-' + p[0] + '">' + esc(p[1]) + '</dd>'; }).join('');
-    var notes = (v.warnings || []).map(say);
-    $('notice').textContent = notes.join(' · ');
+    var notes = (v.warnings || []);
+    $('notice').innerHTML = notes.map(function (w) { return '<p>' + esc(say(w)) + '</p>'; }).join('');
     $('notice').hidden = notes.length === 0;
     showError(v.error ? say(v.error) : '');
+    clearDone(v, prev);
   }
 
-  /** The wrap-up form shows the contact's draft as the core keeps it. */
+  /** The main action's button, right under the bar. */
+  function renderPrimary(primary) {
+    var p = PRIMARY[primary];
+    var b = $('primary');
+    $('primary-row').hidden = !p;
+    if (!p) { b.removeAttribute('data-act'); return; }
+    b.setAttribute('data-act', p.act);
+    b.className = 'btn btn-large ' + p.style;
+    b.textContent = t(p.label);
+  }
+
+  /** What the agent typed for something done is not left for the next time. */
+  function clearDone(v, prev) {
+    var callId = v.call ? v.call.id : null;
+    if (callId && callId !== lastCallId) { $('number').value = ''; $('digits').value = ''; }
+    lastCallId = callId;
+    var before = {};
+    ((prev && prev.warnings) || []).forEach(function (w) { before[w.code] = true; });
+    (v.warnings || []).forEach(function (w) {
+      if (before[w.code]) { return; }
+      if (w.code === 'dtmfSent') { $('digits').value = ''; }
+      if (w.code === 'inviteSent') { $('conf-phone').value = ''; }
+      if (w.code === 'textSent') { $('sms-text').value = ''; }
+      if (w.code === 'transferDone') { $('xfer-phone').value = ''; }
+    });
+    if (!v.call || v.call.conference == null) { if (prev && prev.call && prev.call.conference != null) { $('conf-phone').value = ''; } }
+  }
+
+  /** Opens one panel (or none): the tools are a row of icons, their panels one at a time. */
+  function show(name) {
+    panel = name;
+    document.querySelectorAll('.panel').forEach(function (p) { p.hidden = p.id !== 'panel-' + name; });
+    document.querySelectorAll('[data-panel]').forEach(function (b) {
+      b.setAttribute('aria-expanded', b.getAttribute('data-panel') === name ? 'true' : 'false');
+      b.setAttribute('aria-controls', 'panel-' + b.getAttribute('data-panel'));
+    });
+    var first = name && $('panel-' + name).querySelector('input:not([type=hidden]), select, textarea, button:not(:disabled)');
+    if (first) { first.focus(); }
+  }
+
+  /** The release form shows the contact's draft as the core keeps it. */
   function renderDraft(v) {
     var c = v.contact;
     var d = (c && c.draft) || {};
@@ -139,9 +216,21 @@
     setField($('notes'), d.notes || '');
     setField($('when'), d.scheduleAt ? d.scheduleAt.slice(0, 16) : '');
     setField($('when-phone'), d.schedulePhone || '');
+    showWhen();
   }
 
-  /** What the agent typed in the wrap-up form goes to the core (after a pause in typing). */
+  /** The chosen schedule, in the agent's language. */
+  function showWhen() {
+    var value = $('when').value;
+    $('when-text').textContent = value ? new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(parseLocal(value)) : t('noDate');
+  }
+  function parseLocal(value) {
+    var p = value.split(/[-T:]/).map(Number);
+    return new Date(p[0], p[1] - 1, p[2], p[3] || 0, p[4] || 0);
+  }
+  function pad(n) { return String(n).padStart(2, '0'); }
+
+  /** What the agent typed in the release form goes to the core (after a pause in typing). */
   function draftChanged() {
     var c = view && view.contact;
     if (!c) { return; }
@@ -160,34 +249,102 @@
   function selectedCategory() { return $('category').value ? Number($('category').value) : null; }
   function whenValue() { return $('when').value ? $('when').value + ':00' : null; }
 
+  // ----- CALENDARIO: a month of days and the time, words and weekdays in the agent's language.
+  function openCalendar() {
+    var value = $('when').value;
+    var at = value ? parseLocal(value) : new Date(Date.now() + 3600000);
+    calPicked = { y: at.getFullYear(), m: at.getMonth(), d: at.getDate() };
+    calShown = { y: at.getFullYear(), m: at.getMonth() };
+    var hours = [];
+    for (var h = 0; h < 24; h++) { hours.push({ value: h, label: pad(h) }); }
+    var minutes = [];
+    for (var mi = 0; mi < 60; mi += 5) { minutes.push({ value: mi, label: pad(mi) }); }
+    options($('cal-hour'), hours, at.getHours());
+    options($('cal-minute'), minutes, Math.floor(at.getMinutes() / 5) * 5);
+    $('calendar').hidden = false;
+    $('calendar-open').setAttribute('aria-expanded', 'true');
+    renderCalendar();
+    var picked = $('cal-days').querySelector('[aria-pressed=true]');
+    if (picked) { picked.focus(); }
+  }
+  function closeCalendar() {
+    calShown = null;
+    $('calendar').hidden = true;
+    $('calendar-open').setAttribute('aria-expanded', 'false');
+  }
+  function renderCalendar() {
+    var first = new Date(calShown.y, calShown.m, 1);
+    $('cal-month').textContent = new Intl.DateTimeFormat(lang, { month: 'long', year: 'numeric' }).format(first);
+    var dayName = new Intl.DateTimeFormat(lang, { weekday: 'narrow' });
+    var longDay = new Intl.DateTimeFormat(lang, { dateStyle: 'full' });
+    var html = '';
+    for (var i = 0; i < 7; i++) { html += '<span class="dow" aria-hidden="true">' + esc(dayName.format(new Date(2024, 0, 1 + i))) + '</span>'; }
+    var lead = (first.getDay() + 6) % 7; // weeks start on Monday
+    for (var k = 0; k < lead; k++) { html += '<span></span>'; }
+    var today = new Date(); today.setHours(0, 0, 0, 0);
+    var days = new Date(calShown.y, calShown.m + 1, 0).getDate();
+    for (var d = 1; d <= days; d++) {
+      var date = new Date(calShown.y, calShown.m, d);
+      var on = calPicked && calPicked.y === calShown.y && calPicked.m === calShown.m && calPicked.d === d;
+      html += '<button type="button" data-day="' + d + '" aria-label="' + esc(longDay.format(date)) + '" aria-pressed="' + (on ? 'true' : 'false') + '"' +
+        (date < today ? ' disabled' : '') + '>' + d + '</button>';
+    }
+    $('cal-days').innerHTML = html;
+    $('cal-days').setAttribute('aria-label', $('cal-month').textContent);
+  }
+  $('calendar-open').addEventListener('click', function () { if (calShown) { closeCalendar(); } else { openCalendar(); } });
+  $('cal-prev').addEventListener('click', function () { calShown = { y: calShown.m === 0 ? calShown.y - 1 : calShown.y, m: (calShown.m + 11) % 12 }; renderCalendar(); });
+  $('cal-next').addEventListener('click', function () { calShown = { y: calShown.m === 11 ? calShown.y + 1 : calShown.y, m: (calShown.m + 1) % 12 }; renderCalendar(); });
+  $('cal-days').addEventListener('click', function (e) {
+    var b = e.target.closest('[data-day]');
+    if (!b || b.disabled) { return; }
+    calPicked = { y: calShown.y, m: calShown.m, d: Number(b.getAttribute('data-day')) };
+    renderCalendar();
+    var again = $('cal-days').querySelector('[data-day="' + calPicked.d + '"]');
+    if (again) { again.focus(); }
+  });
+  $('cal-ok').addEventListener('click', function () {
+    if (!calPicked) { return; }
+    $('when').value = calPicked.y + '-' + pad(calPicked.m + 1) + '-' + pad(calPicked.d) + 'T' + pad($('cal-hour').value) + ':' + pad($('cal-minute').value);
+    closeCalendar();
+    showWhen();
+    draftChanged();
+    $('calendar-open').focus();
+  });
+  $('cal-clear').addEventListener('click', function () { $('when').value = ''; closeCalendar(); showWhen(); draftChanged(); $('calendar-open').focus(); });
+
   function renderContact(v, prev) {
     var c = v.contact;
     $('contact').hidden = !c;
     // A new contact: whatever was typed for the last one is not sent for this one.
-    if (!c || (prev && prev.contact && prev.contact.handle !== c.handle)) { clearTimeout(draftTimer); }
+    if (!c || (prev && prev.contact && prev.contact.handle !== c.handle)) { clearTimeout(draftTimer); if (calShown) { closeCalendar(); } }
     renderDraft(v);
-    if (!c) { releaseAt = null; tick(); return; }
-    var html = c.private ? '<p>' + esc(t('private')) + '</p>' : '';
-    if (c.record) { html += '<p data-testid="record">' + esc(t('record')) + ': <strong>' + esc(c.record.name || c.record.id) + '</strong> (' + esc(c.record.objectType) + ')</p>'; }
+    if (!c) { return; }
+    var html = c.private ? '<p class="weak">' + esc(t('private')) + '</p>' : '';
+    if (c.record) { html += '<p class="record" data-testid="record">' + esc(t('record')) + ': <strong>' + esc(c.record.name || c.record.id) + '</strong> (' + esc(c.record.objectType) + ')</p>'; }
     if (c.candidates && c.candidates.length) {
-      html += '<p>' + esc(t('pick')) + '</p>' + c.candidates.map(function (m) {
-        return '<button type="button" data-pick="' + esc(m.id) + '">' + esc(m.objectType + ': ' + m.name) + '</button>';
-      }).join(' ');
+      html += '<p>' + esc(t('pick')) + '</p><div class="row">' + c.candidates.map(function (m) {
+        return '<button type="button" class="btn" data-pick="' + esc(m.id) + '">' + esc(m.objectType + ': ' + m.name) + '</button>';
+      }).join('') + '</div>';
     }
     $('contact-body').innerHTML = html;
     var s = v.sync;
     $('sync-row').hidden = !s;
     $('sync-text').textContent = s ? (s.linked ? t('synced') : t('syncPending')) + ' (neoSyncId__c ' + s.syncId + ')' : '';
-    // The core says how many seconds are left when it draws; the page only counts them down.
-    releaseAt = v.autoReleaseInSecs != null ? Date.now() + v.autoReleaseInSecs * 1000 : null;
-    tick();
   }
 
+  /** The clocks: the time in the state (the bar) and the automatic release's countdown. */
   function tick() {
+    var timer = $('timer');
+    timer.hidden = sinceAt == null;
+    if (sinceAt != null) {
+      var s = Math.max(0, Math.floor((Date.now() - sinceAt) / 1000));
+      var h = Math.floor(s / 3600);
+      timer.textContent = (h ? h + ':' + pad(Math.floor(s / 60) % 60) : pad(Math.floor(s / 60))) + ':' + pad(s % 60);
+    }
     var el = $('countdown');
-    if (releaseAt == null) { el.hidden = true; return; }
-    el.hidden = false;
-    el.textContent = t('autoRelease') + Math.max(0, Math.ceil((releaseAt - Date.now()) / 1000)) + t('seconds');
+    el.hidden = releaseAt == null;
+    if (releaseAt != null) { el.textContent = t('autoRelease') + Math.max(0, Math.ceil((releaseAt - Date.now()) / 1000)) + t('seconds'); }
   }
   setInterval(tick, 1000);
 
@@ -196,7 +353,7 @@
       minimizeOnNoMatch: $('set-nomatch').checked, minimizeOnSeveral: $('set-several').checked };
   }
   function renderSettings(s) {
-    if (!s || $('settings').contains(document.activeElement)) { return; }
+    if (!s || $('panel-settings').contains(document.activeElement)) { return; }
     $('set-width').value = s.widthPx;
     $('set-height').value = s.heightPx;
     $('set-nomatch').checked = !!s.minimizeOnNoMatch;
@@ -231,6 +388,10 @@
   /** No session: the login form (the core told Salesforce's side, with its last effects). */
   function signedOut() {
     view = null;
+    sinceAt = null;
+    releaseAt = null;
+    tick();
+    show(null);
     $('login').hidden = false;
     $('agent').hidden = true;
     $('status').textContent = '';
@@ -245,6 +406,10 @@
   document.addEventListener('click', function (e) {
     var pick = e.target.closest('[data-pick]');
     if (pick) { command({ command: 'pickRecord', id: pick.getAttribute('data-pick') }); return; }
+    var tool = e.target.closest('[data-panel]');
+    if (tool && !tool.disabled) { show(panel === tool.getAttribute('data-panel') ? null : tool.getAttribute('data-panel')); return; }
+    var chip = e.target.closest('[data-phone]');
+    if (chip) { $('xfer-phone').value = chip.getAttribute('data-phone'); if (view) { render(view); } return; }
     var b = e.target.closest('[data-act]');
     if (!b || b.disabled) { return; }
     var category = selectedCategory();
@@ -264,7 +429,7 @@
         // The agent's wall time and its offset east of UTC; the core converts to Neotel's zone
         // (and says so when no date was picked).
         var at = whenValue();
-        return command({ command: 'schedule', at: at, agentOffsetMinutes: at ? -new Date($('when').value).getTimezoneOffset() : 0,
+        return command({ command: 'schedule', at: at, agentOffsetMinutes: at ? -parseLocal($('when').value).getTimezoneOffset() : 0,
           subcategory: category, phone: $('when-phone').value, notes: $('notes').value, contact: handle });
       }
       case 'play': return command({ command: 'play' });
@@ -285,8 +450,13 @@
     }
   });
 
-  // Enter in a number field presses its button (data-enter names it), as on a phone.
+  // Enter in a number field presses its button (data-enter names it), as on a phone; Escape
+  // closes the calendar or the open panel.
   document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') {
+      if (calShown) { closeCalendar(); $('calendar-open').focus(); } else if (panel) { var was = panel; show(null); document.querySelector('[data-panel=' + was + ']').focus(); }
+      return;
+    }
     var act = e.key === 'Enter' && e.target.getAttribute && e.target.getAttribute('data-enter');
     if (!act) { return; }
     e.preventDefault();
@@ -299,15 +469,15 @@
     return !!(v && v.actions && v.actions.joinCampaign) && (v.joinTargets || []).indexOf(Number($('campaign').value)) >= 0;
   }
   $('campaign').addEventListener('change', function () {
-    document.querySelector('[data-act=join]').disabled = !canJoin(view);
+    document.querySelectorAll('[data-act=join]').forEach(function (b) { b.disabled = !canJoin(view); });
   });
 
   $('xfer-to').addEventListener('change', function () {
     var to = $('xfer-to').value;
-    $('xfer-phone').hidden = to !== 'phone';
-    $('xfer-user').hidden = to !== 'user';
-    $('xfer-queue').hidden = to !== 'queue';
-    $('xfer-campaign').hidden = to !== 'campaign';
+    $('xfer-phone-row').hidden = to !== 'phone';
+    $('xfer-user').parentElement.hidden = to !== 'user';
+    $('xfer-queue').parentElement.hidden = to !== 'queue';
+    $('xfer-campaign').parentElement.hidden = to !== 'campaign';
   });
 
   $('login').addEventListener('submit', function (e) {
@@ -316,6 +486,7 @@
     conn.send({ type: 'login', device: f.device.value, user: f.user.value, password: f.password.value });
     f.password.value = '';
   });
+
   /** The language after this one, in the order the server lists its catalogs. */
   function nextLanguage() {
     var i = languages.indexOf(lang);

@@ -70,6 +70,15 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// axe-core's script, when `scripts/install-test-deps` fetched it into `target/npm`.
+fn axe_source() -> Option<String> {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        PathBuf::from,
+    );
+    std::fs::read_to_string(target.join("npm/node_modules/axe-core/axe.min.js")).ok()
+}
+
 /// Where screenshots go: `target/browser-artifacts/` of the workspace.
 pub fn artifacts() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
@@ -273,8 +282,38 @@ impl Stack {
         .to_owned()
     }
 
+    /// Opens the softphone panel `name` (its tool's icon), unless it is open.
+    pub async fn open_panel(&self, name: &str) {
+        let open = self
+            .js(
+                "var p = document.getElementById('panel-' + arguments[0]); return !!p && !p.hidden;",
+                vec![json!(name)],
+            )
+            .await;
+        if open != json!(true) {
+            self.click(&format!("[data-panel={name}]")).await;
+        }
+    }
+
+    /// The agent opens the panel `css` is in, if it is in a closed one (its tool's icon).
+    async fn reveal(&self, css: &str) {
+        let panel = self
+            .js(
+                "var e = document.querySelector(arguments[0]); var p = e && e.closest('.panel');
+                 return p && p.hidden ? p.id.replace('panel-', '') : null;",
+                vec![json!(css)],
+            )
+            .await;
+        if let Some(name) = panel.as_str() {
+            self.open_panel(name).await;
+        }
+    }
+
     /// Clicks `css` (current frame) once it is enabled, as a person would.
     pub async fn click(&self, css: &str) {
+        if !css.starts_with("[data-panel=") {
+            Box::pin(self.reveal(css)).await;
+        }
         let script = format!(
             "var e = document.querySelector({}); return !!e && !e.disabled && e.getClientRects().length > 0;",
             json!(css)
@@ -295,6 +334,7 @@ impl Stack {
 
     /// Types into `css` (current frame) once it is shown, replacing what was there.
     pub async fn fill(&self, css: &str, text: &str) {
+        self.reveal(css).await;
         let script = format!(
             "var e = document.querySelector({}); return !!e && e.getClientRects().length > 0;",
             json!(css)
@@ -308,6 +348,7 @@ impl Stack {
 
     /// Picks `value` in the select `css` once it is shown and that option exists.
     pub async fn select(&self, css: &str, value: &str) {
+        self.reveal(css).await;
         let script = format!(
             "var e = document.querySelector({}); return !!e && e.getClientRects().length > 0 && Array.prototype.some.call(e.options, function (o) {{ return o.value === {}; }});",
             json!(css),
@@ -505,6 +546,66 @@ impl Stack {
             "[{}] no {method} as expected in the journal within 20 s; latest: {}",
             self.name,
             json!(methods)
+        );
+    }
+
+    /// Saves a PNG of the stand-in's softphone panel alone (the utility bar's panel, at its
+    /// size) as `{name}.png`; the frame stays.
+    pub async fn screenshot_panel(&self, name: &str) {
+        self.console().await;
+        let panel = self
+            .client
+            .find(Locator::Css("#panel"))
+            .await
+            .unwrap_or_else(|e| panic!("[{}] the stand-in's panel: {e}", self.name));
+        if let Ok(png) = panel.screenshot().await {
+            let _ = std::fs::write(artifacts().join(format!("{name}.png")), png);
+        }
+        self.softphone().await;
+    }
+
+    /// Runs axe-core (the accessibility checker `scripts/install-test-deps` fetches) on the
+    /// softphone as it is now and fails naming every violation (WCAG 2 A and AA rules, labels
+    /// and contrast included). Leaves the softphone frame current.
+    pub async fn axe(&self, screen: &str) {
+        let Some(axe) = axe_source() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "axe-core is missing: scripts/install-test-deps fetches it"
+            );
+            eprintln!("[{}] no axe-core: {screen} not checked", self.name);
+            return;
+        };
+        self.softphone().await;
+        let loaded = self
+            .js("return typeof window.axe !== 'undefined';", vec![])
+            .await;
+        if loaded != json!(true) {
+            self.js(&format!("{axe}\nreturn true;"), vec![]).await;
+        }
+        let found = self
+            .client
+            .execute_async(
+                "var done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] })
+                   .then(function (r) { done(r.violations.map(function (v) {
+                     return v.id + ' (' + v.impact + '): ' + v.nodes.map(function (n) { return n.target.join(' ') + ' ' + (n.failureSummary || ''); }).join(' | ');
+                   })); })
+                   .catch(function (e) { done(['axe failed: ' + e]); });",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("[{}] axe on {screen}: {e}", self.name));
+        let violations: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+        if !violations.is_empty() {
+            self.screenshot(&format!("{}-axe-{screen}", self.name))
+                .await;
+        }
+        assert!(
+            violations.is_empty(),
+            "[{}] axe finds on {screen}:\n{}",
+            self.name,
+            violations.join("\n")
         );
     }
 
