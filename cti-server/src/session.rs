@@ -76,6 +76,7 @@ fn error_kind(e: &neotel_api::Error) -> &'static str {
             FaultKind::BadParameter => "badParameter",
             FaultKind::UnknownMethod => "unknownMethod",
             FaultKind::LoginFailed => "loginFailed",
+            FaultKind::Transient => "transient",
             FaultKind::Other => "fault",
         },
         neotel_api::Error::Transport(_) => "transport",
