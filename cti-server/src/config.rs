@@ -87,17 +87,7 @@ impl fmt::Display for Problem {
     }
 }
 
-/// The NeoApi binding (how calls are encoded on the wire).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Binding {
-    /// HTTP POST with a form body (NeoApi's usual binding).
-    #[default]
-    Form,
-    /// HTTP GET with the parameters in the query.
-    Get,
-    /// SOAP 1.1.
-    Soap,
-}
+pub use neotel_api::Binding;
 
 /// Where NeoApi is.
 #[derive(Debug, Clone, PartialEq, Eq)]

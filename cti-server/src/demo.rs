@@ -17,8 +17,7 @@ use tokio::net::TcpListener;
 
 use crate::assets;
 use crate::config::Config;
-use crate::error::AppError;
-use crate::server::ServeError;
+use crate::error::{AppError, ServeError};
 
 /// The stand-in's files under `web/`.
 pub(crate) const STANDIN_ROOT: &str = "standin";

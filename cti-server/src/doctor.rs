@@ -18,7 +18,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use neotel_api::{FaultKind, Password, Request};
 
@@ -259,9 +258,7 @@ fn config_problems(e: &config::ConfigError) -> Vec<Check> {
 }
 
 fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    crate::clock::wall().timestamp()
 }
 
 fn date(unix: i64) -> String {
@@ -854,7 +851,7 @@ async fn neoapi_checks(
         Check::ok("neoapi reachable", format!("{url} answers NeoApi's WSDL")),
         operations(&offered, &required_operations(config), neo.binding),
     ];
-    let neoapi = match crate::session::NeoApi::new(neo) {
+    let neoapi = match crate::neoapi::NeoApi::new(neo) {
         Ok(n) => n,
         Err(e) => {
             checks.push(Check::fail(
@@ -920,7 +917,7 @@ pub fn position_probe(result: Result<(), neotel_api::Error>, binding: Binding) -
 }
 
 async fn login_probe(
-    neoapi: &crate::session::NeoApi,
+    neoapi: &crate::neoapi::NeoApi,
     metrics: &crate::metrics::Metrics,
     probe: &LoginProbe,
 ) -> Check {
