@@ -5,9 +5,7 @@
 use std::time::Instant;
 
 use chrono::Offset as _;
-use cti_core::{
-    ApiId, Choice, EffectId, Input, Output, SalesforceError, SalesforceEvent, SessionError,
-};
+use cti_core::{ApiId, EffectId, Input, Output, SalesforceError, SalesforceEvent, SessionError};
 use rand::TryRngCore as _;
 
 use super::machine::{Core, CoreInput, CoreOutput, MachineFactory, MachineStart, Refused};
@@ -73,7 +71,8 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
     })
 }
 
-/// A configured list as the core takes it.
+/// A configured list as the core takes it (static items were checked at start; a
+/// configuration built in code is checked here).
 fn list(key: &str, source: &ListSource) -> Result<cti_core::ListSource, String> {
     match source {
         ListSource::Task(t) => Ok(cti_core::ListSource::Task {
@@ -82,20 +81,7 @@ fn list(key: &str, source: &ListSource) -> Result<cti_core::ListSource, String> 
         }),
         ListSource::Static(items) => items
             .iter()
-            .map(|item| {
-                let id = item["id"]
-                    .as_i64()
-                    .ok_or_else(|| format!("{key}: every item needs a numeric `id`"))?;
-                let name = item["name"]
-                    .as_str()
-                    .ok_or_else(|| format!("{key}: every item needs a `name`"))?;
-                Ok(Choice {
-                    id,
-                    name: name.to_owned(),
-                    group: item["group"].as_str().map(str::to_owned),
-                    schedules: item["schedules"].as_bool().unwrap_or(false),
-                })
-            })
+            .map(|item| crate::config::choice(item).map_err(|why| format!("{key}: an item {why}")))
             .collect::<Result<Vec<_>, String>>()
             .map(cti_core::ListSource::Static),
     }
