@@ -93,3 +93,15 @@ pub enum ServeError {
     #[error("serving: {0}")]
     Io(#[from] std::io::Error),
 }
+
+impl ServeError {
+    /// Binds the listener of configuration key `key` on `addr`; a failure names both.
+    pub(crate) async fn listen(
+        key: &'static str,
+        addr: SocketAddr,
+    ) -> Result<tokio::net::TcpListener, Self> {
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| Self::Bind { key, addr, source })
+    }
+}

@@ -54,13 +54,7 @@ impl Server {
         machines: MachineFactory,
     ) -> Result<Self, ServeError> {
         let callcenter = crate::callcenter::fallback(&config).map_err(ServeError::CallCenter)?;
-        let tcp = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| ServeError::Bind {
-                key: "listen",
-                addr: config.listen,
-                source,
-            })?;
+        let tcp = ServeError::listen("listen", config.listen).await?;
         let local_addr = tcp.local_addr()?;
         let scheme = if config.tls.is_some() {
             "https"

@@ -354,6 +354,14 @@ mod tests {
                 .expect("an answer within 5 s")
                 .expect("the connection is open")
         }
+        /// The next message is a close frame with `code`, and the connection's task ends.
+        async fn closed_with(mut self, code: u16) {
+            match self.recv().await {
+                Message::Close(Some(frame)) => assert_eq!(frame.code, code),
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+            self.task.await.unwrap();
+        }
         async fn json(&mut self) -> Value {
             loop {
                 match self.recv().await {
@@ -399,11 +407,7 @@ mod tests {
             assert_eq!(page.json().await["code"], "badMessage");
         }
         assert_eq!(page.json().await["reason"], "abuse");
-        match page.recv().await {
-            Message::Close(Some(frame)) => assert_eq!(frame.code, CLOSE_POLICY),
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-        page.task.await.unwrap();
+        page.closed_with(CLOSE_POLICY).await;
     }
 
     #[tokio::test]
@@ -412,11 +416,7 @@ mod tests {
         let mut page = open(&state);
         state.sessions().shutdown.cancel();
         assert_eq!(page.json().await["reason"], "shutdown");
-        match page.recv().await {
-            Message::Close(Some(frame)) => assert_eq!(frame.code, CLOSE_GOING_AWAY),
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-        page.task.await.unwrap();
+        page.closed_with(CLOSE_GOING_AWAY).await;
         assert_eq!(state.metrics().connections.get(), 0);
     }
 

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::keys::{Keys, ListKey, NeoApiKeys, TlsKeys, defaults};
+use super::keys::{Keys, ListKey, NeoApiKeys, TlsKeys, defaults, defaults as d};
 use super::model::{
     CallCenterFallback, Config, ConfigError, ListSource, Lists, NeoApiConfig, Problem, TaskCall,
     Tasks, TlsConfig, choice,
@@ -256,30 +256,23 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         }
     }
     let tls = c.tls(keys.tls);
-    let session = keys.session;
-    let idle = c.at_least(
-        "session.idle_timeout_secs",
-        session.idle_timeout_secs,
-        defaults::IDLE_TIMEOUT_SECS,
-        1,
-    );
-    let ttl = c.at_least(
-        "session.token_ttl_secs",
-        session.token_ttl_secs,
-        defaults::TOKEN_TTL_SECS,
-        60,
-    );
-    let security = keys.security;
+    let (session, security) = (keys.session, keys.security);
+    let idle = session.idle_timeout_secs;
+    let idle = c.at_least("session.idle_timeout_secs", idle, d::IDLE_TIMEOUT_SECS, 1);
+    let ttl = session.token_ttl_secs;
+    let ttl = c.at_least("session.token_ttl_secs", ttl, d::TOKEN_TTL_SECS, 60);
+    let attempts = security.login_attempts_per_minute;
     let attempts = c.at_least(
         "security.login_attempts_per_minute",
-        security.login_attempts_per_minute,
-        defaults::LOGIN_ATTEMPTS_PER_MINUTE,
+        attempts,
+        d::LOGIN_ATTEMPTS_PER_MINUTE,
         1,
     );
+    let bytes = security.max_message_bytes;
     let max_message_bytes = c.within(
         "security.max_message_bytes",
-        security.max_message_bytes,
-        defaults::MAX_MESSAGE_BYTES,
+        bytes,
+        d::MAX_MESSAGE_BYTES,
         (1024, 16 * 1024 * 1024),
     );
     let tz_name = keys

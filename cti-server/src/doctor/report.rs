@@ -39,49 +39,33 @@ pub struct Check {
     pub fix: Option<String>,
 }
 
+/// What a check is called.
+type Name = &'static str;
+
 impl Check {
+    fn new(name: &'static str, status: Status, detail: String, fix: Option<String>) -> Self {
+        Self {
+            name,
+            status,
+            detail,
+            fix,
+        }
+    }
+
     pub(super) fn ok(name: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            name,
-            status: Status::Ok,
-            detail: detail.into(),
-            fix: None,
-        }
+        Self::new(name, Status::Ok, detail.into(), None)
     }
 
-    pub(super) fn warn(
-        name: &'static str,
-        detail: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        Self {
-            name,
-            status: Status::Warn,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
+    pub(super) fn warn(name: Name, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self::new(name, Status::Warn, detail.into(), Some(fix.into()))
     }
 
-    pub(super) fn fail(
-        name: &'static str,
-        detail: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        Self {
-            name,
-            status: Status::Fail,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
+    pub(super) fn fail(name: Name, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self::new(name, Status::Fail, detail.into(), Some(fix.into()))
     }
 
     pub(super) fn skip(name: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            name,
-            status: Status::Skip,
-            detail: detail.into(),
-            fix: None,
-        }
+        Self::new(name, Status::Skip, detail.into(), None)
     }
 }
 

@@ -160,26 +160,16 @@ impl Core for CoreSession {
             CoreInput::Event(event) => Input::Salesforce(
                 now,
                 match event {
-                    PageEvent::ClickToDial {
+                    PageEvent::ClickToDial { number, record } => SalesforceEvent::ClickToDial {
                         number,
-                        record_id,
-                        record_name,
-                        object_type,
-                    } => SalesforceEvent::ClickToDial {
-                        number,
-                        record_id,
-                        object_type,
-                        record_name,
+                        record_id: record.record_id,
+                        object_type: record.object_type,
+                        record_name: record.record_name,
                     },
-                    PageEvent::NavigationChange {
-                        record_id,
-                        record_name,
-                        object_type,
-                        ..
-                    } => SalesforceEvent::Navigation {
-                        record_id,
-                        object_type,
-                        record_name,
+                    PageEvent::NavigationChange { record, .. } => SalesforceEvent::Navigation {
+                        record_id: record.record_id,
+                        object_type: record.object_type,
+                        record_name: record.record_name,
                     },
                 },
             ),

@@ -12,7 +12,7 @@ use super::registry::{Attachment, SessionHandle, ToSession, next_connection_id};
 use super::scripted::{self, Scripted};
 use crate::clock;
 use crate::config::Config;
-use crate::protocol::{ByeReason, Down, EffectResult, ErrorCode, PageEvent};
+use crate::protocol::{ByeReason, Down, EffectResult, ErrorCode, PageEvent, PageRecord};
 
 fn state() -> Arc<Sessions> {
     let mut config = Config::defaults();
@@ -48,6 +48,23 @@ async fn next(rx: &mut mpsc::Receiver<Down>) -> Down {
         .await
         .expect("a message within 5 s")
         .expect("the session keeps the channel")
+}
+
+/// `conn` answers an effect with `result` and is told it does not lead (or nothing waits).
+async fn refused_as_not_leader(
+    handle: &SessionHandle,
+    conn: u64,
+    rx: &mut mpsc::Receiver<Down>,
+    result: EffectResult,
+) {
+    handle.send(ToSession::EffectResult { conn, result }).await;
+    assert!(matches!(
+        next(rx).await,
+        Down::Error {
+            code: ErrorCode::NotLeader,
+            ..
+        }
+    ));
 }
 
 fn command(conn: u64, emit: &str) -> ToSession {
@@ -88,19 +105,7 @@ async fn effects_go_to_the_leader_and_move_to_the_next_tab() {
         value: None,
         error: None,
     };
-    handle
-        .send(ToSession::EffectResult {
-            conn: b,
-            result: result.clone(),
-        })
-        .await;
-    assert!(matches!(
-        next(&mut rx_b).await,
-        Down::Error {
-            code: ErrorCode::NotLeader,
-            ..
-        }
-    ));
+    refused_as_not_leader(&handle, b, &mut rx_b, result.clone()).await;
 
     // The leader leaves unanswered: b leads, the machine hears its page changed and sends
     // the effect again (a new id), to b.
@@ -116,19 +121,7 @@ async fn effects_go_to_the_leader_and_move_to_the_next_tab() {
     }
     assert!(seen.lock().unwrap().contains(&"pageChanged".to_owned()));
     // The old id is no longer waited for.
-    handle
-        .send(ToSession::EffectResult {
-            conn: b,
-            result: result.clone(),
-        })
-        .await;
-    assert!(matches!(
-        next(&mut rx_b).await,
-        Down::Error {
-            code: ErrorCode::NotLeader,
-            ..
-        }
-    ));
+    refused_as_not_leader(&handle, b, &mut rx_b, result.clone()).await;
     let result = EffectResult { id: 2, ..result };
     handle
         .send(ToSession::EffectResult { conn: b, result })
@@ -173,9 +166,7 @@ async fn only_the_leaders_salesforce_events_count() {
     next(&mut rx_b).await;
     let event = |url: &str| PageEvent::NavigationChange {
         url: url.into(),
-        record_id: None,
-        record_name: None,
-        object_type: None,
+        record: PageRecord::default(),
     };
     handle
         .send(ToSession::Event {
