@@ -2,9 +2,9 @@
 //!
 //! It serves the softphone page (`/softphone/`), the browser protocol (`/ws`, see
 //! `docs/protocol.md`), `/healthz`, `/readyz` and `/metrics`; runs one task per logged-in agent
-//! that owns the agent's [`cti_core`] session (the only place the clock is read), polls
-//! `Position` on the core's timer, runs NeoApi calls and routes Salesforce effects to the
-//! agent's leader browser connection.
+//! that owns the agent's [`cti_core`] session (made by a factory, so tests inject a scripted
+//! machine), polls `Position` on the core's timer, runs NeoApi calls and routes Salesforce
+//! effects to the agent's leader browser connection. Every clock read is in [`clock`].
 //!
 //! Without a configured NeoApi it runs the **demo**: the Neotel simulator in-process and the
 //! local Lightning stand-in on a second listener.
