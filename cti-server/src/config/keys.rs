@@ -18,7 +18,7 @@ pub struct Keys {
     /// The main listener, e.g. 0.0.0.0:443.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// The server's public base URL (its origin), e.g. https://cti.example.com.
+    /// The server's public base URL (its origin), e.g. `https://cti.example.com`.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
     /// How often Position is polled, in milliseconds.

@@ -14,7 +14,7 @@ use clap::{Args as _, FromArgMatches as _};
 use super::keys::Keys;
 use super::model::{ConfigError, Problem};
 
-/// The raw inputs of [`load`]: a file, environment variables and flags.
+/// The raw inputs of [`load`](super::load): a file, environment variables and flags.
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
     /// `--config FILE`.
