@@ -142,11 +142,19 @@ pub(crate) struct Merged {
 }
 
 impl Merged {
-    /// Where `key`'s value came from: `file …`, `CTI_…`, `--…`, or `default`.
+    /// Where `key`'s value came from: `file …`, `CTI_…`, `--…`, or `default`. A key left out
+    /// of a table (`tls.key` beside `tls.cert`) is named after where the table came from.
     pub(crate) fn source(&self, key: &str) -> String {
-        self.figment
-            .find_metadata(key)
-            .map_or_else(|| "default".to_owned(), |m| m.name.to_string())
+        let mut path = key;
+        loop {
+            if let Some(m) = self.figment.find_metadata(path) {
+                return m.name.to_string();
+            }
+            match path.rsplit_once('.') {
+                Some((parent, _)) => path = parent,
+                None => return "default".to_owned(),
+            }
+        }
     }
 }
 
