@@ -158,6 +158,7 @@ pub fn app(state: Shared) -> Router {
         )
         .route("/sim/journal", get(journal))
         .route("/sim/outcomes", get(outcomes))
+        .route("/sim/applied", get(applied))
         .route("/sim/texts", get(texts))
         .fallback(neoapi)
         .with_state(state)
@@ -310,6 +311,11 @@ async fn journal(State(s): State<Shared>) -> ControlResult {
 
 async fn outcomes(State(s): State<Shared>) -> ControlResult {
     Ok(Json(json!(s.lock().platform.outcomes())))
+}
+
+/// Calls applied by method (lower case), e.g. `{"updatecontact": 3, "crm_available": 3}`.
+async fn applied(State(s): State<Shared>) -> ControlResult {
+    Ok(Json(json!(s.lock().platform.applied_counts())))
 }
 
 async fn texts(State(s): State<Shared>) -> ControlResult {

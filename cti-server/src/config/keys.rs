@@ -206,6 +206,9 @@ pub struct TaskKeys {
     pub send_text: Option<TaskCall>,
     /// Find a Neotel contact by CRM id and key.
     pub find_contact: Option<TaskCall>,
+    /// A contact's last outcome by base and contact id: how a release whose answer was lost
+    /// is checked before it is sent again.
+    pub contact_outcome: Option<TaskCall>,
 }
 
 /// A list from the file or the flags, or one comma-separated text from the environment.
@@ -261,6 +264,8 @@ pub mod defaults {
     pub const SEND_TEXT_TASK: u32 = 5;
     /// `tasks.find_contact`.
     pub const FIND_CONTACT_TASK: u32 = 6;
+    /// `tasks.contact_outcome`.
+    pub const CONTACT_OUTCOME_TASK: u32 = 7;
     /// `max_agents`.
     pub const MAX_AGENTS: u32 = 2_000;
     /// `data_dir`: relative, so under the directory the server is started from (the Debian

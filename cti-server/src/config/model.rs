@@ -120,6 +120,9 @@ pub struct Tasks {
     pub send_text: TaskCall,
     /// Find a Neotel contact by CRM id and key.
     pub find_contact: TaskCall,
+    /// A contact's last outcome (`{"Table":[{IDSUBCATEGORIA,XML_UPDATE,AGENDA,FECHA_AGENDA,
+    /// FECHA}]}`) by base and contact id: a release whose answer was lost is checked with it.
+    pub contact_outcome: TaskCall,
 }
 
 /// The call center options used when Salesforce does not send them.

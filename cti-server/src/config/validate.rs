@@ -321,6 +321,12 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
             defaults::FIND_CONTACT_TASK,
             &["crm", "key"],
         ),
+        contact_outcome: c.task(
+            "contact_outcome",
+            t.contact_outcome,
+            defaults::CONTACT_OUTCOME_TASK,
+            &["base", "contact"],
+        ),
     };
     let options = c.options(keys.callcenter.options);
     if let Some(file) = &keys.callcenter.file {

@@ -147,6 +147,7 @@ pub fn required_operations(config: &Config) -> BTreeSet<&'static str> {
         &tasks.monitor_stop,
         &tasks.send_text,
         &tasks.find_contact,
+        &tasks.contact_outcome,
     ]);
     for t in task_calls {
         if let Ok(r) = Request::execute_task(i64::from(t.task), t.params.clone()) {

@@ -55,6 +55,7 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
         monitor_stop: task(&config.tasks.monitor_stop),
         send_text: task(&config.tasks.send_text),
         find_contact: task(&config.tasks.find_contact),
+        contact_outcome: task(&config.tasks.contact_outcome),
     };
     core.lists_task = match &config.lists.categories {
         ListSource::Task(t) => Some(i64::from(t.task)),
