@@ -35,6 +35,8 @@ pub struct Stack {
     driver: Driver,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), cti_server::ServeError>>>,
+    /// The server's data directory (its session store).
+    _data: tempfile::TempDir,
 }
 
 /// chromedriver and the Chromium it starts, killed on drop (a failed test must not leave them
@@ -112,6 +114,8 @@ impl Stack {
         config.listen = "127.0.0.1:0".parse().expect("an address");
         config.standin_listen = "127.0.0.1:0".parse().expect("an address");
         config.poll_interval = Duration::from_millis(200);
+        let data = tempfile::tempdir().expect("a temporary data directory");
+        config.data_dir = data.path().to_owned();
         let server = cti_server::Server::bind(config)
             .await
             .expect("the server binds");
@@ -177,6 +181,7 @@ impl Stack {
             driver,
             stop: Some(stop),
             task: Some(task),
+            _data: data,
         };
         stack.open_standin().await;
         Some(stack)
