@@ -790,3 +790,61 @@ async fn a_wrong_password_is_told_in_the_agents_language() {
     s.screenshot("wrong-password").await;
     s.stop().await;
 }
+
+/// Issue 13: the server is killed (SIGKILL) while a contact awaits its disposition and started
+/// again: the page reattaches by itself, shows the same contact, the agent categorizes, and
+/// Neotel gets the disposition once, Salesforce one Task.
+#[tokio::test]
+async fn a_crash_while_a_contact_awaits_its_disposition_loses_nothing() {
+    let Some(mut s) = Stack::start_process("crash").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    let delivered = predictive_call(&s, "1001").await;
+    customer_hangs_up(&s, &delivered).await;
+    s.screenshot("crash-before").await;
+
+    s.kill_server();
+    s.softphone().await;
+    s.screenshot("crash-server-down").await;
+    s.restart_server().await;
+
+    // The same tab, without a login: the contact is back, in wrap-up.
+    s.softphone().await;
+    s.wait_status("Fin de llamado").await;
+    s.wait_element("[data-testid=category]").await;
+    s.screenshot("crash-resumed").await;
+    s.select("[data-testid=category]", "26").await;
+    s.fill("[data-testid=notes]", "Tras el reinicio").await;
+    s.act("categorize").await;
+    let update = s
+        .wait_journal("UpdateContact", |e| e["status"] == 200)
+        .await;
+    assert_eq!(update["params"]["SUBCATEGORIA"], "26", "{update}");
+    assert_eq!(
+        update["params"]["IDCONTACTO"],
+        delivered["contact_id"].to_string(),
+        "{update}"
+    );
+    s.softphone().await;
+    s.wait_status("presione Play").await;
+    let tasks = s
+        .wait_standin("tasks()", |t| t.as_array().is_some_and(|t| !t.is_empty()))
+        .await;
+    assert_eq!(
+        tasks.as_array().map(Vec::len),
+        Some(1),
+        "one Task for the call: {tasks}"
+    );
+    assert_eq!(
+        s.calls_of("UpdateContact").await.len(),
+        1,
+        "Neotel got it once"
+    );
+    assert!(
+        s.calls_of("Login").await.len() == 1,
+        "the agent did not log in again"
+    );
+    s.screenshot("crash-categorized").await;
+    s.stop().await;
+}
