@@ -98,7 +98,8 @@ impl Config {
 }
 
 /// A per-install `ExecuteTask`: its id and its parameters in order, each the name of a value the
-/// core fills (`supervisor`, `user`, `mode`, `phone`, `channel`, `text`, `crm`, `key`) or a literal.
+/// core fills (`supervisor`, `user`, `mode`, `phone`, `channel`, `text`, `crm`, `key`, `base`,
+/// `contact`) or a literal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskCall {
     /// `idTask`.
@@ -129,7 +130,7 @@ impl TaskCall {
     }
 }
 
-/// The per-install tasks (F-MONITOR, F-SMS, W-CLICK2DIAL).
+/// The per-install tasks (F-MONITOR, F-SMS, W-CLICK2DIAL, the release's check).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tasks {
     /// Start monitoring: supervisor, monitored user, mode.
@@ -140,6 +141,10 @@ pub struct Tasks {
     pub send_text: TaskCall,
     /// Find a contact by CRM and key: `{"Table":[{BASE,IDCONTACTO,DATA}]}`.
     pub find_contact: TaskCall,
+    /// A contact's last outcome by base and contact id (`base`, `contact`):
+    /// `{"Table":[{IDSUBCATEGORIA,XML_UPDATE,AGENDA,FECHA_AGENDA,FECHA}]}`, empty when none.
+    /// How a release whose answer was lost is checked before it is sent again.
+    pub contact_outcome: TaskCall,
 }
 
 impl Default for Tasks {
@@ -150,6 +155,7 @@ impl Default for Tasks {
             monitor_stop: TaskCall::new(3, &["supervisor"]),
             send_text: TaskCall::new(5, &["user", "phone", "channel", "text"]),
             find_contact: TaskCall::new(6, &["crm", "key"]),
+            contact_outcome: TaskCall::new(7, &["base", "contact"]),
         }
     }
 }

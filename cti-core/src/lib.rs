@@ -62,7 +62,7 @@ pub use config::{Config, ListSource, TaskCall, Tasks};
 pub use effect::{EffectId, SalesforceAction, SalesforceEffect};
 pub use io::{ApiId, ApiResult, Input, Output, SalesforceError, SalesforceEvent, SessionError};
 pub use message::{Code, Message};
-pub use session::Session;
+pub use session::{PendingWrites, Session, Snapshot, SnapshotError};
 pub use view::{
     Actions, AgentChoice, AgentStatus, CallPhase, CallView, Choice, ContactView, Draft, InfoView,
     Lists, MonitorView, PanelSettings, Participant, Primary, RecordView, SyncView, TransferView,

@@ -95,8 +95,12 @@ pub enum Code {
     NewRecord,
     /// No record has the pre-filled `neoSyncId__c` yet (`id`).
     NoSyncRecord,
-    /// The release could not be saved in Neotel; retrying.
+    /// Neotel has not confirmed the release yet; it is sent again until it does.
     Retrying,
+    /// Neotel has not confirmed Play yet; it is sent again until it does.
+    RetryingAvailable,
+    /// Neotel cannot be reached; the session keeps asking.
+    NeotelUnreachable,
     /// Salesforce did not save the call's activity; retrying.
     TaskRetrying,
     /// The text message was sent.
@@ -131,6 +135,14 @@ pub enum Code {
     NeotelRefused,
     /// Neotel cannot be reached.
     NeotelUnavailable,
+    /// Neotel refused the release for good; the draft is kept (`error`: Neotel's words).
+    ReleaseRefused,
+    /// Neotel refused Play (`error`).
+    AvailableRefused,
+    /// Whether Neotel applied the release cannot be known; nothing is sent twice (`error`).
+    ReleaseUnknown,
+    /// Whether Neotel applied Play cannot be known (`error`).
+    AvailableUnknown,
     /// Neotel's `Position` answer is unreadable (`error`).
     BadPosition,
     /// A per-install task is misconfigured (`error`).

@@ -1,7 +1,7 @@
 //! What the page draws: a serializable description of everything the agent sees. Texts are
 //! [`Message`]s (a code and its parameters): the page words them from its language's catalog.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use sf_callcenter::SearchMatch;
 
@@ -67,7 +67,7 @@ pub enum CallPhase {
 }
 
 /// Someone invited into the conference (F-CONF).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
     /// The phone or the user invited.
@@ -121,7 +121,7 @@ pub struct ContactView {
 
 /// The disposition being entered for the contact on screen (F-RELEASE, F-AGENDA): empty for
 /// every new contact.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Draft {
     /// The subcategory chosen.
@@ -135,7 +135,7 @@ pub struct Draft {
 }
 
 /// A Salesforce record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordView {
     /// Id.
@@ -229,7 +229,7 @@ pub struct MonitorView {
 }
 
 /// The agent's panel settings (F-CONFIG), kept per user by the page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PanelSettings {
     /// Panel width, 200–1920 px.

@@ -98,8 +98,8 @@ fn a_lost_showing_contact_keeps_the_preview_contact() {
     );
 }
 
-/// F-AGENDA: the schedule's `UpdateContact` times out; it is sent again with the same date,
-/// and the agent is freed once Neotel has it.
+/// F-AGENDA: the schedule's `UpdateContact` times out before Neotel applied it; Neotel is
+/// asked, then it is sent again with the same date, and the agent is freed once Neotel has it.
 #[test]
 fn a_schedule_that_times_out_is_sent_again_with_its_date() {
     let mut h = Harness::new("1007");
@@ -119,18 +119,13 @@ fn a_schedule_that_times_out_is_sent_again_with_its_date() {
     })
     .unwrap();
     h.advance(Duration::from_secs(1));
-    assert!(h.neotel.outcomes().is_empty(), "the first try was lost");
-    assert_eq!(
-        h.count("CRM_Available"),
-        0,
-        "not freed before Neotel has it"
-    );
-    h.advance(Duration::from_secs(10));
+    assert_eq!(h.count("UpdateContact"), 2, "checked, then sent again");
     let outcome = h.neotel.outcomes().last().cloned().expect("sent again");
     assert_eq!(
         (outcome.schedule, outcome.notes.as_str()),
         (Some(at), "volver a llamar")
     );
+    assert_eq!(h.neotel.outcomes().len(), 1);
     assert_eq!(h.count("CRM_Available"), 1);
     assert_eq!(h.view().status, AgentStatus::Available);
 }
@@ -187,9 +182,10 @@ fn a_failed_conference_keeps_the_call() {
     assert!(h.view().actions.start_conference);
 }
 
-/// F-PLAY: a lost `CRM_Available` leaves Play on offer; pressing again frees the agent.
+/// F-PLAY: a `CRM_Available` that timed out before Neotel applied it is checked against
+/// `Position` and sent again by itself; the disposition is not repeated.
 #[test]
-fn a_lost_play_can_be_pressed_again() {
+fn a_play_that_times_out_is_sent_again() {
     let mut h = Harness::new("1007");
     h.join(97);
     h.inbound("1144445555", None);
@@ -199,12 +195,10 @@ fn a_lost_play_can_be_pressed_again() {
     h.fail.push(("CRM_Available".into(), 1));
     h.command(Command::Play).unwrap();
     h.advance(Duration::from_secs(1));
-    assert!(h.view().error.is_some());
-    assert!(h.view().actions.play, "Play is still there");
-    assert_eq!(h.neotel.outcomes().len(), 1, "the disposition stays sent");
-    h.command(Command::Play).unwrap();
-    h.advance(Duration::from_secs(1));
     assert_eq!(h.view().status, AgentStatus::Available);
+    assert!(h.view().error.is_none());
+    assert_eq!(h.count("CRM_Available"), 2);
+    assert_eq!(h.neotel.applied("CRM_Available"), 1);
     assert_eq!(h.count("UpdateContact"), 1, "no second disposition");
 }
 

@@ -60,6 +60,14 @@ enum Step {
     AnswerHeld,
     /// The page goes away with the held effects; another takes over.
     ChangePage,
+    /// NeoApi applies the next call of this method, then its answer is lost.
+    Lose(&'static str),
+    /// NeoApi answers the next call of this method with a fault that may pass.
+    Transient(&'static str),
+    /// The next call of this method is applied and the server dies before its answer.
+    Crash(&'static str),
+    /// The server stops and starts again: the session comes back from its snapshot.
+    Restart,
 }
 
 fn whose() -> impl Strategy<Value = Whose> {
@@ -127,6 +135,10 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (1u32..4).prop_map(Step::Hold),
         1 => Just(Step::AnswerHeld),
         1 => Just(Step::ChangePage),
+        1 => prop_oneof![Just("UpdateContact"), Just("CRM_Available")].prop_map(Step::Lose),
+        1 => prop_oneof![Just("UpdateContact"), Just("CRM_Available")].prop_map(Step::Transient),
+        1 => prop_oneof![Just("UpdateContact"), Just("CRM_Available")].prop_map(Step::Crash),
+        1 => Just(Step::Restart),
     ]
 }
 
@@ -383,6 +395,10 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let mut truth = Truth::default();
     // Notes typed, by the handle they were typed for.
     let mut notes_for: HashMap<String, u64> = HashMap::new();
+    // Notes of every release and schedule the session accepted.
+    let mut released: Vec<String> = Vec::new();
+    // A crash armed: the server dies as soon as that call has gone out.
+    let mut crash_armed = false;
     for s in steps {
         let before = h.requests.len();
         let in_call = h.view().call.is_some();
@@ -427,11 +443,14 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     } else {
                         handle
                     };
-                    let _ = h.command(Command::Release {
+                    let accepted = h.command(Command::Release {
                         subcategory,
-                        notes,
+                        notes: notes.clone(),
                         contact,
                     });
+                    if accepted.is_ok() {
+                        released.push(notes);
+                    }
                 }
             }
             Step::Schedule(w) if pick(w).is_some() || matches!(w, Whose::Unsaid) => {
@@ -443,14 +462,17 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     handle
                 };
                 let at = Some(h.wall() + chrono::Duration::hours(2));
-                let _ = h.command(Command::Schedule {
+                let accepted = h.command(Command::Schedule {
                     at,
                     agent_offset_minutes: 0,
                     subcategory: Some(28),
                     phone: String::new(),
-                    notes,
+                    notes: notes.clone(),
                     contact,
                 });
+                if accepted.is_ok() {
+                    released.push(notes);
+                }
             }
             Step::Schedule(_) => {}
             Step::Deliver => {
@@ -496,6 +518,13 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     h.save_new_record("Contact");
                 }
             }
+            Step::Lose(m) => h.lose.push((m.to_string(), 1)),
+            Step::Transient(m) => h.fault.push((m.to_string(), 1, "Timeout expired.".into())),
+            Step::Crash(m) => {
+                h.unanswered = vec![(m.to_string(), 1)];
+                crash_armed = true;
+            }
+            Step::Restart => h.restart(),
             Step::Hold(n) => h.hold_next = n,
             Step::AnswerHeld => h.answer_held(),
             Step::ChangePage => {
@@ -519,6 +548,11 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     );
                 }
             }
+        }
+        if crash_armed && h.unanswered.iter().all(|(_, n)| *n == 0) {
+            crash_armed = false;
+            h.unanswered.clear();
+            h.restart();
         }
         // What Neotel and the views say now.
         if let Some(c) = h.view().contact.as_ref() {
@@ -569,6 +603,29 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 "an UpdateContact without a contact: {new:?}"
             );
         }
+    }
+    // Nothing lost, nothing twice: once NeoApi behaves, every release and schedule the session
+    // accepted reaches Neotel, each exactly once (the notes typed for it name it).
+    h.fail.clear();
+    h.lose.clear();
+    h.fault.clear();
+    h.unanswered.clear();
+    h.advance(Duration::from_secs(180));
+    prop_assert_eq!(h.session.pending_writes().count, 0, "writes still pending");
+    for notes in &released {
+        let applied = h
+            .neotel
+            .outcomes()
+            .iter()
+            .filter(|o| o.notes == *notes)
+            .count();
+        prop_assert_eq!(
+            applied,
+            1,
+            "the release with notes {} reached Neotel {} times",
+            notes,
+            applied
+        );
     }
     // What Neotel accepted (the journal holds only calls that reached it): a contact shown
     // (CRM_ShowingContact) is updated, closed or scheduled before CRM_Available, and not shown
@@ -668,4 +725,36 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// Found by the run: a release whose answer was lost while the search was still out; the
+/// search's late answer must not show the contact again (Neotel has moved past it).
+#[test]
+fn a_late_search_during_a_release_in_doubt() {
+    run(vec![
+        Step::Inbound(Some("0038d0000000002AAA")),
+        Step::Lose("UpdateContact"),
+        Step::Hold(1),
+        Step::Wait(1000),
+        Step::CustomerHangup,
+        Step::Wait(1000),
+        Step::Release(Whose::This, None),
+        Step::AnswerHeld,
+    ])
+    .unwrap();
+}
+
+/// Found by the run: a restart between a call and a schedule whose answer was lost (the date
+/// on the wire has whole seconds; the check must compare it so).
+#[test]
+fn a_restart_then_a_schedule_whose_answer_is_lost() {
+    run(vec![
+        Step::Inbound(Some("0038d0000000002AAA")),
+        Step::Restart,
+        Step::CustomerHangup,
+        Step::Lose("UpdateContact"),
+        Step::Wait(1001),
+        Step::Schedule(Whose::This),
+    ])
+    .unwrap();
 }

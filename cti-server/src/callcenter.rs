@@ -127,12 +127,6 @@ pub fn fallback(config: &Config) -> Result<sf_callcenter::Config, Vec<String>> {
     })
 }
 
-/// The seed's options (what [`fallback`] gives for the default configuration).
-#[cfg(test)]
-pub(crate) fn fallback_default() -> sf_callcenter::Config {
-    fallback(&Config::defaults()).expect("the seed's call center is valid")
-}
-
 /// Writes `options` into the `neotelConfigOptions` section (adding missing items at its end).
 fn set_options(callcenter: &mut CallCenter, options: &std::collections::BTreeMap<String, String>) {
     if !callcenter

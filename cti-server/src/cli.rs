@@ -3,15 +3,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use cti_server::config::{self, Sources};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
+use cti_server::config::{self, Keys, Sources};
 
 /// The Neotel ↔ Salesforce Open CTI connector server.
 ///
 /// Configuration: a TOML file (--config), CTI_… environment variables (CTI_NEOAPI_URL for
-/// neoapi.url, …) and these flags; flags win over the environment, which wins over the file.
-/// Without neoapi.url the server runs the demo: the Neotel simulator and a local Lightning
-/// stand-in.
+/// neoapi.url, …) and these flags (each names its key and variable); flags win over the
+/// environment, which wins over the file. Without neoapi.url the server runs the demo: the
+/// Neotel simulator and a local Lightning stand-in.
 #[derive(Debug, Parser)]
 #[command(name = "cti-server", version, about, long_about)]
 struct Cli {
@@ -22,7 +22,7 @@ struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human, env = "CTI_LOG_FORMAT")]
     log_format: LogFormat,
     #[command(flatten)]
-    serve: ServeArgs,
+    serve: Keys,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -36,7 +36,7 @@ enum LogFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server (the default).
-    Serve(Box<ServeArgs>),
+    Serve(Box<Keys>),
     /// Check this install (same configuration as the server): one line per check, ok, warn or
     /// FAIL with what to do; exit status 1 on any FAIL.
     ///
@@ -78,7 +78,7 @@ enum CallCenterCommand {
 #[derive(Debug, Clone, Args)]
 struct DoctorArgs {
     #[command(flatten)]
-    serve: ServeArgs,
+    serve: Keys,
     /// A call center definition (XML) to check; default: callcenter.file.
     #[arg(long, value_name = "FILE")]
     callcenter: Option<PathBuf>,
@@ -88,88 +88,28 @@ struct DoctorArgs {
     login: Option<Vec<String>>,
 }
 
-/// Flags for the server; each sets the configuration key in its help.
-#[derive(Debug, Clone, Default, Args)]
-struct ServeArgs {
-    /// listen: the main listener, e.g. 0.0.0.0:443.
-    #[arg(long, value_name = "ADDR")]
-    listen: Option<String>,
-    /// public_url: the server's public base URL (its origin), e.g. https://cti.example.com.
-    #[arg(long, value_name = "URL")]
-    public_url: Option<String>,
-    /// neoapi.url: NeoApi's base URL; without it the demo runs.
-    #[arg(long, value_name = "URL")]
-    neoapi_url: Option<String>,
-    /// neoapi.binding: form, get or soap.
-    #[arg(long, value_name = "BINDING")]
-    neoapi_binding: Option<String>,
-    /// neoapi.path: the service path under the base URL.
-    #[arg(long, value_name = "PATH")]
-    neoapi_path: Option<String>,
-    /// neoapi.timeout_ms: timeout of one NeoApi call.
-    #[arg(long, value_name = "MS")]
-    neoapi_timeout_ms: Option<String>,
-    /// poll_interval_ms: how often Position is polled.
-    #[arg(long, value_name = "MS")]
-    poll_interval_ms: Option<String>,
-    /// allowed_origins: comma-separated origins allowed to frame the softphone (Salesforce's).
-    #[arg(long, value_name = "ORIGINS")]
-    allowed_origins: Option<String>,
-    /// tls.cert: certificate chain (PEM) to serve HTTPS.
-    #[arg(long, value_name = "FILE")]
-    tls_cert: Option<String>,
-    /// tls.key: private key (PEM) to serve HTTPS.
-    #[arg(long, value_name = "FILE")]
-    tls_key: Option<String>,
-    /// session.idle_timeout_secs: a session with no browser connection this long ends.
-    #[arg(long, value_name = "SECS")]
-    idle_timeout_secs: Option<String>,
-    /// session.token_ttl_secs: a token unused this long dies.
-    #[arg(long, value_name = "SECS")]
-    token_ttl_secs: Option<String>,
-    /// neotel.timezone: the Neotel server's IANA time zone.
-    #[arg(long, value_name = "TZ")]
-    timezone: Option<String>,
-    /// demo.standin_listen: the demo's Lightning stand-in listener.
-    #[arg(long, value_name = "ADDR")]
-    standin_listen: Option<String>,
-    /// max_agents: the most agents logged in at once this install is sized for.
-    #[arg(long, value_name = "N")]
-    max_agents: Option<String>,
-    /// data_dir: where the server keeps what must survive a restart.
-    #[arg(long, value_name = "DIR")]
-    data_dir: Option<String>,
-}
-
-impl ServeArgs {
-    /// The flags that were given, by configuration key.
-    fn into_keys(self) -> Vec<(String, String)> {
-        [
-            ("listen", self.listen),
-            ("public_url", self.public_url),
-            ("neoapi.url", self.neoapi_url),
-            ("neoapi.binding", self.neoapi_binding),
-            ("neoapi.path", self.neoapi_path),
-            ("neoapi.timeout_ms", self.neoapi_timeout_ms),
-            ("poll_interval_ms", self.poll_interval_ms),
-            ("allowed_origins", self.allowed_origins),
-            ("tls.cert", self.tls_cert),
-            ("tls.key", self.tls_key),
-            ("session.idle_timeout_secs", self.idle_timeout_secs),
-            ("session.token_ttl_secs", self.token_ttl_secs),
-            ("neotel.timezone", self.timezone),
-            ("demo.standin_listen", self.standin_listen),
-            ("max_agents", self.max_agents),
-            ("data_dir", self.data_dir),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
-        .collect()
-    }
+/// Every configuration flag's help starts with its key and its environment variable.
+fn with_keys(command: clap::Command) -> clap::Command {
+    let command = command.mut_args(|arg| {
+        let long = arg.get_long().map(|l| format!("--{l}"));
+        let Some(key) = config::keys().find(|key| config::flag(key) == long.as_deref()) else {
+            return arg;
+        };
+        let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+        arg.help(format!("{key} ({}): {help}", config::env_name(key)))
+    });
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    names.iter().fold(command, |command, name| {
+        command.mut_subcommand(name, with_keys)
+    })
 }
 
 pub(crate) fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = with_keys(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     init_tracing(cli.log_format);
     match cli.command {
         Some(Command::Callcenter(c)) => callcenter(c),
@@ -207,8 +147,8 @@ fn dumps_frames(meta: &tracing::Metadata<'_>) -> bool {
     *meta.level() == tracing::Level::TRACE && meta.target().starts_with("tungstenite")
 }
 
-fn serve(file: Option<PathBuf>, args: ServeArgs) -> ExitCode {
-    let config = match config::load(&Sources::from_process_env(file, args.into_keys())) {
+fn serve(file: Option<PathBuf>, keys: Keys) -> ExitCode {
+    let config = match config::load(&Sources::from_process_env(file, keys)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("cti-server: {e}");
@@ -263,7 +203,7 @@ fn doctor(file: Option<PathBuf>, args: DoctorArgs) -> ExitCode {
         callcenter: args.callcenter,
         login,
     };
-    let sources = Sources::from_process_env(file, args.serve.into_keys());
+    let sources = Sources::from_process_env(file, args.serve);
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
     };

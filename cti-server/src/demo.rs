@@ -17,8 +17,7 @@ use tokio::net::TcpListener;
 
 use crate::assets;
 use crate::config::Config;
-use crate::error::AppError;
-use crate::server::ServeError;
+use crate::error::{AppError, ServeError};
 
 /// The stand-in's files under `web/`.
 pub(crate) const STANDIN_ROOT: &str = "standin";
@@ -53,13 +52,7 @@ impl Demo {
         )
         .await
         .map_err(|e| ServeError::Demo(format!("cannot start the simulator: {e}")))?;
-        let listener = TcpListener::bind(config.standin_listen)
-            .await
-            .map_err(|source| ServeError::Bind {
-                key: "demo.standin_listen",
-                addr: config.standin_listen,
-                source,
-            })?;
+        let listener = ServeError::listen("demo.standin_listen", config.standin_listen).await?;
         let standin_addr = listener.local_addr()?;
         let adapter_url = format!("{public_url}/softphone/");
         let callcenter_xml = crate::callcenter::demo_xml(&adapter_url, callcenter);

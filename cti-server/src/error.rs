@@ -1,8 +1,13 @@
-//! The one HTTP error type: each variant maps to a status; internal details are logged here
-//! and never sent to the client.
+//! The errors: [`AppError`], the one HTTP error type (each variant maps to a status; internal
+//! details are logged here and never sent to the client), and [`ServeError`], why the server
+//! (or its demo) could not start.
+
+use std::net::SocketAddr;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+
+use crate::tls;
 
 /// Every error an HTTP handler can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -56,5 +61,47 @@ impl IntoResponse for AppError {
             }
         };
         (status, body).into_response()
+    }
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A listener could not be bound.
+    #[error("cannot listen on {addr} ({key}): {source}")]
+    Bind {
+        /// The configuration key of the listener.
+        key: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// TLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The NeoApi client could not be built.
+    #[error("NeoApi client: {0}")]
+    NeoApi(String),
+    /// The demo (simulator or stand-in) could not start.
+    #[error("demo: {0}")]
+    Demo(String),
+    /// The call center options fallback is invalid.
+    #[error("invalid call center options:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    CallCenter(Vec<String>),
+    /// A listener failed while serving.
+    #[error("serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ServeError {
+    /// Binds the listener of configuration key `key` on `addr`; a failure names both.
+    pub(crate) async fn listen(
+        key: &'static str,
+        addr: SocketAddr,
+    ) -> Result<tokio::net::TcpListener, Self> {
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| Self::Bind { key, addr, source })
     }
 }

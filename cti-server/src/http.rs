@@ -1,8 +1,6 @@
-//! The main listener's routes and the state they share.
+//! The main listener's routes.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::connect_info::Connected;
@@ -11,101 +9,11 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::serve::IncomingStream;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::config::Config;
 use crate::error::AppError;
-use crate::metrics::Metrics;
-use crate::security::{LoginLimiter, Origins, Tokens};
-use crate::session::{NeoApi, Registry};
+use crate::state::AppState;
 use crate::{assets, ws};
-
-/// Everything the handlers, connections and sessions share (cheap to clone).
-#[derive(Clone)]
-pub struct AppState {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) config: Config,
-    pub(crate) public_url: String,
-    pub(crate) origins: Origins,
-    pub(crate) csp: HeaderValue,
-    pub(crate) tokens: Tokens,
-    pub(crate) limiter: LoginLimiter,
-    pub(crate) metrics: Metrics,
-    pub(crate) sessions: Registry,
-    pub(crate) neoapi: NeoApi,
-    /// The call center options used until Salesforce sends its own (read by the cti-core
-    /// adapter).
-    #[allow(dead_code)]
-    pub(crate) callcenter: sf_callcenter::Config,
-    pub(crate) probe: reqwest::Client,
-    pub(crate) shutdown: CancellationToken,
-    pub(crate) tracker: TaskTracker,
-}
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("public_url", &self.inner.public_url)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AppState {
-    /// State for a server whose public base URL is `public_url`, talking to `neoapi`.
-    ///
-    /// `extra_origins` are added to the configured `allowed_origins` (the demo's stand-in).
-    pub(crate) fn new(
-        config: Config,
-        public_url: String,
-        extra_origins: &[String],
-        neoapi: NeoApi,
-        callcenter: sf_callcenter::Config,
-    ) -> Self {
-        let mut allowed = config.allowed_origins.clone();
-        allowed.extend(extra_origins.iter().cloned());
-        let origins = Origins::new(&public_url, &allowed);
-        let csp = HeaderValue::from_str(&origins.content_security_policy())
-            .expect("origins were validated as plain URLs");
-        let probe = reqwest::Client::builder()
-            .timeout(Duration::from_secs(3))
-            .build()
-            .expect("a plain reqwest client builds");
-        Self {
-            inner: Arc::new(Inner {
-                tokens: Tokens::new(config.token_ttl),
-                limiter: LoginLimiter::new(config.login_attempts_per_minute),
-                metrics: Metrics::new(),
-                sessions: Registry::default(),
-                config,
-                public_url,
-                origins,
-                csp,
-                neoapi,
-                callcenter,
-                probe,
-                shutdown: CancellationToken::new(),
-                tracker: TaskTracker::new(),
-            }),
-        }
-    }
-
-    /// The server's metrics.
-    #[must_use]
-    pub fn metrics(&self) -> &Metrics {
-        &self.inner.metrics
-    }
-
-    /// The server's public base URL (`http://127.0.0.1:8080`).
-    #[must_use]
-    pub fn public_url(&self) -> &str {
-        &self.inner.public_url
-    }
-}
 
 /// The client's address, from the TCP or TLS listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +91,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.inner.metrics.render(),
+        state.metrics().render(),
     )
         .into_response()
 }
@@ -191,10 +99,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
 /// Ready when NeoApi answers its service description (`?WSDL`): a plain HTTP check that names
 /// no user and changes nothing.
 async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    if state.inner.shutdown.is_cancelled() {
+    if state.sessions().shutdown.is_cancelled() {
         return Err(AppError::Unavailable("shutting down".into()));
     }
-    let url = format!("{}?WSDL", state.inner.neoapi.endpoint());
+    let url = format!("{}?WSDL", state.sessions().neoapi.endpoint());
     let response = state
         .inner
         .probe
@@ -223,13 +131,14 @@ async fn ws_upgrade(
         tracing::warn!(?origin, %client, "WebSocket refused: origin not allowed");
         return Err(AppError::Forbidden("origin not allowed"));
     }
-    if state.inner.shutdown.is_cancelled() {
+    let sessions = state.sessions();
+    if sessions.shutdown.is_cancelled() {
         return Err(AppError::Unavailable("shutting down".into()));
     }
     // tungstenite's own limit sits above ours, so a message a little too big gets a typed
     // error and only a huge one drops the connection.
-    let limit = state.inner.config.max_message_bytes.saturating_mul(4);
-    let tracker = state.inner.tracker.clone();
+    let limit = sessions.config.max_message_bytes.saturating_mul(4);
+    let tracker = sessions.tracker.clone();
     Ok(upgrade
         .max_message_size(limit)
         .max_frame_size(limit)

@@ -2,9 +2,9 @@
 //!
 //! It serves the softphone page (`/softphone/`), the browser protocol (`/ws`, see
 //! `docs/protocol.md`), `/healthz`, `/readyz` and `/metrics`; runs one task per logged-in agent
-//! that owns the agent's [`cti_core`] session (the only place the clock is read), polls
-//! `Position` on the core's timer, runs NeoApi calls and routes Salesforce effects to the
-//! agent's leader browser connection.
+//! that owns the agent's [`cti_core`] session (made by a factory, so tests inject a scripted
+//! machine), polls `Position` on the core's timer, runs NeoApi calls and routes Salesforce
+//! effects to the agent's leader browser connection. Every clock read is in [`clock`].
 //!
 //! Without a configured NeoApi it runs the **demo**: the Neotel simulator in-process and the
 //! local Lightning stand-in on a second listener.
@@ -20,24 +20,39 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// Layers, each importing only those above it: configuration; the clock, NeoApi and the small
+// leaves (errors, assets, words, metrics, security, protocol, TLS, call center); the agent
+// sessions; the shared state; the WebSocket connection; the HTTP routes; the demo; the server.
+// `tests/module_graph.rs` keeps the imports one way.
+pub mod config;
+
 pub mod assets;
 pub mod callcenter;
-pub mod config;
-mod core;
-mod demo;
-pub mod doctor;
+pub mod clock;
 pub mod error;
-mod http;
 pub mod i18n;
 pub mod metrics;
+mod neoapi;
 pub mod protocol;
 pub mod security;
+pub mod tls;
+
+mod session;
+
+mod state;
+
+mod ws;
+
+mod http;
+
+mod demo;
+
+pub mod doctor;
 mod server;
 #[cfg(test)]
 mod server_tests;
-mod session;
-pub mod tls;
-mod ws;
 
-pub use http::{AppState, app};
-pub use server::{ServeError, Server, serve, shutdown_signal};
+pub use error::ServeError;
+pub use http::app;
+pub use server::{Server, serve, shutdown_signal};
+pub use state::AppState;

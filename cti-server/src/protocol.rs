@@ -110,29 +110,32 @@ pub enum PageEvent {
         /// The number as Salesforce shows it (free text).
         number: String,
         /// The record the number belongs to.
-        #[serde(default)]
-        record_id: Option<String>,
-        /// Its name.
-        #[serde(default)]
-        record_name: Option<String>,
-        /// Its object type (`Contact`, `Account`, …).
-        #[serde(default)]
-        object_type: Option<String>,
+        #[serde(flatten)]
+        record: PageRecord,
     },
     /// The agent moved to another page (a saved new record shows here).
     NavigationChange {
         /// The page's URL.
         url: String,
         /// The record on the page, when there is one.
-        #[serde(default)]
-        record_id: Option<String>,
-        /// Its name.
-        #[serde(default)]
-        record_name: Option<String>,
-        /// Its object type.
-        #[serde(default)]
-        object_type: Option<String>,
+        #[serde(flatten)]
+        record: PageRecord,
     },
+}
+
+/// The Salesforce record an event names, as far as Salesforce said.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageRecord {
+    /// Its id.
+    #[serde(default)]
+    pub record_id: Option<String>,
+    /// Its name.
+    #[serde(default)]
+    pub record_name: Option<String>,
+    /// Its object type (`Contact`, `Account`, …).
+    #[serde(default)]
+    pub object_type: Option<String>,
 }
 
 /// A message from the server to the page.
@@ -350,5 +353,30 @@ mod tests {
             decode_up(r#"{"v":1,"type":"login","device":"SIP/1","user":5,"password":"hunter2"}"#)
                 .unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn an_events_record_is_read_from_its_camel_case_fields() {
+        let up = decode_up(
+            r#"{"v":1,"type":"event","event":{"event":"clickToDial","number":"+54 11","recordId":"003A","recordName":"Ana","objectType":"Contact"}}"#,
+        )
+        .unwrap();
+        let Up::Event {
+            event: PageEvent::ClickToDial { number, record },
+        } = up
+        else {
+            panic!("expected a click-to-dial, got {up:?}");
+        };
+        assert_eq!(number, "+54 11");
+        assert_eq!(record.record_id.as_deref(), Some("003A"));
+        assert_eq!(record.record_name.as_deref(), Some("Ana"));
+        assert_eq!(record.object_type.as_deref(), Some("Contact"));
+        let up =
+            decode_up(r#"{"v":1,"type":"event","event":{"event":"navigationChange","url":"/x"}}"#)
+                .unwrap();
+        assert!(matches!(
+            up,
+            Up::Event { event: PageEvent::NavigationChange { record, .. } } if record == PageRecord::default()
+        ));
     }
 }

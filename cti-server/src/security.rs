@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn tokens_are_bound_renewed_and_die() {
         let tokens = Tokens::new(Duration::from_secs(60));
-        let t0 = Instant::now();
+        let t0 = crate::clock::now();
         let (a, _) = tokens.issue("1001", t0);
         let (b, _) = tokens.issue("1002", t0);
         assert_eq!(a.len(), 43);
@@ -260,7 +260,7 @@ mod tests {
     #[test]
     fn forged_tokens_are_refused() {
         let tokens = Tokens::new(Duration::from_secs(60));
-        let now = Instant::now();
+        let now = crate::clock::now();
         let (real, _) = tokens.issue("1001", now);
         let mut forged = real.clone().into_bytes();
         forged[0] = if forged[0] == b'A' { b'B' } else { b'A' };

@@ -10,39 +10,12 @@ use tokio::net::TcpListener;
 
 use crate::config::{Binding, Config, NeoApiConfig, defaults};
 use crate::demo::Demo;
-use crate::http::{AppState, ClientAddr, app};
-use crate::session::NeoApi;
+use crate::error::ServeError;
+use crate::http::{ClientAddr, app};
+use crate::neoapi::NeoApi;
+use crate::session::{self, MachineFactory, Sessions};
+use crate::state::AppState;
 use crate::tls::{self, TlsListener};
-
-/// Why the server could not start or stopped with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    /// A listener could not be bound.
-    #[error("cannot listen on {addr} ({key}): {source}")]
-    Bind {
-        /// The configuration key of the listener.
-        key: &'static str,
-        /// The address.
-        addr: SocketAddr,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// TLS could not be set up.
-    #[error(transparent)]
-    Tls(#[from] tls::TlsError),
-    /// The NeoApi client could not be built.
-    #[error("NeoApi client: {0}")]
-    NeoApi(String),
-    /// The demo (simulator or stand-in) could not start.
-    #[error("demo: {0}")]
-    Demo(String),
-    /// The call center options fallback is invalid.
-    #[error("invalid call center options:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
-    CallCenter(Vec<String>),
-    /// A listener failed while serving.
-    #[error("serving: {0}")]
-    Io(#[from] std::io::Error),
-}
 
 enum MainListener {
     Plain(TcpListener),
@@ -72,14 +45,16 @@ impl Server {
     /// # Errors
     /// A listener cannot be bound, TLS files are unusable, or the simulator cannot start.
     pub async fn bind(config: Config) -> Result<Self, ServeError> {
+        Self::bind_with(config, session::core_machines()).await
+    }
+
+    /// [`bind`](Self::bind), each agent's session driving a machine `machines` makes.
+    pub(crate) async fn bind_with(
+        config: Config,
+        machines: MachineFactory,
+    ) -> Result<Self, ServeError> {
         let callcenter = crate::callcenter::fallback(&config).map_err(ServeError::CallCenter)?;
-        let tcp = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| ServeError::Bind {
-                key: "listen",
-                addr: config.listen,
-                source,
-            })?;
+        let tcp = ServeError::listen("listen", config.listen).await?;
         let local_addr = tcp.local_addr()?;
         let scheme = if config.tls.is_some() {
             "https"
@@ -119,7 +94,8 @@ impl Server {
             .as_ref()
             .and_then(|t| tls::LeafCertificate::load(&t.cert).ok())
             .map(|leaf| leaf.not_after);
-        let state = AppState::new(config, public_url, &extra_origins, neoapi, callcenter);
+        let sessions = Sessions::new(config, neoapi, callcenter, machines);
+        let state = AppState::new(sessions, public_url, &extra_origins);
         if let Some(expiry) = cert_expiry {
             state.metrics().tls_cert_expiry.set(expiry);
         }
@@ -182,7 +158,7 @@ impl Server {
         let Self {
             state, main, demo, ..
         } = self;
-        let cancel = state.inner.shutdown.clone();
+        let cancel = state.sessions().shutdown.clone();
         let router = app(state.clone());
         let main_task = match main {
             MainListener::Plain(l) => tokio::spawn(serve_on(l, router, cancel.clone())),
@@ -212,7 +188,7 @@ impl Server {
             }
         }
         // axum's graceful shutdown does not wait for upgraded sockets: wait for them here.
-        let tracker = state.inner.tracker.clone();
+        let tracker = state.sessions().tracker.clone();
         tracker.close();
         if tokio::time::timeout(Duration::from_secs(10), tracker.wait())
             .await

@@ -1,5 +1,6 @@
 //! The whole server over loopback (real WebSocket, real simulator for Login/Logout) with the
-//! scripted machine in place of cti-core: tabs, leadership, reload, logout, another user.
+//! scripted machine injected in place of cti-core: tabs, leadership, reload, logout, another
+//! user.
 
 use std::time::Duration;
 
@@ -25,7 +26,9 @@ async fn start() -> Running {
     let mut config = Config::defaults();
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.standin_listen = "127.0.0.1:0".parse().unwrap();
-    let server = Server::bind(config).await.unwrap();
+    let server = Server::bind_with(config, crate::session::scripted::factory())
+        .await
+        .unwrap();
     let url = server.state().public_url().to_owned();
     let sim = server.sim_url().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -10,9 +10,10 @@ use axum::extract::ws::{CloseFrame, Message};
 use futures::{Sink, SinkExt as _, Stream, StreamExt as _};
 use tokio::sync::mpsc;
 
-use crate::http::AppState;
+use crate::clock;
 use crate::protocol::{self, ByeReason, Down, ErrorCode, Up};
-use crate::session::{self, Attachment, LoginError, SessionHandle, ToSession};
+use crate::session::{self, Attachment, SessionHandle, ToSession};
+use crate::state::AppState;
 
 /// Bad messages a connection may send before it is closed as abusive.
 const MAX_BAD_MESSAGES: u32 = 20;
@@ -38,22 +39,21 @@ where
     R: Stream<Item = Result<Message, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let inner = &state.inner;
-    inner.metrics.connections.inc();
-    let shutdown = inner.shutdown.clone();
+    let sessions = state.sessions().clone();
+    sessions.metrics.connections.inc();
+    let shutdown = sessions.shutdown.clone();
     let (down_tx, mut down_rx) = mpsc::channel::<Down>(256);
     let mut attached: Option<Attached> = None;
     let mut bad = 0u32;
     // A tab that vanished without closing (sleep, network loss) must not stay leader: ping it
     // and drop it when nothing comes back.
-    let mut heartbeat =
-        tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    let mut last_seen = clock::now();
+    let mut heartbeat = tokio::time::interval_at((last_seen + HEARTBEAT).into(), HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_seen = tokio::time::Instant::now();
     let close = loop {
         tokio::select! {
             _ = heartbeat.tick() => {
-                if last_seen.elapsed() > HEARTBEAT * 3 {
+                if clock::now().duration_since(last_seen) > HEARTBEAT * 3 {
                     tracing::debug!(%client, "no answer to pings: closing");
                     break Some((CLOSE_GOING_AWAY, "no heartbeat"));
                 }
@@ -85,7 +85,7 @@ where
                 }
             }
             incoming = stream.next() => {
-                last_seen = tokio::time::Instant::now();
+                last_seen = clock::now();
                 let text = match incoming {
                     None | Some(Ok(Message::Close(_))) => break None,
                     Some(Err(e)) => {
@@ -102,9 +102,10 @@ where
                     }
                     Some(Ok(Message::Text(text))) => text,
                 };
-                if text.len() > inner.config.max_message_bytes {
+                let limit = sessions.config.max_message_bytes;
+                if text.len() > limit {
                     bad += 1;
-                    let message = format!("messages are limited to {} bytes", inner.config.max_message_bytes);
+                    let message = format!("messages are limited to {limit} bytes");
                     let _ = send(&mut sink, &error(ErrorCode::MessageTooLarge, &message)).await;
                     if bad > MAX_BAD_MESSAGES { break abusive(&mut sink).await; }
                     continue;
@@ -143,7 +144,7 @@ where
             .await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
-    inner.metrics.connections.dec();
+    sessions.metrics.connections.dec();
 }
 
 enum Step {
@@ -183,7 +184,7 @@ async fn handle(
     attached: &mut Option<Attached>,
     up: Up,
 ) -> Step {
-    let inner = &state.inner;
+    let sessions = state.sessions();
     match up {
         Up::Login {
             device,
@@ -199,21 +200,21 @@ async fn handle(
             if let Err(m) = check_name("device", &device).and(check_name("user", &user)) {
                 return Step::Reply(error(ErrorCode::BadMessage, &m));
             }
-            if !inner.limiter.allow(&user, client) {
-                inner.metrics.login("rateLimited");
+            if !state.inner.limiter.allow(&user, client) {
+                sessions.metrics.login("rateLimited");
                 tracing::warn!(%user, %client, "login refused: rate limited");
                 return Step::Reply(error(
                     ErrorCode::RateLimited,
                     "too many login attempts; wait a minute",
                 ));
             }
-            match session::login(state, &device, &user, password.0.into()).await {
+            match session::login(sessions, &device, &user, password.0.into()).await {
                 Ok(session) => {
-                    inner.metrics.login("ok");
+                    sessions.metrics.login("ok");
                     attach(state, down_tx, attached, session).await
                 }
                 Err(e) => {
-                    inner.metrics.login(e.outcome());
+                    sessions.metrics.login(e.outcome());
                     tracing::info!(%user, %device, %client, error = %e, "login refused");
                     Step::Reply(error(e.code(), &e.to_string()))
                 }
@@ -226,11 +227,10 @@ async fn handle(
                     "this connection already has a session",
                 ));
             }
-            let now = std::time::Instant::now();
-            let session = inner
+            let session = sessions
                 .tokens
-                .check(&token, now)
-                .and_then(|grant| inner.sessions.get(&grant.user));
+                .check(&token, clock::now())
+                .and_then(|grant| sessions.registry.get(&grant.user));
             match session {
                 Some(session) => attach(state, down_tx, attached, session).await,
                 None => {
@@ -267,13 +267,9 @@ async fn attach(
     attached: &mut Option<Attached>,
     session: SessionHandle,
 ) -> Step {
-    let now = std::time::Instant::now();
-    let inner = &state.inner;
     // A fresh token for every connection; the page keeps the newest.
-    let (token, expires) = inner.tokens.issue(session.user(), now);
-    let expires_at = chrono::Utc::now()
-        + chrono::Duration::from_std(expires.saturating_duration_since(now))
-            .unwrap_or_else(|_| chrono::Duration::zero());
+    let (token, expires) = state.sessions().tokens.issue(session.user(), clock::now());
+    let expires_at = clock::wall_at(expires);
     let conn = session::next_connection_id();
     let attachment = Attachment {
         conn,
@@ -307,30 +303,6 @@ async fn forward(attached: &mut Option<Attached>, make: impl FnOnce(u64) -> ToSe
     }
 }
 
-impl LoginError {
-    /// The `error` code the page gets.
-    pub(crate) fn code(&self) -> ErrorCode {
-        match self {
-            Self::Refused(_) => ErrorCode::LoginFailed,
-            Self::PositionNotFree(_) => ErrorCode::PositionNotFree,
-            Self::UnknownDevice(_) => ErrorCode::UnknownDevice,
-            Self::AlreadyLoggedIn => ErrorCode::AlreadyLoggedIn,
-            Self::Unavailable(_) => ErrorCode::NeoApiUnavailable,
-        }
-    }
-
-    /// The `logins` metric outcome.
-    pub(crate) fn outcome(&self) -> &'static str {
-        match self {
-            Self::Refused(_) => "refused",
-            Self::PositionNotFree(_) => "positionNotFree",
-            Self::UnknownDevice(_) => "unknownDevice",
-            Self::AlreadyLoggedIn => "alreadyLoggedIn",
-            Self::Unavailable(_) => "unavailable",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     //! The connection driven through channels (no socket, no NeoApi needed).
@@ -341,8 +313,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::config::{Binding, Config, NeoApiConfig};
-    use crate::session::NeoApi;
+    use crate::config::Config;
 
     struct Page {
         to_server: fmpsc::UnboundedSender<Result<Message, Infallible>>,
@@ -351,20 +322,8 @@ mod tests {
     }
 
     fn state() -> AppState {
-        let neoapi = NeoApi::new(&NeoApiConfig {
-            url: "http://127.0.0.1:9".into(),
-            binding: Binding::Form,
-            path: "/neoapi/webservice.asmx".into(),
-            timeout: Duration::from_millis(500),
-        })
-        .unwrap();
-        AppState::new(
-            Config::defaults(),
-            "http://127.0.0.1:8080".into(),
-            &[],
-            neoapi,
-            crate::callcenter::fallback_default(),
-        )
+        let sessions = crate::session::scripted::sessions(Config::defaults());
+        AppState::new(sessions, "http://127.0.0.1:8080".into(), &[])
     }
 
     fn open(state: &AppState) -> Page {
@@ -394,6 +353,14 @@ mod tests {
                 .await
                 .expect("an answer within 5 s")
                 .expect("the connection is open")
+        }
+        /// The next message is a close frame with `code`, and the connection's task ends.
+        async fn closed_with(mut self, code: u16) {
+            match self.recv().await {
+                Message::Close(Some(frame)) => assert_eq!(frame.code, code),
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+            self.task.await.unwrap();
         }
         async fn json(&mut self) -> Value {
             loop {
@@ -440,25 +407,17 @@ mod tests {
             assert_eq!(page.json().await["code"], "badMessage");
         }
         assert_eq!(page.json().await["reason"], "abuse");
-        match page.recv().await {
-            Message::Close(Some(frame)) => assert_eq!(frame.code, CLOSE_POLICY),
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-        page.task.await.unwrap();
+        page.closed_with(CLOSE_POLICY).await;
     }
 
     #[tokio::test]
     async fn shutdown_says_bye_and_closes_with_going_away() {
         let state = state();
         let mut page = open(&state);
-        state.inner.shutdown.cancel();
+        state.sessions().shutdown.cancel();
         assert_eq!(page.json().await["reason"], "shutdown");
-        match page.recv().await {
-            Message::Close(Some(frame)) => assert_eq!(frame.code, CLOSE_GOING_AWAY),
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-        page.task.await.unwrap();
-        assert_eq!(state.inner.metrics.connections.get(), 0);
+        page.closed_with(CLOSE_GOING_AWAY).await;
+        assert_eq!(state.metrics().connections.get(), 0);
     }
 
     #[tokio::test(start_paused = true)]
@@ -492,7 +451,7 @@ mod tests {
         }
         page.send(r#"{"v":1,"type":"login","device":"SIP/1001","user":"1001","password":"x"}"#);
         assert_eq!(page.json().await["code"], "rateLimited");
-        let text = state.inner.metrics.render();
+        let text = state.metrics().render();
         assert!(
             text.contains("cti_logins_total{outcome=\"rateLimited\"} 1"),
             "{text}"

@@ -120,8 +120,11 @@ async fn an_expired_token_is_refused_and_reaches_nothing() {
     tab.send(json!({"v":1,"type":"attach","token":token})).await;
     assert_eq!(tab.recv().await["type"], "session");
 
-    // Unused past its lifetime (polling is not use), it is dead.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    // Unused past its lifetime (polling is not use), it is dead. The server's clock is tokio's:
+    // jump it forward instead of waiting.
+    tokio::time::pause();
+    tokio::time::advance(std::time::Duration::from_millis(2500)).await;
+    tokio::time::resume();
     let before = server.methods().await;
     let mut late = server.ws().await;
     late.send(json!({"v":1,"type":"attach","token":token}))

@@ -34,8 +34,38 @@ pub enum FaultKind {
     UnknownMethod,
     /// Any other `Login` fault: wrong user or password, disabled user, …
     LoginFailed,
+    /// A failure that says "try again later", not "never" (general ASP.NET / SQL Server
+    /// behaviour, neoapi.md's list): `Timeout expired.`, a deadlock, SQL Server unreachable,
+    /// `Thread was being aborted.`. Nothing was applied.
+    Transient,
     /// Any other fault.
     Other,
+}
+
+/// The fragments of a fault that says "try again later" (kept in one place: neoapi.md,
+/// "Errors"). Matched lower-case.
+const TRANSIENT: &[&str] = &[
+    "timeout expired",
+    "deadlocked on lock resources",
+    "rerun the transaction",
+    "a network-related or instance-specific error",
+    "thread was being aborted",
+];
+
+/// Whether a failed call may be sent again, and how safely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Retry {
+    /// Neotel would answer the same again (a refusal, a bad request): do not repeat it; the
+    /// agent must see why.
+    Never,
+    /// Nothing reached Neotel (the connection was refused): safe to send again.
+    NotSent,
+    /// Neotel failed this time and applied nothing (an overloaded database, an application
+    /// restart, HTTP 503): send again later.
+    Transient,
+    /// The request may have reached Neotel and been applied; only its answer was lost (a
+    /// timeout, a connection cut mid-answer): read Neotel's state before repeating a write.
+    Unknown,
 }
 
 /// A fault NeoApi answered, with its message as the server wrote it
@@ -58,7 +88,9 @@ impl Fault {
         let message = message.into();
         let lower = message.to_lowercase();
         let login = method.eq_ignore_ascii_case("Login");
-        let kind = if lower.contains("not logged") {
+        let kind = if TRANSIENT.iter().any(|t| lower.contains(t)) {
+            FaultKind::Transient
+        } else if lower.contains("not logged") {
             FaultKind::NotLogged
         } else if lower.contains("no more api licenses") {
             FaultKind::NoLicenses
@@ -134,7 +166,10 @@ pub enum TransportError {
     /// The transport's configuration is unusable (bad base URL, TLS setup).
     #[error("transport configuration: {0}")]
     Config(String),
-    /// Connecting, sending or receiving failed.
+    /// The connection could not be made: nothing reached NeoApi.
+    #[error("network (not sent): {0}")]
+    NotSent(String),
+    /// Sending or receiving failed once connected: the request may have reached NeoApi.
     #[error("network: {0}")]
     Network(String),
 }
@@ -174,6 +209,23 @@ impl Error {
     #[must_use]
     pub fn fault_kind(&self) -> Option<FaultKind> {
         self.fault().map(|f| f.kind)
+    }
+
+    /// Whether the call may be sent again (the one place that decides which failures are
+    /// transient, from neoapi.md's evidence).
+    #[must_use]
+    pub fn retry(&self) -> Retry {
+        match self {
+            Self::Platform(f) if f.kind == FaultKind::Transient => Retry::Transient,
+            Self::Platform(_) | Self::Request(_) => Retry::Never,
+            // IIS answers 503 while the application pool is stopped: nothing ran.
+            Self::Transport(TransportError::Status { status: 503, .. }) => Retry::Transient,
+            Self::Transport(TransportError::NotSent(_)) => Retry::NotSent,
+            Self::Transport(TransportError::Config(_)) => Retry::Never,
+            // A gateway's timeout, a cut answer, an answer too big or unreadable: Neotel may
+            // have done it.
+            Self::Transport(_) | Self::Timeout | Self::Decode(_) => Retry::Unknown,
+        }
     }
 }
 
@@ -223,6 +275,51 @@ mod tests {
         );
         assert_eq!(k("Dial", "Contact not found"), FaultKind::Other);
         assert_eq!(k("Dial", "whatever"), FaultKind::Other);
+    }
+
+    #[test]
+    fn which_failures_may_be_sent_again() {
+        let fault = |t: &str| Error::Platform(Fault::classify("UpdateContact", t));
+        // Transient: SQL Server's timeout and deadlock, its connection, IIS recycling.
+        for t in [
+            "Timeout expired.  The timeout period elapsed prior to completion of the operation or the server is not responding.",
+            "Transaction (Process ID 66) was deadlocked on lock resources with another process and has been chosen as the deadlock victim. Rerun the transaction.",
+            "A network-related or instance-specific error occurred while establishing a connection to SQL Server.",
+            "Thread was being aborted.",
+        ] {
+            assert_eq!(fault(t).retry(), Retry::Transient, "{t}");
+        }
+        let status = |status| {
+            Error::Transport(TransportError::Status {
+                status,
+                excerpt: String::new(),
+            })
+        };
+        assert_eq!(status(503).retry(), Retry::Transient);
+        // Never: what Neotel says no to, it will say no to again.
+        for t in [
+            "User 1001 not logged.",
+            "Cannot convert abc to System.Int32.",
+            "Subcategory 99 not found",
+        ] {
+            assert_eq!(fault(t).retry(), Retry::Never, "{t}");
+        }
+        assert_eq!(
+            Error::Transport(TransportError::Config("bad URL".into())).retry(),
+            Retry::Never
+        );
+        // Not sent: the connection was refused.
+        assert_eq!(
+            Error::Transport(TransportError::NotSent("refused".into())).retry(),
+            Retry::NotSent
+        );
+        // Unknown: it may have happened.
+        assert_eq!(Error::Timeout.retry(), Retry::Unknown);
+        assert_eq!(
+            Error::Transport(TransportError::Network("reset".into())).retry(),
+            Retry::Unknown
+        );
+        assert_eq!(status(504).retry(), Retry::Unknown);
     }
 
     #[test]

@@ -174,6 +174,9 @@ impl Http {
 fn network(e: reqwest::Error) -> Error {
     if e.is_timeout() {
         Error::Timeout
+    } else if e.is_connect() {
+        // The connection was never made: NeoApi got nothing.
+        Error::Transport(TransportError::NotSent(describe(&e.without_url())))
     } else {
         Error::Transport(TransportError::Network(describe(&e.without_url())))
     }

@@ -261,6 +261,11 @@ pub struct TaskMapping {
     pub send_text: i64,
     /// `(crm, clave_1)` → `{"Table":[{"BASE","IDCONTACTO","DATA"}]}`, empty when none.
     pub find_contact: i64,
+    /// `(base, idcontacto)` → the contact's last outcome, `{"Table":[{"IDSUBCATEGORIA",
+    /// "XML_UPDATE","AGENDA","FECHA_AGENDA","FECHA"}]}` (dates `yyyy-MM-ddTHH:mm:ss`, Neotel's
+    /// time), empty when it has none: how a client tells whether an `UpdateContact` whose
+    /// answer was lost was applied (NeoApi has no way to ask).
+    pub contact_outcome: i64,
 }
 
 impl Default for TaskMapping {
@@ -271,6 +276,7 @@ impl Default for TaskMapping {
             monitor_stop: 3,
             send_text: 5,
             find_contact: 6,
+            contact_outcome: 7,
         }
     }
 }

@@ -33,8 +33,12 @@ pub struct FaultRule {
     pub latency_ms: u64,
     /// Share of calls answered with HTTP 500 (0.0–1.0).
     pub error_rate: f64,
-    /// Share of calls whose connection is dropped without an answer (0.0–1.0).
+    /// Share of calls whose connection is dropped without an answer, before the call is
+    /// applied (0.0–1.0).
     pub drop_rate: f64,
+    /// Share of calls applied whose answer is then lost (the connection is dropped after the
+    /// write): the ambiguous case a client must not repeat blindly (0.0–1.0).
+    pub lose_answer_rate: f64,
     /// The next N calls fail with HTTP 500 whatever the rates say.
     pub fail_next: u32,
     /// The exception message of injected errors.
@@ -154,6 +158,7 @@ pub fn app(state: Shared) -> Router {
         )
         .route("/sim/journal", get(journal))
         .route("/sim/outcomes", get(outcomes))
+        .route("/sim/applied", get(applied))
         .route("/sim/texts", get(texts))
         .fallback(neoapi)
         .with_state(state)
@@ -271,7 +276,12 @@ async fn add_fault(State(s): State<Shared>, Json(rule): Json<FaultRule>) -> Cont
             "a fault rule needs a method (or \"*\")",
         ));
     }
-    if !(0.0..=1.0).contains(&rule.error_rate) || !(0.0..=1.0).contains(&rule.drop_rate) {
+    let share = |r: f64| (0.0..=1.0).contains(&r);
+    if !share(rule.error_rate)
+        || !share(rule.drop_rate)
+        || !share(rule.lose_answer_rate)
+        || rule.error_rate + rule.drop_rate + rule.lose_answer_rate > 1.0
+    {
         return Err(bad(
             StatusCode::BAD_REQUEST,
             "error_rate and drop_rate are shares between 0 and 1",
@@ -303,6 +313,11 @@ async fn outcomes(State(s): State<Shared>) -> ControlResult {
     Ok(Json(json!(s.lock().platform.outcomes())))
 }
 
+/// Calls applied by method (lower case), e.g. `{"updatecontact": 3, "crm_available": 3}`.
+async fn applied(State(s): State<Shared>) -> ControlResult {
+    Ok(Json(json!(s.lock().platform.applied_counts())))
+}
+
 async fn texts(State(s): State<Shared>) -> ControlResult {
     Ok(Json(json!(s.lock().platform.texts())))
 }
@@ -312,6 +327,22 @@ enum Injected {
     None,
     Error(String),
     Drop,
+    /// Applied, then the answer lost.
+    Lose,
+}
+
+/// A response whose body fails: hyper aborts the connection and the client sees it dropped.
+fn dropped() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "dropped by neotel-sim",
+        ))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .body(Body::from_stream(stream))
+        .expect("valid response")
 }
 
 /// Any path that is not `/sim/`: NeoApi at `…/webservice.asmx[/{Method}]`, case-insensitive,
@@ -416,10 +447,13 @@ async fn neoapi(
                     Injected::Error(message)
                 } else {
                     let roll = active.next_random();
-                    if roll < active.rule.drop_rate {
+                    let rule = &active.rule;
+                    if roll < rule.drop_rate {
                         Injected::Drop
-                    } else if roll < active.rule.drop_rate + active.rule.error_rate {
+                    } else if roll < rule.drop_rate + rule.error_rate {
                         Injected::Error(message)
+                    } else if roll < rule.drop_rate + rule.error_rate + rule.lose_answer_rate {
+                        Injected::Lose
                     } else {
                         Injected::None
                     }
@@ -444,17 +478,22 @@ async fn neoapi(
                     "connection dropped (injected)",
                 );
             });
-            // A body that fails makes hyper abort the connection: the client sees it dropped.
-            let stream = futures::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "dropped by neotel-sim",
-                ))
+            return dropped();
+        }
+        Injected::Lose => {
+            tracing::debug!(method = %op, "applying, then losing the answer (injected)");
+            s.with_platform(|p, now| {
+                let _ = p.call_via(now, binding, &op, &params);
+                p.journal_injected(
+                    now,
+                    binding,
+                    &op,
+                    &params,
+                    0,
+                    "answer lost after the call was applied (injected)",
+                );
             });
-            return Response::builder()
-                .status(StatusCode::OK)
-                .body(Body::from_stream(stream))
-                .expect("valid response");
+            return dropped();
         }
         Injected::Error(message) => {
             s.with_platform(|p, now| p.journal_injected(now, binding, &op, &params, 500, &message));

@@ -704,6 +704,73 @@ async fn injected_faults_fail_and_drop_calls_then_clear() {
     assert_eq!(sim.post("Position", &[("USUARIO", "1010")]).await.0, 200);
 }
 
+/// `lose_answer_rate`: the call is applied and then its answer is lost, the case a client must
+/// not repeat blindly; the journal says both.
+#[tokio::test]
+async fn a_lost_answer_is_applied_and_journaled() {
+    let sim = Sim::start().await;
+    sim.post(
+        "Login",
+        &[
+            ("DEVICE", "SIP/1009"),
+            ("USUARIO", "1009"),
+            ("CLAVE", "1009"),
+        ],
+    )
+    .await;
+    sim.control(
+        "/sim/faults",
+        json!({"method": "Login_Campaign2", "lose_answer_rate": 1.0}),
+    )
+    .await;
+    let r = sim
+        .http
+        .post(sim.url("/neoapi/webservice.asmx/Login_Campaign2"))
+        .form(&[("USUARIO", "1009"), ("CAMPANA", "97")])
+        .send()
+        .await;
+    let lost = match r {
+        Err(_) => true,
+        Ok(resp) => resp.text().await.is_err(),
+    };
+    assert!(lost, "no answer reaches the client");
+    sim.http
+        .delete(sim.url("/sim/faults"))
+        .send()
+        .await
+        .unwrap();
+    let (_, position) = sim.post("Position", &[("USUARIO", "1009")]).await;
+    assert!(
+        position.contains("SAL_CAMPAÑA_DEFAULT=97")
+            || position.contains("SAL_CAMPA&#209;A_DEFAULT=97"),
+        "the write was applied: {position}"
+    );
+    let journal: Vec<Value> = sim
+        .http
+        .get(sim.url("/sim/journal"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<u64> = journal
+        .iter()
+        .filter(|e| e["method"] == "Login_Campaign2")
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [200, 0], "applied, then the answer lost");
+    // The shares must add up to no more than everything.
+    let r = sim
+        .http
+        .post(sim.url("/sim/faults"))
+        .json(&json!({"method": "*", "drop_rate": 0.6, "lose_answer_rate": 0.6}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+}
+
 #[tokio::test]
 async fn control_errors_are_json_with_a_4xx() {
     let sim = Sim::start().await;

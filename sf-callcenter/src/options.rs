@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::model::{Problem, ProblemKind};
@@ -75,7 +75,7 @@ impl FromStr for ObjectType {
 }
 
 /// A datum Neotel gives the connector, by the name the call center file uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum NeotelData {
     /// `callCampaing` (the seed's spelling): campaign id of the call.
     CallCampaign,

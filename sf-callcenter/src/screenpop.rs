@@ -1,7 +1,7 @@
 //! Which record wins (W-SCREENPOP, W-PRIVATE): the matches of a Salesforce search, the
 //! softphone layout the admin chose, and `searchTypePriority`, decide what to pop.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::options::ObjectType;
@@ -38,7 +38,7 @@ impl CallType {
 }
 
 /// One record a search found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchMatch {
     /// Record Id.

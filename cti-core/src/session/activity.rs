@@ -3,6 +3,8 @@
 //! contact is on screen; a creation whose answer was lost is looked up
 //! (`NeotelDataRetrieval.getTaskByCallObject`) before it is made again.
 
+use serde::{Deserialize, Serialize};
+
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -20,7 +22,7 @@ use super::timer::Timer;
 use super::{RETRY_LIMIT, Session};
 
 /// Where the call's Task stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) enum TaskSave {
     NotSaved,
     /// A creation is on its way.
@@ -140,6 +142,15 @@ impl Session {
             },
             PendingEffect::TaskLookup { create },
         );
+    }
+
+    /// The contact's Task creation was on its way when the server stopped: Salesforce is asked
+    /// whether it happened (the creation is the same one, rebuilt from the contact).
+    pub(super) fn look_up_lost_task(&mut self, handle: u64) {
+        if let Some(record) = self.call_record() {
+            let create = task_create(&record, &self.options);
+            self.look_up_task(Some(handle), create);
+        }
     }
 
     /// A contactless call's Task creation timed out: looked up, not repeated blindly.

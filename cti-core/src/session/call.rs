@@ -1,9 +1,12 @@
 //! F-DIAL, F-MANUAL, F-DTMF: the call in progress as `Position` shows it, dialing and hanging
 //! up (click-to-dial numbers normalized), and DTMF digits one at a time, in the order typed.
 
-use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use serde::{Deserialize, Serialize};
 
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
 use neotel_api::{Direction, Position, Request};
 use sf_callcenter::normalize_number;
 
@@ -18,7 +21,7 @@ use super::outbox::Pending;
 use super::timer::Timer;
 
 /// The call in progress.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct CallState {
     pub(super) id: i64,
     pub(super) phone: String,
@@ -33,7 +36,8 @@ pub(super) struct CallState {
     pub(super) conference: Option<i64>,
     /// F-CONF: who Neotel took an invitation for, while the conference lasts.
     pub(super) participants: Vec<Participant>,
-    pub(super) started: Instant,
+    /// Neotel's wall time (kept across a restart).
+    pub(super) started: NaiveDateTime,
 }
 
 impl CallState {
@@ -139,7 +143,7 @@ impl Session {
         match p.call_id() {
             Some(id) => {
                 let known = self.calls.call.as_ref().filter(|c| c.id == id);
-                let started = known.map_or(self.now(), |c| c.started);
+                let started = known.map_or_else(|| self.wall(), |c| c.started);
                 let conference = p.conference();
                 // The invited stay listed while the conference lasts.
                 let participants = known
@@ -183,11 +187,11 @@ impl Session {
         self.calls.dtmf.clear();
         let ended = LastCall {
             id: call.id,
-            duration_secs: self.now().saturating_duration_since(call.started).as_secs(),
+            duration_secs: self.secs_since(call.started),
             phone: call.phone.clone(),
             manual: call.manual,
             inbound: call.inbound,
-            ended: self.now(),
+            ended: self.wall(),
         };
         if let Some(c) = self.contact.as_mut()
             && c.call.as_ref().is_some_and(|cc| cc.id == call.id)

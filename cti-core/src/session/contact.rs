@@ -3,6 +3,8 @@
 //! the Neotel data its records get. Each contact gets a handle; commands about a contact carry
 //! it, so one typed for a contact never lands on the next.
 
+use serde::{Deserialize, Serialize};
+
 use neotel_api::{ContactRef, CrmState, Direction, Position};
 use sf_callcenter::{NeotelData, NeotelValues, SearchMatch};
 
@@ -14,18 +16,18 @@ use super::activity::TaskSave;
 use super::call::CallState;
 
 /// The contact's last call, once it ended (for its Task).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct LastCall {
     pub(super) id: i64,
     pub(super) duration_secs: u64,
     pub(super) phone: String,
     pub(super) manual: bool,
     pub(super) inbound: bool,
-    /// When it ended (the wrap-up's start).
-    pub(super) ended: std::time::Instant,
+    /// When it ended (the wrap-up's start; Neotel's wall time).
+    pub(super) ended: chrono::NaiveDateTime,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct ContactState {
     /// The session's number for this contact (commands about it carry it).
     pub(super) handle: u64,
@@ -60,10 +62,6 @@ pub(super) struct ContactState {
     pub(super) category_name: Option<String>,
     /// What the agent has entered for the release.
     pub(super) draft: Draft,
-    pub(super) retries: u32,
-    /// The `UpdateContact` on its way (and its callback in the agent's wall time), sent again
-    /// while it fails for a reason that may pass.
-    pub(super) last_update: Option<(neotel_api::Request, Option<chrono::NaiveDateTime>)>,
     /// W-SYNC: the `neoSyncId__c` of the new record popped for this contact.
     pub(super) sync_id: Option<String>,
     /// The records the search found (Id, name): the only records, besides the synced new one,
@@ -94,20 +92,18 @@ impl ContactState {
             callback: None,
             category_name: None,
             draft: Draft::default(),
-            retries: 0,
-            last_update: None,
             sync_id: None,
             matches: Vec::new(),
         }
     }
-
-    /// Released, or its release on its way: nothing more is entered for it.
-    pub(super) fn releasing(&self) -> bool {
-        self.released || self.last_update.is_some()
-    }
 }
 
 impl Session {
+    /// Released, or its release on its way: nothing more is entered for it.
+    pub(super) fn releasing(&self, c: &ContactState) -> bool {
+        c.released || self.writes.releasing(c.handle)
+    }
+
     pub(super) fn contact_handle(&self) -> Option<u64> {
         self.contact.as_ref().map(|c| c.handle)
     }

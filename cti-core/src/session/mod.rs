@@ -15,12 +15,14 @@
 //! | `sync.rs` | W-SYNC |
 //! | `click_to_dial.rs` | W-CLICK2DIAL |
 //! | `release.rs` | F-RELEASE, F-AGENDA, F-PLAY (the draft, `UpdateContact`, Play) |
+//! | `write.rs` | the writes Neotel gets exactly once: kept, retried, checked after a lost answer |
 //! | `activity.rs` | W-ACTIVITY (one Task per call) |
 //! | `lists.rs` | the lists (breaks, campaigns, queues, users, categories, transfer phones) |
 //! | `settings.rs`, `page.rs` | F-CONFIG, the language; the page's Salesforce side |
 //! | `permission.rs` | whether the agent may do something now, and why not |
 //! | `notices.rs`, `view.rs` | what the agent is told; the view |
 //! | `outbox.rs`, `timer.rs` | outputs and their pending answers; the timer table |
+//! | `snapshot.rs` | what survives a restart |
 
 mod activity;
 mod call;
@@ -38,11 +40,13 @@ mod permission;
 mod release;
 mod screen_pop;
 mod settings;
+mod snapshot;
 mod sync;
 mod text;
 mod timer;
 mod transfer;
 mod view;
+mod write;
 
 use std::time::Instant;
 
@@ -66,10 +70,12 @@ use self::notices::Notices;
 use self::outbox::{Outbox, Pending, PendingEffect};
 use self::page::Page;
 use self::permission::Act;
+pub use self::snapshot::{PendingWrites, Snapshot, SnapshotError};
 use self::sync::SyncIds;
 use self::timer::{Timer, TimerTable};
+use self::write::Writes;
 
-/// How many times a write that failed for a reason that may pass is sent again.
+/// How many times a Task Salesforce did not save is saved again.
 const RETRY_LIMIT: u32 = 3;
 
 /// One agent's connector session. Drive it with [`Session::handle_input`], then drain
@@ -96,6 +102,8 @@ pub struct Session {
     notices: Notices,
     page: Page,
     sync_ids: SyncIds,
+    /// The writes Neotel has not accepted yet.
+    writes: Writes,
     ended: bool,
 }
 
@@ -130,6 +138,7 @@ impl Session {
             notices: Notices::default(),
             page: Page::default(),
             sync_ids: SyncIds::new(config.sync_seed),
+            writes: Writes::default(),
             ended: false,
             config,
         };
@@ -228,6 +237,11 @@ impl Session {
     fn wall(&self) -> NaiveDateTime {
         let elapsed = self.clock.now.saturating_duration_since(self.clock.start);
         self.clock.wall_at_start + chrono::Duration::from_std(elapsed).unwrap_or_default()
+    }
+
+    /// Whole seconds from `from` (Neotel's wall time) to now.
+    fn secs_since(&self, from: NaiveDateTime) -> u64 {
+        u64::try_from((self.wall() - from).num_seconds()).unwrap_or_default()
     }
 
     fn today(&self) -> NaiveDate {
@@ -338,8 +352,8 @@ impl Session {
                     self.notices.error = Some(notices::fault(&e));
                 }
             }
-            Pending::Update { callback } => self.update_answered(result, callback),
-            Pending::Available => self.available_answered(result),
+            Pending::Write(kind) => self.write_answered(kind, result),
+            Pending::Check(kind) => self.check_answered(kind, result),
         }
     }
 
@@ -417,7 +431,7 @@ impl Session {
             match t {
                 Timer::Poll => self.poll(),
                 Timer::AutoRelease => self.auto_release(),
-                Timer::RetryRelease => self.retry_release(),
+                Timer::Write(kind) => self.drive_write(kind),
                 Timer::RetryTask => self.save_task(),
                 Timer::Users => self.read_users(),
                 Timer::Notices => self.expire_notices(),

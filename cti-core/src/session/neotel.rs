@@ -10,7 +10,7 @@ use crate::io::ApiResult;
 use crate::message::{Code, Message};
 
 use super::Session;
-use super::notices;
+use super::notices::Scope;
 use super::outbox::Pending;
 use super::timer::Timer;
 
@@ -58,20 +58,26 @@ impl Session {
         self.neotel.poll_in_flight = false;
         let delay = self.poll_delay();
         self.timers.set(Timer::Poll, self.now() + delay);
-        match result {
+        // Each poll's trouble lasts until a poll goes through: nothing stale stays on screen.
+        let trouble = match result {
             Ok(Reply::String(text)) => match Position::parse(&text) {
-                Ok(p) => self.on_position(&p),
-                Err(e) => {
-                    self.notices.error =
-                        Some(Message::new(Code::BadPosition).with("error", e.to_string()));
+                Ok(p) => {
+                    self.on_position(&p);
+                    None
                 }
+                Err(e) => Some(Message::new(Code::BadPosition).with("error", e.to_string())),
             },
-            Ok(other) => {
-                self.notices.error =
-                    Some(Message::new(Code::BadPosition).with("error", format!("{other:?}")));
+            Ok(other) => Some(Message::new(Code::BadPosition).with("error", format!("{other:?}"))),
+            Err(e) if e.fault_kind() == Some(FaultKind::NotLogged) => {
+                self.signed_out_by_neotel();
+                return;
             }
-            Err(e) if e.fault_kind() == Some(FaultKind::NotLogged) => self.signed_out_by_neotel(),
-            Err(e) => self.notices.error = Some(notices::fault(&e)),
+            Err(_) => Some(Message::new(Code::NeotelUnreachable)),
+        };
+        self.forget(Code::BadPosition);
+        self.forget(Code::NeotelUnreachable);
+        if let Some(m) = trouble {
+            self.notify(m, Scope::Session);
         }
     }
 

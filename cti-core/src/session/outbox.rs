@@ -13,6 +13,7 @@ use crate::view::{MonitorView, RecordView, TransferView};
 
 use super::Session;
 use super::lists::ListKind;
+use super::write::WriteKind;
 
 /// What a pending NeoApi call is for.
 #[derive(Debug, Clone)]
@@ -40,11 +41,10 @@ pub(super) enum Pending {
         crm: i64,
     },
     Showing,
-    /// The release; `callback` is the schedule in the agent's wall time, when scheduled.
-    Update {
-        callback: Option<chrono::NaiveDateTime>,
-    },
-    Available,
+    /// A write Neotel must get once (`write.rs`).
+    Write(WriteKind),
+    /// Whether an attempt of that write was applied.
+    Check(WriteKind),
 }
 
 /// What a pending effect is for.

@@ -90,7 +90,7 @@ impl Session {
         let releasable = || {
             let c = contact.ok_or(Code::NoContact)?;
             check(!c.released, Code::AlreadyReleased)?;
-            check(c.last_update.is_none(), Code::Releasing)?;
+            check(!self.writes.releasing(c.handle), Code::Releasing)?;
             check(!call, Code::EndCallFirst)
         };
         match act {
@@ -129,7 +129,7 @@ impl Session {
             Act::Schedule => releasable(),
             Act::EditDraft => {
                 let c = contact.ok_or(Code::NoContact)?;
-                check(!c.releasing(), Code::AlreadyReleased)
+                check(!self.releasing(c), Code::AlreadyReleased)
             }
             Act::Play => {
                 check(self.neotel.campaign.is_some(), Code::NotInCampaign)?;

@@ -1,22 +1,18 @@
 //! F-RELEASE, F-AGENDA, F-PLAY: what the agent enters for the contact (its draft), the release
-//! with or without a category or with a schedule (`UpdateContact`, sent again while it fails
-//! for a reason that may pass), the automatic release, and Play (`CRM_Available`; a scheduled
-//! contact needs none).
-
-use std::time::Duration;
+//! with or without a category or with a schedule (`UpdateContact`), the automatic release, and
+//! Play (`CRM_Available`; a scheduled contact needs none). Both are writes Neotel gets exactly
+//! once (`write.rs`).
 
 use chrono::NaiveDateTime;
 use neotel_api::{Request, Schedule};
 
-use crate::io::ApiResult;
 use crate::message::{Code, Message};
 use crate::view::Draft;
 
-use super::notices::{self, Scope};
-use super::outbox::Pending;
+use super::Session;
 use super::permission::Act;
 use super::timer::Timer;
-use super::{RETRY_LIMIT, Session};
+use super::write::{Write, WriteKind};
 
 impl Session {
     pub(super) fn edit_draft(
@@ -107,56 +103,32 @@ impl Session {
             xml_update: notes,
             schedule,
         };
-        c.last_update = Some((request.clone(), callback));
-        c.retries = 0;
         self.timers.stop(Timer::AutoRelease);
-        self.api(request, Pending::Update { callback });
+        self.send_write(WriteKind::Release, request, callback);
         Ok(())
     }
 
-    pub(super) fn update_answered(&mut self, result: ApiResult, callback: Option<NaiveDateTime>) {
-        let schedule = callback.is_some();
-        let Some(c) = self.contact.as_mut() else {
+    /// Neotel has the release.
+    pub(super) fn released(&mut self, w: &Write) {
+        let Some(c) = self
+            .contact
+            .as_mut()
+            .filter(|c| w.contact == Some(c.handle))
+        else {
             return;
         };
-        match result {
-            Ok(_) => {
-                c.released = true;
-                c.scheduled = schedule;
-                c.callback = callback;
-                c.last_update = None;
-                self.forget(Code::Retrying);
-                if let Some(at) = callback {
-                    let at = at.format("%d/%m/%Y %H:%M").to_string();
-                    self.notify_briefly(Message::new(Code::ScheduleAccepted).with("at", at));
-                }
-                self.save_task();
-                // A scheduled contact needs no Play (F-AGENDA, F-PLAY): the core frees the agent.
-                if schedule {
-                    let user = self.user();
-                    self.api(Request::CrmAvailable { user }, Pending::Available);
-                }
-            }
-            Err(e) => {
-                let retryable = e.fault().is_none();
-                if retryable && c.retries < RETRY_LIMIT {
-                    c.retries += 1;
-                    let backoff = Duration::from_secs(1 << c.retries);
-                    self.timers.set(Timer::RetryRelease, self.now() + backoff);
-                    self.notify(Code::Retrying, Scope::Contact);
-                } else {
-                    // Nothing is dropped: the contact stays, the agent sees why and can retry.
-                    c.last_update = None;
-                    self.notices.error = Some(notices::fault(&e));
-                }
-            }
+        let schedule = w.callback.is_some();
+        c.released = true;
+        c.scheduled = schedule;
+        c.callback = w.callback;
+        if let Some(at) = w.callback {
+            let at = at.format("%d/%m/%Y %H:%M").to_string();
+            self.notify_briefly(Message::new(Code::ScheduleAccepted).with("at", at));
         }
-    }
-
-    pub(super) fn retry_release(&mut self) {
-        let request = self.contact.as_ref().and_then(|c| c.last_update.clone());
-        if let Some((r, callback)) = request {
-            self.api(r, Pending::Update { callback });
+        self.save_task();
+        // A scheduled contact needs no Play (F-AGENDA, F-PLAY): the core frees the agent.
+        if schedule {
+            self.play_now();
         }
     }
 
@@ -166,7 +138,7 @@ impl Session {
         let notes = self
             .contact
             .as_ref()
-            .filter(|c| !c.releasing())
+            .filter(|c| !self.releasing(c))
             .map(|c| c.draft.notes.clone());
         let Some(notes) = notes else {
             return;
@@ -178,20 +150,22 @@ impl Session {
     }
 
     pub(super) fn play(&mut self) -> Result<(), Message> {
-        let user = self.user();
-        self.api(Request::CrmAvailable { user }, Pending::Available);
+        self.play_now();
         Ok(())
     }
 
-    pub(super) fn available_answered(&mut self, result: ApiResult) {
-        match result {
-            Ok(_) => {
-                self.contact = None;
-                self.forget_contact_notices();
-                self.clear_contact_lists();
-                self.poll();
-            }
-            Err(e) => self.notices.error = Some(notices::fault(&e)),
+    fn play_now(&mut self) {
+        let user = self.user();
+        self.send_write(WriteKind::Available, Request::CrmAvailable { user }, None);
+    }
+
+    /// Neotel freed the agent: the contact Play was for leaves the screen.
+    pub(super) fn freed(&mut self, w: &Write) {
+        if self.contact_handle() == w.contact {
+            self.contact = None;
+            self.forget_contact_notices();
+            self.clear_contact_lists();
         }
+        self.poll();
     }
 }

@@ -186,11 +186,13 @@ impl Session {
     /// `CRM_ShowingContact` once the contact is on screen.
     pub(super) fn showing(&mut self) {
         let user = self.user();
+        let releasing = self.contact.as_ref().is_some_and(|c| self.releasing(c));
         let Some(c) = self.contact.as_mut() else {
             return;
         };
-        // Once released, Neotel has moved past the contact: showing it would undo that.
-        if c.showing_sent || c.released || !c.delivered {
+        // Once released (or its release on its way), Neotel has moved past the contact:
+        // showing it would undo that.
+        if c.showing_sent || releasing || !c.delivered {
             return;
         }
         c.showing_sent = true;

@@ -25,6 +25,16 @@ impl SyncIds {
         Self { seed, counter: 0 }
     }
 
+    /// How many have been handed out.
+    pub(super) fn handed_out(&self) -> u64 {
+        self.counter
+    }
+
+    /// After a restart: the ids handed out before are not handed out again.
+    pub(super) fn resume(&mut self, handed_out: u64) {
+        self.counter = self.counter.max(handed_out);
+    }
+
     /// The next id: a Number(18, 0), as text.
     pub(super) fn next(&mut self) -> String {
         self.counter += 1;

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use super::write::WriteKind;
+
 /// What a timer is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Timer {
@@ -11,8 +13,8 @@ pub(super) enum Timer {
     Poll,
     /// F-RELEASE: `automaticContactRelease` after the call ends.
     AutoRelease,
-    /// An `UpdateContact` that failed for a reason that may pass is sent again.
-    RetryRelease,
+    /// A write that failed for a reason that may pass is sent (or checked) again.
+    Write(WriteKind),
     /// A Task Salesforce did not save is saved again.
     RetryTask,
     /// The users list is read again while a list of users is offered.

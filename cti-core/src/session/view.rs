@@ -68,7 +68,7 @@ impl Session {
 
     /// Seconds in the current state: the call's, the break's, the wrap-up's.
     fn since_secs(&self, status: AgentStatus) -> Option<u64> {
-        let secs = |from: std::time::Instant| self.now().saturating_duration_since(from).as_secs();
+        let secs = |from| self.secs_since(from);
         match status {
             AgentStatus::WithContact | AgentStatus::OnCall => {
                 self.calls.call.as_ref().map(|c| secs(c.started))
@@ -78,10 +78,7 @@ impl Session {
                 .as_ref()
                 .and_then(|c| c.last_call.as_ref())
                 .map(|l| secs(l.ended)),
-            AgentStatus::OnBreak => self
-                .neotel
-                .break_since
-                .map(|at| u64::try_from((self.wall() - at).num_seconds()).unwrap_or_default()),
+            AgentStatus::OnBreak => self.neotel.break_since.map(secs),
             _ => None,
         }
     }

@@ -28,8 +28,15 @@ pub struct Harness {
     pub effects: Vec<SalesforceEffect>,
     pub requests: Vec<Request>,
     pub ended: bool,
-    /// NeoApi methods to fail (transport error) the next N times.
+    /// NeoApi methods to fail (timeout, not applied) the next N times.
     pub fail: Vec<(String, u32)>,
+    /// NeoApi methods applied, then answered with a timeout (the answer lost), the next N times.
+    pub lose: Vec<(String, u32)>,
+    /// NeoApi methods answered with this fault (not applied) the next N times.
+    pub fault: Vec<(String, u32, String)>,
+    /// NeoApi methods applied whose answer never comes (the server dies first), next N times.
+    pub unanswered: Vec<(String, u32)>,
+    config: Config,
     /// Error codes the next `saveLog` calls of a Task fail with, in order; `TIMEOUT_APPLIED`
     /// saves it and then answers `TIMEOUT` (the answer lost, the write done).
     pub fail_save_log: VecDeque<&'static str>,
@@ -119,7 +126,7 @@ impl Harness {
         let start = Instant::now();
         let mut config = Config::new(user, wall0);
         adjust(&mut config);
-        let session = Session::new(config, start);
+        let session = Session::new(config.clone(), start);
         let mut h = Self {
             session,
             neotel,
@@ -134,6 +141,10 @@ impl Harness {
             requests: Vec::new(),
             ended: false,
             fail: Vec::new(),
+            lose: Vec::new(),
+            fault: Vec::new(),
+            unanswered: Vec::new(),
+            config,
             fail_save_log: VecDeque::new(),
             apex_task_lookup: true,
             hold_next: 0,
@@ -145,6 +156,21 @@ impl Harness {
         };
         h.drive();
         h
+    }
+
+    /// The server dies and starts again: the session is restored from its snapshot (taken
+    /// now, as the server stores one after every input); answers on their way are lost.
+    pub fn restart(&mut self) {
+        let snapshot = self.session.snapshot();
+        // What the store holds is JSON.
+        let json = serde_json::to_string(&snapshot).expect("a snapshot is JSON");
+        let snapshot = serde_json::from_str(&json).expect("and back");
+        self.inputs.clear();
+        self.held.clear();
+        let mut config = self.config.clone();
+        config.neotel_time_at_start = self.wall();
+        self.session = Session::restore(config, snapshot, self.now).expect("same format");
+        self.drive();
     }
 
     pub fn wall(&self) -> NaiveDateTime {
@@ -169,7 +195,16 @@ impl Harness {
                 match out {
                     Output::NeoApi(id, request) => {
                         let result = self.neoapi(&request);
+                        let method = request.method();
                         self.requests.push(request);
+                        if let Some(f) = self
+                            .unanswered
+                            .iter_mut()
+                            .find(|(m, n)| m == method && *n > 0)
+                        {
+                            f.1 -= 1;
+                            continue;
+                        }
                         self.inputs.push_back(Input::NeoApi(self.now, id, result));
                     }
                     Output::Salesforce(effect) => {
@@ -200,12 +235,34 @@ impl Harness {
             f.1 -= 1;
             return Err(neotel_api::Error::Timeout);
         }
+        if let Some(f) = self
+            .fault
+            .iter_mut()
+            .find(|(m, n, _)| m == method && *n > 0)
+        {
+            f.1 -= 1;
+            return Err(neotel_api::Error::Platform(Fault::classify(
+                method,
+                f.2.clone(),
+            )));
+        }
+        let lost = match self.lose.iter_mut().find(|(m, n)| m == method && *n > 0) {
+            Some(f) => {
+                f.1 -= 1;
+                true
+            }
+            None => false,
+        };
         let params: Vec<(String, String)> = request
             .params()
             .iter()
             .map(|p| (p.name.to_owned(), p.value.to_string()))
             .collect();
-        match self.neotel.call(self.wall(), method, &params) {
+        let result = self.neotel.call(self.wall(), method, &params);
+        if lost {
+            return Err(neotel_api::Error::Timeout);
+        }
+        match result {
             Ok(neotel_sim::Reply::Void) => Ok(Reply::Void),
             Ok(neotel_sim::Reply::String(s)) => Ok(Reply::String(s)),
             Ok(neotel_sim::Reply::Boolean(b)) => Ok(Reply::Boolean(b)),

@@ -90,6 +90,8 @@ pub struct Platform {
     outcomes: Vec<Outcome>,
     journal: Vec<JournalEntry>,
     journal_seq: u64,
+    /// Calls applied, by method (lower case): never trimmed, unlike the journal.
+    applied: BTreeMap<String, u64>,
     texts: Vec<TextMessage>,
     /// Per campaign, the id of the last contact its dialer delivered.
     dialer_cursor: BTreeMap<i64, i64>,
@@ -120,6 +122,7 @@ impl Platform {
             outcomes: Vec::new(),
             journal: Vec::new(),
             journal_seq: 0,
+            applied: BTreeMap::new(),
             texts: Vec::new(),
             dialer_cursor: BTreeMap::new(),
             // Call ids look like a live install's (seven digits), contact ids stay small.
@@ -163,8 +166,25 @@ impl Platform {
             Ok(Reply::Boolean(b)) => (200, b.to_string()),
             Err(f) => (500, f.message.clone()),
         };
+        if result.is_ok() {
+            *self.applied.entry(method.to_ascii_lowercase()).or_default() += 1;
+        }
         self.record(now, binding, method, params, status, reply);
         result
+    }
+
+    /// How many calls of `method` (any case) the platform applied: what a test compares with
+    /// what the agents did, to see a write made once and not twice.
+    pub fn applied(&self, method: &str) -> u64 {
+        self.applied
+            .get(&method.to_ascii_lowercase())
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Every method's applied count (lower-case names).
+    pub fn applied_counts(&self) -> &BTreeMap<String, u64> {
+        &self.applied
     }
 
     fn dispatch(&mut self, method: &str, p: &Params<'_>) -> Result<Reply, Fault> {

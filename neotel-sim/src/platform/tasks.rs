@@ -86,6 +86,27 @@ impl Platform {
                 .map(|c| json!({"BASE": c.base, "IDCONTACTO": c.id, "DATA": c.clave_1}))
                 .collect();
             json!({ "Table": rows }).to_string()
+        } else if task == tasks.contact_outcome {
+            needs(2)?;
+            let int = |v: &str| {
+                v.parse::<i64>()
+                    .or_else(|_| fault(format!("Cannot convert {v} to System.Int32.")))
+            };
+            let (base, id) = (int(arg(0))?, int(arg(1))?);
+            let date = |d: NaiveDateTime| d.format("%Y-%m-%dT%H:%M:%S").to_string();
+            let rows: Vec<Value> = self
+                .outcomes
+                .iter()
+                .rev()
+                .find(|o| o.base == base && o.contact_id == id && !o.closed)
+                .map(|o| {
+                    json!({"IDSUBCATEGORIA": o.subcategory_id, "XML_UPDATE": o.notes,
+                        "AGENDA": o.schedule.is_some(), "FECHA_AGENDA": o.schedule.map(date),
+                        "FECHA": date(o.at)})
+                })
+                .into_iter()
+                .collect();
+            json!({ "Table": rows }).to_string()
         } else {
             return fault(format!("Task {task} not found"));
         };

@@ -1,22 +1,16 @@
-//! cti-core's session behind the driver's seam ([`crate::session::Core`]): the server's
+//! cti-core's session behind the driver's seam ([`super::machine::Core`]): the server's
 //! vocabulary (JSON from the page, NeoApi results with ids) translated to cti-core's inputs, and
-//! its outputs to what the driver routes.
-//!
-//! The crate's unit tests drive the server with a scripted machine instead (`session::tests`).
-#![cfg_attr(test, allow(dead_code))]
+//! its outputs to what the driver routes. [`factory`] is the production [`MachineFactory`].
 
 use std::time::Instant;
 
 use chrono::Offset as _;
-use cti_core::{
-    ApiId, Choice, EffectId, Input, Output, SalesforceError, SalesforceEvent, SessionError,
-};
+use cti_core::{ApiId, EffectId, Input, Output, SalesforceError, SalesforceEvent, SessionError};
 use rand::TryRngCore as _;
 
+use super::machine::{Core, CoreInput, CoreOutput, MachineFactory, MachineStart, Refused};
 use crate::config::ListSource;
-use crate::http::AppState;
 use crate::protocol::PageEvent;
-use crate::session::{Core, CoreInput, CoreOutput, Refused};
 
 /// An agent's cti-core session.
 pub(crate) struct CoreSession {
@@ -25,26 +19,25 @@ pub(crate) struct CoreSession {
     lists: Option<std::sync::Arc<cti_core::Lists>>,
 }
 
-/// Creates the session of `user` (logged in on `device`) from the server's configuration and the
-/// call center options fallback.
-pub(crate) fn start(
-    state: &AppState,
-    _device: &str,
-    user: &str,
-    now: Instant,
-) -> Result<CoreSession, String> {
-    let inner = &state.inner;
-    let config = &inner.config;
+/// The production machines: cti-core's session for each agent.
+pub(crate) fn factory() -> MachineFactory {
+    std::sync::Arc::new(|start| start_session(start).map(|s| Box::new(s) as Box<dyn Core>))
+}
+
+/// Creates the session of `start.user` from the server's configuration and the call center
+/// options fallback.
+fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
+    let config = start.config;
     // The core derives wall times from instants; it needs the Neotel server's time at `now`.
-    let neotel_now = chrono::Utc::now().with_timezone(&config.timezone);
-    let mut core = cti_core::Config::new(user, neotel_now.naive_local());
+    let neotel_now = start.wall.with_timezone(&config.timezone);
+    let mut core = cti_core::Config::new(start.user, neotel_now.naive_local());
     core.neotel_utc_offset_minutes = i64::from(neotel_now.offset().fix().local_minus_utc() / 60);
-    core.options = inner.callcenter.options.clone();
-    core.dialing = inner.callcenter.dialing.clone();
+    core.options = start.callcenter.options.clone();
+    core.dialing = start.callcenter.dialing.clone();
     core.poll_interval = config.poll_interval;
     core.languages = crate::i18n::languages();
     // F-CONFIG: the user's settings from their last session on this server.
-    if let Some(kept) = inner.sessions.settings(user)
+    if let Some(kept) = start.settings
         && let Ok(settings) = serde_json::from_value(kept)
     {
         core.settings = settings;
@@ -62,6 +55,7 @@ pub(crate) fn start(
         monitor_stop: task(&config.tasks.monitor_stop),
         send_text: task(&config.tasks.send_text),
         find_contact: task(&config.tasks.find_contact),
+        contact_outcome: task(&config.tasks.contact_outcome),
     };
     core.lists_task = match &config.lists.categories {
         ListSource::Task(t) => Some(i64::from(t.task)),
@@ -73,12 +67,13 @@ pub(crate) fn start(
         .map_err(|e| format!("no random seed: {e}"))?;
     core.sync_seed = u64::from_le_bytes(seed);
     Ok(CoreSession {
-        session: cti_core::Session::new(core, now),
+        session: cti_core::Session::new(core, start.now),
         lists: None,
     })
 }
 
-/// A configured list as the core takes it.
+/// A configured list as the core takes it (static items were checked at start; a
+/// configuration built in code is checked here).
 fn list(key: &str, source: &ListSource) -> Result<cti_core::ListSource, String> {
     match source {
         ListSource::Task(t) => Ok(cti_core::ListSource::Task {
@@ -87,20 +82,7 @@ fn list(key: &str, source: &ListSource) -> Result<cti_core::ListSource, String> 
         }),
         ListSource::Static(items) => items
             .iter()
-            .map(|item| {
-                let id = item["id"]
-                    .as_i64()
-                    .ok_or_else(|| format!("{key}: every item needs a numeric `id`"))?;
-                let name = item["name"]
-                    .as_str()
-                    .ok_or_else(|| format!("{key}: every item needs a `name`"))?;
-                Ok(Choice {
-                    id,
-                    name: name.to_owned(),
-                    group: item["group"].as_str().map(str::to_owned),
-                    schedules: item["schedules"].as_bool().unwrap_or(false),
-                })
-            })
+            .map(|item| crate::config::choice(item).map_err(|why| format!("{key}: an item {why}")))
             .collect::<Result<Vec<_>, String>>()
             .map(cti_core::ListSource::Static),
     }
@@ -179,26 +161,16 @@ impl Core for CoreSession {
             CoreInput::Event(event) => Input::Salesforce(
                 now,
                 match event {
-                    PageEvent::ClickToDial {
+                    PageEvent::ClickToDial { number, record } => SalesforceEvent::ClickToDial {
                         number,
-                        record_id,
-                        record_name,
-                        object_type,
-                    } => SalesforceEvent::ClickToDial {
-                        number,
-                        record_id,
-                        object_type,
-                        record_name,
+                        record_id: record.record_id,
+                        object_type: record.object_type,
+                        record_name: record.record_name,
                     },
-                    PageEvent::NavigationChange {
-                        record_id,
-                        record_name,
-                        object_type,
-                        ..
-                    } => SalesforceEvent::Navigation {
-                        record_id,
-                        object_type,
-                        record_name,
+                    PageEvent::NavigationChange { record, .. } => SalesforceEvent::Navigation {
+                        record_id: record.record_id,
+                        object_type: record.object_type,
+                        record_name: record.record_name,
                     },
                 },
             ),

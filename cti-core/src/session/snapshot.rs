@@ -1,0 +1,127 @@
+//! What a session must not lose across a restart: the contact on screen (its draft, record,
+//! Task id, calls) and every write Neotel has not accepted. The server stores it; a new
+//! session starts from it and reconciles with what Neotel says now.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+
+use super::Session;
+use super::activity::TaskSave;
+use super::contact::ContactState;
+use super::write::Writes;
+
+/// A session's state worth keeping, in a form that can be stored (JSON through serde) and
+/// given to [`Session::restore`]. Opaque: its fields are the core's business; its JSON changes
+/// only with [`Snapshot::VERSION`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    version: u32,
+    contact: Option<ContactState>,
+    writes: Writes,
+    contacts_seen: u64,
+    sync_ids_handed_out: u64,
+}
+
+/// A snapshot this build cannot restore.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a session stored by another version (format {found}, this build reads {expected})")]
+pub struct SnapshotError {
+    /// The stored format.
+    pub found: u32,
+    /// The format this build reads.
+    pub expected: u32,
+}
+
+impl Snapshot {
+    /// The format this build writes and reads.
+    pub const VERSION: u32 = 1;
+
+    /// Writes Neotel has not accepted, kept in this snapshot.
+    #[must_use]
+    pub fn pending_writes(&self) -> usize {
+        self.writes.len()
+    }
+}
+
+/// The writes a session still owes Neotel, for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PendingWrites {
+    /// How many.
+    pub count: usize,
+    /// How long ago the oldest was first sent.
+    pub oldest: Option<Duration>,
+}
+
+impl Session {
+    /// What must survive a restart. Cheap: the server takes one after every input and stores
+    /// it when it changed.
+    #[must_use]
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            version: Snapshot::VERSION,
+            contact: self.contact.clone(),
+            writes: self.writes.clone(),
+            contacts_seen: self.page.contacts_seen,
+            sync_ids_handed_out: self.sync_ids.handed_out(),
+        }
+    }
+
+    /// A session for an agent still logged in to Neotel, resumed from `snapshot` (taken by a
+    /// server that stopped or died): the contact is back on screen, its lists are read again,
+    /// `Position` says where Neotel stands, and every write not accepted is sent again, once
+    /// Neotel says an earlier attempt was not applied.
+    ///
+    /// # Errors
+    /// [`SnapshotError`] for a snapshot of another format; nothing of it is used.
+    pub fn restore(
+        config: Config,
+        snapshot: Snapshot,
+        now: Instant,
+    ) -> Result<Self, SnapshotError> {
+        if snapshot.version != Snapshot::VERSION {
+            return Err(SnapshotError {
+                found: snapshot.version,
+                expected: Snapshot::VERSION,
+            });
+        }
+        let mut s = Self::new(config, now);
+        s.page.contacts_seen = snapshot.contacts_seen;
+        s.sync_ids.resume(snapshot.sync_ids_handed_out);
+        if let Some(mut c) = snapshot.contact {
+            // The call as it was: the first `Position` says whether it is still up.
+            s.calls.call.clone_from(&c.call);
+            let campaign = c.values.get(&sf_callcenter::NeotelData::CallCampaign);
+            let campaign = campaign.and_then(|v| v.parse().ok());
+            s.load_contact_lists(c.contact.crm, campaign);
+            // A Task creation whose answer died with the server is looked up, not repeated.
+            let lost = matches!(c.task, TaskSave::Creating | TaskSave::LookingUp);
+            if lost {
+                c.task = TaskSave::NotSaved;
+            }
+            let handle = c.handle;
+            s.contact = Some(c);
+            if lost {
+                s.look_up_lost_task(handle);
+            }
+        }
+        s.writes = snapshot.writes.restored();
+        s.resume_writes();
+        s.refresh_view();
+        Ok(s)
+    }
+
+    /// The writes Neotel has not accepted yet.
+    #[must_use]
+    pub fn pending_writes(&self) -> PendingWrites {
+        PendingWrites {
+            count: self.writes.len(),
+            oldest: self
+                .writes
+                .oldest()
+                .map(|since| (self.wall() - since).to_std().unwrap_or(Duration::ZERO)),
+        }
+    }
+}

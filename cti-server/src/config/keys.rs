@@ -1,0 +1,274 @@
+//! Every key, defined once: a field of [`Keys`], whose place in the struct is its dotted name
+//! in the file, whose doc is its flag's help, and whose flag and environment variable are
+//! derived from it (`layers.rs`). Tables (`lists`, `tasks`,
+//! `callcenter.options`) are file-only. The defaults are in [`defaults`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::model::TaskCall;
+
+/// Every key of the configuration, each optional (an absent key takes its default).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct Keys {
+    /// The main listener, e.g. 0.0.0.0:443.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The server's public base URL (its origin), e.g. `https://cti.example.com`.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// How often Position is polled, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub poll_interval_ms: Option<u64>,
+    /// Origins allowed to frame the softphone (Salesforce's), comma-separated.
+    #[arg(long, value_name = "ORIGINS", value_delimiter = ',')]
+    #[serde(deserialize_with = "comma_list")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// The most agents logged in at once this install is sized for.
+    #[arg(long, value_name = "N")]
+    pub max_agents: Option<u32>,
+    /// Where the server keeps what must survive a restart.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Where NeoApi is (`[neoapi]`).
+    #[command(flatten)]
+    pub neoapi: NeoApiKeys,
+    /// HTTPS on the main listener: both files or neither.
+    #[command(flatten)]
+    pub tls: Option<TlsKeys>,
+    /// How long sessions and tokens live (`[session]`).
+    #[command(flatten)]
+    pub session: SessionKeys,
+    /// The login and message limits (`[security]`).
+    #[command(flatten)]
+    pub security: SecurityKeys,
+    /// The Neotel server (`[neotel]`).
+    #[command(flatten)]
+    pub neotel: NeotelKeys,
+    /// The call center options fallback (`[callcenter]`).
+    #[command(flatten)]
+    pub callcenter: CallCenterKeys,
+    /// The embedded demo (`[demo]`).
+    #[command(flatten)]
+    pub demo: DemoKeys,
+    /// Where the lists the agent picks from come from (file only).
+    #[arg(skip)]
+    pub lists: ListKeys,
+    /// The per-install tasks (file only).
+    #[arg(skip)]
+    pub tasks: TaskKeys,
+}
+
+/// `[neoapi]`: where NeoApi is; without `url` the demo runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct NeoApiKeys {
+    /// NeoApi's base URL; without it the demo runs.
+    #[arg(long = "neoapi-url", value_name = "URL")]
+    pub url: Option<String>,
+    /// How calls are encoded: form, get or soap.
+    #[arg(long = "neoapi-binding", value_name = "BINDING")]
+    pub binding: Option<String>,
+    /// The service path under the base URL.
+    #[arg(long = "neoapi-path", value_name = "PATH")]
+    pub path: Option<String>,
+    /// Timeout of one NeoApi call, in milliseconds.
+    #[arg(long = "neoapi-timeout-ms", value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+}
+
+/// `[tls]`: certificate and key files (PEM).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsKeys {
+    /// Certificate chain (PEM) to serve HTTPS.
+    #[arg(long = "tls-cert", value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) to serve HTTPS.
+    #[arg(long = "tls-key", value_name = "FILE")]
+    pub key: Option<PathBuf>,
+}
+
+/// `[session]`: how long sessions and tokens live.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionKeys {
+    /// A session with no browser connection this long ends, in seconds.
+    #[arg(
+        long = "session-idle-timeout-secs",
+        visible_alias = "idle-timeout-secs",
+        value_name = "SECS"
+    )]
+    pub idle_timeout_secs: Option<u64>,
+    /// A token unused this long dies, in seconds (at least 60).
+    #[arg(
+        long = "session-token-ttl-secs",
+        visible_alias = "token-ttl-secs",
+        value_name = "SECS"
+    )]
+    pub token_ttl_secs: Option<u64>,
+}
+
+/// `[security]`: the login rate limit and the message size limit.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityKeys {
+    /// Login attempts allowed per minute, per user and per client address.
+    #[arg(long = "security-login-attempts-per-minute", value_name = "N")]
+    pub login_attempts_per_minute: Option<u32>,
+    /// Largest browser message accepted, in bytes.
+    #[arg(long = "security-max-message-bytes", value_name = "BYTES")]
+    pub max_message_bytes: Option<usize>,
+}
+
+/// `[neotel]`: the Neotel server itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct NeotelKeys {
+    /// The Neotel server's IANA time zone.
+    #[arg(
+        long = "neotel-timezone",
+        visible_alias = "timezone",
+        value_name = "TZ"
+    )]
+    pub timezone: Option<String>,
+}
+
+/// `[callcenter]`: the call center options used when Salesforce does not send them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallCenterKeys {
+    /// A call center definition file (XML) whose options apply.
+    #[arg(long = "callcenter-file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Options written inline, item name → value (file only; they win over the file's).
+    #[arg(skip)]
+    pub options: BTreeMap<String, serde_json::Value>,
+}
+
+/// `[demo]`: the embedded demo.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemoKeys {
+    /// The demo's Lightning stand-in listener.
+    #[arg(
+        long = "demo-standin-listen",
+        visible_alias = "standin-listen",
+        value_name = "ADDR"
+    )]
+    pub standin_listen: Option<String>,
+}
+
+/// `[lists]`: each list is `{ static = [...] }` or `{ task = N, params = [...] }`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListKeys {
+    /// Break states (`Pause` subtypes).
+    pub breaks: Option<ListKey>,
+    /// Campaigns the agent may join.
+    pub campaigns: Option<ListKey>,
+    /// Queues (transfer targets).
+    pub queues: Option<ListKey>,
+    /// Users (transfer, conference and monitoring targets).
+    pub users: Option<ListKey>,
+    /// A campaign's transfer phones.
+    pub transfer_phones: Option<ListKey>,
+    /// A CRM's categories and subcategories.
+    pub categories: Option<ListKey>,
+}
+
+/// One list as written: items, or a task and its parameters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListKey {
+    /// The items, each with a numeric `id` and a `name`.
+    #[serde(rename = "static")]
+    pub items: Option<Vec<serde_json::Value>>,
+    /// The `ExecuteTaskNN` id.
+    pub task: Option<u32>,
+    /// Its parameters.
+    pub params: Vec<String>,
+}
+
+/// `[tasks]`: the per-install tasks behind monitoring, text messages and the contact search.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaskKeys {
+    /// Start monitoring (supervisor, monitored user, mode).
+    pub monitor_start: Option<TaskCall>,
+    /// Stop monitoring (supervisor).
+    pub monitor_stop: Option<TaskCall>,
+    /// Send an SMS or WhatsApp message (user, phone, channel, text).
+    pub send_text: Option<TaskCall>,
+    /// Find a Neotel contact by CRM id and key.
+    pub find_contact: Option<TaskCall>,
+    /// A contact's last outcome by base and contact id: how a release whose answer was lost
+    /// is checked before it is sent again.
+    pub contact_outcome: Option<TaskCall>,
+}
+
+/// A list from the file or the flags, or one comma-separated text from the environment.
+fn comma_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Items {
+        Text(String),
+        List(Vec<String>),
+    }
+    Ok(Some(match Items::deserialize(d)? {
+        Items::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Items::List(list) => list,
+    }))
+}
+
+/// Defaults; the task ids match the simulator's default scenario.
+pub mod defaults {
+    /// `listen`.
+    pub const LISTEN: &str = "127.0.0.1:8080";
+    /// `demo.standin_listen`.
+    pub const STANDIN_LISTEN: &str = "127.0.0.1:8081";
+    /// `neoapi.binding`.
+    pub const NEOAPI_BINDING: &str = "form";
+    /// `neoapi.path`.
+    pub const NEOAPI_PATH: &str = "/neoapi/webservice.asmx";
+    /// `neoapi.timeout_ms`.
+    pub const NEOAPI_TIMEOUT_MS: u64 = 5_000;
+    /// `poll_interval_ms`.
+    pub const POLL_INTERVAL_MS: u64 = 1_000;
+    /// `session.idle_timeout_secs`.
+    pub const IDLE_TIMEOUT_SECS: u64 = 300;
+    /// `session.token_ttl_secs`.
+    pub const TOKEN_TTL_SECS: u64 = 12 * 3600;
+    /// `security.login_attempts_per_minute`.
+    pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 5;
+    /// `security.max_message_bytes`.
+    pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+    /// `neotel.timezone`.
+    pub const TIMEZONE: &str = "America/Argentina/Buenos_Aires";
+    /// The `ExecuteTask` that answers every list, by list name (the simulator's mapping).
+    pub const LIST_TASK: u32 = 1;
+    /// `tasks.monitor_start`.
+    pub const MONITOR_START_TASK: u32 = 2;
+    /// `tasks.monitor_stop`.
+    pub const MONITOR_STOP_TASK: u32 = 3;
+    /// `tasks.send_text`.
+    pub const SEND_TEXT_TASK: u32 = 5;
+    /// `tasks.find_contact`.
+    pub const FIND_CONTACT_TASK: u32 = 6;
+    /// `tasks.contact_outcome`.
+    pub const CONTACT_OUTCOME_TASK: u32 = 7;
+    /// `max_agents`.
+    pub const MAX_AGENTS: u32 = 2_000;
+    /// `data_dir`: relative, so under the directory the server is started from (the Debian
+    /// package's configuration sets `/var/lib/cti-server`).
+    pub const DATA_DIR: &str = "data";
+}

@@ -1,0 +1,200 @@
+//! The validated configuration, and why one could not be loaded.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use neotel_api::Binding;
+use serde::{Deserialize, Serialize};
+
+/// A configuration that could not be loaded: each problem names its key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named by `--config` could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has a key of the wrong type.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// toml's message (it names the key and the line).
+        message: String,
+    },
+    /// One or more keys have invalid values.
+    #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Problem>),
+}
+
+/// One invalid key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The dotted key, e.g. `neoapi.timeout_ms`.
+    pub key: String,
+    /// Where the value came from (`file`, `CTI_…`, `--flag`, `default`).
+    pub source: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (from {}): {}", self.key, self.source, self.message)
+    }
+}
+
+/// Where NeoApi is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeoApiConfig {
+    /// Base URL (scheme, host, port), e.g. `https://neotel.example.com`.
+    pub url: String,
+    /// The encoding of calls.
+    pub binding: Binding,
+    /// Path of the service under the base URL.
+    pub path: String,
+    /// Timeout of one call.
+    pub timeout: Duration,
+}
+
+/// Certificate and key files (PEM) to serve HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// Certificate chain, PEM.
+    pub cert: PathBuf,
+    /// Private key, PEM.
+    pub key: PathBuf,
+}
+
+/// Where one list shown to the agent comes from (NeoApi has no list methods).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListSource {
+    /// Items written in the configuration.
+    Static(Vec<serde_json::Value>),
+    /// A per-install `ExecuteTaskNN` whose answer is `{"Table":[…]}`.
+    Task(TaskCall),
+}
+
+/// A per-install `ExecuteTaskNN`: its id and the names of its parameters, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCall {
+    /// The task id (`idTask`).
+    pub task: u32,
+    /// Parameter names or literal values, in order (`param1`, `param2`, …).
+    #[serde(default)]
+    pub params: Vec<String>,
+}
+
+/// The lists the agent picks from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lists {
+    /// Break states (`Pause` subtypes).
+    pub breaks: ListSource,
+    /// Campaigns the agent may join.
+    pub campaigns: ListSource,
+    /// Queues (transfer targets).
+    pub queues: ListSource,
+    /// Users (transfer, conference and monitoring targets).
+    pub users: ListSource,
+    /// A campaign's transfer phones.
+    pub transfer_phones: ListSource,
+    /// A CRM's categories and subcategories.
+    pub categories: ListSource,
+}
+
+/// The per-install tasks behind monitoring, text messages and the click-to-dial contact search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tasks {
+    /// Start monitoring (supervisor, monitored user, mode).
+    pub monitor_start: TaskCall,
+    /// Stop monitoring (supervisor).
+    pub monitor_stop: TaskCall,
+    /// Send an SMS or WhatsApp message (user, phone, channel, text).
+    pub send_text: TaskCall,
+    /// Find a Neotel contact by CRM id and key.
+    pub find_contact: TaskCall,
+    /// A contact's last outcome (`{"Table":[{IDSUBCATEGORIA,XML_UPDATE,AGENDA,FECHA_AGENDA,
+    /// FECHA}]}`) by base and contact id: a release whose answer was lost is checked with it.
+    pub contact_outcome: TaskCall,
+}
+
+/// The call center options used when Salesforce does not send them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallCenterFallback {
+    /// A call center definition file (XML) whose `neotelConfigOptions` apply.
+    pub file: Option<PathBuf>,
+    /// Options written inline (item name → value, as in the XML).
+    pub options: BTreeMap<String, String>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// NeoApi; `None` runs the embedded demo (simulator + Lightning stand-in).
+    pub neoapi: Option<NeoApiConfig>,
+    /// Main listener.
+    pub listen: SocketAddr,
+    /// The server's public origin and base URL (e.g. `https://cti.example.com`); defaults to the
+    /// listen address.
+    pub public_url: Option<String>,
+    /// How often `Position` is polled.
+    pub poll_interval: Duration,
+    /// Origins allowed to frame the pages and open the WebSocket, besides the server's own.
+    pub allowed_origins: Vec<String>,
+    /// HTTPS on the main listener.
+    pub tls: Option<TlsConfig>,
+    /// A session with no browser connection for this long ends (NeoApi `Logout`).
+    pub idle_timeout: Duration,
+    /// A session token dies after this long without use.
+    pub token_ttl: Duration,
+    /// Login attempts allowed per minute, per user and per client address.
+    pub login_attempts_per_minute: u32,
+    /// Largest browser message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// The Neotel server's time zone (NeoApi dates carry no offset).
+    pub timezone: chrono_tz::Tz,
+    /// Where the lists come from.
+    pub lists: Lists,
+    /// The per-install tasks.
+    pub tasks: Tasks,
+    /// Call center options fallback.
+    pub callcenter: CallCenterFallback,
+    /// Listener of the Lightning stand-in (demo mode only).
+    pub standin_listen: SocketAddr,
+    /// The most agents logged in at once this install is sized for (the open-files limit must
+    /// fit it; see `cti-server doctor`).
+    pub max_agents: u32,
+    /// Where the server keeps what must survive a restart.
+    pub data_dir: PathBuf,
+}
+
+impl Config {
+    /// True when no NeoApi is configured: the server runs the simulator and the stand-in.
+    #[must_use]
+    pub fn demo(&self) -> bool {
+        self.neoapi.is_none()
+    }
+}
+
+/// A static list item as the core takes it: a numeric `id` and a `name` (and optionally a
+/// `group` and whether it `schedules`).
+///
+/// # Errors
+/// What the item lacks.
+pub(crate) fn choice(item: &serde_json::Value) -> Result<cti_core::Choice, &'static str> {
+    let id = item["id"].as_i64().ok_or("needs a numeric `id`")?;
+    let name = item["name"].as_str().ok_or("needs a `name`")?;
+    Ok(cti_core::Choice {
+        id,
+        name: name.to_owned(),
+        group: item["group"].as_str().map(str::to_owned),
+        schedules: item["schedules"].as_bool().unwrap_or(false),
+    })
+}

@@ -1,0 +1,397 @@
+//! From the merged [`Keys`] to a [`Config`]: every value checked, defaults filled in, and every
+//! problem reported at once, each naming its key and where its value came from.
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::keys::{Keys, ListKey, NeoApiKeys, TlsKeys, defaults, defaults as d};
+use super::model::{
+    CallCenterFallback, Config, ConfigError, ListSource, Lists, NeoApiConfig, Problem, TaskCall,
+    Tasks, TlsConfig, choice,
+};
+use neotel_api::Binding;
+
+/// The problems found so far, and where each key's value came from.
+struct Checks<F> {
+    problems: Vec<Problem>,
+    source: F,
+}
+
+impl<F: Fn(&str) -> String> Checks<F> {
+    fn bad(&mut self, key: &str, message: impl Into<String>) {
+        let source = (self.source)(key);
+        self.problems.push(Problem {
+            key: key.to_owned(),
+            source,
+            message: message.into(),
+        });
+    }
+
+    /// `value` (or `default`) when it is at least `min`.
+    fn at_least<T: PartialOrd + Display + Copy>(
+        &mut self,
+        key: &str,
+        value: Option<T>,
+        default: T,
+        min: T,
+    ) -> T {
+        let value = value.unwrap_or(default);
+        if value < min {
+            self.bad(key, format!("{value} is less than {min}"));
+        }
+        value
+    }
+
+    /// `value` (or `default`) when it is within `low..=high`.
+    fn within<T: PartialOrd + Display + Copy>(
+        &mut self,
+        key: &str,
+        value: Option<T>,
+        default: T,
+        (low, high): (T, T),
+    ) -> T {
+        let value = value.unwrap_or(default);
+        if value < low || value > high {
+            self.bad(key, format!("{value} is outside {low}..={high}"));
+        }
+        value
+    }
+
+    fn address(&mut self, key: &str, text: Option<String>, default: &str) -> SocketAddr {
+        let text = text.unwrap_or_else(|| default.to_owned());
+        text.parse().unwrap_or_else(|_| {
+            self.bad(
+                key,
+                format!("`{text}` is not an address like 127.0.0.1:8080"),
+            );
+            SocketAddr::from(([127, 0, 0, 1], 0))
+        })
+    }
+
+    fn readable(&mut self, key: &str, file: &Path) {
+        if !file.is_file() {
+            self.bad(key, format!("{} is not a readable file", file.display()));
+        }
+    }
+
+    fn neoapi(&mut self, keys: NeoApiKeys) -> Option<NeoApiConfig> {
+        let Some(url) = keys.url else {
+            for (key, set) in [
+                ("neoapi.binding", keys.binding.is_some()),
+                ("neoapi.path", keys.path.is_some()),
+                ("neoapi.timeout_ms", keys.timeout_ms.is_some()),
+            ] {
+                if set {
+                    tracing::warn!(key, "ignored: neoapi.url is not set (demo mode)");
+                }
+            }
+            return None;
+        };
+        if let Err(m) = check_http_url(&url, false) {
+            self.bad("neoapi.url", m);
+        }
+        let binding = keys
+            .binding
+            .as_deref()
+            .unwrap_or(defaults::NEOAPI_BINDING)
+            .parse::<Binding>()
+            .unwrap_or_else(|e| {
+                self.bad("neoapi.binding", e.to_string());
+                Binding::Form
+            });
+        let path = keys
+            .path
+            .unwrap_or_else(|| defaults::NEOAPI_PATH.to_owned());
+        if !path.starts_with('/') {
+            self.bad("neoapi.path", format!("`{path}` must start with `/`"));
+        }
+        let timeout_ms = self.at_least(
+            "neoapi.timeout_ms",
+            keys.timeout_ms,
+            defaults::NEOAPI_TIMEOUT_MS,
+            1,
+        );
+        Some(NeoApiConfig {
+            url: url.trim_end_matches('/').to_owned(),
+            binding,
+            path,
+            timeout: Duration::from_millis(timeout_ms),
+        })
+    }
+
+    fn tls(&mut self, keys: Option<TlsKeys>) -> Option<TlsConfig> {
+        match keys? {
+            TlsKeys {
+                cert: Some(cert),
+                key: Some(key),
+            } => {
+                self.readable("tls.cert", &cert);
+                self.readable("tls.key", &key);
+                Some(TlsConfig { cert, key })
+            }
+            TlsKeys { cert, .. } => {
+                let missing = if cert.is_none() {
+                    "tls.cert"
+                } else {
+                    "tls.key"
+                };
+                self.bad(missing, "tls.cert and tls.key go together");
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, name: &str, keys: Option<ListKey>) -> ListSource {
+        let key = format!("lists.{name}");
+        match keys {
+            None => ListSource::Task(TaskCall {
+                task: defaults::LIST_TASK,
+                params: default_list_params(name),
+            }),
+            Some(ListKey {
+                items: Some(items),
+                task: None,
+                params,
+            }) if params.is_empty() => {
+                for (n, item) in items.iter().enumerate() {
+                    if let Err(why) = choice(item) {
+                        self.bad(&key, format!("item {}: {why}", n + 1));
+                    }
+                }
+                ListSource::Static(items)
+            }
+            Some(ListKey {
+                items: None,
+                task: Some(task),
+                params,
+            }) => ListSource::Task(TaskCall { task, params }),
+            Some(_) => {
+                self.bad(
+                    &key,
+                    "write either `{ static = [...] }` or `{ task = N, params = [...] }`",
+                );
+                ListSource::Static(Vec::new())
+            }
+        }
+    }
+
+    fn task(&mut self, name: &str, keys: Option<TaskCall>, id: u32, params: &[&str]) -> TaskCall {
+        let task = keys.unwrap_or_else(|| TaskCall {
+            task: id,
+            params: params.iter().map(|s| (*s).to_owned()).collect(),
+        });
+        if task.params.len() > 20 {
+            self.bad(
+                &format!("tasks.{name}"),
+                "ExecuteTask takes at most 20 parameters",
+            );
+        }
+        task
+    }
+
+    fn options(
+        &mut self,
+        options: BTreeMap<String, serde_json::Value>,
+    ) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (name, value) in options {
+            let text = match value {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Bool(b) => b.to_string(),
+                serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+                other => {
+                    let kind = match other {
+                        serde_json::Value::Number(_) => "a float",
+                        serde_json::Value::Array(_) => "a list",
+                        _ => "a table",
+                    };
+                    self.bad(
+                        &format!("callcenter.options.{name}"),
+                        format!("expected a string, number or boolean, got {kind}"),
+                    );
+                    continue;
+                }
+            };
+            out.insert(name, text);
+        }
+        out
+    }
+}
+
+/// Checks every key of `keys`; `source` says where a key's value came from.
+///
+/// # Errors
+/// Every invalid value, in the order of the keys.
+pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Config, ConfigError> {
+    let mut c = Checks {
+        problems: Vec::new(),
+        source,
+    };
+    let neoapi = c.neoapi(keys.neoapi);
+    let listen = c.address("listen", keys.listen, defaults::LISTEN);
+    let standin_listen = c.address(
+        "demo.standin_listen",
+        keys.demo.standin_listen,
+        defaults::STANDIN_LISTEN,
+    );
+    let public_url = keys.public_url.map(|u| u.trim_end_matches('/').to_owned());
+    if let Some(url) = &public_url
+        && let Err(m) = check_http_url(url, true)
+    {
+        c.bad("public_url", m);
+    }
+    let poll_ms = c.within(
+        "poll_interval_ms",
+        keys.poll_interval_ms,
+        defaults::POLL_INTERVAL_MS,
+        (100, 60_000),
+    );
+    let allowed_origins = keys.allowed_origins.unwrap_or_default();
+    for o in &allowed_origins {
+        if let Err(m) = check_http_url(o, true) {
+            c.bad("allowed_origins", format!("`{o}`: {m}"));
+        }
+    }
+    let tls = c.tls(keys.tls);
+    let (session, security) = (keys.session, keys.security);
+    let idle = session.idle_timeout_secs;
+    let idle = c.at_least("session.idle_timeout_secs", idle, d::IDLE_TIMEOUT_SECS, 1);
+    let ttl = session.token_ttl_secs;
+    let ttl = c.at_least("session.token_ttl_secs", ttl, d::TOKEN_TTL_SECS, 60);
+    let attempts = security.login_attempts_per_minute;
+    let attempts = c.at_least(
+        "security.login_attempts_per_minute",
+        attempts,
+        d::LOGIN_ATTEMPTS_PER_MINUTE,
+        1,
+    );
+    let bytes = security.max_message_bytes;
+    let max_message_bytes = c.within(
+        "security.max_message_bytes",
+        bytes,
+        d::MAX_MESSAGE_BYTES,
+        (1024, 16 * 1024 * 1024),
+    );
+    let tz_name = keys
+        .neotel
+        .timezone
+        .unwrap_or_else(|| defaults::TIMEZONE.to_owned());
+    let timezone = tz_name.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+        c.bad(
+            "neotel.timezone",
+            format!("`{tz_name}` is not an IANA time zone name"),
+        );
+        chrono_tz::UTC
+    });
+    let l = keys.lists;
+    let lists = Lists {
+        breaks: c.list("breaks", l.breaks),
+        campaigns: c.list("campaigns", l.campaigns),
+        queues: c.list("queues", l.queues),
+        users: c.list("users", l.users),
+        transfer_phones: c.list("transfer_phones", l.transfer_phones),
+        categories: c.list("categories", l.categories),
+    };
+    let t = keys.tasks;
+    let tasks = Tasks {
+        monitor_start: c.task(
+            "monitor_start",
+            t.monitor_start,
+            defaults::MONITOR_START_TASK,
+            &["supervisor", "user", "mode"],
+        ),
+        monitor_stop: c.task(
+            "monitor_stop",
+            t.monitor_stop,
+            defaults::MONITOR_STOP_TASK,
+            &["supervisor"],
+        ),
+        send_text: c.task(
+            "send_text",
+            t.send_text,
+            defaults::SEND_TEXT_TASK,
+            &["user", "phone", "channel", "text"],
+        ),
+        find_contact: c.task(
+            "find_contact",
+            t.find_contact,
+            defaults::FIND_CONTACT_TASK,
+            &["crm", "key"],
+        ),
+        contact_outcome: c.task(
+            "contact_outcome",
+            t.contact_outcome,
+            defaults::CONTACT_OUTCOME_TASK,
+            &["base", "contact"],
+        ),
+    };
+    let options = c.options(keys.callcenter.options);
+    if let Some(file) = &keys.callcenter.file {
+        c.readable("callcenter.file", file);
+    }
+    let callcenter = CallCenterFallback {
+        file: keys.callcenter.file,
+        options,
+    };
+    let max_agents = c.at_least("max_agents", keys.max_agents, defaults::MAX_AGENTS, 1);
+    let data_dir = keys
+        .data_dir
+        .unwrap_or_else(|| PathBuf::from(defaults::DATA_DIR));
+    if data_dir.as_os_str().is_empty() {
+        c.bad("data_dir", "must not be empty");
+    }
+    if !c.problems.is_empty() {
+        return Err(ConfigError::Invalid(c.problems));
+    }
+    Ok(Config {
+        neoapi,
+        listen,
+        public_url,
+        poll_interval: Duration::from_millis(poll_ms),
+        allowed_origins: allowed_origins
+            .into_iter()
+            .map(|o| o.trim_end_matches('/').to_owned())
+            .collect(),
+        tls,
+        idle_timeout: Duration::from_secs(idle),
+        token_ttl: Duration::from_secs(ttl),
+        login_attempts_per_minute: attempts,
+        max_message_bytes,
+        timezone,
+        lists,
+        tasks,
+        callcenter,
+        standin_listen,
+        max_agents,
+        data_dir,
+    })
+}
+
+/// The simulator's list task takes the list's name first (`transferPhones` for transfer phones);
+/// lists scoped to a campaign or CRM take its id next (filled in by the session).
+fn default_list_params(name: &str) -> Vec<String> {
+    match name {
+        "transfer_phones" => vec!["transferPhones".to_owned(), "campaign".to_owned()],
+        "categories" => vec!["categories".to_owned(), "crm".to_owned()],
+        other => vec![other.to_owned()],
+    }
+}
+
+/// An `http(s)://host[:port]` URL; `origin_only` refuses a path.
+fn check_http_url(url: &str, origin_only: bool) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{url}` must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.contains(['?', '#', ' ', '@']) {
+        return Err(format!("`{url}` has no valid host"));
+    }
+    if origin_only && rest.trim_end_matches('/').contains('/') {
+        return Err(format!("`{url}` must be an origin (no path)"));
+    }
+    Ok(())
+}

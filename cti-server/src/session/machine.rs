@@ -1,0 +1,111 @@
+//! The machine seam: the agent's state machine seen through the server's vocabulary, so the
+//! driver runs cti-core's session in production ([`super::core`]) and a scripted machine in the
+//! crate's tests, each handed over as a [`MachineFactory`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use neotel_api::{Reply, Request};
+
+use crate::config::Config;
+use crate::protocol::{AgentMessage, EffectResult, PageEvent};
+
+/// What the driver feeds the agent's state machine.
+#[derive(Debug)]
+pub(crate) enum CoreInput {
+    /// A page command (the core's command JSON).
+    Command(serde_json::Value),
+    /// The leader's answer to an effect.
+    EffectResult(EffectResult),
+    /// A Salesforce event.
+    Event(PageEvent),
+    /// A NeoApi call finished.
+    Api {
+        id: u64,
+        result: Result<Reply, neotel_api::Error>,
+    },
+    /// The machine's timer fired.
+    Timeout,
+    /// Another connection runs the effects now: those sent to the last one and unanswered
+    /// were lost (the machine decides what runs again).
+    PageChanged,
+}
+
+/// What the machine asks for.
+#[derive(Debug)]
+pub(crate) enum CoreOutput {
+    /// Run this NeoApi call and feed back its result with `id`.
+    Api { id: u64, request: Request },
+    /// Send this effect to the leader; its result comes back with `id`.
+    Effect {
+        id: u64,
+        kind: String,
+        effect: serde_json::Value,
+    },
+    /// The new view, without its `lists`; `lists` holds the lists that changed since the last
+    /// view (all of them the first time).
+    View {
+        view: serde_json::Value,
+        lists: Option<serde_json::Value>,
+    },
+    /// Neotel no longer has the user logged in: the session is over.
+    Ended,
+}
+
+/// A refused command: a text for logs and integrators, and the agent's words when the core
+/// gave them.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct Refused {
+    pub(crate) message: String,
+    pub(crate) text: Option<AgentMessage>,
+}
+
+impl Refused {
+    /// A refusal without words for the agent (a malformed command).
+    pub(crate) fn plain(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            text: None,
+        }
+    }
+}
+
+/// The agent's state machine, as the driver needs it.
+pub(crate) trait Core: Send + 'static {
+    /// Feeds one input at `now`; a command the machine cannot take is refused.
+    fn handle(&mut self, input: CoreInput, now: Instant) -> Result<(), Refused>;
+    /// The next output, until `None`.
+    fn poll_output(&mut self) -> Option<CoreOutput>;
+    /// When the machine wants [`CoreInput::Timeout`].
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// The request that logs the agent out of NeoApi.
+    fn logout_request(&self) -> Request;
+    /// The agent logs out: the machine's last effects say goodbye to the page's Salesforce
+    /// side (the driver sends NeoApi `Logout` itself).
+    fn log_out(&mut self, now: Instant);
+    /// Every list of the last view, for a connection's first view (later views carry only the
+    /// lists that changed).
+    fn lists(&self) -> serde_json::Value;
+}
+
+/// What a new session's machine is made from.
+pub(crate) struct MachineStart<'a> {
+    /// The server's configuration (lists, tasks, time zone, poll interval).
+    pub(crate) config: &'a Config,
+    /// The call center options used until Salesforce sends its own.
+    pub(crate) callcenter: &'a sf_callcenter::Config,
+    /// The agent (`USUARIO`).
+    pub(crate) user: &'a str,
+    /// The user's panel settings from their last session on this server (F-CONFIG).
+    pub(crate) settings: Option<serde_json::Value>,
+    /// The session's start, on the server's clock.
+    pub(crate) now: Instant,
+    /// The same moment as a wall time.
+    pub(crate) wall: DateTime<Utc>,
+}
+
+/// Makes the machine of each session NeoApi logged in; an `Err` undoes the login.
+pub(crate) type MachineFactory =
+    Arc<dyn Fn(MachineStart<'_>) -> Result<Box<dyn Core>, String> + Send + Sync>;

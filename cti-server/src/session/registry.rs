@@ -1,0 +1,146 @@
+//! The running sessions by user, the logins in progress, each user's panel settings, and the
+//! handles connections talk to their session task through.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::mpsc;
+
+use crate::protocol::{Down, EffectResult, PageEvent};
+
+/// The running sessions, by USUARIO, the users whose login is in progress, and each user's
+/// panel settings (F-CONFIG: kept per user, across sessions).
+#[derive(Default)]
+pub(crate) struct Registry {
+    sessions: Mutex<HashMap<String, SessionHandle>>,
+    logging_in: Mutex<HashSet<String>>,
+    settings: Mutex<HashMap<String, serde_json::Value>>,
+}
+
+/// Locks one of the registry's maps; no code panics while holding one.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().expect("registry lock is never poisoned")
+}
+
+impl Registry {
+    /// The settings `user`'s last view had (`settings` of the view), if any.
+    pub(crate) fn settings(&self, user: &str) -> Option<serde_json::Value> {
+        lock(&self.settings).get(user).cloned()
+    }
+
+    pub(crate) fn keep_settings(&self, user: &str, settings: &serde_json::Value) {
+        let mut map = lock(&self.settings);
+        if map.get(user) != Some(settings) {
+            map.insert(user.to_owned(), settings.clone());
+        }
+    }
+
+    pub(crate) fn get(&self, user: &str) -> Option<SessionHandle> {
+        lock(&self.sessions)
+            .get(user)
+            .filter(|h| !h.tx.is_closed())
+            .cloned()
+    }
+
+    /// Reserves `user` for a login; `None` when it has a session or a login in progress.
+    pub(crate) fn reserve(&self, user: &str) -> Option<Reservation<'_>> {
+        if self.get(user).is_some() {
+            return None;
+        }
+        lock(&self.logging_in)
+            .insert(user.to_owned())
+            .then(|| Reservation {
+                registry: self,
+                user: user.to_owned(),
+            })
+    }
+
+    /// Forgets `user`'s session, if it is still `session` (a newer one stays).
+    pub(crate) fn remove(&self, user: &str, session: u64) {
+        let mut map = lock(&self.sessions);
+        if map.get(user).is_some_and(|h| h.session == session) {
+            map.remove(user);
+        }
+    }
+}
+
+/// A login in progress; dropping it frees the user.
+pub(crate) struct Reservation<'a> {
+    registry: &'a Registry,
+    user: String,
+}
+
+impl Reservation<'_> {
+    pub(crate) fn register(self, handle: SessionHandle) {
+        lock(&self.registry.sessions).insert(self.user.clone(), handle);
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        lock(&self.registry.logging_in).remove(&self.user);
+    }
+}
+
+/// A way to talk to one session task.
+#[derive(Clone)]
+pub(crate) struct SessionHandle {
+    user: Arc<str>,
+    session: u64,
+    tx: mpsc::Sender<ToSession>,
+}
+
+impl SessionHandle {
+    /// The handle of session `session` of `user`, whose task reads `tx`'s other end.
+    pub(crate) fn new(user: Arc<str>, session: u64, tx: mpsc::Sender<ToSession>) -> Self {
+        Self { user, session, tx }
+    }
+
+    pub(crate) fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Sends a message; `false` when the session has ended.
+    pub(crate) async fn send(&self, message: ToSession) -> bool {
+        self.tx.send(message).await.is_ok()
+    }
+}
+
+/// A connection joining a session.
+pub(crate) struct Attachment {
+    pub(crate) conn: u64,
+    pub(crate) tx: mpsc::Sender<Down>,
+    pub(crate) token: String,
+    pub(crate) expires_at: String,
+}
+
+/// What connections tell their session.
+pub(crate) enum ToSession {
+    Attach(Attachment),
+    Detach {
+        conn: u64,
+    },
+    Command {
+        conn: u64,
+        command: serde_json::Value,
+    },
+    EffectResult {
+        conn: u64,
+        result: EffectResult,
+    },
+    Event {
+        conn: u64,
+        event: PageEvent,
+    },
+    Logout {
+        conn: u64,
+    },
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A process-unique id for a connection or a session.
+pub(crate) fn next_connection_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}

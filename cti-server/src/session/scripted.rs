@@ -1,0 +1,138 @@
+//! A scripted machine for the crate's tests, injected through the [`MachineFactory`] in place
+//! of cti-core, and the sessions the tests run it in (NeoApi a closed port: calls fail fast).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use neotel_api::Request;
+
+use super::hub::Sessions;
+use super::machine::{Core, CoreInput, CoreOutput, MachineFactory, Refused};
+use crate::config::{Binding, Config, NeoApiConfig};
+use crate::neoapi::NeoApi;
+
+/// Scripted by the commands it gets: `{"emit":"effect"|"view"|"end"}`, `{"refuse":…}`.
+/// Like cti-core, it sends its unanswered effects again (with new ids) to a new page.
+pub(crate) struct Scripted {
+    /// Every input it got, as a label, and the driver's logout calls.
+    pub(crate) seen: Arc<Mutex<Vec<String>>>,
+    out: std::collections::VecDeque<CoreOutput>,
+    next_effect: u64,
+    unanswered: Vec<u64>,
+    user: String,
+}
+
+impl Scripted {
+    /// A machine for `user` whose first output is a view.
+    pub(crate) fn new(user: &str) -> Self {
+        Self {
+            seen: Arc::new(Mutex::new(Vec::new())),
+            out: [CoreOutput::View {
+                view: serde_json::json!({"user": user}),
+                lists: None,
+            }]
+            .into(),
+            next_effect: 0,
+            unanswered: Vec::new(),
+            user: user.to_owned(),
+        }
+    }
+}
+
+impl Scripted {
+    fn emit_effect(&mut self) {
+        self.next_effect += 1;
+        let id = self.next_effect;
+        self.unanswered.push(id);
+        self.out.push_back(CoreOutput::Effect {
+            id,
+            kind: "screenPop".into(),
+            effect: serde_json::json!({"kind":"screenPop","id":id}),
+        });
+    }
+}
+
+impl Core for Scripted {
+    fn handle(&mut self, input: CoreInput, _now: Instant) -> Result<(), Refused> {
+        let label = match &input {
+            CoreInput::Command(c) => format!("command {c}"),
+            CoreInput::EffectResult(r) => format!("effectResult {}", r.id),
+            CoreInput::Event(e) => format!("event {e:?}"),
+            CoreInput::Api { id, result } => format!("api {id} ok={}", result.is_ok()),
+            CoreInput::Timeout => "timeout".to_owned(),
+            CoreInput::PageChanged => "pageChanged".to_owned(),
+        };
+        self.seen.lock().unwrap().push(label);
+        if let CoreInput::EffectResult(r) = &input {
+            self.unanswered.retain(|id| *id != r.id);
+        }
+        if matches!(input, CoreInput::PageChanged) {
+            for _ in std::mem::take(&mut self.unanswered) {
+                self.emit_effect();
+            }
+        }
+        if let CoreInput::Command(c) = input {
+            if let Some(why) = c.get("refuse") {
+                return Err(Refused::plain(why.to_string()));
+            }
+            match c.get("emit").and_then(|e| e.as_str()) {
+                Some("effect") => self.emit_effect(),
+                Some("view") => self.out.push_back(CoreOutput::View {
+                    view: serde_json::json!({"n": self.seen.lock().unwrap().len()}),
+                    lists: None,
+                }),
+                Some("end") => self.out.push_back(CoreOutput::Ended),
+                Some("api") => self.out.push_back(CoreOutput::Api {
+                    id: 7,
+                    request: Request::Position {
+                        user: "1001".into(),
+                    },
+                }),
+                Some("api-other-user") => self.out.push_back(CoreOutput::Api {
+                    id: 8,
+                    request: Request::Position {
+                        user: "1002".into(),
+                    },
+                }),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    fn poll_output(&mut self) -> Option<CoreOutput> {
+        self.out.pop_front()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+    fn lists(&self) -> serde_json::Value {
+        serde_json::json!({})
+    }
+    fn logout_request(&self) -> Request {
+        self.seen.lock().unwrap().push("logout".into());
+        Request::Logout {
+            user: self.user.clone(),
+        }
+    }
+    fn log_out(&mut self, _now: Instant) {
+        self.seen.lock().unwrap().push("logOut".into());
+    }
+}
+
+/// A factory of scripted machines, one per login.
+pub(crate) fn factory() -> MachineFactory {
+    Arc::new(|start| Ok(Box::new(Scripted::new(start.user)) as Box<dyn Core>))
+}
+
+/// Sessions of `config` whose NeoApi is a closed port, with scripted machines.
+pub(crate) fn sessions(config: Config) -> Arc<Sessions> {
+    let neoapi = NeoApi::new(&NeoApiConfig {
+        url: "http://127.0.0.1:9".into(),
+        binding: Binding::Form,
+        path: "/neoapi/webservice.asmx".into(),
+        timeout: Duration::from_millis(200),
+    })
+    .expect("a plain URL makes a client");
+    let callcenter = crate::callcenter::fallback(&config).expect("the seed's call center is valid");
+    Sessions::new(config, neoapi, callcenter, factory())
+}
