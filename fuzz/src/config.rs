@@ -5,12 +5,13 @@
 //! the documented ranges; a refusal names the key, where the value came from and what is
 //! wrong, and never falls back to a key it cannot name.
 //!
-//! Written against `cti_server::config::load` as it is today; [`check`] is the one place that
+//! Written against `cti_server::config::load` (figment layers); [`check`] is the one place that
 //! calls it, on [`sources`].
 
 use std::path::{Path, PathBuf};
 
-use cti_server::config::{ConfigError, KEYS, Sources, env_name, load};
+use clap::{Args, Command, FromArgMatches};
+use cti_server::config::{ConfigError, Keys, Sources, env_name, flag, keys, load};
 
 use crate::{Rng, Target};
 
@@ -81,38 +82,46 @@ fn scratch_file() -> PathBuf {
     dir.join(format!("fuzz-config-{}-{thread}.toml", std::process::id()))
 }
 
-/// `(name, value)` pairs: environment variables or flags.
-type Pairs = Vec<(String, String)>;
-
-/// Splits an input into the file's bytes, environment variables and flags.
-fn split(data: &[u8]) -> (&[u8], Pairs, Pairs) {
+/// Splits an input into the file's bytes, environment variables and flag arguments.
+fn split(data: &[u8]) -> (&[u8], Vec<(String, String)>, Vec<String>) {
     let (file, rest) = match data.iter().position(|b| *b == 0) {
         Some(nul) => (&data[..nul], &data[nul + 1..]),
         None => (data, &[][..]),
     };
-    let (mut env, mut flags) = (Vec::new(), Vec::new());
+    let (mut env, mut args) = (Vec::new(), Vec::new());
     for line in String::from_utf8_lossy(rest).lines() {
-        let Some((name, value)) = line.split_once('=') else {
-            continue;
-        };
-        match name.strip_prefix("--") {
-            // a flag by its dotted key, as the command line hands it to `load`
-            Some(key) => flags.push((key.to_owned(), value.to_owned())),
-            None => env.push((name.to_owned(), value.to_owned())),
+        if line.starts_with("--") {
+            args.push(line.to_owned());
+        } else if let Some((name, value)) = line.split_once('=') {
+            env.push((name.to_owned(), value.to_owned()));
         }
     }
-    (file, env, flags)
+    (file, env, args)
+}
+
+/// The flags as the server's command line reads them; arguments clap refuses are clap's to
+/// report, so they set nothing here.
+fn flags(args: &[String]) -> Keys {
+    if args.is_empty() {
+        return Keys::default();
+    }
+    let command = Keys::augment_args(Command::new("cti-server"));
+    command
+        .try_get_matches_from(std::iter::once("cti-server").chain(args.iter().map(String::as_str)))
+        .ok()
+        .and_then(|m| Keys::from_arg_matches(&m).ok())
+        .unwrap_or_default()
 }
 
 /// The sources of one input, its file written: what the server's `load` takes.
 pub fn sources(data: &[u8]) -> Sources {
-    let (file, env, flags) = split(data);
+    let (file, env, args) = split(data);
     let path = scratch_file();
     std::fs::write(&path, file).expect("the temporary directory is writable");
     Sources {
         file: Some(path),
         env,
-        flags,
+        flags: flags(&args),
     }
 }
 
@@ -166,14 +175,11 @@ pub fn check(data: &[u8]) {
             assert!(!problems.is_empty());
             for p in &problems {
                 assert!(!p.message.trim().is_empty() && !p.source.is_empty(), "{p}");
-                let known = KEYS.contains(&p.key.as_str())
-                    || ["lists.", "tasks.", "callcenter."]
-                        .iter()
-                        .any(|t| p.key.starts_with(t));
-                assert!(
-                    known || p.source.starts_with("--"),
-                    "a problem names its key: {p}"
-                );
+                // the key, or the table it sits in: never empty, never a name the file has not
+                let top = p.key.split('.').next().unwrap_or_default();
+                let known = keys().any(|k| k == p.key || k.split('.').next() == Some(top))
+                    || ["lists", "tasks", "callcenter"].contains(&top);
+                assert!(known, "a problem names its key: {p:?}");
             }
         }
     }
@@ -234,7 +240,8 @@ fn value(rng: &mut Rng, key: &str) -> String {
 fn generate(rng: &mut Rng) -> Vec<u8> {
     let mut top = String::new();
     let mut tables: std::collections::BTreeMap<&str, String> = Default::default();
-    for key in KEYS {
+    let all: Vec<&str> = keys().collect();
+    for key in &all {
         if !rng.chance(1, 3) {
             continue;
         }
@@ -285,12 +292,11 @@ fn generate(rng: &mut Rng) -> Vec<u8> {
     if rng.chance(1, 3) {
         top.push('\0');
         for _ in 0..rng.below(4) {
-            let key = *rng.pick(KEYS);
+            let key = *rng.pick(&all);
             let v = value(rng, key).trim_matches('"').to_owned();
-            if rng.chance(1, 2) {
-                top.push_str(&format!("{}={v}\n", env_name(key)));
-            } else {
-                top.push_str(&format!("--{key}={v}\n"));
+            match flag(key) {
+                Some(f) if rng.chance(1, 2) => top.push_str(&format!("{f}={v}\n")),
+                _ => top.push_str(&format!("{}={v}\n", env_name(key))),
             }
         }
     }
