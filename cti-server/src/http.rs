@@ -96,11 +96,18 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Ready when NeoApi answers its service description (`?WSDL`): a plain HTTP check that names
-/// no user and changes nothing.
+/// Ready when this instance can serve: it is not stopping, the session store renewed its
+/// leases within the lease (a load balancer stops sending pages to an instance cut off from
+/// the database), and NeoApi answers its service description (`?WSDL`: a plain HTTP check that
+/// names no user and changes nothing).
 async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
     if state.sessions().shutdown.is_cancelled() {
         return Err(AppError::Unavailable("shutting down".into()));
+    }
+    if !state.sessions().store_ready() {
+        return Err(AppError::Unavailable(
+            "the session store has not renewed this instance's leases".into(),
+        ));
     }
     let url = format!("{}?WSDL", state.sessions().neoapi.endpoint());
     let response = state

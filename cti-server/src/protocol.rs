@@ -237,6 +237,9 @@ pub enum ByeReason {
     /// The agent logged in again with the password (another browser, or storage cleared):
     /// that tab has the session now, this one's token is dead.
     TakenOver,
+    /// This server let go of the session (another instance runs it now, or this one lost
+    /// its database): connect again and attach with the same token.
+    Moved,
 }
 
 /// The JSON envelope: `{"v":1, …message}`.

@@ -103,6 +103,10 @@ impl Server {
         let sessions = Sessions::new(config, neoapi, callcenter, machines, Some(store));
         // The sessions a stop or a crash left in the store come back before the first page.
         session::resume(&sessions).await?;
+        // Leases renewed, sessions handed over or adopted from dead instances, until shutdown.
+        sessions
+            .tracker
+            .spawn(session::keep_leases(sessions.clone()));
         let ages = sessions.clone();
         sessions.tracker.spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(5));

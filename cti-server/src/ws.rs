@@ -73,6 +73,7 @@ where
                     Down::Bye { reason: ByeReason::Abuse } => Some((CLOSE_POLICY, "too many bad messages")),
                     Down::Bye { reason: ByeReason::Logout } => Some((CLOSE_NORMAL, "logged out")),
                     Down::Bye { reason: ByeReason::SessionEnded } => Some((CLOSE_NORMAL, "session ended")),
+                    Down::Bye { reason: ByeReason::Moved } => Some((CLOSE_GOING_AWAY, "session moved")),
                     _ => None,
                 };
                 if send(&mut sink, &down).await.is_err() {
@@ -121,6 +122,10 @@ where
                 };
                 match handle(&state, client, &down_tx, &mut attached, up).await {
                     Step::Continue => {}
+                    Step::Bye(reason) => {
+                        let _ = send(&mut sink, &Down::Bye { reason }).await;
+                        break Some((CLOSE_GOING_AWAY, "session moved"));
+                    }
                     Step::Reply(down) => {
                         if matches!(&down, Down::Error { code: ErrorCode::BadMessage, .. }) {
                             bad += 1;
@@ -150,6 +155,8 @@ where
 enum Step {
     Continue,
     Reply(Down),
+    /// Say goodbye and close (the page connects again).
+    Bye(ByeReason),
 }
 
 fn error(code: ErrorCode, message: &str) -> Down {
@@ -227,13 +234,14 @@ async fn handle(
                     "this connection already has a session",
                 ));
             }
-            let session = sessions
-                .tokens
-                .check(&token, clock::now())
-                .and_then(|grant| sessions.registry.get(&grant.user));
-            match session {
-                Some(session) => attach(state, down_tx, attached, session).await,
-                None => {
+            // The session may run on another instance, or on none: it is taken over here.
+            match session::by_token(sessions, &token).await {
+                Ok(session) => attach(state, down_tx, attached, session).await,
+                Err(session::TokenError::Busy) => {
+                    tracing::info!(%client, "attach deferred: the session is not free yet");
+                    Step::Bye(ByeReason::Moved)
+                }
+                Err(session::TokenError::Invalid) => {
                     tracing::info!(%client, "attach refused: invalid token");
                     Step::Reply(error(
                         ErrorCode::InvalidToken,
@@ -268,7 +276,10 @@ async fn attach(
     session: SessionHandle,
 ) -> Step {
     // A fresh token for every connection; the page keeps the newest.
-    let (token, expires) = state.sessions().issue_token(session.user()).await;
+    let (token, expires) = state
+        .sessions()
+        .issue_token(session.user(), session.generation())
+        .await;
     let expires_at = clock::wall_at(expires);
     let conn = session::next_connection_id();
     let attachment = Attachment {

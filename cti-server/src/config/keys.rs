@@ -131,6 +131,10 @@ pub struct StoreKeys {
     /// `sqlite://FILE` or `postgres://USER:PASSWORD@HOST/DB`; default: SQLite in data_dir.
     #[arg(id = "store_url", long = "store-url", value_name = "URL")]
     pub url: Option<String>,
+    /// How long an instance owns a session without renewing it, in milliseconds (at least
+    /// 1000): a dead instance's sessions are taken over after this.
+    #[arg(id = "store_lease_ms", long = "store-lease-ms", value_name = "MS")]
+    pub lease_ms: Option<u64>,
 }
 
 /// `[security]`: the login rate limit and the message size limit.
@@ -290,6 +294,8 @@ pub mod defaults {
     pub const FIND_CONTACT_TASK: u32 = 6;
     /// `tasks.contact_outcome`.
     pub const CONTACT_OUTCOME_TASK: u32 = 7;
+    /// `store.lease_ms`.
+    pub const STORE_LEASE_MS: u64 = 5_000;
     /// `max_agents`.
     pub const MAX_AGENTS: u32 = 2_000;
     /// `data_dir`: relative, so under the directory the server is started from (the Debian

@@ -175,6 +175,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The session store's URL (`sqlite://…` or `postgres://…`); `None`: SQLite in `data_dir`.
     pub store_url: Option<String>,
+    /// How long an instance owns a session without renewing it (`store.lease_ms`).
+    pub store_lease: Duration,
     /// Log agents out of Neotel when the server stops (otherwise the next start resumes them).
     pub logout_on_shutdown: bool,
     /// Demo mode: a simulator already running at this URL instead of an embedded one.

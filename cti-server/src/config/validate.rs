@@ -351,6 +351,12 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
     {
         c.bad("store.url", "must start with sqlite: or postgres://");
     }
+    let lease_ms = c.at_least(
+        "store.lease_ms",
+        keys.store.lease_ms,
+        defaults::STORE_LEASE_MS,
+        1_000,
+    );
     let demo_sim_url = keys
         .demo
         .sim_url
@@ -385,6 +391,7 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         max_agents,
         data_dir,
         store_url,
+        store_lease: Duration::from_millis(lease_ms),
         logout_on_shutdown: session.logout_on_shutdown.unwrap_or(false),
         demo_sim_url,
     })

@@ -6,6 +6,10 @@
 //! earliest of the machine's timer, a browser message, a finished NeoApi call, the idle
 //! deadline, the tokens' keepalive and shutdown, and feed it in. Every instant comes from
 //! [`crate::clock`], so paused-time tests drive it.
+//!
+//! Nothing leaves while the session's lease is not known to run (issue 14): a lapsed lease
+//! waits for the next renewal; a lost one (another instance took the session) stops the task
+//! at once, writing nothing more.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +18,8 @@ use std::time::{Duration, Instant};
 use neotel_api::{Reply, Request};
 use tokio::sync::mpsc;
 
-use super::hub::Sessions;
+use super::hub::{Sessions, Stored};
+use super::lease::LeaseState;
 use super::machine::{Core, CoreInput, CoreOutput, PendingWrites, Refused};
 use super::registry::{Attachment, SessionHandle, ToSession, next_connection_id};
 use crate::clock;
@@ -43,6 +48,12 @@ struct Driver {
     sessions: Arc<Sessions>,
     user: Arc<str>,
     session: u64,
+    /// The lease generation every store write names.
+    generation: i64,
+    /// NeoApi calls sent whose answer has not come back.
+    in_flight: usize,
+    /// Another instance owns the session now: nothing more is written or sent.
+    fenced: bool,
     core: Box<dyn Core>,
     /// The snapshot last stored.
     stored: Option<String>,
@@ -82,6 +93,8 @@ pub(crate) struct Start<'a> {
     pub(crate) device: &'a str,
     /// The password's verifier (a password login takes the session over with it).
     pub(crate) verifier: &'a str,
+    /// The lease generation (0 without a store).
+    pub(crate) generation: i64,
     /// The machine, new or resumed.
     pub(crate) core: Box<dyn Core>,
     /// When it was made.
@@ -100,6 +113,7 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
         user,
         device,
         verifier,
+        generation,
         core,
         now,
     } = start;
@@ -107,11 +121,21 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
     let (api_tx, api_rx) = mpsc::channel(64);
     let session = next_connection_id();
     let user: Arc<str> = user.into();
-    let handle = SessionHandle::new(user.clone(), device.into(), verifier.into(), session, tx);
+    let handle = SessionHandle::new(
+        user.clone(),
+        device.into(),
+        verifier.into(),
+        generation,
+        session,
+        tx,
+    );
     let driver = Driver {
         sessions: sessions.clone(),
         user: user.clone(),
         session,
+        generation,
+        in_flight: 0,
+        fenced: false,
         stored: core.snapshot(),
         pending_writes: PendingWrites::default(),
         settings: None,
@@ -146,7 +170,27 @@ impl Driver {
         let shutdown = inner.shutdown.clone();
         let idle_timeout = inner.config.idle_timeout;
         let reason = loop {
-            self.persist().await;
+            if self.persist().await == Stored::Fenced {
+                self.fenced = true;
+                break ByeReason::Moved;
+            }
+            match inner.lease_state(&self.user, self.generation) {
+                LeaseState::Valid => {}
+                LeaseState::Lost => {
+                    self.fenced = true;
+                    break ByeReason::Moved;
+                }
+                LeaseState::Lapsed => {
+                    tracing::warn!("the session's lease is not renewed: waiting");
+                    let mut renewed = inner.leases.subscribe();
+                    tokio::select! {
+                        _ = renewed.changed() => {}
+                        () = tokio::time::sleep(inner.leases.every()) => {}
+                        () = shutdown.cancelled() => break ByeReason::Shutdown,
+                    }
+                    continue;
+                }
+            }
             if let Some(reason) = self.drain() {
                 break reason;
             }
@@ -195,10 +239,18 @@ impl Driver {
                     }
                     self.feed(CoreInput::Timeout);
                 }
-                Wake::Api(id, result) => self.feed(CoreInput::Api { id, result }),
+                Wake::Api(id, result) => {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                    self.feed(CoreInput::Api { id, result });
+                }
                 // The registry holds a sender while the session is registered.
                 Wake::Message(None) => break ByeReason::SessionEnded,
                 Wake::Message(Some(ToSession::TakeOver)) => self.taken_over().await,
+                Wake::Message(Some(ToSession::HandOff)) => break self.hand_off(&mut api_rx).await,
+                Wake::Message(Some(ToSession::LeaseLost)) => {
+                    self.fenced = true;
+                    break ByeReason::Moved;
+                }
                 Wake::Message(Some(message)) => {
                     if let Some(reason) = self.on_message(message) {
                         break reason;
@@ -210,9 +262,46 @@ impl Driver {
         inner.metrics.sessions.dec();
     }
 
+    /// Another instance asks for the session: the tabs are told to connect again, the answers
+    /// of the NeoApi calls in flight are awaited (at most a call's timeout) so the next owner
+    /// starts from them, and the session is stored once more; [`Self::end`] lets it go.
+    async fn hand_off(
+        &mut self,
+        api_rx: &mut mpsc::Receiver<(u64, Result<Reply, neotel_api::Error>)>,
+    ) -> ByeReason {
+        tracing::info!(
+            in_flight = self.in_flight,
+            "another instance asks for the session: handing it over"
+        );
+        for (conn, tx) in self.senders() {
+            self.deliver(
+                conn,
+                &tx,
+                Down::Bye {
+                    reason: ByeReason::Moved,
+                },
+            );
+        }
+        self.conns.clear();
+        let until = clock::now() + self.sessions.neoapi_timeout() + Duration::from_secs(1);
+        while self.in_flight > 0 {
+            let Ok(Some((id, result))) = tokio::time::timeout_at(until.into(), api_rx.recv()).await
+            else {
+                break;
+            };
+            self.in_flight -= 1;
+            self.now = clock::now();
+            self.feed(CoreInput::Api { id, result });
+        }
+        if self.persist().await == Stored::Fenced {
+            self.fenced = true;
+        }
+        ByeReason::Moved
+    }
+
     /// Stores the machine's snapshot if it changed since last stored; a failed write is tried
     /// again on the next turn.
-    async fn persist(&mut self) {
+    async fn persist(&mut self) -> Stored {
         let pending = self.core.pending_writes();
         if pending != self.pending_writes {
             let before = self.pending_writes.count;
@@ -225,18 +314,19 @@ impl Driver {
             self.settings = Some(settings);
         }
         let Some(snapshot) = self.core.snapshot() else {
-            return;
+            return Stored::Done;
         };
         if self.stored.as_deref() == Some(snapshot.as_str()) {
-            return;
+            return Stored::Done;
         }
-        if self
+        let stored = self
             .sessions
-            .store_snapshot(&self.user, &snapshot, pending.count)
-            .await
-        {
+            .store_snapshot(&self.user, self.generation, &snapshot, pending.count)
+            .await;
+        if stored == Stored::Done {
             self.stored = Some(snapshot);
         }
+        stored
     }
 
     /// The view's settings, when they differ from those stored.
@@ -247,7 +337,9 @@ impl Driver {
 
     /// Renews the attached tabs' tokens (in the store too) and sets the next renewal.
     async fn keep_tokens_alive(&mut self) {
-        self.sessions.renew_tokens(&self.user, self.now).await;
+        self.sessions
+            .renew_tokens(&self.user, self.generation, self.now)
+            .await;
         self.keepalive_at = Some(self.now + keepalive_every(self.sessions.tokens.ttl()));
     }
 
@@ -265,7 +357,9 @@ impl Driver {
         }
         self.conns.clear();
         self.idle_since = Some(self.now);
-        self.sessions.revoke_tokens(&self.user).await;
+        self.sessions
+            .revoke_tokens(&self.user, self.generation)
+            .await;
     }
 
     fn feed(&mut self, input: CoreInput) {
@@ -332,7 +426,7 @@ impl Driver {
         }
     }
 
-    fn run_api(&self, id: u64, request: Request) {
+    fn run_api(&mut self, id: u64, request: Request) {
         // Defence in depth: a session only ever acts as its own user.
         if let Some(user) = request.user()
             && user != &*self.user
@@ -345,6 +439,7 @@ impl Driver {
         }
         let sessions = self.sessions.clone();
         let tx = self.api_tx.clone();
+        self.in_flight += 1;
         self.sessions.tracker.spawn(async move {
             let result = sessions.neoapi.call(&sessions.metrics, &request).await;
             // The session may have ended meanwhile: nobody needs the answer then.
@@ -396,8 +491,8 @@ impl Driver {
                     self.feed(CoreInput::Event(event));
                 }
             }
-            // Handled in the loop (it awaits the store).
-            ToSession::TakeOver => {}
+            // Handled in the loop (they await the store or end the task).
+            ToSession::TakeOver | ToSession::HandOff | ToSession::LeaseLost => {}
             ToSession::Logout { conn } => {
                 tracing::info!(conn, "logout requested");
                 // The machine's last effects reach the leader before the goodbye.
@@ -553,10 +648,19 @@ impl Driver {
         let before = self.pending_writes.count;
         inner.pending_writes(&self.user, before, 0, None);
         // A server that stops keeps its sessions (and the agents logged in to Neotel): the next
-        // start resumes them, unless the operator chose otherwise.
-        let resumes = reason == ByeReason::Shutdown && !inner.config.logout_on_shutdown;
-        if !resumes {
-            inner.forget_session(&self.user).await;
+        // start, or another instance at once, resumes them, unless the operator chose
+        // otherwise. A session handed over goes on elsewhere; one whose lease was lost is
+        // another instance's already: nothing of it is written here.
+        let mut resumes = reason == ByeReason::Moved
+            || (reason == ByeReason::Shutdown && !inner.config.logout_on_shutdown);
+        if self.fenced {
+            inner.leases.forget(&self.user, self.generation);
+            resumes = true;
+        } else if resumes {
+            inner.release_session(&self.user, self.generation).await;
+        } else if inner.forget_session(&self.user, self.generation).await == Stored::Fenced {
+            // Another instance runs it: that one logs out when it ends.
+            resumes = true;
         }
         for (conn, tx) in self.senders() {
             self.deliver(conn, &tx, Down::Bye { reason });

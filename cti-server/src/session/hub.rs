@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::lease::{LeaseState, Leases, instance_name};
 use super::machine::MachineFactory;
 use super::registry::Registry;
 use crate::clock;
@@ -16,7 +17,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::neoapi::NeoApi;
 use crate::security::{Tokens, token_hash};
-use crate::store::{SessionRow, Store, TokenRow};
+use crate::store::{Generation, SessionRow, Store, StoreError, TokenRow};
 
 /// The session layer's shared services (one per server, behind an `Arc`).
 pub(crate) struct Sessions {
@@ -30,6 +31,8 @@ pub(crate) struct Sessions {
     /// Where sessions survive a restart; `None` keeps them in memory only (the crate's tests
     /// with scripted machines).
     pub(crate) store: Option<Store>,
+    /// Which sessions this instance holds in the store, until when.
+    pub(crate) leases: Leases,
     pub(crate) metrics: Metrics,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tracker: TaskTracker,
@@ -39,6 +42,28 @@ pub(crate) struct Sessions {
 
 fn unix_at(at: Instant) -> i64 {
     clock::wall_at(at).timestamp()
+}
+
+/// What became of a store write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stored {
+    Done,
+    /// It failed: try again later.
+    Failed,
+    /// The session is another instance's now: write nothing more.
+    Fenced,
+}
+
+fn stored(result: Result<(), StoreError>, metrics: &Metrics, what: &str) -> Stored {
+    match result {
+        Ok(()) => Stored::Done,
+        Err(StoreError::Fenced { .. }) => Stored::Fenced,
+        Err(e) => {
+            metrics.store_errors.inc();
+            tracing::error!(error = %e, "cannot store {what}");
+            Stored::Failed
+        }
+    }
 }
 
 impl Sessions {
@@ -53,6 +78,7 @@ impl Sessions {
     ) -> Arc<Self> {
         Arc::new(Self {
             tokens: Tokens::new(config.token_ttl),
+            leases: Leases::new(instance_name(config.listen), config.store_lease),
             config,
             callcenter,
             neoapi,
@@ -66,8 +92,12 @@ impl Sessions {
         })
     }
 
-    /// Issues a token for `user` and keeps its hash in the store.
-    pub(crate) async fn issue_token(&self, user: &str) -> (String, Instant) {
+    /// Issues a token for `user`'s session at `generation` and keeps its hash in the store.
+    pub(crate) async fn issue_token(
+        &self,
+        user: &str,
+        generation: Generation,
+    ) -> (String, Instant) {
         let (token, expires) = self.tokens.issue(user, clock::now());
         if let (Some(store), Some(hash)) = (&self.store, token_hash(&token)) {
             let row = TokenRow {
@@ -75,43 +105,49 @@ impl Sessions {
                 agent: user.to_owned(),
                 expires_at: unix_at(expires),
             };
-            if let Err(e) = store.put_token(&row).await {
-                tracing::error!(error = %e, "cannot store a session token: a restart will ask for a login");
-            }
+            stored(
+                store.put_token(&row, generation).await,
+                &self.metrics,
+                "a session token: a restart will ask for a login",
+            );
         }
         (token, expires)
     }
 
     /// Keeps `user`'s tokens alive (a tab is open), in memory and in the store.
-    pub(crate) async fn renew_tokens(&self, user: &str, now: Instant) {
+    pub(crate) async fn renew_tokens(&self, user: &str, generation: Generation, now: Instant) {
         self.tokens.touch_user(user, now);
         if let Some(store) = &self.store {
             let expires = unix_at(now + self.tokens.ttl());
-            if let Err(e) = store.renew_tokens(user, expires).await {
+            if let Err(e) = store.renew_tokens(user, generation, expires).await {
                 tracing::warn!(error = %e, "cannot renew the stored tokens");
             }
         }
     }
 
     /// Kills `user`'s tokens, in memory and in the store.
-    pub(crate) async fn revoke_tokens(&self, user: &str) {
+    pub(crate) async fn revoke_tokens(&self, user: &str, generation: Generation) {
         self.tokens.revoke_user(user);
         if let Some(store) = &self.store
-            && let Err(e) = store.remove_tokens(user).await
+            && let Err(e) = store.remove_tokens(user, generation).await
         {
             tracing::warn!(error = %e, "cannot forget the stored tokens");
         }
     }
 
-    /// Stores a new session (a login) whole.
+    /// Stores a new session (a login) whole, owned by this instance: its generation (0
+    /// without a store), or `Err(true)` when another instance holds a session of `user`,
+    /// `Err(false)` when the store failed.
     pub(crate) async fn store_session(
         &self,
         user: &str,
         device: &str,
         verifier: &str,
         snapshot: Option<&str>,
-    ) {
-        let Some(store) = &self.store else { return };
+    ) -> Result<Generation, bool> {
+        let Some(store) = &self.store else {
+            return Ok(0);
+        };
         let row = SessionRow {
             agent: user.to_owned(),
             device: device.to_owned(),
@@ -120,37 +156,102 @@ impl Sessions {
             pending_writes: 0,
             started_at: clock::wall().timestamp(),
         };
-        if let Err(e) = store.put_session(&row).await {
-            self.metrics.store_errors.inc();
-            tracing::error!(error = %e, "cannot store the session: it would not survive a restart");
-        }
-    }
-
-    /// Stores a session's snapshot; `false` when the store failed (try again later).
-    pub(crate) async fn store_snapshot(&self, user: &str, snapshot: &str, pending: usize) -> bool {
-        let Some(store) = &self.store else {
-            return true;
-        };
-        let pending = i64::try_from(pending).unwrap_or(i64::MAX);
-        match store.put_snapshot(user, snapshot, pending).await {
-            Ok(()) => true,
+        let asked = clock::now();
+        match store
+            .create_session(&row, &self.leases.owner, self.leases.lease)
+            .await
+        {
+            Ok(Some(generation)) => {
+                self.leases.granted(user, generation, asked);
+                Ok(generation)
+            }
+            Ok(None) => Err(true),
             Err(e) => {
                 self.metrics.store_errors.inc();
-                tracing::error!(error = %e, "cannot store the session: it would not survive a restart");
-                false
+                tracing::error!(error = %e, "cannot store the new session");
+                Err(false)
             }
         }
     }
 
+    /// Stores a session's snapshot.
+    pub(crate) async fn store_snapshot(
+        &self,
+        user: &str,
+        generation: Generation,
+        snapshot: &str,
+        pending: usize,
+    ) -> Stored {
+        let Some(store) = &self.store else {
+            return Stored::Done;
+        };
+        let pending = i64::try_from(pending).unwrap_or(i64::MAX);
+        stored(
+            store
+                .put_snapshot(user, generation, snapshot, pending)
+                .await,
+            &self.metrics,
+            "the session: it would not survive a restart",
+        )
+    }
+
     /// The session ended for good: it and its tokens leave the store.
-    pub(crate) async fn forget_session(&self, user: &str) {
+    pub(crate) async fn forget_session(&self, user: &str, generation: Generation) -> Stored {
         self.tokens.revoke_user(user);
-        if let Some(store) = &self.store
-            && let Err(e) = store.remove_session(user).await
-        {
-            self.metrics.store_errors.inc();
-            tracing::error!(error = %e, "cannot remove the ended session from the store");
+        self.leases.forget(user, generation);
+        let Some(store) = &self.store else {
+            return Stored::Done;
+        };
+        stored(
+            store.remove_session(user, generation).await,
+            &self.metrics,
+            "the end of the session",
+        )
+    }
+
+    /// The session goes on elsewhere (a stop, a hand-over): another instance may take it at
+    /// once.
+    pub(crate) async fn release_session(&self, user: &str, generation: Generation) {
+        self.leases.forget(user, generation);
+        if let Some(store) = &self.store {
+            stored(
+                store.release(user, generation).await,
+                &self.metrics,
+                "the release of the session's lease",
+            );
         }
+    }
+
+    /// Whether `user`'s session at `generation` may act now (always, without a store).
+    pub(crate) fn lease_state(&self, user: &str, generation: Generation) -> LeaseState {
+        if self.store.is_none() {
+            return LeaseState::Valid;
+        }
+        self.leases.state(user, generation, clock::now())
+    }
+
+    /// The store renewed this instance's leases lately (always without a store).
+    pub(crate) fn store_ready(&self) -> bool {
+        self.store.is_none() || self.leases.ready(clock::now())
+    }
+
+    /// How long one NeoApi call may take.
+    pub(crate) fn neoapi_timeout(&self) -> Duration {
+        self.config
+            .neoapi
+            .as_ref()
+            .map_or(Duration::from_secs(5), |n| n.timeout)
+    }
+
+    /// `user`'s panel settings: from this instance's memory, else from the store.
+    pub(crate) async fn settings_of(&self, user: &str) -> Option<serde_json::Value> {
+        if let Some(kept) = self.registry.settings(user) {
+            return Some(kept);
+        }
+        let text = self.store.as_ref()?.settings_of(user).await.ok()??;
+        let settings: serde_json::Value = serde_json::from_str(&text).ok()?;
+        self.registry.keep_settings(user, &settings);
+        Some(settings)
     }
 
     /// Keeps `user`'s panel settings across sessions and restarts.

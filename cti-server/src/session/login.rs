@@ -1,6 +1,7 @@
 //! Logging an agent in: NeoApi `Login` (recovering a position a crashed server or a lost answer
 //! left behind), the agent's machine from the factory, the session stored, then its task. A
-//! password login for an agent whose session runs takes that session over.
+//! password login for an agent whose session runs (here, or on another instance: it is taken
+//! from there) takes that session over.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use neotel_api::{FaultKind, Password, Position, Reply, Request, Retry};
 
 use super::driver;
 use super::hub::Sessions;
+use super::lease::{AcquireError, acquire};
 use super::machine::MachineStart;
 use super::registry::{SessionHandle, ToSession};
 use crate::clock;
@@ -74,7 +76,23 @@ pub(crate) async fn login(
     password: Password,
 ) -> Result<SessionHandle, LoginError> {
     if let Some(running) = sessions.registry.get(user) {
-        return take_over(running, device, password).await;
+        check_password(running.verifier(), running.device(), device, password).await?;
+        return Ok(take_over(running).await);
+    }
+    // A session another instance runs (or ran) is taken from the store, not logged in again.
+    if let Some(store) = &sessions.store {
+        let stored = store
+            .session(user)
+            .await
+            .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+        if let Some((row, _owner)) = stored {
+            check_password(&row.verifier, &row.device, device, password).await?;
+            let running = acquire(sessions, user).await.map_err(|e| match e {
+                AcquireError::Absent | AcquireError::Busy => LoginError::AlreadyLoggedIn,
+                AcquireError::Store(e) => LoginError::Unavailable(e.to_string()),
+            })?;
+            return Ok(take_over(running).await);
+        }
     }
     let reservation = sessions
         .registry
@@ -83,11 +101,12 @@ pub(crate) async fn login(
     neotel_login(sessions, device, user, &password).await?;
     let verifier = verifier(password).await;
     let now = clock::now();
+    let settings = sessions.settings_of(user).await;
     let started = (sessions.machines)(MachineStart {
         config: &sessions.config,
         callcenter: &sessions.callcenter,
         user,
-        settings: sessions.registry.settings(user),
+        settings,
         now,
         wall: clock::wall(),
         snapshot: None,
@@ -102,15 +121,27 @@ pub(crate) async fn login(
         }
     };
     // Stored before the page is told: a crash from here on resumes the session.
-    sessions
+    let generation = match sessions
         .store_session(user, device, &verifier, core.snapshot().as_deref())
-        .await;
+        .await
+    {
+        Ok(generation) => generation,
+        // Another instance logged this agent in meanwhile: that session stands.
+        Err(true) => return Err(LoginError::AlreadyLoggedIn),
+        Err(false) => {
+            logout(sessions, user).await;
+            return Err(LoginError::Unavailable(
+                "the session store is unavailable".into(),
+            ));
+        }
+    };
     let handle = driver::spawn(
         sessions,
         driver::Start {
             user,
             device,
             verifier: &verifier,
+            generation,
             core,
             now,
         },
@@ -119,14 +150,14 @@ pub(crate) async fn login(
     Ok(handle)
 }
 
-/// A password login for an agent whose session runs: the session (its contact, its writes)
-/// goes on, the tabs attached until now are told why; nothing is asked of Neotel.
-async fn take_over(
-    running: SessionHandle,
+/// The password matches the session's verifier and the device its own.
+async fn check_password(
+    verifier: &str,
+    session_device: &str,
     device: &str,
     password: Password,
-) -> Result<SessionHandle, LoginError> {
-    let stored = running.verifier().to_owned();
+) -> Result<(), LoginError> {
+    let stored = verifier.to_owned();
     let matches = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored).is_ok_and(|hash| {
             argon2::Argon2::default()
@@ -141,15 +172,21 @@ async fn take_over(
             "the password does not match this agent's".into(),
         ));
     }
-    if running.device() != device {
-        return Err(LoginError::OtherDevice(running.device().to_owned()));
+    if session_device != device {
+        return Err(LoginError::OtherDevice(session_device.to_owned()));
     }
+    Ok(())
+}
+
+/// A password login for an agent whose session runs: the session (its contact, its writes)
+/// goes on, the tabs attached until now are told why; nothing is asked of Neotel.
+async fn take_over(running: SessionHandle) -> SessionHandle {
     tracing::info!(
         user = running.user(),
         "a password login takes the session over"
     );
     running.send(ToSession::TakeOver).await;
-    Ok(running)
+    running
 }
 
 /// NeoApi `Login`. A position Neotel still holds for this agent on this device (a server that

@@ -2,11 +2,13 @@
 //! agent that drives its machine.
 //!
 //! Layers inside: `machine` (the seam) and `registry` below `hub` (the shared services), below
-//! `driver` (the task), below `login`; `core` adapts cti-core to the seam.
+//! `driver` (the task), below `lease` (who owns which session) and `resume`, below `login`;
+//! `core` adapts cti-core to the seam.
 
 mod core;
 mod driver;
 mod hub;
+mod lease;
 mod login;
 mod machine;
 mod registry;
@@ -18,6 +20,7 @@ mod tests;
 
 pub(crate) use self::core::factory as core_machines;
 pub(crate) use hub::Sessions;
+pub(crate) use lease::{TokenError, by_token, keep as keep_leases};
 pub(crate) use login::login;
 pub(crate) use machine::MachineFactory;
 pub(crate) use registry::{Attachment, SessionHandle, ToSession, next_connection_id};

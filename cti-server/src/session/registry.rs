@@ -56,7 +56,12 @@ impl Registry {
             })
     }
 
-    /// A session resumed at start (no login reserved it).
+    /// A login or a takeover of `user` is in progress here.
+    pub(crate) fn reserved(&self, user: &str) -> bool {
+        lock(&self.logging_in).contains(user)
+    }
+
+    /// A session resumed from the store.
     pub(crate) fn resume(&self, handle: SessionHandle) {
         lock(&self.sessions).insert(handle.user().to_owned(), handle);
     }
@@ -97,17 +102,20 @@ pub(crate) struct SessionHandle {
     /// The password's argon2id verifier: a password login takes this session over when it
     /// matches.
     verifier: Arc<str>,
+    /// Its lease generation (0 without a store): every store write of the session names it.
+    generation: i64,
     session: u64,
     tx: mpsc::Sender<ToSession>,
 }
 
 impl SessionHandle {
-    /// The handle of session `session` of `user` on `device`, whose task reads `tx`'s other
-    /// end.
+    /// The handle of session `session` of `user` on `device` at lease `generation`, whose
+    /// task reads `tx`'s other end.
     pub(crate) fn new(
         user: Arc<str>,
         device: Arc<str>,
         verifier: Arc<str>,
+        generation: i64,
         session: u64,
         tx: mpsc::Sender<ToSession>,
     ) -> Self {
@@ -115,9 +123,14 @@ impl SessionHandle {
             user,
             device,
             verifier,
+            generation,
             session,
             tx,
         }
+    }
+
+    pub(crate) fn generation(&self) -> i64 {
+        self.generation
     }
 
     pub(crate) fn user(&self) -> &str {
@@ -170,6 +183,12 @@ pub(crate) enum ToSession {
     /// A password login took the session over: the tabs attached until now are told why and
     /// their tokens die.
     TakeOver,
+    /// Another instance asks for the session (a browser of the agent reached it): finish what
+    /// is in flight, store, let go.
+    HandOff,
+    /// Another instance took the session (this one's lease ran out): stop at once, writing
+    /// nothing.
+    LeaseLost,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);

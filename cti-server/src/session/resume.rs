@@ -1,18 +1,19 @@
-//! At start, the sessions the store kept (the server stopped or died) come back: their tokens
+//! At start, the sessions the store kept that nobody holds (this server stopped or died; on
+//! PostgreSQL, another instance stopped, or died and its lease ran out) come back: their tokens
 //! (by hash), the agents' panel settings, and each session from its snapshot. The agents stay
 //! logged in to Neotel meanwhile; each resumed session reads `Position` again, reconciles, and
-//! sends the writes Neotel has not accepted. Their pages reattach with their tokens.
+//! sends the writes Neotel has not accepted. Their pages reattach with their tokens. A SQLite
+//! store is this server's alone (it is locked): every session in it comes back at once.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use super::driver;
 use super::hub::Sessions;
+use super::lease::adopt;
 use super::machine::{Core, MachineStart};
 use crate::clock;
 use crate::store::{SessionRow, StoreError};
 
-/// Resumes every stored session; how many.
+/// Resumes every stored session nobody holds; how many.
 ///
 /// # Errors
 /// The store cannot be read.
@@ -20,37 +21,17 @@ pub(crate) async fn resume(sessions: &Arc<Sessions>) -> Result<usize, StoreError
     let Some(store) = &sessions.store else {
         return Ok(0);
     };
-    for (agent, settings) in store.settings().await? {
-        if let Ok(settings) = serde_json::from_str(&settings) {
-            sessions.registry.keep_settings(&agent, &settings);
-        }
-    }
-    let now_unix = clock::wall().timestamp();
-    let now = clock::now();
-    for t in store.tokens(now_unix).await? {
-        let left = u64::try_from(t.expires_at - now_unix).unwrap_or_default();
-        sessions
-            .tokens
-            .restore(&t.hash, &t.agent, now + Duration::from_secs(left));
-    }
-    let rows = store.sessions().await?;
+    store.purge(clock::wall().timestamp()).await?;
+    let leases = &sessions.leases;
+    let asked = clock::now();
+    let claimed = store
+        .claim_free(&leases.owner, leases.lease, i64::MAX, store.is_sole())
+        .await?;
     let mut resumed = 0;
-    for row in &rows {
-        let Some(core) = machine(sessions, row) else {
-            continue;
-        };
-        let handle = driver::spawn(
-            sessions,
-            driver::Start {
-                user: &row.agent,
-                device: &row.device,
-                verifier: &row.verifier,
-                core,
-                now: clock::now(),
-            },
-        );
-        sessions.registry.resume(handle);
-        resumed += 1;
+    for c in claimed {
+        if adopt(sessions, c, asked).await.is_some() {
+            resumed += 1;
+        }
     }
     if resumed > 0 {
         tracing::info!(resumed, "sessions resumed from the store");
@@ -61,7 +42,7 @@ pub(crate) async fn resume(sessions: &Arc<Sessions>) -> Result<usize, StoreError
 /// The row's machine from its snapshot. A snapshot this build cannot read (another version)
 /// is kept beside the store for an operator, and the session starts afresh: the agent stays
 /// logged in, and what it held is named in the log.
-fn machine(sessions: &Sessions, row: &SessionRow) -> Option<Box<dyn Core>> {
+pub(crate) fn machine(sessions: &Sessions, row: &SessionRow) -> Option<Box<dyn Core>> {
     let start = |snapshot| {
         (sessions.machines)(MachineStart {
             config: &sessions.config,

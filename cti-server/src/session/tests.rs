@@ -29,6 +29,7 @@ fn start(state: &Arc<Sessions>) -> (SessionHandle, Arc<Mutex<Vec<String>>>) {
             user: "1001",
             device: "SIP/1001",
             verifier: "",
+            generation: 0,
             core: Box::new(core),
             now: clock::now(),
         },
@@ -289,7 +290,7 @@ async fn an_open_tab_keeps_its_token_alive() {
     let mut config = Config::defaults();
     config.token_ttl = Duration::from_secs(60);
     let state = scripted::sessions(config);
-    let (token, _) = state.issue_token("1001").await;
+    let (token, _) = state.issue_token("1001", 0).await;
     let (handle, _seen) = start(&state);
     let (_tab, mut rx) = connect(&handle).await;
     next(&mut rx).await;
@@ -302,7 +303,7 @@ async fn an_open_tab_keeps_its_token_alive() {
         "the open tab's token is alive"
     );
     // Once no tab is open, the token dies after its life.
-    let other = state.issue_token("1002").await.0;
+    let other = state.issue_token("1002", 0).await.0;
     tokio::time::sleep(Duration::from_secs(61)).await;
     assert!(state.tokens.check(&other, clock::now()).is_none());
 }

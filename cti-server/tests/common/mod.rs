@@ -2,6 +2,7 @@
 //! real WebSocket client.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod cluster;
 pub mod process;
 
 use std::net::SocketAddr;

@@ -379,9 +379,10 @@
           break;
         case 'error': showError(errorText(m)); break;
         case 'bye':
-          // A server that stops resumes the session when it starts again: the page keeps the
-          // agent's screen and reattaches by itself.
-          if (m.reason === 'shutdown') { $('status').textContent = t('reconnecting'); break; }
+          // A server that stops resumes the session when it starts again, and a session that
+          // moved to another server instance goes on there: the page keeps the agent's screen
+          // and reattaches by itself.
+          if (m.reason === 'shutdown' || m.reason === 'moved') { $('status').textContent = t('reconnecting'); break; }
           signedOut();
           if (m.reason === 'takenOver') { showError(t('takenOver')); }
           break;

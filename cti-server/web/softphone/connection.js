@@ -2,12 +2,15 @@
  * The connection to the connector server: one WebSocket at /ws on the page's own origin,
  * versioned JSON messages (docs/protocol.md). The session token lives in this browser's storage
  * (never a cookie: inside Salesforce the page is a cross-site iframe), so a reload or another
- * Salesforce tab reattaches to the running session.
+ * Salesforce tab reattaches to the running session. Once the agent is known, the URL names it
+ * (`/ws?agent=1001`): a load balancer in front of several server instances hashes on it, so all
+ * of an agent's tabs reach the instance that runs the session (docs/failover.md).
  */
 (function (global) {
   'use strict';
 
   var TOKEN_KEY = 'neotel-cti-token';
+  var AGENT_KEY = 'neotel-cti-agent';
   var VERSION = 1;
 
   function Connection(handlers) {
@@ -18,12 +21,20 @@
   }
 
   Connection.prototype.token = function () { try { return global.localStorage.getItem(TOKEN_KEY); } catch (e) { return null; } };
-  Connection.prototype.keepToken = function (t) { try { if (t) { global.localStorage.setItem(TOKEN_KEY, t); } else { global.localStorage.removeItem(TOKEN_KEY); } } catch (e) { /* storage blocked: the session lives as long as the socket */ } };
+  Connection.prototype.keepToken = function (t, agent) {
+    try {
+      if (t) { global.localStorage.setItem(TOKEN_KEY, t); } else { global.localStorage.removeItem(TOKEN_KEY); }
+      if (t && agent) { global.localStorage.setItem(AGENT_KEY, agent); } else if (!t) { global.localStorage.removeItem(AGENT_KEY); }
+    } catch (e) { /* storage blocked: the session lives as long as the socket */ }
+  };
+  Connection.prototype.agent = function () { try { return global.localStorage.getItem(AGENT_KEY); } catch (e) { return null; } };
 
   Connection.prototype.open = function () {
     var self = this;
     var url = new URL('/ws', global.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    var agent = this.token() && this.agent();
+    if (agent) { url.searchParams.set('agent', agent); }
     var ws = new WebSocket(url.href);
     this.ws = ws;
     ws.onopen = function () {
@@ -36,9 +47,9 @@
       var m;
       try { m = JSON.parse(e.data); } catch (err) { return; }
       if (!m || m.v !== VERSION) { return; }
-      if (m.type === 'session') { self.keepToken(m.token); }
+      if (m.type === 'session') { self.keepToken(m.token, m.user); }
       if (m.type === 'error' && m.code === 'invalidToken') { self.keepToken(null); self.handlers.onMessage({ type: 'needLogin' }); }
-      if (m.type === 'bye' && m.reason !== 'shutdown') { self.keepToken(null); }
+      if (m.type === 'bye' && m.reason !== 'shutdown' && m.reason !== 'moved') { self.keepToken(null); }
       self.handlers.onMessage(m);
     };
     ws.onclose = function () {

@@ -1,0 +1,394 @@
+//! This instance's leases (issue 14): which sessions it holds and until when it may act for
+//! them, the keeper that renews them, hands over those another instance asks for and adopts
+//! the sessions nobody holds, and [`acquire`] for a browser that reached this instance for a
+//! session it does not run.
+//!
+//! The database judges leases on its own clock; this instance trusts a lease only until its
+//! own clock says the lease minus a margin has passed since it asked (so a lease it believes
+//! in has not run out in the database either). A session whose lease this instance cannot
+//! vouch for sends nothing until a renewal comes back or the lease is lost.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::driver;
+use super::hub::Sessions;
+use super::registry::{SessionHandle, ToSession};
+use super::resume;
+use crate::clock;
+use crate::store::{Claim, Claimed, Generation, StoreError};
+
+/// How many free sessions one keeper round adopts at most (the rest, the next rounds).
+const ADOPT_PER_ROUND: i64 = 200;
+
+/// What this instance knows of one lease it holds.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    generation: Generation,
+    /// Until when this instance may act for the session (its own clock).
+    valid_until: Instant,
+    /// When it was asked for (a renewal asked before this says nothing about it).
+    since: Instant,
+}
+
+/// Whether a session may act now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LeaseState {
+    /// The lease is this instance's and runs.
+    Valid,
+    /// No renewal came back in time: wait for the next.
+    Lapsed,
+    /// Another instance has the session, or it is gone.
+    Lost,
+}
+
+/// This instance's leases.
+pub(crate) struct Leases {
+    /// This instance's name in the store (host, port, process, a random part: unique).
+    pub(crate) owner: String,
+    /// How long the database grants a lease.
+    pub(crate) lease: Duration,
+    held: Mutex<HashMap<String, Entry>>,
+    /// Bumped after every renewal: sessions waiting for a lapsed lease look again.
+    renewed: watch::Sender<u64>,
+    /// When the last renewal that came back was asked for.
+    last_renewal: Mutex<Option<Instant>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().expect("lease lock is never poisoned")
+}
+
+impl Leases {
+    pub(crate) fn new(owner: String, lease: Duration) -> Self {
+        Self {
+            owner,
+            lease,
+            held: Mutex::new(HashMap::new()),
+            renewed: watch::Sender::new(0),
+            last_renewal: Mutex::new(None),
+        }
+    }
+
+    /// How often leases are renewed, and how much sooner than the database this instance
+    /// stops trusting one (a fifth each: three renewals may fail before a session waits).
+    pub(crate) fn every(&self) -> Duration {
+        self.lease / 5
+    }
+
+    /// The lease of `agent` at `generation` was granted by a request sent at `asked`.
+    pub(crate) fn granted(&self, agent: &str, generation: Generation, asked: Instant) {
+        let valid_until = asked + self.lease - self.every();
+        lock(&self.held).insert(
+            agent.to_owned(),
+            Entry {
+                generation,
+                valid_until,
+                since: asked,
+            },
+        );
+    }
+
+    pub(crate) fn state(&self, agent: &str, generation: Generation, now: Instant) -> LeaseState {
+        match lock(&self.held).get(agent) {
+            Some(e) if e.generation == generation && now < e.valid_until => LeaseState::Valid,
+            Some(e) if e.generation == generation => LeaseState::Lapsed,
+            _ => LeaseState::Lost,
+        }
+    }
+
+    /// The session ended here: its lease is no longer this instance's concern.
+    pub(crate) fn forget(&self, agent: &str, generation: Generation) {
+        let mut held = lock(&self.held);
+        if held.get(agent).is_some_and(|e| e.generation == generation) {
+            held.remove(agent);
+        }
+    }
+
+    /// A renewal asked at `asked` came back with `held`: those run on; the leases known from
+    /// before `asked` and missing from it are lost (returned).
+    fn renewed(&self, held: &[crate::store::Held], asked: Instant) -> Vec<(String, Generation)> {
+        let mut map = lock(&self.held);
+        let valid_until = asked + self.lease - self.every();
+        let mut lost = Vec::new();
+        map.retain(|agent, e| {
+            let still = held
+                .iter()
+                .any(|h| h.agent == *agent && h.generation == e.generation);
+            if still {
+                e.valid_until = e.valid_until.max(valid_until);
+            } else if e.since < asked {
+                lost.push((agent.clone(), e.generation));
+                return false;
+            }
+            true
+        });
+        drop(map);
+        *lock(&self.last_renewal) = Some(asked);
+        self.renewed.send_modify(|n| *n += 1);
+        lost
+    }
+
+    /// Whether `generation` of `agent` is one this instance knows (claimed, not yet running).
+    fn knows(&self, agent: &str, generation: Generation) -> bool {
+        lock(&self.held)
+            .get(agent)
+            .is_some_and(|e| e.generation == generation)
+    }
+
+    /// Wakes on the next renewal.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.renewed.subscribe()
+    }
+
+    /// The store renewed this instance's leases within the lease: it can serve.
+    pub(crate) fn ready(&self, now: Instant) -> bool {
+        lock(&self.last_renewal).is_some_and(|at| now < at + self.lease - self.every())
+    }
+}
+
+/// The instance's name in the store: host, port, process id and a random part, so a restart
+/// (or a second process by mistake) is never taken for the instance it replaces.
+pub(crate) fn instance_name(listen: std::net::SocketAddr) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "cti-server".to_owned());
+    let random: u16 = rand::random();
+    format!(
+        "{host}:{}/{}.{random:04x}",
+        listen.port(),
+        std::process::id()
+    )
+}
+
+/// Runs a session this instance just claimed: its tokens and settings from the store, its
+/// machine from the snapshot, its task. `None` when it cannot run (logged, and let go).
+pub(crate) async fn adopt(
+    sessions: &Arc<Sessions>,
+    claimed: Claimed,
+    asked: Instant,
+) -> Option<SessionHandle> {
+    let Claimed { row, generation } = claimed;
+    let store = sessions.store.as_ref()?;
+    sessions.leases.granted(&row.agent, generation, asked);
+    let now_unix = clock::wall().timestamp();
+    let now = clock::now();
+    // What this instance remembered of the agent's tokens may be stale (revoked elsewhere).
+    sessions.tokens.revoke_user(&row.agent);
+    match store.tokens_of(&row.agent, now_unix).await {
+        Ok(tokens) => {
+            for t in tokens {
+                let left = u64::try_from(t.expires_at - now_unix).unwrap_or_default();
+                sessions
+                    .tokens
+                    .restore(&t.hash, &t.agent, now + Duration::from_secs(left));
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read the session's tokens"),
+    }
+    if let Ok(Some(settings)) = store.settings_of(&row.agent).await
+        && let Ok(settings) = serde_json::from_str(&settings)
+    {
+        sessions.registry.keep_settings(&row.agent, &settings);
+    }
+    let Some(core) = resume::machine(sessions, &row) else {
+        sessions.leases.forget(&row.agent, generation);
+        let _ = store.release(&row.agent, generation).await;
+        return None;
+    };
+    let handle = driver::spawn(
+        sessions,
+        driver::Start {
+            user: &row.agent,
+            device: &row.device,
+            verifier: &row.verifier,
+            generation,
+            core,
+            now: clock::now(),
+        },
+    );
+    sessions.registry.resume(handle.clone());
+    sessions.metrics.sessions_adopted.inc();
+    tracing::info!(agent = %row.agent, generation, "session taken from the store");
+    Some(handle)
+}
+
+/// Why [`acquire`] gives no session.
+#[derive(Debug)]
+pub(crate) enum AcquireError {
+    /// There is no such session (it ended).
+    Absent,
+    /// Its owner did not let go in time: try again.
+    Busy,
+    /// The store failed.
+    Store(StoreError),
+}
+
+/// `user`'s session on this instance: the running one, or the stored one taken over (at once
+/// when nobody holds it, else asking its owner to hand it over and waiting, at most about two
+/// leases).
+pub(crate) async fn acquire(
+    sessions: &Arc<Sessions>,
+    user: &str,
+) -> Result<SessionHandle, AcquireError> {
+    let Some(store) = &sessions.store else {
+        return sessions.registry.get(user).ok_or(AcquireError::Absent);
+    };
+    let leases = &sessions.leases;
+    let deadline = clock::now() + leases.lease * 2 + sessions.neoapi_timeout();
+    let mut asked_owner = None;
+    loop {
+        if let Some(running) = sessions.registry.get(user) {
+            return Ok(running);
+        }
+        if let Some(reservation) = sessions.registry.reserve(user) {
+            let asked = clock::now();
+            match store.claim(user, &leases.owner, leases.lease).await {
+                Ok(Claim::Claimed(claimed)) => {
+                    // Reserved until it runs, so the keeper does not take it for an orphan.
+                    let handle = adopt(sessions, claimed, asked).await;
+                    drop(reservation);
+                    return handle.ok_or(AcquireError::Absent);
+                }
+                Ok(Claim::Absent) => return Err(AcquireError::Absent),
+                Ok(Claim::Held { owner }) => {
+                    if asked_owner.as_ref() != Some(&owner) {
+                        tracing::info!(user, %owner, "asking the owner to hand the session over");
+                        store
+                            .want(user, &leases.owner)
+                            .await
+                            .map_err(AcquireError::Store)?;
+                        asked_owner = Some(owner);
+                    }
+                }
+                Err(e) => return Err(AcquireError::Store(e)),
+            }
+        }
+        if clock::now() >= deadline {
+            return Err(AcquireError::Busy);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The keeper: every fifth of the lease, renews this instance's leases, tells the sessions
+/// that lost theirs, hands over those another instance wants, and adopts the sessions nobody
+/// holds (a dead instance's, once their lease ran out).
+pub(crate) async fn keep(sessions: Arc<Sessions>) {
+    let Some(store) = sessions.store.clone() else {
+        return;
+    };
+    let leases = &sessions.leases;
+    let mut every = tokio::time::interval(leases.every());
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut purged_at = clock::now();
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            () = sessions.shutdown.cancelled() => break,
+        }
+        let asked = clock::now();
+        match store.renew(&leases.owner, leases.lease).await {
+            Ok(held) => {
+                for (agent, generation) in leases.renewed(&held, asked) {
+                    tracing::warn!(%agent, generation, "the session's lease was lost: another instance runs it");
+                    tell(&sessions, &agent, generation, ToSession::LeaseLost).await;
+                }
+                for h in &held {
+                    let running = sessions
+                        .registry
+                        .get(&h.agent)
+                        .is_some_and(|r| r.generation() == h.generation);
+                    if running {
+                        if h.wanted {
+                            tell(&sessions, &h.agent, h.generation, ToSession::HandOff).await;
+                        }
+                    } else if !leases.knows(&h.agent, h.generation)
+                        && !sessions.registry.reserved(&h.agent)
+                    {
+                        // Held in the store but run nowhere here: let another take it.
+                        let _ = store.release(&h.agent, h.generation).await;
+                    }
+                }
+            }
+            Err(e) => {
+                sessions.metrics.store_errors.inc();
+                tracing::error!(error = %e, "cannot renew the session leases");
+            }
+        }
+        let asked = clock::now();
+        match store
+            .claim_free(&leases.owner, leases.lease, ADOPT_PER_ROUND, false)
+            .await
+        {
+            Ok(free) => {
+                for claimed in free {
+                    adopt(&sessions, claimed, asked).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot look for sessions nobody holds"),
+        }
+        // Now and then: dead tokens and old history go.
+        if clock::now().duration_since(purged_at) > Duration::from_secs(600) {
+            purged_at = clock::now();
+            let _ = store.purge(clock::wall().timestamp()).await;
+        }
+    }
+}
+
+/// Sends `message` to `agent`'s running session if it is at `generation`.
+async fn tell(sessions: &Sessions, agent: &str, generation: Generation, message: ToSession) {
+    if let Some(running) = sessions
+        .registry
+        .get(agent)
+        .filter(|r| r.generation() == generation)
+    {
+        running.send(message).await;
+    }
+}
+
+/// Why a token opens no session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenError {
+    /// Unknown, expired or revoked, or its session ended.
+    Invalid,
+    /// Its session runs on another instance that did not let go in time, or the store did not
+    /// answer: connect again.
+    Busy,
+}
+
+/// The session `token` opens: running here, or taken from the store (the token checked there:
+/// another instance may have issued or revoked it).
+pub(crate) async fn by_token(
+    sessions: &Arc<Sessions>,
+    token: &str,
+) -> Result<SessionHandle, TokenError> {
+    if let Some(grant) = sessions.tokens.check(token, clock::now())
+        && let Some(running) = sessions.registry.get(&grant.user)
+    {
+        return Ok(running);
+    }
+    let Some(store) = &sessions.store else {
+        return Err(TokenError::Invalid);
+    };
+    let hash = crate::security::token_hash(token).ok_or(TokenError::Invalid)?;
+    let row = match store.token(&hash, clock::wall().timestamp()).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return Err(TokenError::Invalid),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot check a token in the store");
+            return Err(TokenError::Busy);
+        }
+    };
+    match acquire(sessions, &row.agent).await {
+        Ok(running) => Ok(running),
+        Err(AcquireError::Absent) => Err(TokenError::Invalid),
+        Err(AcquireError::Busy | AcquireError::Store(_)) => Err(TokenError::Busy),
+    }
+}
