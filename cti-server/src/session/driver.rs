@@ -19,7 +19,7 @@ use neotel_api::{Reply, Request};
 use tokio::sync::mpsc;
 
 use super::hub::{Sessions, Stored};
-use super::lease::LeaseState;
+use super::leases::LeaseState;
 use super::machine::{Core, CoreInput, CoreOutput, PendingWrites, Refused};
 use super::registry::{Attachment, SessionHandle, ToSession, next_connection_id};
 use crate::clock;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::lease::{LeaseState, Leases, instance_name};
+use super::leases::{LeaseState, Leases, instance_name};
 use super::machine::MachineFactory;
 use super::registry::Registry;
 use crate::clock;

@@ -11,9 +11,9 @@ use neotel_api::{FaultKind, Password, Position, Reply, Request, Retry};
 
 use super::driver;
 use super::hub::Sessions;
-use super::lease::{AcquireError, acquire};
 use super::machine::MachineStart;
 use super::registry::{SessionHandle, ToSession};
+use super::takeover::{AcquireError, acquire};
 use crate::clock;
 use crate::protocol::ErrorCode;
 

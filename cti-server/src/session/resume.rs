@@ -1,43 +1,10 @@
-//! At start, the sessions the store kept that nobody holds (this server stopped or died; on
-//! PostgreSQL, another instance stopped, or died and its lease ran out) come back: their tokens
-//! (by hash), the agents' panel settings, and each session from its snapshot. The agents stay
-//! logged in to Neotel meanwhile; each resumed session reads `Position` again, reconciles, and
-//! sends the writes Neotel has not accepted. Their pages reattach with their tokens. A SQLite
-//! store is this server's alone (it is locked): every session in it comes back at once.
-
-use std::sync::Arc;
+//! A stored session's machine, from its snapshot (a restart, a takeover). A snapshot this build
+//! cannot read is kept for an operator and the session starts afresh.
 
 use super::hub::Sessions;
-use super::lease::adopt;
 use super::machine::{Core, MachineStart};
 use crate::clock;
-use crate::store::{SessionRow, StoreError};
-
-/// Resumes every stored session nobody holds; how many.
-///
-/// # Errors
-/// The store cannot be read.
-pub(crate) async fn resume(sessions: &Arc<Sessions>) -> Result<usize, StoreError> {
-    let Some(store) = &sessions.store else {
-        return Ok(0);
-    };
-    store.purge(clock::wall().timestamp()).await?;
-    let leases = &sessions.leases;
-    let asked = clock::now();
-    let claimed = store
-        .claim_free(&leases.owner, leases.lease, i64::MAX, store.is_sole())
-        .await?;
-    let mut resumed = 0;
-    for c in claimed {
-        if adopt(sessions, c, asked).await.is_some() {
-            resumed += 1;
-        }
-    }
-    if resumed > 0 {
-        tracing::info!(resumed, "sessions resumed from the store");
-    }
-    Ok(resumed)
-}
+use crate::store::SessionRow;
 
 /// The row's machine from its snapshot. A snapshot this build cannot read (another version)
 /// is kept beside the store for an operator, and the session starts afresh: the agent stays

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sqlx::{Any, Row as _, Transaction};
 
-use super::{Generation, Kind, SessionRow, Store, StoreError, fenced, session_row};
+use super::db::{Generation, Kind, SessionRow, Store, StoreError, fenced, session_row};
 
 /// A stored session this instance now owns.
 #[derive(Debug, Clone, PartialEq, Eq)]

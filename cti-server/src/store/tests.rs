@@ -1,6 +1,8 @@
 //! The store on SQLite (the leases on PostgreSQL too: `tests/store_leases.rs`).
 
-use super::*;
+use std::time::Duration;
+
+use super::db::*;
 
 fn row(agent: &str) -> SessionRow {
     SessionRow {

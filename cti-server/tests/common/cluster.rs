@@ -162,10 +162,10 @@ pub struct Haproxy {
 }
 
 impl Haproxy {
-    pub async fn start(backends: &[u16]) -> Self {
+    /// HAProxy on `port` (chosen before the servers, whose public URL it is).
+    pub async fn start(port: u16, backends: &[u16]) -> Self {
         let haproxy = find_binary("haproxy");
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let port = free_port();
         let servers: String = backends
             .iter()
             .enumerate()

@@ -164,16 +164,27 @@ pub async fn answer(ws: &mut Ws, m: &Value, seen: &mut Vec<Value>) {
     if m["type"] != "effect" {
         return;
     }
-    let effect = &m["effect"];
-    seen.push(effect.clone());
+    seen.push(m["effect"].clone());
+    ws.send(effect_result(&m["effect"])).await;
+}
+
+/// The `effectResult` an empty org gives `effect`.
+pub fn effect_result(effect: &Value) -> Value {
     let value = match effect["kind"].as_str().unwrap_or_default() {
         "saveLog" => json!("00T000000000001AAA"),
         "searchAndScreenPop" | "getCallCenterSettings" | "getSoftphoneLayout" => json!({}),
         "runApex" => json!({"runApex": "[]"}),
         _ => Value::Null,
     };
-    ws.send(json!({"v":1,"type":"effectResult","id":effect["id"],"ok":true,"value":value}))
-        .await;
+    json!({"v":1,"type":"effectResult","id":effect["id"],"ok":true,"value":value})
+}
+
+/// What [`Ws::poll`] found.
+#[derive(Debug)]
+pub enum Polled {
+    Message(Value),
+    Nothing,
+    Closed,
 }
 
 /// Reads messages (answering effects) until a view satisfies `pred` (15 s).
@@ -230,6 +241,29 @@ impl Ws {
             .send(Message::Text(message.to_string().into()))
             .await
             .expect("the socket is open");
+    }
+
+    /// Sends `message`; `false` when the socket is gone.
+    pub async fn try_send(&mut self, message: Value) -> bool {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .is_ok()
+    }
+
+    /// The next JSON message within `wait`, nothing, or the socket closed.
+    pub async fn poll(&mut self, wait: Duration) -> Polled {
+        loop {
+            match tokio::time::timeout(wait, self.socket.next()).await {
+                Err(_) => return Polled::Nothing,
+                Ok(None | Some(Err(_) | Ok(Message::Close(_)))) => return Polled::Closed,
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    return serde_json::from_str(t.as_str())
+                        .map_or(Polled::Closed, Polled::Message);
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        }
     }
 
     pub async fn send_raw(&mut self, text: String) {

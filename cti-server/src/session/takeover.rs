@@ -1,171 +1,21 @@
-//! This instance's leases (issue 14): which sessions it holds and until when it may act for
-//! them, the keeper that renews them, hands over those another instance asks for and adopts
-//! the sessions nobody holds, and [`acquire`] for a browser that reached this instance for a
-//! session it does not run.
-//!
-//! The database judges leases on its own clock; this instance trusts a lease only until its
-//! own clock says the lease minus a margin has passed since it asked (so a lease it believes
-//! in has not run out in the database either). A session whose lease this instance cannot
-//! vouch for sends nothing until a renewal comes back or the lease is lost.
+//! Taking sessions from the store (issue 14): at start, every round of the lease keeper (the
+//! sessions nobody holds: a stopped instance's, a dead one's once its lease ran out), and for a
+//! browser that reached this instance for a session it does not run ([`acquire`], asking the
+//! owner to hand it over). The keeper also renews this instance's leases, tells the sessions
+//! that lost theirs, and hands over those another instance asks for.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use tokio::sync::watch;
 
 use super::driver;
 use super::hub::Sessions;
 use super::registry::{SessionHandle, ToSession};
-use super::resume;
+use super::resume::machine;
 use crate::clock;
 use crate::store::{Claim, Claimed, Generation, StoreError};
 
 /// How many free sessions one keeper round adopts at most (the rest, the next rounds).
 const ADOPT_PER_ROUND: i64 = 200;
-
-/// What this instance knows of one lease it holds.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    generation: Generation,
-    /// Until when this instance may act for the session (its own clock).
-    valid_until: Instant,
-    /// When it was asked for (a renewal asked before this says nothing about it).
-    since: Instant,
-}
-
-/// Whether a session may act now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LeaseState {
-    /// The lease is this instance's and runs.
-    Valid,
-    /// No renewal came back in time: wait for the next.
-    Lapsed,
-    /// Another instance has the session, or it is gone.
-    Lost,
-}
-
-/// This instance's leases.
-pub(crate) struct Leases {
-    /// This instance's name in the store (host, port, process, a random part: unique).
-    pub(crate) owner: String,
-    /// How long the database grants a lease.
-    pub(crate) lease: Duration,
-    held: Mutex<HashMap<String, Entry>>,
-    /// Bumped after every renewal: sessions waiting for a lapsed lease look again.
-    renewed: watch::Sender<u64>,
-    /// When the last renewal that came back was asked for.
-    last_renewal: Mutex<Option<Instant>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().expect("lease lock is never poisoned")
-}
-
-impl Leases {
-    pub(crate) fn new(owner: String, lease: Duration) -> Self {
-        Self {
-            owner,
-            lease,
-            held: Mutex::new(HashMap::new()),
-            renewed: watch::Sender::new(0),
-            last_renewal: Mutex::new(None),
-        }
-    }
-
-    /// How often leases are renewed, and how much sooner than the database this instance
-    /// stops trusting one (a fifth each: three renewals may fail before a session waits).
-    pub(crate) fn every(&self) -> Duration {
-        self.lease / 5
-    }
-
-    /// The lease of `agent` at `generation` was granted by a request sent at `asked`.
-    pub(crate) fn granted(&self, agent: &str, generation: Generation, asked: Instant) {
-        let valid_until = asked + self.lease - self.every();
-        lock(&self.held).insert(
-            agent.to_owned(),
-            Entry {
-                generation,
-                valid_until,
-                since: asked,
-            },
-        );
-    }
-
-    pub(crate) fn state(&self, agent: &str, generation: Generation, now: Instant) -> LeaseState {
-        match lock(&self.held).get(agent) {
-            Some(e) if e.generation == generation && now < e.valid_until => LeaseState::Valid,
-            Some(e) if e.generation == generation => LeaseState::Lapsed,
-            _ => LeaseState::Lost,
-        }
-    }
-
-    /// The session ended here: its lease is no longer this instance's concern.
-    pub(crate) fn forget(&self, agent: &str, generation: Generation) {
-        let mut held = lock(&self.held);
-        if held.get(agent).is_some_and(|e| e.generation == generation) {
-            held.remove(agent);
-        }
-    }
-
-    /// A renewal asked at `asked` came back with `held`: those run on; the leases known from
-    /// before `asked` and missing from it are lost (returned).
-    fn renewed(&self, held: &[crate::store::Held], asked: Instant) -> Vec<(String, Generation)> {
-        let mut map = lock(&self.held);
-        let valid_until = asked + self.lease - self.every();
-        let mut lost = Vec::new();
-        map.retain(|agent, e| {
-            let still = held
-                .iter()
-                .any(|h| h.agent == *agent && h.generation == e.generation);
-            if still {
-                e.valid_until = e.valid_until.max(valid_until);
-            } else if e.since < asked {
-                lost.push((agent.clone(), e.generation));
-                return false;
-            }
-            true
-        });
-        drop(map);
-        *lock(&self.last_renewal) = Some(asked);
-        self.renewed.send_modify(|n| *n += 1);
-        lost
-    }
-
-    /// Whether `generation` of `agent` is one this instance knows (claimed, not yet running).
-    fn knows(&self, agent: &str, generation: Generation) -> bool {
-        lock(&self.held)
-            .get(agent)
-            .is_some_and(|e| e.generation == generation)
-    }
-
-    /// Wakes on the next renewal.
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
-        self.renewed.subscribe()
-    }
-
-    /// The store renewed this instance's leases within the lease: it can serve.
-    pub(crate) fn ready(&self, now: Instant) -> bool {
-        lock(&self.last_renewal).is_some_and(|at| now < at + self.lease - self.every())
-    }
-}
-
-/// The instance's name in the store: host, port, process id and a random part, so a restart
-/// (or a second process by mistake) is never taken for the instance it replaces.
-pub(crate) fn instance_name(listen: std::net::SocketAddr) -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "cti-server".to_owned());
-    let random: u16 = rand::random();
-    format!(
-        "{host}:{}/{}.{random:04x}",
-        listen.port(),
-        std::process::id()
-    )
-}
 
 /// Runs a session this instance just claimed: its tokens and settings from the store, its
 /// machine from the snapshot, its task. `None` when it cannot run (logged, and let go).
@@ -197,7 +47,7 @@ pub(crate) async fn adopt(
     {
         sessions.registry.keep_settings(&row.agent, &settings);
     }
-    let Some(core) = resume::machine(sessions, &row) else {
+    let Some(core) = machine(sessions, &row) else {
         sessions.leases.forget(&row.agent, generation);
         let _ = store.release(&row.agent, generation).await;
         return None;
@@ -391,4 +241,35 @@ pub(crate) async fn by_token(
         Err(AcquireError::Absent) => Err(TokenError::Invalid),
         Err(AcquireError::Busy | AcquireError::Store(_)) => Err(TokenError::Busy),
     }
+}
+
+/// At start, the sessions the store kept that nobody holds (this server stopped or died; on
+/// PostgreSQL, another instance stopped, or died and its lease ran out) come back: their
+/// tokens, the agents' panel settings, and each session from its snapshot. The agents stay
+/// logged in to Neotel meanwhile; each resumed session reads `Position` again, reconciles, and
+/// sends the writes Neotel has not accepted. A SQLite store is this server's alone (it is
+/// locked): every session in it comes back. How many.
+///
+/// # Errors
+/// The store cannot be read.
+pub(crate) async fn resume(sessions: &Arc<Sessions>) -> Result<usize, StoreError> {
+    let Some(store) = &sessions.store else {
+        return Ok(0);
+    };
+    store.purge(clock::wall().timestamp()).await?;
+    let leases = &sessions.leases;
+    let asked = clock::now();
+    let claimed = store
+        .claim_free(&leases.owner, leases.lease, i64::MAX, store.is_sole())
+        .await?;
+    let mut resumed = 0;
+    for c in claimed {
+        if adopt(sessions, c, asked).await.is_some() {
+            resumed += 1;
+        }
+    }
+    if resumed > 0 {
+        tracing::info!(resumed, "sessions resumed from the store");
+    }
+    Ok(resumed)
 }

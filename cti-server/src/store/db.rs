@@ -1,0 +1,445 @@
+//! The store's tables of sessions, tokens and settings, and opening it.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor as _, Row as _};
+
+/// A session's lease generation: bumped at every change of owner, named by every write.
+pub type Generation = i64;
+
+/// The store could not be opened or answered with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be opened (the URL names which; a password in it is not shown).
+    #[error("cannot open the session store {url}: {source}")]
+    Open {
+        /// The URL, its password hidden.
+        url: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// Another process holds this SQLite store.
+    #[error(
+        "another cti-server uses the SQLite store {path}: one server per SQLite file (several \
+         servers share a PostgreSQL store)"
+    )]
+    Locked {
+        /// The database file.
+        path: String,
+    },
+    /// A migration failed.
+    #[error("cannot migrate the session store: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A read or a write failed.
+    #[error("session store: {0}")]
+    Query(#[from] sqlx::Error),
+    /// The session has another generation now (another instance owns it) or is gone: this
+    /// write was refused.
+    #[error("the session of {agent} is no longer held under generation {generation}")]
+    Fenced {
+        /// `USUARIO`.
+        agent: String,
+        /// The generation the write named.
+        generation: Generation,
+    },
+}
+
+/// One stored session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// `USUARIO`.
+    pub agent: String,
+    /// The Neotel device (position) it logged in on.
+    pub device: String,
+    /// The password's argon2id verifier (PHC string).
+    pub verifier: String,
+    /// cti-core's snapshot, JSON.
+    pub snapshot: String,
+    /// Writes Neotel has not accepted (for operators reading the table).
+    pub pending_writes: i64,
+    /// When the session started (Unix seconds).
+    pub started_at: i64,
+}
+
+/// One stored token: its SHA-256 (hex), whose, until when (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    /// SHA-256 of the token, lower-case hex.
+    pub hash: String,
+    /// `USUARIO`.
+    pub agent: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// The database behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// The session store (a pool: cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(super) pool: AnyPool,
+    pub(super) kind: Kind,
+    /// SQLite: the lock that keeps a second server off this file, held while the store lives.
+    _lock: Option<Arc<File>>,
+}
+
+/// The embedded default: `sessions.db` in `data_dir`.
+#[must_use]
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("sessions.db").display()
+    )
+}
+
+/// `url` with its password, if any, replaced by `***`.
+pub(super) fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn unix(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp()
+}
+
+/// Takes `file`'s lock beside it (`FILE.lock`), or says another process has it.
+fn lock_sqlite(url: &str, file: &Path) -> Result<Arc<File>, StoreError> {
+    let path = format!("{}.lock", file.display());
+    let lock = File::create(&path).map_err(|e| StoreError::Open {
+        url: redacted(url),
+        source: sqlx::Error::Io(e),
+    })?;
+    match rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(Arc::new(lock)),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(StoreError::Locked {
+            path: file.display().to_string(),
+        }),
+        Err(e) => Err(StoreError::Open {
+            url: redacted(url),
+            source: sqlx::Error::Io(e.into()),
+        }),
+    }
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://…`, `postgres://…`) and runs the migrations. A
+    /// SQLite file is locked for this process (one server per SQLite store).
+    ///
+    /// # Errors
+    /// The database cannot be opened or migrated, or another server holds the SQLite file.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let kind = if url.starts_with("sqlite:") {
+            Kind::Sqlite
+        } else {
+            Kind::Postgres
+        };
+        let sqlite = kind == Kind::Sqlite;
+        let mut lock = None;
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let file = Path::new(path.split('?').next().unwrap_or_default());
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                    url: redacted(url),
+                    source: sqlx::Error::Io(e),
+                })?;
+            }
+            if !file.as_os_str().is_empty() {
+                lock = Some(lock_sqlite(url, file)?);
+            }
+        }
+        let options = AnyPoolOptions::new()
+            // SQLite has one writer: one connection never waits on a lock.
+            .max_connections(if sqlite { 1 } else { 8 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        // Durable at every commit, readers beside the writer, waits for a lock.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        // Notes are personal data: what is deleted is overwritten, not left in
+                        // free pages of the file.
+                        conn.execute("PRAGMA secure_delete = ON").await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: redacted(url),
+                source,
+            })?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self {
+            pool,
+            kind,
+            _lock: lock,
+        })
+    }
+
+    /// Only this process uses the store (SQLite, locked): every session in it is this
+    /// server's, whatever its lease says.
+    #[must_use]
+    pub fn is_sole(&self) -> bool {
+        self.kind == Kind::Sqlite
+    }
+
+    /// The database answers.
+    ///
+    /// # Errors
+    /// It does not.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Writes a session's new snapshot, if the session still has `generation`.
+    ///
+    /// # Errors
+    /// [`StoreError::Fenced`] when it does not; the write failed.
+    pub async fn put_snapshot(
+        &self,
+        agent: &str,
+        generation: Generation,
+        snapshot: &str,
+        pending_writes: i64,
+    ) -> Result<(), StoreError> {
+        let now = unix(crate::clock::wall());
+        let done = sqlx::query(
+            "UPDATE sessions SET snapshot = $1, pending_writes = $2, updated_at = $3 \
+             WHERE agent = $4 AND generation = $5",
+        )
+        .bind(snapshot)
+        .bind(pending_writes)
+        .bind(now)
+        .bind(agent)
+        .bind(generation)
+        .execute(&self.pool)
+        .await?;
+        fenced(done.rows_affected(), agent, generation)
+    }
+
+    /// The stored session of `agent`, and the instance that owns it (`""` when none).
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn session(&self, agent: &str) -> Result<Option<(SessionRow, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT agent, device, verifier, snapshot, pending_writes, started_at, owner \
+             FROM sessions WHERE agent = $1",
+        )
+        .bind(agent)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((session_row(&r)?, r.try_get(6)?)))
+            .transpose()
+    }
+
+    /// Every stored session.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn sessions(&self) -> Result<Vec<SessionRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT agent, device, verifier, snapshot, pending_writes, started_at FROM sessions \
+             ORDER BY agent",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(session_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Keeps a token (by its hash), if `agent`'s session still has `generation`.
+    ///
+    /// # Errors
+    /// [`StoreError::Fenced`] when it does not; the write failed.
+    pub async fn put_token(
+        &self,
+        token: &TokenRow,
+        generation: Generation,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO tokens (hash, agent, expires_at) SELECT $1, $2, $3 \
+             WHERE EXISTS (SELECT 1 FROM sessions WHERE agent = $2 AND generation = $4) \
+             ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at",
+        )
+        .bind(&token.hash)
+        .bind(&token.agent)
+        .bind(token.expires_at)
+        .bind(generation)
+        .execute(&self.pool)
+        .await?;
+        fenced(done.rows_affected(), &token.agent, generation)
+    }
+
+    /// Every token of `agent` lives until `expires_at` (the session is in use), if the session
+    /// still has `generation`.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn renew_tokens(
+        &self,
+        agent: &str,
+        generation: Generation,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE tokens SET expires_at = $1 WHERE agent = $2 \
+             AND EXISTS (SELECT 1 FROM sessions WHERE agent = $2 AND generation = $3)",
+        )
+        .bind(expires_at)
+        .bind(agent)
+        .bind(generation)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets every token of `agent` (a takeover: the old tabs' tokens die), if the session
+    /// still has `generation`.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn remove_tokens(
+        &self,
+        agent: &str,
+        generation: Generation,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM tokens WHERE agent = $1 \
+             AND EXISTS (SELECT 1 FROM sessions WHERE agent = $1 AND generation = $2)",
+        )
+        .bind(agent)
+        .bind(generation)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The token whose hash is `hash`, if alive at `now` (Unix seconds).
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn token(&self, hash: &str, now: i64) -> Result<Option<TokenRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT hash, agent, expires_at FROM tokens WHERE hash = $1 AND expires_at > $2",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(token_row).transpose()
+    }
+
+    /// Every token of `agent` alive at `now` (Unix seconds).
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn tokens_of(&self, agent: &str, now: i64) -> Result<Vec<TokenRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT hash, agent, expires_at FROM tokens WHERE agent = $1 AND expires_at > $2",
+        )
+        .bind(agent)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(token_row).collect()
+    }
+
+    /// Deletes what has no use any more: tokens dead at `now` (Unix seconds) and ownership
+    /// records older than a week.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn purge(&self, now: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM tokens WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM lease_history WHERE held_until < $1")
+            .bind((now - 7 * 24 * 3600) * 1000)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Keeps `agent`'s panel settings (the agent's, not a session's: not fenced).
+    ///
+    /// # Errors
+    /// The write failed.
+    pub async fn put_settings(&self, agent: &str, settings: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO agent_settings (agent, settings) VALUES ($1, $2) \
+             ON CONFLICT (agent) DO UPDATE SET settings = excluded.settings",
+        )
+        .bind(agent)
+        .bind(settings)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// `agent`'s kept settings.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub async fn settings_of(&self, agent: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT settings FROM agent_settings WHERE agent = $1")
+            .bind(agent)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+}
+
+/// `Ok` when a write touched a row, else the session was not at `generation`.
+pub(super) fn fenced(rows: u64, agent: &str, generation: Generation) -> Result<(), StoreError> {
+    if rows == 0 {
+        Err(StoreError::Fenced {
+            agent: agent.to_owned(),
+            generation,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+pub(super) fn session_row(r: &sqlx::any::AnyRow) -> Result<SessionRow, sqlx::Error> {
+    Ok(SessionRow {
+        agent: r.try_get(0)?,
+        device: r.try_get(1)?,
+        verifier: r.try_get(2)?,
+        snapshot: r.try_get(3)?,
+        pending_writes: r.try_get(4)?,
+        started_at: r.try_get(5)?,
+    })
+}
+
+fn token_row(r: &sqlx::any::AnyRow) -> Result<TokenRow, StoreError> {
+    Ok(TokenRow {
+        hash: r.try_get(0)?,
+        agent: r.try_get(1)?,
+        expires_at: r.try_get(2)?,
+    })
+}
