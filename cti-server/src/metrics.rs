@@ -51,9 +51,6 @@ pub struct Metrics {
     pub pending_writes: Gauge,
     /// Writes to the session store that failed (a session that would not survive a restart).
     pub store_errors: Counter,
-    /// Sessions this instance took from the store: at start, from a dead or stopped instance,
-    /// or handed over by another (issue 14).
-    pub sessions_adopted: Counter,
     /// Age of the oldest pending NeoApi write, in seconds (0 when none).
     pub pending_write_oldest_age: Gauge<f64, AtomicU64>,
     /// Screen-pop latency: from the contact seen in `Position` to the screen pop sent to the
@@ -116,12 +113,6 @@ impl Metrics {
             "Session store writes that failed",
             store_errors.clone(),
         );
-        let sessions_adopted = Counter::default();
-        registry.register(
-            "sessions_adopted",
-            "Sessions taken from the store (at start, from another instance)",
-            sessions_adopted.clone(),
-        );
         let pending_write_oldest_age = Gauge::<f64, AtomicU64>::default();
         // A pop waits for the next Position poll (1 s by default): buckets around that.
         let pop_latency =
@@ -158,7 +149,6 @@ impl Metrics {
             logins,
             pending_writes,
             store_errors,
-            sessions_adopted,
             pending_write_oldest_age,
             pop_latency,
             tls_cert_expiry,

@@ -23,6 +23,9 @@ use tokio::sync::mpsc;
 
 const AGENTS: usize = 50;
 
+/// The two tests run one after the other: each has servers of its own on a 2-core machine.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// What one agent's client saw.
 #[derive(Default)]
 struct Seen {
@@ -233,6 +236,7 @@ fn assert_never_owned_twice(history: &[LeaseRecord]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_drops_no_agent_behind_the_load_balancer() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let pg = Postgres::start().await;
     let (scenario, users) = scenario();
     let sim = Sim::with(scenario).await;
@@ -542,4 +546,76 @@ async fn a_killed_server_drops_no_agent_behind_the_load_balancer() {
         expected.len(),
         history.len()
     );
+}
+
+/// A page that reaches the instance not running its session (no load balancer here: the test
+/// picks the instance) is served there: the owner hands the session over with what it holds,
+/// and a password login on the first instance takes it back without a second NeoApi `Login`.
+#[tokio::test]
+async fn a_page_reaching_the_other_server_is_handed_its_session() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let pg = Postgres::start().await;
+    let sim = Sim::start().await;
+    let args = ["--store-url", pg.url.as_str()];
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = ServerProcess::start(&sim, d1.path(), &args).await;
+    let b = ServerProcess::start(&sim, d2.path(), &args).await;
+    let (mut on_a, token) = a.logged_in("1001").await;
+    let mut seen = Vec::new();
+    on_a.send(json!({"v":1,"type":"command","command":{"command":"joinCampaign","campaign":97}}))
+        .await;
+    common::until_view(&mut on_a, &mut seen, "campaign 97", |v| v["campaign"] == 97).await;
+    let delivered = sim
+        .post("/sim/dialer/deliver", json!({"campaign":97,"user":"1001"}))
+        .await;
+    common::until_view(&mut on_a, &mut seen, "a bridged call", |v| {
+        v["call"]["bridged"] == true
+    })
+    .await;
+    sim.post(
+        &format!("/sim/calls/{}/hangup", delivered["call_id"]),
+        json!({}),
+    )
+    .await;
+    let contact = delivered["contact_id"].clone();
+    common::until_view(&mut on_a, &mut seen, "the disposition awaited", |v| {
+        v["actions"]["categorize"] == true
+    })
+    .await;
+
+    // The same token on B: A hands the session over, its tab is told to reconnect.
+    let (mut on_b, first) = b.attached(&token).await;
+    assert_eq!(first["type"], "session", "{first}");
+    assert_eq!(on_a.recv_type("bye").await["reason"], "moved");
+    let view = common::until_view(&mut on_b, &mut seen, "the same contact on B", |v| {
+        v["info"]["contactId"] == contact && v["actions"]["categorize"] == true
+    })
+    .await;
+    on_b.send(
+        json!({"v":1,"type":"command","command":{"command":"release","subcategory":26,
+                     "notes":"on B","contact":view["contact"]["handle"]}}),
+    )
+    .await;
+    common::until_view(&mut on_b, &mut seen, "the contact released", |v| {
+        v["contact"]["released"] == true
+    })
+    .await;
+    let outcomes = sim.outcomes().await;
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert_eq!(outcomes[0]["notes"], "on B");
+
+    // A password login on A takes it back from B, without asking Neotel again.
+    let logins = sim.applied("Login").await;
+    let mut again = a.tab().await;
+    let session = again.login("1001", "1001", "SIP/1001").await;
+    assert_eq!(session["type"], "session", "{session}");
+    assert_eq!(sim.applied("Login").await, logins, "no second NeoApi Login");
+    assert_eq!(on_b.recv_type("bye").await["reason"], "moved");
+    assert_eq!(sim.applied("UpdateContact").await, 1);
+
+    let store = Store::open(&pg.url).await.unwrap();
+    let history: Vec<LeaseRecord> = store.history().await.unwrap();
+    assert_eq!(history.len(), 3, "A, B, A again: {history:?}");
+    assert!(history[0].released_at.is_some() && history[1].released_at.is_some());
+    assert_never_owned_twice(&history);
 }

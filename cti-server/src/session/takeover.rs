@@ -64,7 +64,6 @@ pub(crate) async fn adopt(
         },
     );
     sessions.registry.resume(handle.clone());
-    sessions.metrics.sessions_adopted.inc();
     tracing::info!(agent = %row.agent, generation, "session taken from the store");
     Some(handle)
 }
@@ -236,6 +235,10 @@ pub(crate) async fn by_token(
             return Err(TokenError::Busy);
         }
     };
+    // A session running here knows its own tokens: what this instance refused stays refused.
+    if sessions.registry.get(&row.agent).is_some() {
+        return Err(TokenError::Invalid);
+    }
     match acquire(sessions, &row.agent).await {
         Ok(running) => Ok(running),
         Err(AcquireError::Absent) => Err(TokenError::Invalid),
@@ -271,5 +274,9 @@ pub(crate) async fn resume(sessions: &Arc<Sessions>) -> Result<usize, StoreError
     if resumed > 0 {
         tracing::info!(resumed, "sessions resumed from the store");
     }
+    // A first renewal before the first page: `/readyz` can say yes from the start.
+    let asked = clock::now();
+    let held = store.renew(&leases.owner, leases.lease).await?;
+    leases.renewed(&held, asked);
     Ok(resumed)
 }

@@ -175,7 +175,8 @@ impl Haproxy {
         let config = format!(
             "global\n    maxconn 4096\n\
              defaults\n    mode http\n    timeout connect 1s\n    timeout client 60s\n\
-             \x20   timeout server 60s\n    timeout tunnel 1h\n    retries 3\n\
+             \x20   timeout server 60s\n    timeout tunnel 1h\n    timeout check 3s\n\
+             \x20   retries 3\n\
              \x20   option redispatch\n\
              frontend cti\n    bind 127.0.0.1:{port}\n    default_backend cti_servers\n\
              backend cti_servers\n    balance url_param agent\n    hash-type consistent\n\
