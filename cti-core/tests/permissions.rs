@@ -111,10 +111,12 @@ fn joining_a_campaign_waits_for_the_contact() {
 fn an_action_on_its_way_is_not_sent_again() {
     let mut h = Harness::new("1001");
     h.join(97);
+    assert!(!h.view().sending, "the join was answered");
     h.unanswered.push(("Pause".into(), 1));
     h.command(Command::TakeBreak { break_id: 21 }).unwrap();
     assert_eq!(h.count("Pause"), 1);
     assert!(!h.view().actions.take_break, "the view agrees");
+    assert!(h.view().sending, "and says something is on its way");
     for _ in 0..100 {
         assert_eq!(
             refused(h.command(Command::TakeBreak { break_id: 21 })),

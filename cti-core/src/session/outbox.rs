@@ -128,6 +128,11 @@ impl Outbox {
         self.api.remove(&id.0)
     }
 
+    /// Whether a NeoApi call any action of the agent made is on its way.
+    pub(super) fn sending(&self) -> bool {
+        !self.asked.is_empty()
+    }
+
     /// Whether a NeoApi call the agent's `act` made is on its way.
     pub(super) fn asked(&self, act: Act) -> bool {
         self.asked.values().any(|a| *a == act)
