@@ -13,7 +13,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{assets, ws};
+use crate::{assets, security, ws};
 
 /// The client's address, from the TCP or TLS listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,10 +122,12 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError>
 
 async fn ws_upgrade(
     State(state): State<AppState>,
-    ConnectInfo(ClientAddr(client)): ConnectInfo<ClientAddr>,
+    ConnectInfo(ClientAddr(peer)): ConnectInfo<ClientAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
+    let proxies = &state.sessions().config.trusted_proxies;
+    let client = security::client_address(peer.ip(), &headers, proxies);
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     if !state.inner.origins.accepts(origin) {
         tracing::warn!(?origin, %client, "WebSocket refused: origin not allowed");
@@ -146,7 +148,7 @@ async fn ws_upgrade(
             tracker.track_future(async move {
                 use futures::StreamExt as _;
                 let (sink, stream) = socket.split();
-                ws::run(state, client.ip(), sink, stream).await;
+                ws::run(state, client, sink, stream).await;
             })
         }))
 }

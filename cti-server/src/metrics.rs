@@ -47,6 +47,8 @@ pub struct Metrics {
     pub effects: Family<KindLabel, Counter>,
     /// Login attempts by outcome.
     pub logins: Family<OutcomeLabel, Counter>,
+    /// What the gate refused, by kind (`commandRate`).
+    pub refused: Family<KindLabel, Counter>,
     /// NeoApi writes (dispositions, schedules) not yet accepted by NeoApi. Stays 0 until the
     /// store of pending writes exists: nothing sets it yet.
     pub pending_writes: Gauge,
@@ -106,6 +108,12 @@ impl Metrics {
             effects.clone(),
         );
         registry.register("logins", "Login attempts by outcome", logins.clone());
+        let refused = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "refused",
+            "Commands the gate refused, by kind",
+            refused.clone(),
+        );
         let pending_writes = Gauge::default();
         let pending_write_oldest_age = Gauge::<f64, AtomicU64>::default();
         // A pop waits for the next Position poll (1 s by default): buckets around that.
@@ -141,6 +149,7 @@ impl Metrics {
             neoapi_errors,
             effects,
             logins,
+            refused,
             pending_writes,
             pending_write_oldest_age,
             pop_latency,
@@ -153,6 +162,15 @@ impl Metrics {
         self.logins
             .get_or_create(&OutcomeLabel {
                 outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one refusal of the gate.
+    pub fn refused(&self, kind: &str) {
+        self.refused
+            .get_or_create(&KindLabel {
+                kind: kind.to_owned(),
             })
             .inc();
     }
@@ -204,6 +222,7 @@ mod tests {
         let m = Metrics::new();
         m.sessions.inc();
         m.login("ok");
+        m.refused("commandRate");
         m.effect("searchAndScreenPop");
         m.neoapi_call("Position", 0.003, None);
         m.neoapi_call("Login", 0.01, Some("fault"));
@@ -213,6 +232,7 @@ mod tests {
             "cti_connections 0",
             "cti_position_polls_total 1",
             "cti_logins_total{outcome=\"ok\"} 1",
+            "cti_refused_total{kind=\"commandRate\"} 1",
             "cti_effects_total{kind=\"searchAndScreenPop\"} 1",
             "cti_neoapi_errors_total{kind=\"fault\"} 1",
             "cti_neoapi_request_duration_seconds_count{method=\"Login\"} 1",

@@ -208,8 +208,10 @@ pub enum ErrorCode {
     UnknownDevice,
     /// The user already has a running session: reattach with its token, or log out there.
     AlreadyLoggedIn,
-    /// Too many login attempts; wait a minute.
+    /// Too many failed logins for this user from this address (or from this address); wait.
     RateLimited,
+    /// The session's commands come faster than `limits.commands_per_second`; slow down.
+    TooManyCommands,
     /// NeoApi could not be reached or failed.
     NeoApiUnavailable,
     /// An effect result came from a connection that is not the leader, or for an unknown id.

@@ -122,7 +122,7 @@ where
                 match handle(&state, client, &down_tx, &mut attached, up).await {
                     Step::Continue => {}
                     Step::Reply(down) => {
-                        if matches!(&down, Down::Error { code: ErrorCode::BadMessage, .. }) {
+                        if matches!(&down, Down::Error { code: ErrorCode::BadMessage | ErrorCode::TooManyCommands, .. }) {
                             bad += 1;
                         }
                         if send(&mut sink, &down).await.is_err() { break None; }
@@ -142,6 +142,16 @@ where
                 reason: reason.into(),
             })))
             .await;
+        // The closing handshake: what the page still sends is read and dropped until its own
+        // close (a second at most), so the socket is not reset with the reason unread.
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            while let Some(Ok(m)) = stream.next().await {
+                if matches!(m, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
     sessions.metrics.connections.dec();
@@ -197,23 +207,34 @@ async fn handle(
                     "this connection already has a session",
                 ));
             }
+            // The user as Neotel and every limit know it, however it was typed.
+            let user = cti_core::user_name(&user);
             if let Err(m) = check_name("device", &device).and(check_name("user", &user)) {
                 return Step::Reply(error(ErrorCode::BadMessage, &m));
             }
-            if !state.inner.limiter.allow(&user, client) {
-                sessions.metrics.login("rateLimited");
-                tracing::warn!(%user, %client, "login refused: rate limited");
-                return Step::Reply(error(
-                    ErrorCode::RateLimited,
-                    "too many login attempts; wait a minute",
-                ));
-            }
+            let attempt = match state.inner.limiter.begin(&user, client, clock::now()) {
+                Ok(attempt) => attempt,
+                Err(wait) => {
+                    sessions.metrics.login("rateLimited");
+                    tracing::warn!(%user, %client, "login refused: too many failures");
+                    let message = format!(
+                        "too many failed logins for this user from this address; try again in {} s",
+                        wait.as_secs().max(1)
+                    );
+                    return Step::Reply(error(ErrorCode::RateLimited, &message));
+                }
+            };
             match session::login(sessions, &device, &user, password.0.into()).await {
                 Ok(session) => {
+                    attempt.succeeded();
                     sessions.metrics.login("ok");
                     attach(state, down_tx, attached, session).await
                 }
                 Err(e) => {
+                    // Only a wrong user or password counts against the limits.
+                    if e.code() == ErrorCode::LoginFailed {
+                        attempt.failed();
+                    }
                     sessions.metrics.login(e.outcome());
                     tracing::info!(%user, %device, %client, error = %e, "login refused");
                     Step::Reply(error(e.code(), &e.to_string()))
@@ -243,14 +264,37 @@ async fn handle(
             }
         }
         Up::Command { command } => {
+            if let Some(refused) = over_command_limit(state, attached.as_ref()) {
+                return refused;
+            }
             forward(attached, |conn| ToSession::Command { conn, command }).await
         }
         Up::EffectResult(result) => {
             forward(attached, |conn| ToSession::EffectResult { conn, result }).await
         }
-        Up::Event { event } => forward(attached, |conn| ToSession::Event { conn, event }).await,
+        Up::Event { event } => {
+            if let Some(refused) = over_command_limit(state, attached.as_ref()) {
+                return refused;
+            }
+            forward(attached, |conn| ToSession::Event { conn, event }).await
+        }
         Up::Logout => forward(attached, |conn| ToSession::Logout { conn }).await,
     }
+}
+
+/// A command or page event over the session's rate: refused before it can become NeoApi calls.
+fn over_command_limit(state: &AppState, attached: Option<&Attached>) -> Option<Step> {
+    let a = attached?;
+    if state.inner.commands.allow(a.session.user()) {
+        return None;
+    }
+    state.metrics().refused("commandRate");
+    let limits = &state.sessions().config.limits;
+    let message = format!(
+        "too many commands: at most {} a second ({} at once); slow down",
+        limits.commands_per_second, limits.command_burst
+    );
+    Some(Step::Reply(error(ErrorCode::TooManyCommands, &message)))
 }
 
 /// Refuses empty, huge or control-character names before they reach NeoApi.
@@ -440,25 +484,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_login_flood_is_refused_before_neoapi() {
+    async fn only_a_refused_password_counts_against_the_login_limit() {
         let state = state();
         let mut page = open(&state);
-        // NeoApi is a closed port here: the first five attempts reach it and fail as
-        // unavailable; the sixth is refused by the limiter without trying.
-        for _ in 0..5 {
+        // NeoApi is a closed port here: every attempt reaches it and fails as unavailable,
+        // which says nothing about the password, so none is refused by the limiter.
+        for _ in 0..8 {
             page.send(r#"{"v":1,"type":"login","device":"SIP/1001","user":"1001","password":"x"}"#);
             assert_eq!(page.json().await["code"], "neoApiUnavailable");
         }
-        page.send(r#"{"v":1,"type":"login","device":"SIP/1001","user":"1001","password":"x"}"#);
-        assert_eq!(page.json().await["code"], "rateLimited");
         let text = state.metrics().render();
         assert!(
-            text.contains("cti_logins_total{outcome=\"rateLimited\"} 1"),
+            text.contains("cti_logins_total{outcome=\"unavailable\"} 8"),
             "{text}"
         );
-        assert!(
-            text.contains("cti_logins_total{outcome=\"unavailable\"} 5"),
-            "{text}"
-        );
+        assert!(!text.contains("rateLimited"), "{text}");
     }
 }

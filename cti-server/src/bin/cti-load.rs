@@ -88,7 +88,6 @@ async fn run(args: Args) -> Result<(), String> {
             let mut config = cti_server::config::Config::defaults();
             config.listen = "127.0.0.1:0".parse().expect("an address");
             config.standin_listen = "127.0.0.1:0".parse().expect("an address");
-            config.login_attempts_per_minute = u32::MAX;
             config.poll_interval = Duration::from_millis(args.poll_ms);
             let server = cti_server::Server::bind(config)
                 .await

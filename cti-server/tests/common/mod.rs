@@ -88,12 +88,24 @@ impl TestServer {
 
     /// A WebSocket whose page claims `origin`.
     pub async fn ws_from(&self, origin: &str) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        self.ws_with(&[("origin", origin)]).await
+    }
+
+    /// A WebSocket upgrade with these request headers (`origin` among them, a proxy's).
+    pub async fn ws_with(
+        &self,
+        headers: &[(&str, &str)],
+    ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
         let mut request = format!("ws://{}/ws", self.addr)
             .into_client_request()
             .expect("a valid URL");
-        request
-            .headers_mut()
-            .insert("origin", origin.parse().expect("a header value"));
+        for (name, value) in headers {
+            let name: tokio_tungstenite::tungstenite::http::HeaderName =
+                name.parse().expect("a header name");
+            request
+                .headers_mut()
+                .append(name, value.parse().expect("a header value"));
+        }
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         Ok(Ws { socket })
     }
@@ -172,6 +184,16 @@ impl Ws {
             .send(Message::Text(message.to_string().into()))
             .await
             .expect("the socket is open");
+    }
+
+    /// Sends, or says the server closed the socket.
+    pub async fn try_send(
+        &mut self,
+        message: Value,
+    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
     }
 
     pub async fn send_raw(&mut self, text: String) {

@@ -1,0 +1,287 @@
+//! The gate under abuse (issue 16), each over a real socket against the whole server in demo
+//! mode: the login limit counts failures per user and address, commands cannot be amplified
+//! onto Neotel, and user names are one normal form.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestServer, Ws};
+use serde_json::{Value, json};
+
+fn command(c: Value) -> Value {
+    json!({"v":1,"type":"command","command":c})
+}
+
+/// The simulator's agents grown to `n` more (user = password, device `SIP/{user}`, from 2001).
+async fn grow_agents(server: &TestServer, n: usize) -> Vec<String> {
+    let mut scenario: Value = serde_json::from_str(neotel_sim::DEFAULT_SCENARIO_JSON).unwrap();
+    let template = scenario["users"][0].clone();
+    let names: Vec<String> = (0..n).map(|i| (2001 + i).to_string()).collect();
+    for name in &names {
+        let mut user = template.clone();
+        user["user"] = json!(name);
+        user["password"] = json!(name);
+        scenario["users"].as_array_mut().unwrap().push(user);
+        scenario["devices"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(format!("SIP/{name}")));
+    }
+    scenario["settings"]["licenses"] = json!(n + 20);
+    server.sim_post("/sim/scenario", scenario).await;
+    names
+}
+
+// ----- 1. the login limit ---------------------------------------------------------------
+
+/// A shift starts: 200 agents behind one office address log in at once, none refused (the
+/// limit counted successes per address: 5 a minute, 40 minutes for the shift).
+#[tokio::test]
+async fn a_shift_of_200_agents_behind_one_address_logs_in_at_once() {
+    let mut config = common::config();
+    config.poll_interval = Duration::from_secs(30);
+    let server = TestServer::start_with(config).await;
+    let names = grow_agents(&server, 200).await;
+    let logins = names.iter().map(|name| {
+        let server = &server;
+        async move {
+            let mut ws = server.ws().await;
+            let answer = ws.login(name, name, &format!("SIP/{name}")).await;
+            (answer, ws)
+        }
+    });
+    let answers = futures::future::join_all(logins).await;
+    let refused: Vec<&Value> = answers
+        .iter()
+        .map(|(a, _)| a)
+        .filter(|a| a["type"] != "session")
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "{} refused: {:?}",
+        refused.len(),
+        &refused[..refused.len().min(3)]
+    );
+    drop(answers);
+    server.stop().await;
+}
+
+/// Wrong passwords for 1001 from one client address (behind the trusted proxy) slow that
+/// address down; 1001 from its own desk logs in (the limit was per user, from everywhere).
+#[tokio::test]
+async fn wrong_passwords_from_one_address_do_not_lock_the_user_out_elsewhere() {
+    let mut config = common::config();
+    config.trusted_proxies.networks = vec!["127.0.0.1/32".parse().unwrap()];
+    let server = TestServer::start_with(config).await;
+    let origin = server.public_url.clone();
+    let from = |address: &'static str| {
+        [
+            ("origin", origin.clone()),
+            ("x-forwarded-for", address.to_owned()),
+        ]
+    };
+    let attacker = from("203.0.113.5");
+    let headers: Vec<(&str, &str)> = attacker.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut ws = server.ws_with(&headers).await.unwrap();
+    for _ in 0..5 {
+        assert_eq!(
+            ws.login("1001", "guess", "SIP/1001").await["code"],
+            "loginFailed"
+        );
+    }
+    let answer = ws.login("1001", "1001", "SIP/1001").await;
+    assert_eq!(answer["code"], "rateLimited", "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("try again in"),
+        "{answer}"
+    );
+
+    let desk = from("198.51.100.9");
+    let headers: Vec<(&str, &str)> = desk.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut real = server.ws_with(&headers).await.unwrap();
+    let session = real.login("1001", "1001", "SIP/1001").await;
+    assert_eq!(session["type"], "session", "{session}");
+    let logins = server
+        .methods()
+        .await
+        .iter()
+        .filter(|m| *m == "Login")
+        .count();
+    assert_eq!(logins, 6, "the refused attempt never reached NeoApi");
+    server.stop().await;
+}
+
+/// A forwarding header from a client that is not a trusted proxy is the client's word: a new
+/// address in each attempt does not reset the limit.
+#[tokio::test]
+async fn a_forwarding_header_from_anyone_else_is_not_believed() {
+    let server = TestServer::start().await;
+    let origin = server.public_url.clone();
+    for i in 0..6 {
+        let forged = format!("203.0.113.{i}");
+        let mut ws = server
+            .ws_with(&[("origin", &origin), ("x-forwarded-for", &forged)])
+            .await
+            .unwrap();
+        let answer = ws.login("1001", "guess", "SIP/1001").await;
+        let expected = if i < 5 { "loginFailed" } else { "rateLimited" };
+        assert_eq!(answer["code"], expected, "attempt {i}: {answer}");
+    }
+    server.stop().await;
+}
+
+/// `" 1001"`, `"1001\u{200B}"` and `"1001"` are one user: one limit bucket, and the name Neotel
+/// gets is the normal one (they were separate buckets, sent as typed).
+#[tokio::test]
+async fn a_user_name_however_typed_is_one_user_and_one_bucket() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws().await;
+    let session = ws.login(" 1001\u{200B}", "1001", "SIP/1001").await;
+    assert_eq!(session["type"], "session", "{session}");
+    assert_eq!(session["user"], "1001");
+    let journal = server.journal().await;
+    assert!(
+        !serde_json::to_string(&journal).unwrap().contains("\\u200b"),
+        "Neotel got the normal name"
+    );
+    server.stop().await;
+
+    let server = TestServer::start().await;
+    let mut ws = server.ws().await;
+    for _ in 0..5 {
+        assert_eq!(
+            ws.login("1002", "guess", "SIP/1002").await["code"],
+            "loginFailed"
+        );
+    }
+    for typed in [" 1002", "1002\u{200B}", "\u{FEFF}1002 "] {
+        let answer = ws.login(typed, "1002", "SIP/1002").await;
+        assert_eq!(answer["code"], "rateLimited", "{typed:?}: {answer}");
+    }
+    server.stop().await;
+}
+
+// ----- 3. amplification onto Neotel -----------------------------------------------------
+
+/// Logs 1001 in and joins campaign 97; returns the socket.
+async fn in_campaign(server: &TestServer) -> Ws {
+    let mut ws = server.ws().await;
+    assert_eq!(
+        ws.login("1001", "1001", "SIP/1001").await["type"],
+        "session"
+    );
+    ws.send(command(json!({"command":"joinCampaign","campaign":97})))
+        .await;
+    ws.recv_until("campaign 97", |m| {
+        m["type"] == "view" && m["view"]["campaign"] == 97
+    })
+    .await;
+    ws
+}
+
+/// 500 `takeBreak` messages: the session's rate refuses the flood (and closes the socket as
+/// abusive), the core refuses the repeats, and Neotel gets one `Pause`, not 500.
+#[tokio::test]
+async fn a_flood_of_commands_is_not_amplified_onto_neotel() {
+    let server = TestServer::start().await;
+    let mut ws = in_campaign(&server).await;
+    // In step with the answers, as a page would: a socket closed on unread messages is reset,
+    // and its last words lost.
+    let (mut too_many, mut bye) = (0, None);
+    for _ in 0..500 {
+        if ws
+            .try_send(command(json!({"command":"takeBreak","breakId":21})))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        let Some(m) = ws.try_recv(Duration::from_secs(3)).await else {
+            break;
+        };
+        if m["code"] == "tooManyCommands" {
+            too_many += 1;
+        }
+        if m["type"] == "bye" {
+            bye = Some(m["reason"].clone());
+            break;
+        }
+    }
+    while let Some(m) = ws.try_recv(Duration::from_secs(1)).await {
+        if m["type"] == "bye" {
+            bye = Some(m["reason"].clone());
+        }
+    }
+    assert!(too_many > 0, "the session's rate refused some");
+    assert_eq!(bye, Some(json!("abuse")), "a flood is closed");
+    let pauses = server
+        .methods()
+        .await
+        .iter()
+        .filter(|m| *m == "Pause")
+        .count();
+    assert!(pauses <= 2, "{pauses} Pause calls for one break");
+    server.stop().await;
+}
+
+/// One `sendDtmf` of 3,000 digits sends none and says the most; 32 go through.
+#[tokio::test]
+async fn one_huge_dtmf_message_sends_no_digit() {
+    let server = TestServer::start().await;
+    let mut ws = in_campaign(&server).await;
+    server
+        .sim_post("/sim/dialer/deliver", json!({"campaign":97,"user":"1001"}))
+        .await;
+    ws.recv_until("a bridged call", |m| {
+        m["type"] == "view" && m["view"]["call"]["bridged"] == true
+    })
+    .await;
+    ws.send(command(
+        json!({"command":"sendDtmf","digits":"1".repeat(3000)}),
+    ))
+    .await;
+    let refused = ws.recv_until("the refusal", |m| m["type"] == "error").await;
+    assert_eq!(refused["code"], "commandRefused", "{refused}");
+    assert_eq!(refused["text"]["code"], "dtmfTooLong", "{refused}");
+    assert_eq!(refused["text"]["params"]["max"], "32", "{refused}");
+    let digits = |methods: Vec<String>| methods.iter().filter(|m| *m == "SendDTMF").count();
+    assert_eq!(digits(server.methods().await), 0);
+    ws.send(command(
+        json!({"command":"sendDtmf","digits":"1".repeat(32)}),
+    ))
+    .await;
+    let mut sent = 0;
+    for _ in 0..100 {
+        sent = digits(server.methods().await);
+        if sent == 32 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent, 32);
+    server.stop().await;
+}
+
+/// A message nested 30,000 deep (under the size limit) is a bad message, not a stack overflow:
+/// the connection answers and stays.
+#[tokio::test]
+async fn a_deeply_nested_message_is_a_bad_message() {
+    let server = TestServer::start().await;
+    let mut ws = server.ws().await;
+    for nested in [
+        format!("{}{}", "[".repeat(30_000), "]".repeat(30_000)),
+        format!(
+            "{{\"v\":1,\"type\":\"command\",\"command\":{}1{}}}",
+            "{\"a\":".repeat(6_000),
+            "}".repeat(6_000)
+        ),
+    ] {
+        assert!(nested.len() < 64 * 1024);
+        ws.send_raw(nested).await;
+        assert_eq!(ws.recv().await["code"], "badMessage");
+    }
+    ws.send(json!({"v":1,"type":"logout"})).await;
+    assert_eq!(ws.recv().await["code"], "notLoggedIn", "still open");
+    server.stop().await;
+}
