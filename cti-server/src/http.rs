@@ -31,13 +31,15 @@ impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for ClientAddr {
     }
 }
 
-/// The main listener's router: the softphone page, `/ws`, `/healthz`, `/readyz`, `/metrics`.
+/// The main listener's router: the softphone page, `/ws`, `/healthz`, `/readyz`, and
+/// `/metrics` unless `metrics.listen` gives it a listener of its own ([`metrics_app`]).
 ///
 /// Every response carries the Content-Security-Policy (framing allowed only by this origin and
 /// the allowed ones). Serve it with `into_make_service_with_connect_info::<ClientAddr>()`.
 pub fn app(state: AppState) -> Router {
     let csp = state.inner.csp.clone();
-    Router::new()
+    let own_metrics = state.sessions().config.metrics.listen.is_none();
+    let mut router = Router::new()
         .route("/", get(|| async { Redirect::to("/softphone/") }))
         .route("/softphone", get(|| async { Redirect::to("/softphone/") }))
         .route("/softphone/", get(softphone_index))
@@ -45,8 +47,11 @@ pub fn app(state: AppState) -> Router {
         .route("/softphone/{*path}", get(softphone_file))
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if own_metrics {
+        router = router.route("/metrics", get(metrics));
+    }
+    router
         .fallback(|| async { AppError::NotFound })
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -60,6 +65,16 @@ pub fn app(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        .with_state(state)
+}
+
+/// The metrics listener's router (`metrics.listen`): `/metrics`, `/healthz` and `/readyz`.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .fallback(|| async { AppError::NotFound })
         .with_state(state)
 }
 
@@ -85,7 +100,20 @@ async fn languages() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::Value::Array(list))
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// The metrics, to the allowed clients only when `metrics.allowed_clients` names some.
+async fn metrics(
+    State(state): State<AppState>,
+    ConnectInfo(ClientAddr(peer)): ConnectInfo<ClientAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let config = &state.sessions().config;
+    let allowed = &config.metrics.allowed_clients;
+    let client = security::client_address(peer.ip(), &headers, &config.trusted_proxies);
+    if !allowed.is_empty() && !allowed.iter().any(|n| n.contains(&client.to_canonical())) {
+        state.metrics().refused("metricsClient");
+        tracing::warn!(%client, "metrics refused: client not allowed");
+        return AppError::Forbidden("this address may not read the metrics").into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -47,7 +47,8 @@ pub struct Metrics {
     pub effects: Family<KindLabel, Counter>,
     /// Login attempts by outcome.
     pub logins: Family<OutcomeLabel, Counter>,
-    /// What the gate refused, by kind (`commandRate`).
+    /// What the gate refused, by kind (`connectionLimit`, `addressLimit`, `commandRate`,
+    /// `loginDeadline`, `metricsClient`).
     pub refused: Family<KindLabel, Counter>,
     /// NeoApi writes (dispositions, schedules) not yet accepted by NeoApi. Stays 0 until the
     /// store of pending writes exists: nothing sets it yet.
@@ -111,7 +112,7 @@ impl Metrics {
         let refused = Family::<KindLabel, Counter>::default();
         registry.register(
             "refused",
-            "Commands the gate refused, by kind",
+            "Connections, commands and reads the gate refused, by kind",
             refused.clone(),
         );
         let pending_writes = Gauge::default();

@@ -234,6 +234,8 @@ pub enum ByeReason {
     Shutdown,
     /// The client sent too many bad messages.
     Abuse,
+    /// The connection neither logged in nor attached within `limits.login_deadline_secs`.
+    LoginTimeout,
 }
 
 /// The JSON envelope: `{"v":1, …message}`.

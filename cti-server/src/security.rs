@@ -1,5 +1,5 @@
-//! Who the browser is: session tokens, allowed origins, the client's address behind trusted
-//! proxies, and the login and command limits.
+//! Who the browser is and what it may hold: session tokens, allowed origins, the client's
+//! address behind trusted proxies, the login and command limits, and the connection caps.
 //!
 //! NeoApi has no authentication (every call just names `USUARIO`), so the server is the only
 //! gate: after a successful NeoApi `Login` it issues a token bound to that user, and every later
@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
@@ -467,6 +468,148 @@ impl CommandLimiter {
     }
 }
 
+/// Why a connection was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The listener holds its most connections.
+    Full,
+    /// The client's address holds its most connections.
+    AddressFull,
+}
+
+impl Refusal {
+    /// What the refused client reads (the answer's body).
+    #[must_use]
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Full => "the server is at its connection limit; try again in a moment\n",
+            Self::AddressFull => {
+                "too many connections from your address; close some and try again\n"
+            }
+        }
+    }
+
+    /// The metric's kind.
+    #[must_use]
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Full => "connectionLimit",
+            Self::AddressFull => "addressLimit",
+        }
+    }
+}
+
+/// The open connections of a listener, in total and per client address.
+#[derive(Debug)]
+pub struct ConnectionLimits {
+    max: usize,
+    per_address: usize,
+    proxies: TrustedProxies,
+    open: Mutex<(usize, HashMap<IpAddr, usize>)>,
+    refusing: AtomicUsize,
+}
+
+/// What to do with a new connection.
+#[derive(Debug)]
+pub enum Admission {
+    /// Serve it; the slot is held as long as the connection (a WebSocket's too).
+    Admitted(Slot),
+    /// Answer 503 with the refusal's text and close.
+    Refused(Refusal, RefusalSlot),
+    /// Close at once: too many refusals are being answered already.
+    Dropped,
+}
+
+/// Refusals answered at once (each waits a second at most for its request).
+const MAX_REFUSING: usize = 64;
+
+/// One admitted connection; freed on drop.
+#[derive(Debug)]
+pub struct Slot {
+    limits: Arc<ConnectionLimits>,
+    address: Option<IpAddr>,
+}
+
+/// One refusal being answered; freed on drop.
+#[derive(Debug)]
+pub struct RefusalSlot(Arc<ConnectionLimits>);
+
+impl ConnectionLimits {
+    /// At most `max` connections, `per_address` from one client address (trusted proxies, which
+    /// carry many clients, are held to the total only).
+    #[must_use]
+    pub fn new(max: usize, per_address: usize, proxies: TrustedProxies) -> Arc<Self> {
+        Arc::new(Self {
+            max,
+            per_address,
+            proxies,
+            open: Mutex::new((0, HashMap::new())),
+            refusing: AtomicUsize::new(0),
+        })
+    }
+
+    /// The connections open now.
+    #[must_use]
+    pub fn open(&self) -> usize {
+        self.open.lock().expect("limits lock is never poisoned").0
+    }
+
+    /// Admits a connection from `peer`, or says why not.
+    pub fn admit(self: &Arc<Self>, peer: IpAddr) -> Admission {
+        let address = (!trusted(&self.proxies, peer)).then(|| address_key(peer));
+        let refusal = {
+            let mut open = self.open.lock().expect("limits lock is never poisoned");
+            let (total, by_address) = &mut *open;
+            let from = address.map_or(0, |a| by_address.get(&a).copied().unwrap_or(0));
+            if *total >= self.max {
+                Refusal::Full
+            } else if from >= self.per_address {
+                Refusal::AddressFull
+            } else {
+                *total += 1;
+                if let Some(a) = address {
+                    *by_address.entry(a).or_default() += 1;
+                }
+                return Admission::Admitted(Slot {
+                    limits: Arc::clone(self),
+                    address,
+                });
+            }
+        };
+        if self.refusing.fetch_add(1, Ordering::SeqCst) >= MAX_REFUSING {
+            self.refusing.fetch_sub(1, Ordering::SeqCst);
+            return Admission::Dropped;
+        }
+        Admission::Refused(refusal, RefusalSlot(Arc::clone(self)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self
+            .limits
+            .open
+            .lock()
+            .expect("limits lock is never poisoned");
+        let (total, by_address) = &mut *open;
+        *total -= 1;
+        if let Some(a) = self.address
+            && let Some(n) = by_address.get_mut(&a)
+        {
+            *n -= 1;
+            if *n == 0 {
+                by_address.remove(&a);
+            }
+        }
+    }
+}
+
+impl Drop for RefusalSlot {
+    fn drop(&mut self) {
+        self.0.refusing.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -651,6 +794,54 @@ mod tests {
             client_address(ip("10.0.0.5"), &h, &forwarded),
             ip("10.0.0.5")
         );
+    }
+
+    #[test]
+    fn connections_are_capped_in_total_and_per_address() {
+        let proxies = TrustedProxies {
+            networks: vec!["10.0.0.5/32".parse().unwrap()],
+            ..TrustedProxies::default()
+        };
+        let limits = ConnectionLimits::new(4, 2, proxies);
+        let one = limits.admit(ip("192.0.2.1"));
+        let two = limits.admit(ip("192.0.2.1"));
+        assert!(matches!(one, Admission::Admitted(_)) && matches!(two, Admission::Admitted(_)));
+        assert!(matches!(
+            limits.admit(ip("192.0.2.1")),
+            Admission::Refused(Refusal::AddressFull, _)
+        ));
+        drop(one);
+        let three = limits.admit(ip("192.0.2.1"));
+        assert!(
+            matches!(three, Admission::Admitted(_)),
+            "a closed one frees its slot"
+        );
+        let proxy = [limits.admit(ip("10.0.0.5")), limits.admit(ip("10.0.0.5"))];
+        assert!(
+            proxy.iter().all(|a| matches!(a, Admission::Admitted(_))),
+            "{proxy:?}"
+        );
+        assert_eq!(limits.open(), 4);
+        assert!(matches!(
+            limits.admit(ip("10.0.0.5")),
+            Admission::Refused(Refusal::Full, _)
+        ));
+        // Refusals being answered are bounded too.
+        let refusing: Vec<_> = (0..MAX_REFUSING)
+            .map(|_| limits.admit(ip("198.51.100.1")))
+            .collect();
+        assert!(refusing.iter().all(|a| matches!(a, Admission::Refused(..))));
+        assert!(matches!(
+            limits.admit(ip("198.51.100.1")),
+            Admission::Dropped
+        ));
+        drop(refusing);
+        assert!(matches!(
+            limits.admit(ip("198.51.100.1")),
+            Admission::Refused(..)
+        ));
+        drop((two, three, proxy));
+        assert_eq!(limits.open(), 0);
     }
 
     #[test]

@@ -50,8 +50,24 @@ where
     let mut last_seen = clock::now();
     let mut heartbeat = tokio::time::interval_at((last_seen + HEARTBEAT).into(), HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A connection without a session has this long to get one: idle sockets cannot pile up.
+    let deadline = sessions.config.limits.login_deadline;
+    let mut login_by = Some(last_seen + deadline);
     let close = loop {
+        match (&attached, login_by) {
+            (Some(_), _) => login_by = None,
+            (None, None) => login_by = Some(clock::now() + deadline),
+            (None, Some(_)) => {}
+        }
+        let login_timer =
+            tokio::time::sleep_until(login_by.unwrap_or(last_seen + HEARTBEAT).into());
         tokio::select! {
+            () = login_timer, if login_by.is_some() => {
+                tracing::debug!(%client, "no login in time: closing");
+                sessions.metrics.refused("loginDeadline");
+                let _ = send(&mut sink, &Down::Bye { reason: ByeReason::LoginTimeout }).await;
+                break Some((CLOSE_POLICY, "no login or attach in time"));
+            }
             _ = heartbeat.tick() => {
                 if clock::now().duration_since(last_seen) > HEARTBEAT * 3 {
                     tracing::debug!(%client, "no answer to pings: closing");
@@ -366,7 +382,11 @@ mod tests {
     }
 
     fn state() -> AppState {
-        let sessions = crate::session::scripted::sessions(Config::defaults());
+        state_with(Config::defaults())
+    }
+
+    fn state_with(config: Config) -> AppState {
+        let sessions = crate::session::scripted::sessions(config);
         AppState::new(sessions, "http://127.0.0.1:8080".into(), &[])
     }
 
@@ -466,7 +486,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_silent_connection_is_pinged_then_closed() {
-        let state = state();
+        let mut config = Config::defaults();
+        config.limits.login_deadline = HEARTBEAT * 10;
+        let state = state_with(config);
         let mut page = open(&state);
         tokio::time::sleep(HEARTBEAT * 4 + Duration::from_secs(1)).await;
         assert!(matches!(page.recv().await, Message::Ping(_)));
@@ -481,6 +503,26 @@ mod tests {
             }
         }
         page.task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_without_a_login_is_closed_at_the_deadline() {
+        let state = state();
+        let mut page = open(&state);
+        page.send(r#"{"v":1,"type":"logout"}"#);
+        assert_eq!(
+            page.json().await["code"],
+            "notLoggedIn",
+            "a message is no login"
+        );
+        tokio::time::sleep(state.sessions().config.limits.login_deadline).await;
+        assert_eq!(page.json().await["reason"], "loginTimeout");
+        page.closed_with(CLOSE_POLICY).await;
+        let text = state.metrics().render();
+        assert!(
+            text.contains("cti_refused_total{kind=\"loginDeadline\"} 1"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

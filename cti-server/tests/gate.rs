@@ -1,6 +1,8 @@
 //! The gate under abuse (issue 16), each over a real socket against the whole server in demo
-//! mode: the login limit counts failures per user and address, commands cannot be amplified
-//! onto Neotel, and user names are one normal form.
+//! mode: the login limit counts failures per user and address, sockets without a login and
+//! slow requests are cut, connections are capped with a clear refusal, commands cannot be
+//! amplified onto Neotel, user names are one normal form, and /metrics can have a listener of
+//! its own.
 
 mod common;
 
@@ -8,6 +10,8 @@ use std::time::Duration;
 
 use common::{TestServer, Ws};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
 
 fn command(c: Value) -> Value {
     json!({"v":1,"type":"command","command":c})
@@ -31,6 +35,46 @@ async fn grow_agents(server: &TestServer, n: usize) -> Vec<String> {
     scenario["settings"]["licenses"] = json!(n + 20);
     server.sim_post("/sim/scenario", scenario).await;
     names
+}
+
+/// Whether the server closes `stream` within `wait` (reading and dropping what it sends).
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(wait, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+/// A raw HTTP/1.1 exchange: the status line and the body.
+async fn raw_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut answer))
+        .await
+        .expect("an answer within 10 s")
+        .expect("readable");
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn http_status(err: &tokio_tungstenite::tungstenite::Error) -> Option<u16> {
+    match err {
+        tokio_tungstenite::tungstenite::Error::Http(r) => Some(r.status().as_u16()),
+        _ => None,
+    }
 }
 
 // ----- 1. the login limit ---------------------------------------------------------------
@@ -162,6 +206,190 @@ async fn a_user_name_however_typed_is_one_user_and_one_bucket() {
     server.stop().await;
 }
 
+// ----- 2. sockets and HTTP ----------------------------------------------------------------
+
+/// A WebSocket that neither logs in nor attaches is told why and closed (500 idle sockets
+/// once stayed open for 390 s).
+#[tokio::test]
+async fn a_socket_that_never_logs_in_is_closed_with_a_reason() {
+    let mut config = common::config();
+    config.limits.login_deadline = Duration::from_secs(1);
+    let server = TestServer::start_with(config).await;
+    let mut idle = server.ws().await;
+    let bye = idle.recv().await;
+    assert_eq!(bye["type"], "bye", "{bye}");
+    assert_eq!(bye["reason"], "loginTimeout");
+    assert_eq!(idle.closed().await, Some(1008));
+    // One that logs in in time stays.
+    let mut agent = server.ws().await;
+    assert_eq!(
+        agent.login("1001", "1001", "SIP/1001").await["type"],
+        "session"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    agent.send(json!({"v":1,"type":"logout"})).await;
+    assert_eq!(agent.recv_type("bye").await["reason"], "logout");
+    server.stop().await;
+}
+
+/// Slowloris: headers a byte at a time, or no request at all on an open connection, are cut
+/// at the header timeout.
+#[tokio::test]
+async fn slow_headers_and_silent_connections_are_cut() {
+    let mut config = common::config();
+    config.limits.header_read_timeout = Duration::from_secs(1);
+    let server = TestServer::start_with(config).await;
+
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(10)).await,
+        "a silent connection stays"
+    );
+
+    let mut slow = TcpStream::connect(server.addr).await.unwrap();
+    let trickle = async {
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" {
+            if slow.write_all(&[*byte]).await.is_err() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        false
+    };
+    let cut = tokio::time::timeout(Duration::from_secs(10), trickle)
+        .await
+        .unwrap_or(false);
+    assert!(
+        cut || closed_within(&mut slow, Duration::from_secs(1)).await,
+        "a trickle of headers stays"
+    );
+
+    // A keep-alive connection left idle after its answer is closed too.
+    let mut kept = TcpStream::connect(server.addr).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(
+        closed_within(&mut kept, Duration::from_secs(10)).await,
+        "an idle keep-alive stays"
+    );
+    server.stop().await;
+}
+
+/// A request head bigger than 16 KiB is refused with 431, not buffered (hyper's default let
+/// each connection hold about 400 KiB of headers).
+#[tokio::test]
+async fn an_oversized_request_head_is_refused() {
+    let server = TestServer::start().await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(32 * 1024)
+    );
+    // The server may close before reading it all.
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    let (status, _) = raw_get(server.addr, "/healthz").await;
+    assert!(
+        status.contains("200"),
+        "a normal request still is: {status}"
+    );
+    server.stop().await;
+}
+
+/// A body that trickles is cut at the body timeout with 408.
+#[tokio::test]
+async fn a_slow_body_is_cut() {
+    let mut config = common::config();
+    config.limits.body_timeout = Duration::from_secs(1);
+    let server = TestServer::start_with(config).await;
+    let mut slow = TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"POST /ws HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+        .await
+        .unwrap();
+    let trickle = async {
+        for _ in 0..50 {
+            if slow.write_all(b"a").await.is_err() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        false
+    };
+    let cut = tokio::time::timeout(Duration::from_secs(10), trickle)
+        .await
+        .unwrap_or(false);
+    assert!(
+        cut || closed_within(&mut slow, Duration::from_secs(1)).await,
+        "a trickling body stays"
+    );
+    server.stop().await;
+}
+
+/// Over the per-address cap a WebSocket upgrade and a page get 503 with a text, while another
+/// listener (the metrics one) still answers; a closed socket frees its place.
+#[tokio::test]
+async fn connections_are_capped_per_address_with_a_clear_refusal() {
+    let mut config = common::config();
+    config.limits.max_connections_per_address = 3;
+    config.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
+    let server = TestServer::start_with(config).await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(server.ws().await);
+    }
+    let err = server
+        .ws_from(&server.public_url)
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(http_status(&err), Some(503), "{err}");
+    let (status, body) = raw_get(server.addr, "/healthz").await;
+    assert!(status.contains("503"), "{status}");
+    assert!(
+        body.contains("too many connections from your address"),
+        "{body}"
+    );
+    let metrics = server.metrics_addr.expect("a metrics listener");
+    let (status, body) = raw_get(metrics, "/healthz").await;
+    assert!(status.contains("200") && body == "ok", "{status} {body}");
+    let (_, text) = raw_get(metrics, "/metrics").await;
+    assert!(
+        text.contains("cti_refused_total{kind=\"addressLimit\"} 2"),
+        "{text}"
+    );
+
+    drop(open.pop());
+    let mut admitted = None;
+    for _ in 0..50 {
+        if let Ok(ws) = server.ws_from(&server.public_url).await {
+            admitted = Some(ws);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(admitted.is_some(), "a closed socket frees its place");
+    drop((open, admitted));
+    server.stop().await;
+}
+
+/// Over the total cap, every address is refused with its own text.
+#[tokio::test]
+async fn connections_are_capped_in_total() {
+    let mut config = common::config();
+    config.limits.max_connections = 2;
+    let server = TestServer::start_with(config).await;
+    let held = [server.ws().await, server.ws().await];
+    let (status, body) = raw_get(server.addr, "/softphone/").await;
+    assert!(status.contains("503"), "{status}");
+    assert!(body.contains("connection limit"), "{body}");
+    drop(held);
+    server.stop().await;
+}
+
 // ----- 3. amplification onto Neotel -----------------------------------------------------
 
 /// Logs 1001 in and joins campaign 97; returns the socket.
@@ -283,5 +511,38 @@ async fn a_deeply_nested_message_is_a_bad_message() {
     }
     ws.send(json!({"v":1,"type":"logout"})).await;
     assert_eq!(ws.recv().await["code"], "notLoggedIn", "still open");
+    server.stop().await;
+}
+
+// ----- 4. the smaller ones ------------------------------------------------------------------
+
+/// `/metrics` on its own listener leaves the main one; an allow list refuses other clients.
+#[tokio::test]
+async fn metrics_on_their_own_listener_and_for_allowed_clients_only() {
+    let mut config = common::config();
+    config.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
+    let server = TestServer::start_with(config).await;
+    let (status, _) = raw_get(server.addr, "/metrics").await;
+    assert!(status.contains("404"), "the main listener: {status}");
+    let metrics = server.metrics_addr.expect("a metrics listener");
+    let (status, text) = raw_get(metrics, "/metrics").await;
+    assert!(
+        status.contains("200") && text.contains("cti_sessions"),
+        "{status}"
+    );
+    server.stop().await;
+
+    let mut config = common::config();
+    config.metrics.allowed_clients = vec!["192.0.2.0/24".parse().unwrap()];
+    let server = TestServer::start_with(config).await;
+    let (status, _) = raw_get(server.addr, "/metrics").await;
+    assert!(status.contains("403"), "127.0.0.1 is not allowed: {status}");
+    server.stop().await;
+
+    let mut config = common::config();
+    config.metrics.allowed_clients = vec!["127.0.0.1/32".parse().unwrap()];
+    let server = TestServer::start_with(config).await;
+    let (status, _) = raw_get(server.addr, "/metrics").await;
+    assert!(status.contains("200"), "{status}");
     server.stop().await;
 }

@@ -88,6 +88,8 @@ async fn run(args: Args) -> Result<(), String> {
             let mut config = cti_server::config::Config::defaults();
             config.listen = "127.0.0.1:0".parse().expect("an address");
             config.standin_listen = "127.0.0.1:0".parse().expect("an address");
+            // Every simulated agent connects from loopback: one address, held to the total only.
+            config.limits.max_connections_per_address = config.limits.max_connections;
             config.poll_interval = Duration::from_millis(args.poll_ms);
             let server = cti_server::Server::bind(config)
                 .await

@@ -16,6 +16,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub public_url: String,
     pub standin: SocketAddr,
+    /// The metrics listener (`metrics.listen`), when configured.
+    pub metrics_addr: Option<SocketAddr>,
     pub sim: String,
     pub http: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -59,6 +61,7 @@ impl TestServer {
         let addr = server.local_addr();
         let public_url = server.state().public_url().to_owned();
         let standin = server.standin_addr().expect("demo mode has a stand-in");
+        let metrics_addr = server.metrics_addr();
         let sim = server.sim_url().expect("demo mode has a simulator");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
@@ -68,6 +71,7 @@ impl TestServer {
             addr,
             public_url,
             standin,
+            metrics_addr,
             sim,
             http: reqwest::Client::new(),
             stop: Some(stop),

@@ -30,6 +30,8 @@ pub struct Stack {
     name: String,
     pub client: Client,
     pub standin_url: String,
+    /// The server's main listener (`http://127.0.0.1:port`).
+    pub server_url: String,
     pub sim: String,
     http: reqwest::Client,
     driver: Driver,
@@ -94,6 +96,14 @@ impl Stack {
     /// Starts everything and opens the stand-in, or `None` (with a note) when Chromium is not
     /// installed outside CI. In CI (`CI` set) a missing browser fails the test.
     pub async fn start(name: &str) -> Option<Self> {
+        Self::start_with(name, |_| {}).await
+    }
+
+    /// [`start`](Self::start) with the server's configuration changed by `tweak` first.
+    pub async fn start_with(
+        name: &str,
+        tweak: impl FnOnce(&mut cti_server::config::Config),
+    ) -> Option<Self> {
         let chromium = binary(
             "CHROMIUM",
             &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
@@ -112,11 +122,13 @@ impl Stack {
         config.listen = "127.0.0.1:0".parse().expect("an address");
         config.standin_listen = "127.0.0.1:0".parse().expect("an address");
         config.poll_interval = Duration::from_millis(200);
+        tweak(&mut config);
         let server = cti_server::Server::bind(config)
             .await
             .expect("the server binds");
         let standin: SocketAddr = server.standin_addr().expect("demo mode has a stand-in");
         let sim = server.sim_url().expect("demo mode has a simulator");
+        let server_url = format!("http://{}", server.local_addr());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
             let _ = stopped.await;
@@ -172,6 +184,7 @@ impl Stack {
             name: name.to_owned(),
             client,
             standin_url: format!("http://localhost:{}/", standin.port()),
+            server_url,
             sim,
             http: reqwest::Client::new(),
             driver,
