@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::connect_info::Connected;
-use axum::extract::{ConnectInfo, Path, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -35,13 +35,14 @@ impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for ClientAddr {
 /// `/metrics` unless `metrics.listen` gives it a listener of its own ([`metrics_app`]).
 ///
 /// Every response carries the Content-Security-Policy (framing allowed only by this origin and
-/// the allowed ones). Serve it with `into_make_service_with_connect_info::<ClientAddr>()`.
+/// the allowed ones), and, when the public URL is `https://`, Strict-Transport-Security. Serve
+/// it with `into_make_service_with_connect_info::<ClientAddr>()`.
 pub fn app(state: AppState) -> Router {
     let csp = state.inner.csp.clone();
     let own_metrics = state.sessions().config.metrics.listen.is_none();
     let mut router = Router::new()
-        .route("/", get(|| async { Redirect::to("/softphone/") }))
-        .route("/softphone", get(|| async { Redirect::to("/softphone/") }))
+        .route("/", get(to_softphone))
+        .route("/softphone", get(to_softphone))
         .route("/softphone/", get(softphone_index))
         .route("/softphone/i18n/languages.json", get(languages))
         .route("/softphone/{*path}", get(softphone_file))
@@ -51,7 +52,7 @@ pub fn app(state: AppState) -> Router {
     if own_metrics {
         router = router.route("/metrics", get(metrics));
     }
-    router
+    let router = router
         .fallback(|| async { AppError::NotFound })
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -64,8 +65,18 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
+        ));
+    // Browsers take HSTS only over HTTPS, so it is sent whenever the public URL is HTTPS:
+    // the server's own TLS, or a TLS proxy in front of it.
+    let router = if state.public_url().starts_with("https://") {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
         ))
-        .with_state(state)
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// The metrics listener's router (`metrics.listen`): `/metrics`, `/healthz` and `/readyz`.
@@ -76,6 +87,14 @@ pub fn metrics_app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
+}
+
+/// `/` and `/softphone` to the softphone, the query kept (Salesforce's adapter URL may carry one).
+async fn to_softphone(RawQuery(query): RawQuery) -> Redirect {
+    match query {
+        Some(q) => Redirect::to(&format!("/softphone/?{q}")),
+        None => Redirect::to("/softphone/"),
+    }
 }
 
 async fn softphone_index() -> Result<Response, AppError> {

@@ -1,8 +1,8 @@
 //! The gate under abuse (issue 16), each over a real socket against the whole server in demo
 //! mode: the login limit counts failures per user and address, sockets without a login and
 //! slow requests are cut, connections are capped with a clear refusal, commands cannot be
-//! amplified onto Neotel, user names are one normal form, and /metrics can have a listener of
-//! its own.
+//! amplified onto Neotel, and the smaller ones (user names, HSTS, the metrics listener, the
+//! redirect's query).
 
 mod common;
 
@@ -516,6 +516,33 @@ async fn a_deeply_nested_message_is_a_bad_message() {
 
 // ----- 4. the smaller ones ------------------------------------------------------------------
 
+/// `/softphone?x` and `/?x` redirect to the softphone with the query kept.
+#[tokio::test]
+async fn the_softphone_redirect_keeps_its_query() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (from, to) in [
+        (
+            "/softphone?mode=lightning&x=1",
+            "/softphone/?mode=lightning&x=1",
+        ),
+        ("/?x", "/softphone/?x"),
+        ("/softphone", "/softphone/"),
+    ] {
+        let response = http.get(server.url(from)).send().await.unwrap();
+        assert!(
+            response.status().is_redirection(),
+            "{from}: {}",
+            response.status()
+        );
+        assert_eq!(response.headers()["location"], to, "{from}");
+    }
+    server.stop().await;
+}
+
 /// `/metrics` on its own listener leaves the main one; an allow list refuses other clients.
 #[tokio::test]
 async fn metrics_on_their_own_listener_and_for_allowed_clients_only() {
@@ -544,5 +571,53 @@ async fn metrics_on_their_own_listener_and_for_allowed_clients_only() {
     let server = TestServer::start_with(config).await;
     let (status, _) = raw_get(server.addr, "/metrics").await;
     assert!(status.contains("200"), "{status}");
+    server.stop().await;
+}
+
+/// Under TLS every answer carries Strict-Transport-Security; over plain HTTP none does.
+#[tokio::test]
+async fn hsts_under_tls() {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("cti-gate-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let mut config = common::config();
+    config.tls = Some(cti_server::config::TlsConfig {
+        cert: cert_path,
+        key: key_path,
+    });
+    let server = TestServer::start_with(config).await;
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .resolve("localhost", server.addr)
+        .build()
+        .unwrap();
+    for path in ["/healthz", "/softphone/"] {
+        let url = format!("https://localhost:{}{path}", server.addr.port());
+        let response = client.get(&url).send().await.expect("a TLS answer");
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+
+    let server = TestServer::start().await;
+    let response = server
+        .http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none()
+    );
     server.stop().await;
 }
