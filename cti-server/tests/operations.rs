@@ -325,7 +325,7 @@ fn a_bad_configuration_names_its_key_and_exits_2() {
 }
 
 #[tokio::test]
-async fn a_password_never_reaches_the_log_even_at_trace_level() {
+async fn a_password_or_a_token_never_reaches_the_log_even_at_trace_level() {
     let log = std::env::temp_dir().join(format!("cti-log-{}.txt", std::process::id()));
     let demo = Demo::start(
         "trace",
@@ -335,8 +335,11 @@ async fn a_password_never_reaches_the_log_even_at_trace_level() {
     let ws_url = format!("{}/ws", demo.base).replacen("http://", "ws://", 1);
     let mut ws = common::Ws::connect(&ws_url, &demo.standin).await;
     let answer = ws.login("1001", "Clave-Secreta-77", "SIP/1001").await;
-    drop(ws);
     assert_eq!(answer["code"], "loginFailed", "{answer}");
+    // Nor does a session's token, which is as good as the password while it lives.
+    let session = ws.login("1001", "1001", "SIP/1001").await;
+    let token = session["token"].as_str().expect("a token").to_owned();
+    drop(ws);
     demo.stop();
     let text = std::fs::read_to_string(&log).expect("the log was written");
     let _ = std::fs::remove_file(&log);
@@ -348,6 +351,7 @@ async fn a_password_never_reaches_the_log_even_at_trace_level() {
         !text.contains("Clave-Secreta-77"),
         "the password reached the log"
     );
+    assert!(!text.contains(&token), "the token reached the log");
 }
 
 /// At a low open-files limit (systemd's default is 1,024) a crowd of idle sockets once made
