@@ -18,6 +18,8 @@ struct Demo {
     standin: String,
     /// The server's base URL (the softphone's adapter URL without `/softphone/`).
     base: String,
+    /// Its data directory (the demo's sessions), removed with it.
+    _data: tempfile::TempDir,
 }
 
 impl Demo {
@@ -27,6 +29,7 @@ impl Demo {
 
     /// [`start`](Self::start) with the open-files limit (soft and hard) set to `open_files`.
     async fn start_limited(rust_log: &str, stderr: Stdio, open_files: Option<u32>) -> Self {
+        let data = tempfile::tempdir().expect("a temporary data directory");
         let bin = env!("CARGO_BIN_EXE_cti-server");
         let mut command = match open_files {
             Some(n) => {
@@ -38,6 +41,8 @@ impl Demo {
         };
         let mut child = command
             .args(["--listen", "127.0.0.1:0", "--standin-listen", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(data.path())
             .env_remove("CTI_NEOAPI_URL")
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
@@ -81,6 +86,7 @@ impl Demo {
             line,
             standin: format!("http://localhost:{port}"),
             base,
+            _data: data,
         }
     }
 

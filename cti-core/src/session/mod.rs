@@ -334,7 +334,7 @@ impl Session {
         };
         match why {
             Pending::Poll => self.position_answered(result),
-            Pending::List(kind) => self.list_answered(kind, result),
+            Pending::List(read) => self.list_answered(read, result),
             Pending::Command => {
                 if let Err(e) = result {
                     self.notices.error = Some(notices::fault(&e));
@@ -445,6 +445,7 @@ impl Session {
                 Timer::Write(kind) => self.drive_write(kind),
                 Timer::RetryTask => self.save_task(),
                 Timer::Users => self.read_users(),
+                Timer::Lists => self.read_failed_lists(),
                 Timer::Notices => self.expire_notices(),
             }
         }

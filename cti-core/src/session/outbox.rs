@@ -12,7 +12,7 @@ use crate::message::{Code, Message};
 use crate::view::{MonitorView, RecordView, TransferView};
 
 use super::Session;
-use super::lists::ListKind;
+use super::lists::ListRead;
 use super::permission::Act;
 use super::write::WriteKind;
 
@@ -20,7 +20,7 @@ use super::write::WriteKind;
 #[derive(Debug, Clone)]
 pub(super) enum Pending {
     Poll,
-    List(ListKind),
+    List(ListRead),
     /// A command whose answer only needs its fault said.
     Command,
     /// A command whose success is confirmed to the agent with this message.
