@@ -253,7 +253,7 @@ async fn handle(
                     }
                     sessions.metrics.login(e.outcome());
                     tracing::info!(%user, %device, %client, error = %e, "login refused");
-                    Step::Reply(error(e.code(), &e.to_string()))
+                    Step::Reply(error(e.code(), &e.answer()))
                 }
             }
         }

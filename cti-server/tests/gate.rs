@@ -548,6 +548,86 @@ async fn the_softphone_redirect_keeps_its_query() {
     server.stop().await;
 }
 
+/// A wrong password for an agent who is online is refused in the same words as for one who is
+/// not, without NeoApi, and counts against the limit like any other (it used to answer
+/// `alreadyLoggedIn`: anyone could tell who was online).
+#[tokio::test]
+async fn a_wrong_password_does_not_say_whether_the_agent_is_online() {
+    let server = TestServer::start().await;
+    let mut online = server.ws().await;
+    assert_eq!(
+        online.login("1001", "1001", "SIP/1001").await["type"],
+        "session"
+    );
+    let logins = || async {
+        server
+            .methods()
+            .await
+            .iter()
+            .filter(|m| *m == "Login")
+            .count()
+    };
+    let before = logins().await;
+    let mut stranger = server.ws().await;
+    let for_online = stranger.login("1001", "guess", "SIP/1001").await;
+    assert_eq!(logins().await, before, "NeoApi is not asked");
+    let for_offline = stranger.login("1002", "guess", "SIP/1002").await;
+    assert_eq!(for_online["code"], "loginFailed", "{for_online}");
+    assert_eq!(for_online, for_offline, "the same answer");
+    for _ in 0..4 {
+        assert_eq!(
+            stranger.login("1001", "guess", "SIP/1001").await["code"],
+            "loginFailed"
+        );
+    }
+    let answer = stranger.login("1001", "1001", "SIP/1001").await;
+    assert_eq!(answer["code"], "rateLimited", "{answer}");
+    server.stop().await;
+}
+
+/// The session store (what survives a restart) holds neither the password nor the token: a
+/// token's SHA-256 and the password's argon2id verifier only, so a copy of the data directory
+/// opens no session and gives no password.
+#[tokio::test]
+async fn the_data_directory_holds_no_password_and_no_token() {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = common::config();
+    config.data_dir = data.path().to_owned();
+    let server = TestServer::start_with(config).await;
+    let mut scenario: Value = serde_json::from_str(neotel_sim::DEFAULT_SCENARIO_JSON).unwrap();
+    let password = "Clave-Del-Agente-2001";
+    let mut agent = scenario["users"][0].clone();
+    agent["user"] = json!("2001");
+    agent["password"] = json!(password);
+    scenario["users"].as_array_mut().unwrap().push(agent);
+    scenario["devices"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("SIP/2001"));
+    server.sim_post("/sim/scenario", scenario).await;
+    let mut ws = server.ws().await;
+    let session = ws.login("2001", password, "SIP/2001").await;
+    let token = session["token"].as_str().expect("a session").to_owned();
+    // A second tab attaches: the token was kept, and is checked against what was kept.
+    let mut tab = server.ws().await;
+    tab.send(json!({"v":1,"type":"attach","token":token})).await;
+    assert_eq!(tab.recv().await["type"], "session");
+    server.stop().await;
+    let mut files = 0;
+    for entry in std::fs::read_dir(data.path()).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(password),
+            "{:?} holds the password",
+            entry.path()
+        );
+        assert!(!text.contains(&token), "{:?} holds the token", entry.path());
+        files += 1;
+    }
+    assert!(files > 0, "the store wrote something");
+}
+
 /// `/metrics` on its own listener leaves the main one; an allow list refuses other clients.
 #[tokio::test]
 async fn metrics_on_their_own_listener_and_for_allowed_clients_only() {

@@ -52,6 +52,15 @@ impl LoginError {
         }
     }
 
+    /// What the page is told. A refused password reads the same whether Neotel or a running
+    /// session's verifier refused it: the answer must not say who is online.
+    pub(crate) fn answer(&self) -> String {
+        match self {
+            Self::Refused(_) => "login refused: the user or the password is wrong".into(),
+            other => other.to_string(),
+        }
+    }
+
     /// The `logins` metric outcome.
     pub(crate) fn outcome(&self) -> &'static str {
         match self {
