@@ -9,6 +9,18 @@ use futures::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+/// The longest wait for a connection or an HTTP answer.
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
+
+/// The HTTP client of the tool (the simulator's control API, the server's metrics).
+pub(crate) fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(WAIT)
+        .build()
+        .expect("a default HTTP client")
+}
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -44,8 +56,9 @@ pub(crate) struct Ctx {
     pub report: Mutex<Report>,
 }
 
-/// One agent's life; an error ends it and is reported.
-pub(crate) async fn agent(ctx: Arc<Ctx>, user: String) {
+/// One agent's life, logging in `after` a while; an error ends it and is reported.
+pub(crate) async fn agent(ctx: Arc<Ctx>, user: String, after: Duration) {
+    tokio::time::sleep(after).await;
     let mut settled = false;
     if let Err(e) = run(&ctx, &user, &mut settled).await {
         ctx.report
@@ -217,8 +230,15 @@ async fn connect(server: &str) -> Result<Socket, String> {
         "origin",
         server.parse().map_err(|_| "bad server URL".to_owned())?,
     );
-    let (socket, _) = tokio_tungstenite::connect_async(request)
+    // Small buffers (the library's default is 128 KiB each way): thousands of clients share
+    // the machine with the server they measure.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+    let (socket, _) = tokio::time::timeout(WAIT, connecting)
         .await
+        .map_err(|_| format!("connect: no answer within {WAIT:?}"))?
         .map_err(|e| format!("connect: {e}"))?;
     Ok(socket)
 }

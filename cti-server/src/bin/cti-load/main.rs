@@ -60,6 +60,9 @@ struct Args {
     /// Where the `cti-server` and `neotel-sim` binaries are; default: this binary's directory.
     #[arg(long, value_name = "DIR")]
     bin_dir: Option<PathBuf>,
+    /// Logins started per second (0: all at once); a real floor logs in over minutes.
+    #[arg(long, default_value_t = 100)]
+    login_rate: u32,
     /// The campaign the agents join.
     #[arg(long, default_value_t = 97)]
     campaign: i64,
@@ -73,8 +76,9 @@ struct Args {
     idle_ms: u64,
 }
 
-/// How long the agents may take to log in and join before the window starts anyway.
-const LOGIN_LIMIT: Duration = Duration::from_secs(180);
+/// How long the agents may take to log in and join, after the last login started, before the
+/// window starts anyway.
+const LOGIN_LIMIT: Duration = Duration::from_secs(120);
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
@@ -86,7 +90,23 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    match runtime.block_on(run(args)) {
+    // Interrupted, the run is dropped: the child processes are killed and the server's data
+    // directory removed.
+    let interrupted = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = run(args) => outcome,
+            () = interrupted => Err("interrupted".to_owned()),
+        }
+    });
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cti-load: {e}");
@@ -149,7 +169,7 @@ fn meters(stack: &Stack) -> Vec<(&'static str, Meter)> {
 
 async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
     let server = stack.server.clone().ok_or("no server to load")?;
-    let http = reqwest::Client::new();
+    let http = crate::agent::http();
     let mut meters = meters(stack);
     let users = scenario::grow(&http, &stack.sim, args.agents, args.campaign).await?;
     eprintln!(
@@ -175,12 +195,26 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
     });
     let login_started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for user in users.clone() {
-        tasks.spawn(agent::agent(ctx.clone(), user));
+    let start_of = |i: usize| match args.login_rate {
+        0 => Duration::ZERO,
+        rate => Duration::from_secs(1) * u32::try_from(i).unwrap_or(u32::MAX) / rate,
+    };
+    let limit = start_of(users.len()) + LOGIN_LIMIT;
+    for (i, user) in users.iter().cloned().enumerate() {
+        tasks.spawn(agent::agent(ctx.clone(), user, start_of(i)));
     }
-    while ctx.settled.load(Ordering::Relaxed) < users.len() && login_started.elapsed() < LOGIN_LIMIT
-    {
+    let mut shown = Instant::now();
+    while ctx.settled.load(Ordering::Relaxed) < users.len() && login_started.elapsed() < limit {
         tokio::time::sleep(Duration::from_millis(100)).await;
+        if shown.elapsed() >= Duration::from_secs(5) {
+            shown = Instant::now();
+            eprintln!(
+                "cti-load: {} of {} agents in after {:.0} s",
+                ctx.joined.load(Ordering::Relaxed),
+                users.len(),
+                login_started.elapsed().as_secs_f64()
+            );
+        }
     }
     let logins = login_started.elapsed().as_secs_f64();
     let joined = ctx.joined.load(Ordering::Relaxed);
@@ -191,6 +225,7 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
     }
     let started = Instant::now();
     let _ = go.send(true);
+    eprintln!("cti-load: {joined} agents in after {logins:.1} s; measuring");
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
     let costs: Vec<_> = meters.iter().map(|(l, m)| (*l, m.end())).collect();
     let requests = neoapi_requests(&http, &server).await? - requests_start;
@@ -238,7 +273,7 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
 }
 
 async fn bare(args: &Args, stack: &Stack) -> Result<(), String> {
-    let http = reqwest::Client::new();
+    let http = crate::agent::http();
     let mut meters = meters(stack);
     let users = scenario::grow(&http, &stack.sim, args.agents, args.campaign).await?;
     eprintln!(

@@ -78,7 +78,7 @@ impl Stack {
         agents: usize,
         bare: bool,
     ) -> Result<Self, String> {
-        let http = reqwest::Client::new();
+        let http = crate::agent::http();
         let sim_addr = free_port()?;
         let sim_url = format!("http://{sim_addr}");
         let mut sim = spawn(
