@@ -103,6 +103,8 @@ pub enum Code {
     NeotelUnreachable,
     /// Salesforce did not save the call's activity; retrying.
     TaskRetrying,
+    /// Neotel did not give some of the softphone's lists (categories, breaks…); asking again.
+    ListsRetrying,
     /// The text message was sent.
     TextSent,
     /// The DTMF digits were sent (`digits`).

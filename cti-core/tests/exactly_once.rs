@@ -280,3 +280,36 @@ fn pending_writes_are_counted_for_operators() {
     assert!(pending.oldest.unwrap() >= Duration::from_secs(19));
     assert_eq!(h.session.snapshot().pending_writes(), 1);
 }
+
+/// The Play a schedule makes is on its way when the agent clicks Play (the button a reload or a
+/// slow Neotel leaves in sight): it is not sent a second time, which, arriving after Neotel
+/// delivered the next contact, would free the agent from that contact.
+#[test]
+fn play_on_its_way_is_not_sent_again_by_the_agent() {
+    let mut h = wrap_up();
+    h.fault
+        .push(("CRM_Available".into(), 1, TIMEOUT_EXPIRED.into()));
+    schedule(&mut h);
+    h.advance(Duration::from_millis(200));
+    assert!(
+        h.view().contact.as_ref().is_some_and(|c| c.released),
+        "Neotel has the callback"
+    );
+    assert!(
+        !h.view().actions.play,
+        "Play is on its way: no button for it"
+    );
+    assert!(h.command(Command::Play).is_err(), "and no second Play");
+    h.advance(Duration::from_secs(5));
+    assert_eq!(h.neotel.applied("CRM_Available"), 1);
+    assert_eq!(
+        h.count("CRM_Available"),
+        2,
+        "the failed one, then its retry"
+    );
+    // The next contact stays on screen: nothing late frees the agent from it.
+    let next = h.deliver(97);
+    h.advance(Duration::from_secs(5));
+    assert_eq!(h.view().info.contact_id, next.contact_id);
+    assert_eq!(h.count("CRM_Available"), 2);
+}

@@ -303,3 +303,37 @@ fn without_the_task_look_up_the_agent_is_told_to_check() {
     h.categorize(26);
     assert_eq!(task_creations(&h), 1, "nothing written once unknown");
 }
+
+/// A contact's categories that NeoApi failed to give are asked for again: the agent is told,
+/// and can categorize once they arrive (without them the wrap-up had nothing to choose).
+#[test]
+fn categories_neoapi_failed_to_give_are_read_again() {
+    use cti_core::Code;
+    let mut h = Harness::new("1007");
+    h.join(97);
+    h.fail.push(("ExecuteTask02".into(), 3));
+    h.deliver(97);
+    h.advance(Duration::from_millis(300));
+    assert!(h.view().lists.categories.is_empty());
+    assert!(
+        h.view()
+            .warnings
+            .iter()
+            .any(|w| w.code == Code::ListsRetrying),
+        "the agent is told the lists are being asked for again: {:?}",
+        h.view().warnings
+    );
+    h.advance(Duration::from_secs(10));
+    assert!(
+        !h.view().lists.categories.is_empty(),
+        "the categories arrive once NeoApi answers"
+    );
+    assert!(
+        !h.view()
+            .warnings
+            .iter()
+            .any(|w| w.code == Code::ListsRetrying),
+        "and the notice goes: {:?}",
+        h.view().warnings
+    );
+}

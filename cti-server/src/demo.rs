@@ -22,9 +22,12 @@ use crate::error::{AppError, ServeError};
 /// The stand-in's files under `web/`.
 pub(crate) const STANDIN_ROOT: &str = "standin";
 
-/// A running simulator and the bound (not yet serving) stand-in listener.
+/// A running simulator (ours, or one `demo.sim_url` names) and the bound (not yet serving)
+/// stand-in listener.
 pub(crate) struct Demo {
-    sim: SimServer,
+    /// The embedded simulator; `None` when `demo.sim_url` names one already running.
+    sim: Option<SimServer>,
+    sim_url: String,
     listener: TcpListener,
     standin_addr: SocketAddr,
     router: Router,
@@ -46,32 +49,43 @@ impl Demo {
         public_url: &str,
         callcenter: &sf_callcenter::Config,
     ) -> Result<Self, ServeError> {
-        let sim = SimServer::start(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            Scenario::default_scenario(),
-        )
-        .await
-        .map_err(|e| ServeError::Demo(format!("cannot start the simulator: {e}")))?;
+        let sim = match &config.demo_sim_url {
+            Some(_) => None,
+            None => Some(
+                SimServer::start(
+                    SocketAddr::from(([127, 0, 0, 1], 0)),
+                    Scenario::default_scenario(),
+                )
+                .await
+                .map_err(|e| ServeError::Demo(format!("cannot start the simulator: {e}")))?,
+            ),
+        };
+        let sim_url = config
+            .demo_sim_url
+            .clone()
+            .or_else(|| sim.as_ref().map(SimServer::base_url))
+            .unwrap_or_default();
         let listener = ServeError::listen("demo.standin_listen", config.standin_listen).await?;
         let standin_addr = listener.local_addr()?;
         let adapter_url = format!("{public_url}/softphone/");
         let callcenter_xml = crate::callcenter::demo_xml(&adapter_url, callcenter);
         let state = StandinState {
             adapter_url: adapter_url.into(),
-            sim_url: sim.base_url().into(),
+            sim_url: sim_url.clone().into(),
             callcenter_xml: callcenter_xml.into(),
             http: reqwest::Client::new(),
         };
         Ok(Self {
             router: standin_app(state),
             sim,
+            sim_url,
             listener,
             standin_addr,
         })
     }
 
     pub(crate) fn sim_url(&self) -> String {
-        self.sim.base_url()
+        self.sim_url.clone()
     }
 
     pub(crate) fn standin_addr(&self) -> SocketAddr {
@@ -92,7 +106,7 @@ impl Demo {
         ]
     }
 
-    pub(crate) fn into_parts(self) -> (TcpListener, Router, SimServer) {
+    pub(crate) fn into_parts(self) -> (TcpListener, Router, Option<SimServer>) {
         (self.listener, self.router, self.sim)
     }
 }

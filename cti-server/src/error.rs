@@ -92,6 +92,9 @@ pub enum ServeError {
     /// A listener failed while serving.
     #[error("serving: {0}")]
     Io(#[from] std::io::Error),
+    /// The session store cannot be opened or read.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl ServeError {

@@ -35,6 +35,7 @@ pub mod metrics;
 mod neoapi;
 pub mod protocol;
 pub mod security;
+pub mod store;
 pub mod tls;
 
 mod session;

@@ -47,11 +47,11 @@ pub struct Metrics {
     pub effects: Family<KindLabel, Counter>,
     /// Login attempts by outcome.
     pub logins: Family<OutcomeLabel, Counter>,
-    /// NeoApi writes (dispositions, schedules) not yet accepted by NeoApi. Stays 0 until the
-    /// store of pending writes exists: nothing sets it yet.
+    /// NeoApi writes (dispositions, schedules, Play) not yet accepted by Neotel.
     pub pending_writes: Gauge,
-    /// Age of the oldest pending NeoApi write, in seconds (0 when none). Not set yet, like
-    /// [`Self::pending_writes`].
+    /// Writes to the session store that failed (a session that would not survive a restart).
+    pub store_errors: Counter,
+    /// Age of the oldest pending NeoApi write, in seconds (0 when none).
     pub pending_write_oldest_age: Gauge<f64, AtomicU64>,
     /// Screen-pop latency: from the contact seen in `Position` to the screen pop sent to the
     /// page, in seconds. Nothing observes it yet: it stays empty until the sessions time it.
@@ -107,6 +107,12 @@ impl Metrics {
         );
         registry.register("logins", "Login attempts by outcome", logins.clone());
         let pending_writes = Gauge::default();
+        let store_errors = Counter::default();
+        registry.register(
+            "store_errors",
+            "Session store writes that failed",
+            store_errors.clone(),
+        );
         let pending_write_oldest_age = Gauge::<f64, AtomicU64>::default();
         // A pop waits for the next Position poll (1 s by default): buckets around that.
         let pop_latency =
@@ -142,6 +148,7 @@ impl Metrics {
             effects,
             logins,
             pending_writes,
+            store_errors,
             pending_write_oldest_age,
             pop_latency,
             tls_cert_expiry,

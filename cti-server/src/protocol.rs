@@ -206,8 +206,10 @@ pub enum ErrorCode {
     PositionNotFree,
     /// NeoApi does not know the device.
     UnknownDevice,
-    /// The user already has a running session: reattach with its token, or log out there.
+    /// A login for this user is already in progress.
     AlreadyLoggedIn,
+    /// The agent's session runs on another device: log in with that one, or log out there.
+    OtherDevice,
     /// Too many login attempts; wait a minute.
     RateLimited,
     /// NeoApi could not be reached or failed.
@@ -232,6 +234,9 @@ pub enum ByeReason {
     Shutdown,
     /// The client sent too many bad messages.
     Abuse,
+    /// The agent logged in again with the password (another browser, or storage cleared):
+    /// that tab has the session now, this one's token is dead.
+    TakenOver,
 }
 
 /// The JSON envelope: `{"v":1, …message}`.

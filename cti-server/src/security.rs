@@ -14,15 +14,32 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::TryRngCore as _;
 use subtle::ConstantTimeEq as _;
 
-/// A live token: whose it is and when it dies unless used.
+/// A live token: its SHA-256 (the token itself is kept nowhere), whose it is and when it dies
+/// unless used.
 #[derive(Debug, Clone)]
 struct Entry {
-    token: [u8; 32],
+    hash: [u8; 32],
     user: String,
     expires: Instant,
 }
 
-/// The issued session tokens. Lookups compare every live token in constant time.
+/// A token's SHA-256, lower-case hex: what the store keeps (`None` for a malformed token).
+#[must_use]
+pub fn token_hash(text: &str) -> Option<String> {
+    use std::fmt::Write as _;
+    let hash = digest(&decode(text)?);
+    Some(hash.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    }))
+}
+
+fn digest(token: &[u8; 32]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(token).into()
+}
+
+/// The issued session tokens, by hash. Lookups compare every live hash in constant time.
 #[derive(Debug)]
 pub struct Tokens {
     ttl: Duration,
@@ -67,16 +84,37 @@ impl Tokens {
             .expect("token store lock is never poisoned");
         live.retain(|e| e.expires > now);
         live.push(Entry {
-            token,
+            hash: digest(&token),
             user: user.to_owned(),
             expires,
         });
         (encode(&token), expires)
     }
 
+    /// Takes back a token the store kept (by its hex hash) after a restart; a malformed hash
+    /// is skipped.
+    pub fn restore(&self, hash_hex: &str, user: &str, expires: Instant) {
+        let bytes: Option<Vec<u8>> = (0..hash_hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hash_hex.get(i..i + 2)?, 16).ok())
+            .collect();
+        let Some(hash) = bytes.and_then(|b| <[u8; 32]>::try_from(b).ok()) else {
+            tracing::warn!("a stored token hash is malformed: skipped");
+            return;
+        };
+        self.live
+            .lock()
+            .expect("token store lock is never poisoned")
+            .push(Entry {
+                hash,
+                user: user.to_owned(),
+                expires,
+            });
+    }
+
     /// Checks a token and renews it; `None` when unknown, malformed or expired.
     pub fn check(&self, text: &str, now: Instant) -> Option<Grant> {
-        let candidate = decode(text)?;
+        let candidate = digest(&decode(text)?);
         let mut live = self
             .live
             .lock()
@@ -85,7 +123,7 @@ impl Tokens {
         // Compare against every token without stopping early.
         let mut found = None;
         for (i, e) in live.iter().enumerate() {
-            if bool::from(e.token.ct_eq(&candidate)) {
+            if bool::from(e.hash.ct_eq(&candidate)) {
                 found = Some(i);
             }
         }

@@ -15,6 +15,7 @@ use crate::http::{ClientAddr, app};
 use crate::neoapi::NeoApi;
 use crate::session::{self, MachineFactory, Sessions};
 use crate::state::AppState;
+use crate::store::Store;
 use crate::tls::{self, TlsListener};
 
 enum MainListener {
@@ -94,7 +95,24 @@ impl Server {
             .as_ref()
             .and_then(|t| tls::LeafCertificate::load(&t.cert).ok())
             .map(|leaf| leaf.not_after);
-        let sessions = Sessions::new(config, neoapi, callcenter, machines);
+        let store_url = config
+            .store_url
+            .clone()
+            .unwrap_or_else(|| crate::store::sqlite_url(&config.data_dir));
+        let store = Store::open(&store_url).await?;
+        let sessions = Sessions::new(config, neoapi, callcenter, machines, Some(store));
+        // The sessions a stop or a crash left in the store come back before the first page.
+        session::resume(&sessions).await?;
+        let ages = sessions.clone();
+        sessions.tracker.spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tokio::select! {
+                    _ = every.tick() => ages.refresh_pending_age(),
+                    () = ages.shutdown.cancelled() => break,
+                }
+            }
+        });
         let state = AppState::new(sessions, public_url, &extra_origins);
         if let Some(expiry) = cert_expiry {
             state.metrics().tls_cert_expiry.set(expiry);
@@ -169,7 +187,7 @@ impl Server {
                 let (listener, router, sim) = demo.into_parts();
                 (
                     Some(tokio::spawn(serve_on(listener, router, cancel.clone()))),
-                    Some(sim),
+                    sim,
                 )
             }
             None => (None, None),

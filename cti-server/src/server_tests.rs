@@ -16,6 +16,7 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Running {
+    _data: tempfile::TempDir,
     url: String,
     sim: String,
     stop: tokio::sync::oneshot::Sender<()>,
@@ -26,6 +27,8 @@ async fn start() -> Running {
     let mut config = Config::defaults();
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.standin_listen = "127.0.0.1:0".parse().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    config.data_dir = data.path().to_owned();
     let server = Server::bind_with(config, crate::session::scripted::factory())
         .await
         .unwrap();
@@ -36,6 +39,7 @@ async fn start() -> Running {
         let _ = stopped.await;
     }));
     Running {
+        _data: data,
         url,
         sim,
         stop,

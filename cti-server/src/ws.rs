@@ -268,7 +268,7 @@ async fn attach(
     session: SessionHandle,
 ) -> Step {
     // A fresh token for every connection; the page keeps the newest.
-    let (token, expires) = state.sessions().tokens.issue(session.user(), clock::now());
+    let (token, expires) = state.sessions().issue_token(session.user()).await;
     let expires_at = clock::wall_at(expires);
     let conn = session::next_connection_id();
     let attachment = Attachment {

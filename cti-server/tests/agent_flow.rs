@@ -7,42 +7,7 @@ use std::time::Duration;
 use common::TestServer;
 use serde_json::{Value, json};
 
-/// Answers every effect the leader gets like an empty org would; returns the effects seen.
-async fn answer(ws: &mut common::Ws, m: &Value, seen: &mut Vec<Value>) {
-    if m["type"] != "effect" {
-        return;
-    }
-    let effect = &m["effect"];
-    seen.push(effect.clone());
-    let value = match effect["kind"].as_str().unwrap_or_default() {
-        "saveLog" => json!("00T000000000001AAA"),
-        "searchAndScreenPop" | "getCallCenterSettings" | "getSoftphoneLayout" => json!({}),
-        _ => Value::Null,
-    };
-    ws.send(json!({"v":1,"type":"effectResult","id":effect["id"],"ok":true,"value":value}))
-        .await;
-}
-
-/// Reads messages (answering effects) until a view satisfies `pred` (15 s).
-async fn until_view(
-    ws: &mut common::Ws,
-    seen: &mut Vec<Value>,
-    what: &str,
-    pred: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let m = ws
-            .try_recv(left)
-            .await
-            .unwrap_or_else(|| panic!("no view with {what} within 15 s"));
-        answer(ws, &m, seen).await;
-        if m["type"] == "view" && pred(&m["view"]) {
-            return m["view"].clone();
-        }
-    }
-}
+use common::{answer, until_view};
 
 /// Every message a follower tab got until now (no answers: followers never get effects).
 async fn drain(ws: &mut common::Ws) -> Vec<Value> {

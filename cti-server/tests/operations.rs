@@ -18,12 +18,17 @@ struct Demo {
     standin: String,
     /// The server's base URL (the softphone's adapter URL without `/softphone/`).
     base: String,
+    /// Its data directory (the demo's sessions), removed with it.
+    _data: tempfile::TempDir,
 }
 
 impl Demo {
     async fn start(rust_log: &str, stderr: Stdio) -> Self {
+        let data = tempfile::tempdir().expect("a temporary data directory");
         let mut child = Command::new(env!("CARGO_BIN_EXE_cti-server"))
             .args(["--listen", "127.0.0.1:0", "--standin-listen", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(data.path())
             .env_remove("CTI_NEOAPI_URL")
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
@@ -67,6 +72,7 @@ impl Demo {
             line,
             standin: format!("http://localhost:{port}"),
             base,
+            _data: data,
         }
     }
 

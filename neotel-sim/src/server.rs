@@ -41,6 +41,8 @@ pub struct FaultRule {
     pub lose_answer_rate: f64,
     /// The next N calls fail with HTTP 500 whatever the rates say.
     pub fail_next: u32,
+    /// The next N calls are applied and their answers lost, whatever the rates say.
+    pub lose_next: u32,
     /// The exception message of injected errors.
     pub message: Option<String>,
     /// Seed of the rule's own pseudo-random sequence: the same rule over the same calls
@@ -445,6 +447,9 @@ async fn neoapi(
                 let injected = if active.rule.fail_next > 0 {
                     active.rule.fail_next -= 1;
                     Injected::Error(message)
+                } else if active.rule.lose_next > 0 {
+                    active.rule.lose_next -= 1;
+                    Injected::Lose
                 } else {
                     let roll = active.next_random();
                     let rule = &active.rule;

@@ -771,6 +771,49 @@ async fn a_lost_answer_is_applied_and_journaled() {
     assert!(r.status().is_client_error());
 }
 
+/// `lose_next`: the next call is applied and its answer lost, the one after answers; the
+/// applied counts say each write happened once.
+#[tokio::test]
+async fn the_next_answer_can_be_lost_and_applied_writes_are_counted() {
+    let sim = Sim::start().await;
+    sim.control("/sim/faults", json!({"method": "Login", "lose_next": 1}))
+        .await;
+    let login = [
+        ("DEVICE", "SIP/1008"),
+        ("USUARIO", "1008"),
+        ("CLAVE", "1008"),
+    ];
+    let first = sim
+        .http
+        .post(sim.url("/neoapi/webservice.asmx/Login"))
+        .form(&login)
+        .send()
+        .await;
+    let lost = match first {
+        Err(_) => true,
+        Ok(resp) => resp.text().await.is_err(),
+    };
+    assert!(lost, "the first answer is lost");
+    let (_, position) = sim.post("Position", &[("USUARIO", "1008")]).await;
+    assert!(
+        position.contains("DEVICE=SIP/1008"),
+        "it was applied: {position}"
+    );
+    sim.post("Logout", &[("USUARIO", "1008")]).await;
+    sim.post("Login", &login).await;
+    let applied: Value = sim
+        .http
+        .get(sim.url("/sim/applied"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(applied["login"], 2, "{applied}");
+    assert_eq!(applied["logout"], 1, "{applied}");
+}
+
 #[tokio::test]
 async fn control_errors_are_json_with_a_4xx() {
     let sim = Sim::start().await;

@@ -158,6 +158,8 @@ impl CallCenter {
         let mut root_seen = false;
         // depth: 0 outside, 1 in callCenter, 2 in section, 3 in item
         let mut depth = 0usize;
+        // (offset, its line), moved forward event by event: one pass over the text, not one per event
+        let mut counted = (0usize, 1u32);
         let syntax = |pos: u64, message: String| {
             let (line, column) = line_col(xml, pos);
             let mut p = Problem::new(ProblemKind::Syntax, message);
@@ -177,7 +179,18 @@ impl CallCenter {
                     return Err(problems);
                 }
             };
-            let (line, _) = line_col(xml, pos);
+            let at = usize::try_from(pos).unwrap_or(usize::MAX).min(xml.len());
+            let newlines = xml
+                .as_bytes()
+                .get(counted.0..at)
+                .map_or(0, |s| s.iter().filter(|b| **b == b'\n').count());
+            counted = (
+                at.max(counted.0),
+                counted
+                    .1
+                    .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX)),
+            );
+            let line = counted.1;
             match event {
                 Event::Start(e) | Event::Empty(e) if depth == 0 => {
                     if e.local_name().as_ref() != b"callCenter" {

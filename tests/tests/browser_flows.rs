@@ -441,8 +441,10 @@ async fn reload_mid_call_and_a_second_tab_keep_one_pop_and_one_task() {
     s.stop().await;
 }
 
-/// A NeoApi fault during the release shows a clear message and loses nothing: the contact
-/// and its category stay on screen and the agent's second try reaches Neotel.
+/// A NeoApi refusal during the release shows Neotel's words and loses nothing: the contact
+/// and its category stay on screen and the agent's second try goes. That try meets an
+/// overloaded Neotel ("Timeout expired."): the page says it is being sent again, and it
+/// reaches Neotel once, unprompted.
 #[tokio::test]
 async fn a_neoapi_fault_shows_a_message_and_the_disposition_is_not_lost() {
     let Some(s) = Stack::start("fault").await else {
@@ -453,7 +455,7 @@ async fn a_neoapi_fault_shows_a_message_and_the_disposition_is_not_lost() {
     customer_hangs_up(&s, &delivered).await;
     s.sim_post(
         "/sim/faults",
-        json!({"method": "UpdateContact", "fail_next": 1, "message": "Timeout expired."}),
+        json!({"method": "UpdateContact", "fail_next": 1, "message": "Cannot convert 'x' to System.Int32."}),
     )
     .await;
     s.select("[data-testid=category]", "26").await;
@@ -461,18 +463,28 @@ async fn a_neoapi_fault_shows_a_message_and_the_disposition_is_not_lost() {
     s.wait_journal("UpdateContact", |e| e["status"] == 500)
         .await;
     s.softphone().await;
+    let text = "return ['error', 'notice'].map(function (k) { var e = document.querySelector('[data-testid=' + k + ']'); return e.hidden ? '' : e.textContent; }).join(' ');";
     let shown = s
-        .wait_js(
-            "a message about the failed release",
-            "return ['error', 'notice'].map(function (k) { var e = document.querySelector('[data-testid=' + k + ']'); return e.hidden ? '' : e.textContent; }).join(' ');",
-            |t| !t.as_str().unwrap_or_default().trim().is_empty(),
-        )
+        .wait_js("a message about the refused release", text, |t| {
+            t.as_str().unwrap_or_default().contains("Cannot convert")
+        })
         .await;
     s.axe("neoapi-fault").await;
     s.screenshot("neoapi-fault").await;
-    assert!(shown.to_string().contains("Timeout expired"), "{shown}");
-    // The contact and the chosen category are still there: the agent tries again.
+    // The contact and the chosen category are still there: the agent tries again, and Neotel
+    // is overloaded for two tries.
+    s.sim_post(
+        "/sim/faults",
+        json!({"method": "UpdateContact", "fail_next": 2, "message": "Timeout expired."}),
+    )
+    .await;
     s.act("categorize").await;
+    s.softphone().await;
+    s.wait_js("the page saying it is sent again", text, |t| {
+        t.as_str().unwrap_or_default().contains("se reenvía")
+    })
+    .await;
+    s.screenshot("neoapi-retrying").await;
     let ok = s
         .wait_journal("UpdateContact", |e| {
             e["status"] == 200 && e["params"]["SUBCATEGORIA"] == "26"
@@ -485,6 +497,13 @@ async fn a_neoapi_fault_shows_a_message_and_the_disposition_is_not_lost() {
     );
     s.softphone().await;
     s.wait_status("presione Play").await;
+    let applied = s
+        .calls_of("UpdateContact")
+        .await
+        .iter()
+        .filter(|e| e["status"] == 200)
+        .count();
+    assert_eq!(applied, 1, "Neotel got the disposition once");
     s.stop().await;
 }
 
@@ -769,5 +788,63 @@ async fn a_wrong_password_is_told_in_the_agents_language() {
         .await;
     s.axe("wrong-password").await;
     s.screenshot("wrong-password").await;
+    s.stop().await;
+}
+
+/// Issue 13: the server is killed (SIGKILL) while a contact awaits its disposition and started
+/// again: the page reattaches by itself, shows the same contact, the agent categorizes, and
+/// Neotel gets the disposition once, Salesforce one Task.
+#[tokio::test]
+async fn a_crash_while_a_contact_awaits_its_disposition_loses_nothing() {
+    let Some(mut s) = Stack::start_process("crash").await else {
+        return;
+    };
+    s.login_and_join("1001", 97).await;
+    let delivered = predictive_call(&s, "1001").await;
+    customer_hangs_up(&s, &delivered).await;
+    s.screenshot("crash-before").await;
+
+    s.kill_server();
+    s.softphone().await;
+    s.screenshot("crash-server-down").await;
+    s.restart_server().await;
+
+    // The same tab, without a login: the contact is back, in wrap-up.
+    s.softphone().await;
+    s.wait_status("Fin de llamado").await;
+    s.wait_element("[data-testid=category]").await;
+    s.screenshot("crash-resumed").await;
+    s.select("[data-testid=category]", "26").await;
+    s.fill("[data-testid=notes]", "Tras el reinicio").await;
+    s.act("categorize").await;
+    let update = s
+        .wait_journal("UpdateContact", |e| e["status"] == 200)
+        .await;
+    assert_eq!(update["params"]["SUBCATEGORIA"], "26", "{update}");
+    assert_eq!(
+        update["params"]["IDCONTACTO"],
+        delivered["contact_id"].to_string(),
+        "{update}"
+    );
+    s.softphone().await;
+    s.wait_status("presione Play").await;
+    let tasks = s
+        .wait_standin("tasks()", |t| t.as_array().is_some_and(|t| !t.is_empty()))
+        .await;
+    assert_eq!(
+        tasks.as_array().map(Vec::len),
+        Some(1),
+        "one Task for the call: {tasks}"
+    );
+    assert_eq!(
+        s.calls_of("UpdateContact").await.len(),
+        1,
+        "Neotel got it once"
+    );
+    assert!(
+        s.calls_of("Login").await.len() == 1,
+        "the agent did not log in again"
+    );
+    s.screenshot("crash-categorized").await;
     s.stop().await;
 }

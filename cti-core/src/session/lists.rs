@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use neotel_api::{Reply, decode_table};
+use neotel_api::{Reply, Retry, decode_table};
 use serde_json::{Map, Value};
 
 use crate::config::ListSource;
@@ -19,6 +19,7 @@ use super::Session;
 use super::notices::{self, Scope};
 use super::outbox::Pending;
 use super::timer::Timer;
+use super::write::backoff;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ListKind {
@@ -30,6 +31,14 @@ pub(super) enum ListKind {
     Users,
 }
 
+/// One list read: which list, and the task and parameters that read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ListRead {
+    pub(super) kind: ListKind,
+    task: i64,
+    params: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub(super) struct ListState {
     /// Shared with the views: a view is built on every input and compared with the last, so
@@ -39,6 +48,11 @@ pub(super) struct ListState {
     pub(super) supervisor: bool,
     /// When the users list was last read.
     users_read_at: Option<Instant>,
+    /// Lists whose read failed for a reason that may pass, asked for again with a backoff
+    /// (without them the agent could not categorize or take a break).
+    failed: Vec<ListRead>,
+    /// Failed rounds in a row.
+    failures: u32,
 }
 
 /// A row's integer (a number, or a number written as text).
@@ -73,10 +87,19 @@ impl Session {
                     if kind == ListKind::Users {
                         self.lists.users_read_at = Some(self.now());
                     }
-                    self.task(id, params, Pending::List(kind));
+                    self.read_list(kind, id, params);
                 }
             }
         }
+    }
+
+    fn read_list(&mut self, kind: ListKind, task: i64, params: Vec<String>) {
+        let read = ListRead {
+            kind,
+            task,
+            params: params.clone(),
+        };
+        self.task(task, params, Pending::List(read));
     }
 
     /// A contact's categories (its CRM's) and its campaign's transfer phones.
@@ -85,10 +108,10 @@ impl Session {
             return;
         };
         let categories = vec!["categories".into(), crm.to_string()];
-        self.task(task, categories, Pending::List(ListKind::Categories));
+        self.read_list(ListKind::Categories, task, categories);
         if let Some(campaign) = campaign {
             let phones = vec!["transferPhones".into(), campaign.to_string()];
-            self.task(task, phones, Pending::List(ListKind::TransferPhones));
+            self.read_list(ListKind::TransferPhones, task, phones);
         }
     }
 
@@ -97,9 +120,14 @@ impl Session {
         let lists = self.lists_mut();
         lists.categories.clear();
         lists.transfer_phones.clear();
+        self.lists
+            .failed
+            .retain(|r| !matches!(r.kind, ListKind::Categories | ListKind::TransferPhones));
+        self.lists_settled();
     }
 
-    pub(super) fn list_answered(&mut self, kind: ListKind, result: ApiResult) {
+    pub(super) fn list_answered(&mut self, read: ListRead, result: ApiResult) {
+        let kind = read.kind;
         match result {
             Ok(Reply::String(text)) => match decode_table(&text) {
                 Ok(rows) if kind == ListKind::Users => self.users_read(&rows),
@@ -113,7 +141,40 @@ impl Session {
                 ),
             },
             Ok(_) => {}
-            Err(e) => self.notify(notices::fault(&e), Scope::Session),
+            Err(e) if e.retry() == Retry::Never => self.notify(notices::fault(&e), Scope::Session),
+            Err(_) => {
+                if !self.lists.failed.contains(&read) {
+                    self.lists.failed.push(read);
+                }
+                if self.timers.get(Timer::Lists).is_none() {
+                    self.lists.failures += 1;
+                    let at = self.now() + backoff(self.lists.failures);
+                    self.timers.set(Timer::Lists, at);
+                }
+                self.notify(Code::ListsRetrying, Scope::Session);
+                return;
+            }
+        }
+        self.lists.failed.retain(|r| *r != read);
+        self.lists_settled();
+    }
+
+    /// Every list read that failed has been answered: nothing is being asked again.
+    fn lists_settled(&mut self) {
+        if self.lists.failed.is_empty() {
+            self.lists.failures = 0;
+            self.timers.stop(Timer::Lists);
+            self.forget(Code::ListsRetrying);
+        }
+    }
+
+    /// Asks again for the lists whose read failed; they stay failed until answered.
+    pub(super) fn read_failed_lists(&mut self) {
+        let in_flight = |p: &Pending, r: &ListRead| matches!(p, Pending::List(x) if x == r);
+        for read in self.lists.failed.clone() {
+            if !self.out.waiting(|p| in_flight(p, &read)) {
+                self.task(read.task, read.params.clone(), Pending::List(read));
+            }
         }
     }
 
@@ -167,10 +228,10 @@ impl Session {
     pub(super) fn read_users(&mut self) {
         let in_flight = self
             .out
-            .waiting(|p| matches!(p, Pending::List(ListKind::Users)));
+            .waiting(|p| matches!(p, Pending::List(r) if r.kind == ListKind::Users));
         if let (ListSource::Task { id, params }, false) = (self.config.users.clone(), in_flight) {
             self.lists.users_read_at = Some(self.now());
-            self.task(id, params, Pending::List(ListKind::Users));
+            self.read_list(ListKind::Users, id, params);
         }
     }
 

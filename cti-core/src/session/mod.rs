@@ -1,8 +1,8 @@
 //! One agent's session: inputs in, outputs drained, time passed in.
 //!
-//! Laid out as quinn-proto's connection: this file holds the [`Session`], its input routing and
-//! its `poll_*` functions; each feature owns its sub-state in a file of its own, where a reader
-//! finds its F-/W- ids:
+//! Laid out as quinn-proto's connection: this file holds the [`Session`], its entry points, the
+//! commands' routing and its `poll_*` functions (`answers.rs` routes answers and timers); each
+//! feature owns its sub-state in a file of its own, where a reader finds its F-/W- ids:
 //!
 //! | file | features |
 //! | --- | --- |
@@ -22,9 +22,11 @@
 //! | `permission.rs` | whether the agent may do something now, and why not |
 //! | `notices.rs`, `view.rs` | what the agent is told; the view |
 //! | `outbox.rs`, `timer.rs` | outputs and their pending answers; the timer table |
+//! | `answers.rs` | where each answer, event and timer goes |
 //! | `snapshot.rs` | what survives a restart |
 
 mod activity;
+mod answers;
 mod call;
 mod campaign;
 mod click_to_dial;
@@ -52,14 +54,12 @@ use std::time::Instant;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use neotel_api::Request;
-use serde_json::Value;
 use sf_callcenter::{Options, SoftphoneLayout};
 
 use crate::command::Command;
 use crate::config::Config;
-use crate::effect::EffectId;
-use crate::io::{ApiId, ApiResult, Input, Output, SalesforceError, SalesforceEvent, SessionError};
-use crate::message::{Code, Message};
+use crate::io::{Input, Output, SessionError};
+use crate::message::Message;
 use crate::view::{MonitorView, PanelSettings, TransferView};
 
 use self::call::Calls;
@@ -67,12 +67,12 @@ use self::contact::ContactState;
 use self::lists::ListState;
 use self::neotel::Neotel;
 use self::notices::Notices;
-use self::outbox::{Outbox, Pending, PendingEffect};
+use self::outbox::Outbox;
 use self::page::Page;
 use self::permission::Act;
 pub use self::snapshot::{PendingWrites, Snapshot, SnapshotError};
 use self::sync::SyncIds;
-use self::timer::{Timer, TimerTable};
+use self::timer::TimerTable;
 use self::write::Writes;
 
 /// How many times a Task Salesforce did not save is saved again.
@@ -314,128 +314,6 @@ impl Session {
             } => self.schedule(contact, at, agent_offset_minutes, subcategory, phone, notes),
             Command::Play => self.play(),
             Command::PickRecord { id } => self.pick_record(&id),
-        }
-    }
-
-    fn neoapi_done(&mut self, id: ApiId, result: ApiResult) {
-        let Some(why) = self.out.answered(id) else {
-            return;
-        };
-        match why {
-            Pending::Poll => self.position_answered(result),
-            Pending::List(kind) => self.list_answered(kind, result),
-            Pending::Command => {
-                if let Err(e) = result {
-                    self.notices.error = Some(notices::fault(&e));
-                }
-                self.poll();
-            }
-            Pending::Confirm(done) => {
-                match result {
-                    Ok(_) => self.notify_briefly(done),
-                    Err(e) => self.notices.error = Some(notices::fault(&e)),
-                }
-                self.poll();
-            }
-            Pending::Invite(extension) => self.invite_answered(extension, result),
-            Pending::Consult(transfer) => self.consult_answered(transfer, result),
-            Pending::Monitor(next) => self.monitor_answered(next, result),
-            Pending::Text => self.text_answered(result),
-            Pending::Dtmf => self.digit_answered(result),
-            Pending::FindContact {
-                number,
-                record,
-                crm,
-            } => self.contact_found(number, record, crm, &result),
-            Pending::Showing => {
-                if let Err(e) = result {
-                    self.notices.error = Some(notices::fault(&e));
-                }
-            }
-            Pending::Write(kind) => self.write_answered(kind, result),
-            Pending::Check(kind) => self.check_answered(kind, result),
-        }
-    }
-
-    fn effect_done(&mut self, id: EffectId, result: Result<Value, SalesforceError>) {
-        let Some(sent) = self.out.effect_answered(id) else {
-            return;
-        };
-        // An answer about a contact no longer on screen (a search, a sync read) is not about
-        // the one on screen now.
-        if sent.why.is_about_the_contact() && sent.contact != self.contact_handle() {
-            return;
-        }
-        if self.task_creation_lost(&sent, &result) {
-            return;
-        }
-        match (sent.why.clone(), result) {
-            (PendingEffect::Settings, Ok(v)) => self.settings_answered(&v),
-            (PendingEffect::Layout, Ok(v)) => self.layout_answered(&v),
-            (PendingEffect::Search, Ok(v)) => self.search_answered(&v),
-            (PendingEffect::SyncPage, Ok(v)) => self.sync_page_answered(&v),
-            (PendingEffect::SyncRecord { record, by_hand }, Ok(v)) => {
-                self.sync_record_answered(record, by_hand, &v);
-            }
-            (PendingEffect::ClickedRecord { number, record }, Ok(v)) => {
-                self.clicked_record_answered(number, record, &v);
-            }
-            // The search is a nicety: the click still dials.
-            (PendingEffect::ClickedRecord { number, .. }, Err(_)) => self.dial_clicked(number),
-            (PendingEffect::Task, Ok(v)) => self.task_saved(&sent, &v),
-            (PendingEffect::Task, Err(e)) => self.task_failed(&e, &sent),
-            (PendingEffect::TaskLookup { create }, result) => {
-                self.task_looked_up(result, &sent, create);
-            }
-            (PendingEffect::Pop | PendingEffect::Other, Ok(_)) => {}
-            (why, Err(e)) => {
-                if matches!(why, PendingEffect::Search) {
-                    self.showing();
-                }
-                let code = if matches!(why, PendingEffect::Search) {
-                    Code::SearchFailed
-                } else {
-                    Code::SalesforceFailed
-                };
-                self.notices.error = Some(Message::new(code).with("error", e.description));
-            }
-        }
-    }
-
-    fn salesforce_event(&mut self, e: SalesforceEvent) -> Result<(), Message> {
-        match e {
-            SalesforceEvent::ClickToDial {
-                number,
-                record_id,
-                object_type,
-                record_name,
-            } => self.clicked(number, record_id, object_type, record_name),
-            SalesforceEvent::Navigation {
-                record_id: Some(id),
-                object_type: Some(object_type),
-                record_name,
-            } => {
-                self.navigated(id, object_type, record_name);
-                Ok(())
-            }
-            SalesforceEvent::Navigation { .. } => Ok(()),
-            SalesforceEvent::PageChanged => {
-                self.page_changed();
-                Ok(())
-            }
-        }
-    }
-
-    fn timeouts(&mut self) {
-        for t in self.timers.expired(self.clock.now) {
-            match t {
-                Timer::Poll => self.poll(),
-                Timer::AutoRelease => self.auto_release(),
-                Timer::Write(kind) => self.drive_write(kind),
-                Timer::RetryTask => self.save_task(),
-                Timer::Users => self.read_users(),
-                Timer::Notices => self.expire_notices(),
-            }
         }
     }
 }

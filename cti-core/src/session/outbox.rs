@@ -12,14 +12,14 @@ use crate::message::{Code, Message};
 use crate::view::{MonitorView, RecordView, TransferView};
 
 use super::Session;
-use super::lists::ListKind;
+use super::lists::ListRead;
 use super::write::WriteKind;
 
 /// What a pending NeoApi call is for.
 #[derive(Debug, Clone)]
 pub(super) enum Pending {
     Poll,
-    List(ListKind),
+    List(ListRead),
     /// A command whose answer only needs its fault said.
     Command,
     /// A command whose success is confirmed to the agent with this message.

@@ -133,6 +133,13 @@ impl Session {
             }
             Act::Play => {
                 check(self.neotel.campaign.is_some(), Code::NotInCampaign)?;
+                // A Play on its way (the agent's, or the one a schedule makes) is not sent twice:
+                // a second one arriving late would free the agent from the next contact.
+                let playing = self
+                    .writes
+                    .get(super::write::WriteKind::Available)
+                    .is_some();
+                check(!playing, Code::RetryingAvailable)?;
                 match contact {
                     Some(c) => check(c.released, Code::NotReleased),
                     // After a reload Neotel may still hold the agent: Play frees it.

@@ -113,6 +113,13 @@ impl Session {
         Ok(s)
     }
 
+    /// Work the session must not be ended with: a write Neotel has not accepted, or a contact
+    /// awaiting its disposition (the server keeps such a session past its idle timeout).
+    #[must_use]
+    pub fn holds_work(&self) -> bool {
+        !self.writes.is_empty() || self.contact.as_ref().is_some_and(|c| !c.released)
+    }
+
     /// The writes Neotel has not accepted yet.
     #[must_use]
     pub fn pending_writes(&self) -> PendingWrites {

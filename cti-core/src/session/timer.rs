@@ -19,6 +19,8 @@ pub(super) enum Timer {
     RetryTask,
     /// The users list is read again while a list of users is offered.
     Users,
+    /// Lists Neotel failed to give are asked for again.
+    Lists,
     /// A brief notice expires.
     Notices,
 }

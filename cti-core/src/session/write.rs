@@ -70,6 +70,10 @@ impl Writes {
         self.0.get(&kind)
     }
 
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub(super) fn len(&self) -> usize {
         self.0.len()
     }
@@ -97,7 +101,7 @@ impl Writes {
 }
 
 /// The backoff after `failures` failures in a row: 1 s, 2 s, 4 s … up to a minute.
-fn backoff(failures: u32) -> Duration {
+pub(super) fn backoff(failures: u32) -> Duration {
     Duration::from_secs(1 << failures.clamp(1, 6).saturating_sub(1)).min(MAX_BACKOFF)
 }
 
@@ -109,6 +113,10 @@ impl Session {
         request: Request,
         callback: Option<NaiveDateTime>,
     ) {
+        // One write of a kind at a time: replacing one on its way would send it twice.
+        if self.writes.0.contains_key(&kind) {
+            return;
+        }
         let held = self
             .contact
             .as_ref()

@@ -55,6 +55,9 @@ pub struct Keys {
     /// The embedded demo (`[demo]`).
     #[command(flatten)]
     pub demo: DemoKeys,
+    /// Where sessions are kept across restarts (`[store]`).
+    #[command(flatten)]
+    pub store: StoreKeys,
     /// Where the lists the agent picks from come from (file only).
     #[arg(skip)]
     pub lists: ListKeys,
@@ -111,6 +114,23 @@ pub struct SessionKeys {
         value_name = "SECS"
     )]
     pub token_ttl_secs: Option<u64>,
+    /// Log every agent out of Neotel when the server stops (default: no, the next start resumes
+    /// them; an agent's own logout always logs out).
+    #[arg(
+        long = "session-logout-on-shutdown",
+        value_name = "BOOL",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub logout_on_shutdown: Option<bool>,
+}
+
+/// `[store]`: the database sessions are kept in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreKeys {
+    /// `sqlite://FILE` or `postgres://USER:PASSWORD@HOST/DB`; default: SQLite in data_dir.
+    #[arg(id = "store_url", long = "store-url", value_name = "URL")]
+    pub url: Option<String>,
 }
 
 /// `[security]`: the login rate limit and the message size limit.
@@ -161,6 +181,10 @@ pub struct DemoKeys {
         value_name = "ADDR"
     )]
     pub standin_listen: Option<String>,
+    /// A Neotel simulator already running, instead of starting one (the demo survives a restart
+    /// of the server).
+    #[arg(long = "demo-sim-url", value_name = "URL")]
+    pub sim_url: Option<String>,
 }
 
 /// `[lists]`: each list is `{ static = [...] }` or `{ task = N, params = [...] }`.

@@ -173,6 +173,12 @@ pub struct Config {
     pub max_agents: u32,
     /// Where the server keeps what must survive a restart.
     pub data_dir: PathBuf,
+    /// The session store's URL (`sqlite://…` or `postgres://…`); `None`: SQLite in `data_dir`.
+    pub store_url: Option<String>,
+    /// Log agents out of Neotel when the server stops (otherwise the next start resumes them).
+    pub logout_on_shutdown: bool,
+    /// Demo mode: a simulator already running at this URL instead of an embedded one.
+    pub demo_sim_url: Option<String>,
 }
 
 impl Config {

@@ -343,6 +343,23 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
     if data_dir.as_os_str().is_empty() {
         c.bad("data_dir", "must not be empty");
     }
+    let store_url = keys.store.url.filter(|u| !u.trim().is_empty());
+    if let Some(url) = &store_url
+        && !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|p| url.starts_with(p))
+    {
+        c.bad("store.url", "must start with sqlite: or postgres://");
+    }
+    let demo_sim_url = keys
+        .demo
+        .sim_url
+        .map(|u| u.trim_end_matches('/').to_owned());
+    if let Some(url) = &demo_sim_url
+        && let Err(m) = check_http_url(url, false)
+    {
+        c.bad("demo.sim_url", m);
+    }
     if !c.problems.is_empty() {
         return Err(ConfigError::Invalid(c.problems));
     }
@@ -367,6 +384,9 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         standin_listen,
         max_agents,
         data_dir,
+        store_url,
+        logout_on_shutdown: session.logout_on_shutdown.unwrap_or(false),
+        demo_sim_url,
     })
 }
 

@@ -8,7 +8,9 @@ use chrono::Offset as _;
 use cti_core::{ApiId, EffectId, Input, Output, SalesforceError, SalesforceEvent, SessionError};
 use rand::TryRngCore as _;
 
-use super::machine::{Core, CoreInput, CoreOutput, MachineFactory, MachineStart, Refused};
+use super::machine::{
+    Core, CoreInput, CoreOutput, MachineFactory, MachineStart, PendingWrites, Refused,
+};
 use crate::config::ListSource;
 use crate::protocol::PageEvent;
 
@@ -66,8 +68,16 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
         .try_fill_bytes(&mut seed)
         .map_err(|e| format!("no random seed: {e}"))?;
     core.sync_seed = u64::from_le_bytes(seed);
+    let session = match start.snapshot {
+        None => cti_core::Session::new(core, start.now),
+        Some(json) => {
+            let snapshot = serde_json::from_str::<cti_core::Snapshot>(json)
+                .map_err(|e| format!("the stored session is unreadable: {e}"))?;
+            cti_core::Session::restore(core, snapshot, start.now).map_err(|e| e.to_string())?
+        }
+    };
     Ok(CoreSession {
-        session: cti_core::Session::new(core, start.now),
+        session,
         lists: None,
     })
 }
@@ -224,6 +234,22 @@ impl Core for CoreSession {
 
     fn log_out(&mut self, now: Instant) {
         self.session.log_out(now);
+    }
+
+    fn snapshot(&self) -> Option<String> {
+        serde_json::to_string(&self.session.snapshot()).ok()
+    }
+
+    fn pending_writes(&self) -> PendingWrites {
+        let p = self.session.pending_writes();
+        PendingWrites {
+            count: p.count,
+            oldest: p.oldest,
+        }
+    }
+
+    fn holds_work(&self) -> bool {
+        self.session.holds_work()
     }
 
     fn lists(&self) -> serde_json::Value {

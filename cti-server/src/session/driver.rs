@@ -1,9 +1,11 @@
 //! The one task per agent that owns its state machine by value.
 //!
-//! Its loop: drain the machine's outputs (spawn NeoApi calls, send effects to the leader
-//! connection, send the view to every connection), then wait for the earliest of the machine's
-//! timer, a browser message, a finished NeoApi call, the idle deadline and shutdown, and feed
-//! it in. Every instant comes from [`crate::clock`], so paused-time tests drive it.
+//! Its loop: store the machine's snapshot when it changed (before anything leaves: what the
+//! agent is told is done is on disk), drain the machine's outputs (spawn NeoApi calls, send
+//! effects to the leader connection, send the view to every connection), then wait for the
+//! earliest of the machine's timer, a browser message, a finished NeoApi call, the idle
+//! deadline, the tokens' keepalive and shutdown, and feed it in. Every instant comes from
+//! [`crate::clock`], so paused-time tests drive it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use neotel_api::{Reply, Request};
 use tokio::sync::mpsc;
 
 use super::hub::Sessions;
-use super::machine::{Core, CoreInput, CoreOutput, Refused};
+use super::machine::{Core, CoreInput, CoreOutput, PendingWrites, Refused};
 use super::registry::{Attachment, SessionHandle, ToSession, next_connection_id};
 use crate::clock;
 use crate::protocol::{ByeReason, Down, ErrorCode};
@@ -42,6 +44,14 @@ struct Driver {
     user: Arc<str>,
     session: u64,
     core: Box<dyn Core>,
+    /// The snapshot last stored.
+    stored: Option<String>,
+    /// The pending writes last reported to the metrics.
+    pending_writes: PendingWrites,
+    /// The panel settings last stored.
+    settings: Option<serde_json::Value>,
+    /// When the attached tabs' tokens are renewed next.
+    keepalive_at: Option<Instant>,
     /// The attached connections; the first is the leader, which runs the effects.
     conns: Vec<Conn>,
     /// Some connection has led this session: a new leader replaces a page.
@@ -66,22 +76,46 @@ enum Wake {
     Message(Option<ToSession>),
 }
 
-/// Starts the task of `user`'s session around `core`, made at `now`.
-pub(crate) fn spawn(
-    sessions: &Arc<Sessions>,
-    user: &str,
-    core: Box<dyn Core>,
-    now: Instant,
-) -> SessionHandle {
+/// What a session task starts from.
+pub(crate) struct Start<'a> {
+    pub(crate) user: &'a str,
+    pub(crate) device: &'a str,
+    /// The password's verifier (a password login takes the session over with it).
+    pub(crate) verifier: &'a str,
+    /// The machine, new or resumed.
+    pub(crate) core: Box<dyn Core>,
+    /// When it was made.
+    pub(crate) now: Instant,
+}
+
+/// How often the attached tabs' tokens are renewed (a fraction of their life, so an open tab
+/// never loses its token, also across a restart).
+fn keepalive_every(ttl: Duration) -> Duration {
+    (ttl / 4).min(Duration::from_secs(15 * 60))
+}
+
+/// Starts the task of a session.
+pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle {
+    let Start {
+        user,
+        device,
+        verifier,
+        core,
+        now,
+    } = start;
     let (tx, rx) = mpsc::channel(64);
     let (api_tx, api_rx) = mpsc::channel(64);
     let session = next_connection_id();
     let user: Arc<str> = user.into();
-    let handle = SessionHandle::new(user.clone(), session, tx);
+    let handle = SessionHandle::new(user.clone(), device.into(), verifier.into(), session, tx);
     let driver = Driver {
         sessions: sessions.clone(),
         user: user.clone(),
         session,
+        stored: core.snapshot(),
+        pending_writes: PendingWrites::default(),
+        settings: None,
+        keepalive_at: None,
         core,
         conns: Vec::new(),
         led: false,
@@ -112,15 +146,27 @@ impl Driver {
         let shutdown = inner.shutdown.clone();
         let idle_timeout = inner.config.idle_timeout;
         let reason = loop {
+            self.persist().await;
             if let Some(reason) = self.drain() {
                 break reason;
             }
-            let idle_deadline = self.idle_since.map(|t| t + idle_timeout);
+            // A session holding work (a write Neotel has not accepted, a contact awaiting its
+            // disposition) outlives its tabs: it still sends what it owes.
+            let idle_deadline = self
+                .idle_since
+                .filter(|_| !self.core.holds_work())
+                .map(|t| t + idle_timeout);
             let effect_deadline = self.effect_deadline();
-            let deadline = [self.core.poll_timeout(), idle_deadline, effect_deadline]
-                .into_iter()
-                .flatten()
-                .min();
+            let keepalive = self.keepalive_at.filter(|_| !self.conns.is_empty());
+            let deadline = [
+                self.core.poll_timeout(),
+                idle_deadline,
+                effect_deadline,
+                keepalive,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let sleep = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d.into()).await,
@@ -144,11 +190,15 @@ impl Driver {
                     if effect_deadline.is_some_and(|d| d <= self.now) {
                         self.leader_silent();
                     }
+                    if keepalive.is_some_and(|d| d <= self.now) {
+                        self.keep_tokens_alive().await;
+                    }
                     self.feed(CoreInput::Timeout);
                 }
                 Wake::Api(id, result) => self.feed(CoreInput::Api { id, result }),
                 // The registry holds a sender while the session is registered.
                 Wake::Message(None) => break ByeReason::SessionEnded,
+                Wake::Message(Some(ToSession::TakeOver)) => self.taken_over().await,
                 Wake::Message(Some(message)) => {
                     if let Some(reason) = self.on_message(message) {
                         break reason;
@@ -158,6 +208,64 @@ impl Driver {
         };
         self.end(reason).await;
         inner.metrics.sessions.dec();
+    }
+
+    /// Stores the machine's snapshot if it changed since last stored; a failed write is tried
+    /// again on the next turn.
+    async fn persist(&mut self) {
+        let pending = self.core.pending_writes();
+        if pending != self.pending_writes {
+            let before = self.pending_writes.count;
+            self.sessions
+                .pending_writes(&self.user, before, pending.count, pending.oldest);
+            self.pending_writes = pending;
+        }
+        if let Some(settings) = self.settings_changed() {
+            self.sessions.store_settings(&self.user, &settings).await;
+            self.settings = Some(settings);
+        }
+        let Some(snapshot) = self.core.snapshot() else {
+            return;
+        };
+        if self.stored.as_deref() == Some(snapshot.as_str()) {
+            return;
+        }
+        if self
+            .sessions
+            .store_snapshot(&self.user, &snapshot, pending.count)
+            .await
+        {
+            self.stored = Some(snapshot);
+        }
+    }
+
+    /// The view's settings, when they differ from those stored.
+    fn settings_changed(&self) -> Option<serde_json::Value> {
+        let settings = self.view.as_ref()?.get("settings")?;
+        (self.settings.as_ref() != Some(settings)).then(|| settings.clone())
+    }
+
+    /// Renews the attached tabs' tokens (in the store too) and sets the next renewal.
+    async fn keep_tokens_alive(&mut self) {
+        self.sessions.renew_tokens(&self.user, self.now).await;
+        self.keepalive_at = Some(self.now + keepalive_every(self.sessions.tokens.ttl()));
+    }
+
+    /// A password login took the session over: every tab attached until now is told so and
+    /// loses its token; the new login's tab attaches next.
+    async fn taken_over(&mut self) {
+        for (conn, tx) in self.senders() {
+            self.deliver(
+                conn,
+                &tx,
+                Down::Bye {
+                    reason: ByeReason::TakenOver,
+                },
+            );
+        }
+        self.conns.clear();
+        self.idle_since = Some(self.now);
+        self.sessions.revoke_tokens(&self.user).await;
     }
 
     fn feed(&mut self, input: CoreInput) {
@@ -191,9 +299,6 @@ impl Driver {
                     let mut broadcast = view.clone();
                     if let Some(changed) = lists {
                         broadcast["lists"] = changed;
-                    }
-                    if let Some(settings) = view.get("settings") {
-                        self.sessions.registry.keep_settings(&self.user, settings);
                     }
                     self.view = Some(view);
                     for (id, tx) in self.senders() {
@@ -291,6 +396,8 @@ impl Driver {
                     self.feed(CoreInput::Event(event));
                 }
             }
+            // Handled in the loop (it awaits the store).
+            ToSession::TakeOver => {}
             ToSession::Logout { conn } => {
                 tracing::info!(conn, "logout requested");
                 // The machine's last effects reach the leader before the goodbye.
@@ -338,6 +445,9 @@ impl Driver {
             expires_at: a.expires_at,
         });
         self.idle_since = None;
+        if self.keepalive_at.is_none() {
+            self.keepalive_at = Some(self.now + keepalive_every(self.sessions.tokens.ttl()));
+        }
         if leader {
             self.new_leader();
         } else {
@@ -440,13 +550,20 @@ impl Driver {
         tracing::info!(?reason, "session ending");
         let inner = self.sessions.clone();
         inner.registry.remove(&self.user, self.session);
-        inner.tokens.revoke_user(&self.user);
+        let before = self.pending_writes.count;
+        inner.pending_writes(&self.user, before, 0, None);
+        // A server that stops keeps its sessions (and the agents logged in to Neotel): the next
+        // start resumes them, unless the operator chose otherwise.
+        let resumes = reason == ByeReason::Shutdown && !inner.config.logout_on_shutdown;
+        if !resumes {
+            inner.forget_session(&self.user).await;
+        }
         for (conn, tx) in self.senders() {
             self.deliver(conn, &tx, Down::Bye { reason });
         }
         self.conns.clear();
-        // NeoApi Logout, except when Neotel already ended it.
-        if !self.neotel_gone {
+        // NeoApi Logout, except when Neotel already ended it or the session resumes.
+        if !self.neotel_gone && !resumes {
             let request = self.core.logout_request();
             let call = inner.neoapi.call(&inner.metrics, &request);
             match tokio::time::timeout(Duration::from_secs(5), call).await {

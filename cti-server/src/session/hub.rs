@@ -1,17 +1,22 @@
 //! What every session task shares with the connections: NeoApi, the registry, the tokens, the
-//! metrics, the machine factory, and the shutdown signal with the tracker that awaits the tasks.
+//! session store, the metrics, the machine factory, and the shutdown signal with the tracker
+//! that awaits the tasks.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::machine::MachineFactory;
 use super::registry::Registry;
+use crate::clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::neoapi::NeoApi;
-use crate::security::Tokens;
+use crate::security::{Tokens, token_hash};
+use crate::store::{SessionRow, Store, TokenRow};
 
 /// The session layer's shared services (one per server, behind an `Arc`).
 pub(crate) struct Sessions {
@@ -22,18 +27,29 @@ pub(crate) struct Sessions {
     pub(crate) machines: MachineFactory,
     pub(crate) registry: Registry,
     pub(crate) tokens: Tokens,
+    /// Where sessions survive a restart; `None` keeps them in memory only (the crate's tests
+    /// with scripted machines).
+    pub(crate) store: Option<Store>,
     pub(crate) metrics: Metrics,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tracker: TaskTracker,
+    /// Since when each agent's oldest pending write waits (only agents that have one).
+    pending_since: Mutex<HashMap<Arc<str>, Instant>>,
+}
+
+fn unix_at(at: Instant) -> i64 {
+    clock::wall_at(at).timestamp()
 }
 
 impl Sessions {
-    /// Sessions of `config`'s agents through `neoapi`, each driving a machine `machines` makes.
+    /// Sessions of `config`'s agents through `neoapi`, each driving a machine `machines` makes,
+    /// kept in `store`.
     pub(crate) fn new(
         config: Config,
         neoapi: NeoApi,
         callcenter: sf_callcenter::Config,
         machines: MachineFactory,
+        store: Option<Store>,
     ) -> Arc<Self> {
         Arc::new(Self {
             tokens: Tokens::new(config.token_ttl),
@@ -42,9 +58,149 @@ impl Sessions {
             neoapi,
             machines,
             registry: Registry::default(),
+            store,
             metrics: Metrics::new(),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            pending_since: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Issues a token for `user` and keeps its hash in the store.
+    pub(crate) async fn issue_token(&self, user: &str) -> (String, Instant) {
+        let (token, expires) = self.tokens.issue(user, clock::now());
+        if let (Some(store), Some(hash)) = (&self.store, token_hash(&token)) {
+            let row = TokenRow {
+                hash,
+                agent: user.to_owned(),
+                expires_at: unix_at(expires),
+            };
+            if let Err(e) = store.put_token(&row).await {
+                tracing::error!(error = %e, "cannot store a session token: a restart will ask for a login");
+            }
+        }
+        (token, expires)
+    }
+
+    /// Keeps `user`'s tokens alive (a tab is open), in memory and in the store.
+    pub(crate) async fn renew_tokens(&self, user: &str, now: Instant) {
+        self.tokens.touch_user(user, now);
+        if let Some(store) = &self.store {
+            let expires = unix_at(now + self.tokens.ttl());
+            if let Err(e) = store.renew_tokens(user, expires).await {
+                tracing::warn!(error = %e, "cannot renew the stored tokens");
+            }
+        }
+    }
+
+    /// Kills `user`'s tokens, in memory and in the store.
+    pub(crate) async fn revoke_tokens(&self, user: &str) {
+        self.tokens.revoke_user(user);
+        if let Some(store) = &self.store
+            && let Err(e) = store.remove_tokens(user).await
+        {
+            tracing::warn!(error = %e, "cannot forget the stored tokens");
+        }
+    }
+
+    /// Stores a new session (a login) whole.
+    pub(crate) async fn store_session(
+        &self,
+        user: &str,
+        device: &str,
+        verifier: &str,
+        snapshot: Option<&str>,
+    ) {
+        let Some(store) = &self.store else { return };
+        let row = SessionRow {
+            agent: user.to_owned(),
+            device: device.to_owned(),
+            verifier: verifier.to_owned(),
+            snapshot: snapshot.unwrap_or("null").to_owned(),
+            pending_writes: 0,
+            started_at: clock::wall().timestamp(),
+        };
+        if let Err(e) = store.put_session(&row).await {
+            self.metrics.store_errors.inc();
+            tracing::error!(error = %e, "cannot store the session: it would not survive a restart");
+        }
+    }
+
+    /// Stores a session's snapshot; `false` when the store failed (try again later).
+    pub(crate) async fn store_snapshot(&self, user: &str, snapshot: &str, pending: usize) -> bool {
+        let Some(store) = &self.store else {
+            return true;
+        };
+        let pending = i64::try_from(pending).unwrap_or(i64::MAX);
+        match store.put_snapshot(user, snapshot, pending).await {
+            Ok(()) => true,
+            Err(e) => {
+                self.metrics.store_errors.inc();
+                tracing::error!(error = %e, "cannot store the session: it would not survive a restart");
+                false
+            }
+        }
+    }
+
+    /// The session ended for good: it and its tokens leave the store.
+    pub(crate) async fn forget_session(&self, user: &str) {
+        self.tokens.revoke_user(user);
+        if let Some(store) = &self.store
+            && let Err(e) = store.remove_session(user).await
+        {
+            self.metrics.store_errors.inc();
+            tracing::error!(error = %e, "cannot remove the ended session from the store");
+        }
+    }
+
+    /// Keeps `user`'s panel settings across sessions and restarts.
+    pub(crate) async fn store_settings(&self, user: &str, settings: &serde_json::Value) {
+        self.registry.keep_settings(user, settings);
+        if let Some(store) = &self.store
+            && let Err(e) = store.put_settings(user, &settings.to_string()).await
+        {
+            tracing::warn!(error = %e, "cannot store the panel settings");
+        }
+    }
+
+    /// `user`'s pending writes changed: `count` of them, the oldest sent `oldest` ago.
+    pub(crate) fn pending_writes(
+        &self,
+        user: &Arc<str>,
+        before: usize,
+        count: usize,
+        oldest: Option<Duration>,
+    ) {
+        let delta =
+            i64::try_from(count).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(i64::MAX);
+        self.metrics.pending_writes.inc_by(delta);
+        let mut since = self
+            .pending_since
+            .lock()
+            .expect("pending map lock is never poisoned");
+        match oldest {
+            Some(age) if count > 0 => {
+                let at = clock::now().checked_sub(age).unwrap_or_else(clock::now);
+                since.insert(user.clone(), at);
+            }
+            _ => {
+                since.remove(user);
+            }
+        }
+    }
+
+    /// Sets the oldest pending write's age on the metrics (the server does every few seconds).
+    pub(crate) fn refresh_pending_age(&self) {
+        let oldest = self
+            .pending_since
+            .lock()
+            .expect("pending map lock is never poisoned")
+            .values()
+            .min()
+            .copied();
+        let age = oldest.map_or(0.0, |at| {
+            clock::now().saturating_duration_since(at).as_secs_f64()
+        });
+        self.metrics.pending_write_oldest_age.set(age);
     }
 }

@@ -88,6 +88,22 @@ pub(crate) trait Core: Send + 'static {
     /// Every list of the last view, for a connection's first view (later views carry only the
     /// lists that changed).
     fn lists(&self) -> serde_json::Value;
+    /// What must survive a restart, as the store keeps it; `None` for a machine that keeps
+    /// nothing.
+    fn snapshot(&self) -> Option<String>;
+    /// The writes Neotel has not accepted.
+    fn pending_writes(&self) -> PendingWrites;
+    /// Work the session must not be ended with (a write pending, a contact awaiting its
+    /// disposition): the idle timeout waits.
+    fn holds_work(&self) -> bool;
+}
+
+/// The writes a machine still owes Neotel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PendingWrites {
+    pub(crate) count: usize,
+    /// How long ago the oldest was first sent.
+    pub(crate) oldest: Option<std::time::Duration>,
 }
 
 /// What a new session's machine is made from.
@@ -104,8 +120,11 @@ pub(crate) struct MachineStart<'a> {
     pub(crate) now: Instant,
     /// The same moment as a wall time.
     pub(crate) wall: DateTime<Utc>,
+    /// A session resumed after a restart: what [`Core::snapshot`] said last.
+    pub(crate) snapshot: Option<&'a str>,
 }
 
-/// Makes the machine of each session NeoApi logged in; an `Err` undoes the login.
+/// Makes the machine of each session NeoApi logged in (or resumes one from its snapshot); an
+/// `Err` undoes the login.
 pub(crate) type MachineFactory =
     Arc<dyn Fn(MachineStart<'_>) -> Result<Box<dyn Core>, String> + Send + Sync>;

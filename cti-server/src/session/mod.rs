@@ -10,6 +10,7 @@ mod hub;
 mod login;
 mod machine;
 mod registry;
+mod resume;
 #[cfg(test)]
 pub(crate) mod scripted;
 #[cfg(test)]
@@ -20,3 +21,4 @@ pub(crate) use hub::Sessions;
 pub(crate) use login::login;
 pub(crate) use machine::MachineFactory;
 pub(crate) use registry::{Attachment, SessionHandle, ToSession, next_connection_id};
+pub(crate) use resume::resume;

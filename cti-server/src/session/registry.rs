@@ -56,6 +56,11 @@ impl Registry {
             })
     }
 
+    /// A session resumed at start (no login reserved it).
+    pub(crate) fn resume(&self, handle: SessionHandle) {
+        lock(&self.sessions).insert(handle.user().to_owned(), handle);
+    }
+
     /// Forgets `user`'s session, if it is still `session` (a newer one stays).
     pub(crate) fn remove(&self, user: &str, session: u64) {
         let mut map = lock(&self.sessions);
@@ -87,18 +92,44 @@ impl Drop for Reservation<'_> {
 #[derive(Clone)]
 pub(crate) struct SessionHandle {
     user: Arc<str>,
+    /// The Neotel device it is logged in on.
+    device: Arc<str>,
+    /// The password's argon2id verifier: a password login takes this session over when it
+    /// matches.
+    verifier: Arc<str>,
     session: u64,
     tx: mpsc::Sender<ToSession>,
 }
 
 impl SessionHandle {
-    /// The handle of session `session` of `user`, whose task reads `tx`'s other end.
-    pub(crate) fn new(user: Arc<str>, session: u64, tx: mpsc::Sender<ToSession>) -> Self {
-        Self { user, session, tx }
+    /// The handle of session `session` of `user` on `device`, whose task reads `tx`'s other
+    /// end.
+    pub(crate) fn new(
+        user: Arc<str>,
+        device: Arc<str>,
+        verifier: Arc<str>,
+        session: u64,
+        tx: mpsc::Sender<ToSession>,
+    ) -> Self {
+        Self {
+            user,
+            device,
+            verifier,
+            session,
+            tx,
+        }
     }
 
     pub(crate) fn user(&self) -> &str {
         &self.user
+    }
+
+    pub(crate) fn device(&self) -> &str {
+        &self.device
+    }
+
+    pub(crate) fn verifier(&self) -> &str {
+        &self.verifier
     }
 
     /// Sends a message; `false` when the session has ended.
@@ -136,6 +167,9 @@ pub(crate) enum ToSession {
     Logout {
         conn: u64,
     },
+    /// A password login took the session over: the tabs attached until now are told why and
+    /// their tokens die.
+    TakeOver,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);

@@ -108,6 +108,15 @@ impl Core for Scripted {
     fn lists(&self) -> serde_json::Value {
         serde_json::json!({})
     }
+    fn snapshot(&self) -> Option<String> {
+        None
+    }
+    fn pending_writes(&self) -> super::machine::PendingWrites {
+        super::machine::PendingWrites::default()
+    }
+    fn holds_work(&self) -> bool {
+        false
+    }
     fn logout_request(&self) -> Request {
         self.seen.lock().unwrap().push("logout".into());
         Request::Logout {
@@ -134,5 +143,5 @@ pub(crate) fn sessions(config: Config) -> Arc<Sessions> {
     })
     .expect("a plain URL makes a client");
     let callcenter = crate::callcenter::fallback(&config).expect("the seed's call center is valid");
-    Sessions::new(config, neoapi, callcenter, factory())
+    Sessions::new(config, neoapi, callcenter, factory(), None)
 }

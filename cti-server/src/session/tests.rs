@@ -23,7 +23,16 @@ fn state() -> Arc<Sessions> {
 fn start(state: &Arc<Sessions>) -> (SessionHandle, Arc<Mutex<Vec<String>>>) {
     let core = Scripted::new("1001");
     let seen = core.seen.clone();
-    let handle = driver::spawn(state, "1001", Box::new(core), clock::now());
+    let handle = driver::spawn(
+        state,
+        driver::Start {
+            user: "1001",
+            device: "SIP/1001",
+            verifier: "",
+            core: Box::new(core),
+            now: clock::now(),
+        },
+    );
     (handle, seen)
 }
 
@@ -271,4 +280,29 @@ async fn neotel_ending_the_session_needs_no_logout() {
     state.tracker.close();
     state.tracker.wait().await;
     assert!(!seen.lock().unwrap().contains(&"logout".to_owned()));
+}
+
+/// An open tab keeps its token alive however long the agent leaves it idle (issue 13): the
+/// reload after a quiet hour still attaches.
+#[tokio::test(start_paused = true)]
+async fn an_open_tab_keeps_its_token_alive() {
+    let mut config = Config::defaults();
+    config.token_ttl = Duration::from_secs(60);
+    let state = scripted::sessions(config);
+    let (token, _) = state.issue_token("1001").await;
+    let (handle, _seen) = start(&state);
+    let (_tab, mut rx) = connect(&handle).await;
+    next(&mut rx).await;
+    // An hour of nothing from the tab but its open socket.
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
+    assert!(
+        state.tokens.check(&token, clock::now()).is_some(),
+        "the open tab's token is alive"
+    );
+    // Once no tab is open, the token dies after its life.
+    let other = state.issue_token("1002").await.0;
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    assert!(state.tokens.check(&other, clock::now()).is_none());
 }

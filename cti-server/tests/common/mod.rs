@@ -2,6 +2,8 @@
 //! real WebSocket client.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -20,6 +22,8 @@ pub struct TestServer {
     pub http: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), cti_server::ServeError>>>,
+    /// The server's data directory (its session store), removed with it.
+    _data: Option<tempfile::TempDir>,
 }
 
 /// The defaults on free loopback ports, fast polling.
@@ -52,7 +56,13 @@ impl TestServer {
         Self::start_with(config()).await
     }
 
-    pub async fn start_with(config: Config) -> Self {
+    /// A server of `config`; without a `data_dir` of the test's own, one in a temporary folder.
+    pub async fn start_with(mut config: Config) -> Self {
+        let data = (config.data_dir == Config::defaults().data_dir).then(|| {
+            let dir = tempfile::tempdir().expect("a temporary data directory");
+            config.data_dir = dir.path().to_owned();
+            dir
+        });
         let server = cti_server::Server::bind(config)
             .await
             .expect("the server binds");
@@ -72,6 +82,7 @@ impl TestServer {
             http: reqwest::Client::new(),
             stop: Some(stop),
             task: Some(task),
+            _data: data,
         }
     }
 
@@ -147,6 +158,44 @@ impl TestServer {
     }
 }
 
+/// Answers every effect the leader gets like an empty org would; returns the effects seen.
+pub async fn answer(ws: &mut Ws, m: &Value, seen: &mut Vec<Value>) {
+    if m["type"] != "effect" {
+        return;
+    }
+    let effect = &m["effect"];
+    seen.push(effect.clone());
+    let value = match effect["kind"].as_str().unwrap_or_default() {
+        "saveLog" => json!("00T000000000001AAA"),
+        "searchAndScreenPop" | "getCallCenterSettings" | "getSoftphoneLayout" => json!({}),
+        "runApex" => json!({"runApex": "[]"}),
+        _ => Value::Null,
+    };
+    ws.send(json!({"v":1,"type":"effectResult","id":effect["id"],"ok":true,"value":value}))
+        .await;
+}
+
+/// Reads messages (answering effects) until a view satisfies `pred` (15 s).
+pub async fn until_view(
+    ws: &mut Ws,
+    seen: &mut Vec<Value>,
+    what: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let m = ws
+            .try_recv(left)
+            .await
+            .unwrap_or_else(|| panic!("no view with {what} within 15 s"));
+        answer(ws, &m, seen).await;
+        if m["type"] == "view" && pred(&m["view"]) {
+            return m["view"].clone();
+        }
+    }
+}
+
 /// One browser connection.
 pub struct Ws {
     socket: tokio_tungstenite::WebSocketStream<
@@ -165,6 +214,14 @@ impl Ws {
             .await
             .expect("the upgrade is accepted");
         Self { socket }
+    }
+
+    /// A WebSocket for `request` (its headers set), or why not.
+    pub async fn try_connect(
+        request: tokio_tungstenite::tungstenite::handshake::client::Request,
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Self { socket })
     }
 
     pub async fn send(&mut self, message: Value) {

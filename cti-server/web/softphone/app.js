@@ -378,12 +378,22 @@
           window.NeotelOpenCti.run(api, m.effect).then(function (r) { conn.send(Object.assign({ type: 'effectResult' }, r)); });
           break;
         case 'error': showError(errorText(m)); break;
-        case 'bye': signedOut(); break;
+        case 'bye':
+          // A server that stops resumes the session when it starts again: the page keeps the
+          // agent's screen and reattaches by itself.
+          if (m.reason === 'shutdown') { $('status').textContent = t('reconnecting'); break; }
+          signedOut();
+          if (m.reason === 'takenOver') { showError(t('takenOver')); }
+          break;
       }
     }
   });
 
-  function command(c) { conn.send({ type: 'command', command: c }); }
+  /** A command to the session; while the server cannot be reached, the agent is told it did
+   * not go (nothing is queued behind the agent's back). */
+  function command(c) {
+    if (!conn.send({ type: 'command', command: c })) { showError(t('notSent')); }
+  }
 
   /** No session: the login form (the core told Salesforce's side, with its last effects). */
   function signedOut() {

@@ -38,7 +38,7 @@
       if (!m || m.v !== VERSION) { return; }
       if (m.type === 'session') { self.keepToken(m.token); }
       if (m.type === 'error' && m.code === 'invalidToken') { self.keepToken(null); self.handlers.onMessage({ type: 'needLogin' }); }
-      if (m.type === 'bye' && (m.reason === 'logout' || m.reason === 'sessionEnded')) { self.keepToken(null); }
+      if (m.type === 'bye' && m.reason !== 'shutdown') { self.keepToken(null); }
       self.handlers.onMessage(m);
     };
     ws.onclose = function () {

@@ -100,6 +100,11 @@ pub(super) fn scrub(error: Error, secret: &str) -> Error {
             clean(&mut excerpt);
             Error::Transport(TransportError::Status { status, excerpt })
         }
+        // the XML parser's complaint may quote the body (a tag name, an entity)
+        Error::Decode(DecodeError::Xml { what, mut detail }) => {
+            clean(&mut detail);
+            Error::Decode(DecodeError::Xml { what, detail })
+        }
         Error::Decode(DecodeError::Unexpected {
             what,
             expected,

@@ -39,7 +39,11 @@ pub(super) fn parse_bool(text: &str, what: &str) -> Result<bool, DecodeError> {
         t => Err(DecodeError::Unexpected {
             what: what.to_owned(),
             expected: "true or false".into(),
-            found: excerpt(t),
+            found: if t.is_empty() {
+                "nothing".into()
+            } else {
+                excerpt(t)
+            },
         }),
     }
 }

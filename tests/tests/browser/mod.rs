@@ -35,6 +35,78 @@ pub struct Stack {
     driver: Driver,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), cti_server::ServeError>>>,
+    /// The server as its own process (a scenario that kills it), with its simulator.
+    process: Option<ServerProcess>,
+    /// The server's data directory (its session store).
+    _data: tempfile::TempDir,
+}
+
+/// The built `cti-server` binary in demo mode against a simulator in the test's process (it
+/// outlives the server), restartable on the same ports and data directory.
+struct ServerProcess {
+    child: Option<Child>,
+    args: Vec<String>,
+    health: String,
+    _sim: neotel_sim::SimServer,
+}
+
+impl ServerProcess {
+    /// The binary beside this test's (`target/<profile>/`), built first when missing.
+    fn binary() -> PathBuf {
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let bin = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps")
+            .join("cti-server");
+        if !bin.exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let built = Command::new(cargo)
+                .args(["build", "-p", "cti-server", "--bin", "cti-server"])
+                .status()
+                .expect("cargo runs");
+            assert!(built.success(), "cti-server builds");
+        }
+        bin
+    }
+
+    async fn spawn(&mut self) {
+        let child = Command::new(Self::binary())
+            .args(&self.args)
+            .env_remove("CTI_NEOAPI_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server binary starts");
+        self.child = Some(child);
+        let http = reqwest::Client::new();
+        for _ in 0..400 {
+            if http
+                .get(&self.health)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not answer {} within 20 s", self.health);
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// chromedriver and the Chromium it starts, killed on drop (a failed test must not leave them
@@ -94,6 +166,16 @@ impl Stack {
     /// Starts everything and opens the stand-in, or `None` (with a note) when Chromium is not
     /// installed outside CI. In CI (`CI` set) a missing browser fails the test.
     pub async fn start(name: &str) -> Option<Self> {
+        Self::launch(name, false).await
+    }
+
+    /// As [`Stack::start`], the server as its own process, so the scenario can kill it
+    /// ([`Stack::kill_server`]) and start it again ([`Stack::restart_server`]).
+    pub async fn start_process(name: &str) -> Option<Self> {
+        Self::launch(name, true).await
+    }
+
+    async fn launch(name: &str, process: bool) -> Option<Self> {
         let chromium = binary(
             "CHROMIUM",
             &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
@@ -108,19 +190,57 @@ impl Stack {
             return None;
         };
 
-        let mut config = cti_server::config::Config::defaults();
-        config.listen = "127.0.0.1:0".parse().expect("an address");
-        config.standin_listen = "127.0.0.1:0".parse().expect("an address");
-        config.poll_interval = Duration::from_millis(200);
-        let server = cti_server::Server::bind(config)
+        let data = tempfile::tempdir().expect("a temporary data directory");
+        let (standin, sim, stop, task, process) = if process {
+            let sim_server = neotel_sim::SimServer::start(
+                "127.0.0.1:0".parse().expect("an address"),
+                neotel_sim::Scenario::default_scenario(),
+            )
             .await
-            .expect("the server binds");
-        let standin: SocketAddr = server.standin_addr().expect("demo mode has a stand-in");
-        let sim = server.sim_url().expect("demo mode has a simulator");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(server.run(async move {
-            let _ = stopped.await;
-        }));
+            .expect("the simulator starts");
+            let sim = sim_server.base_url();
+            let (listen, standin) = (free_port(), free_port());
+            let args = [
+                "--listen",
+                &format!("127.0.0.1:{listen}"),
+                "--standin-listen",
+                &format!("127.0.0.1:{standin}"),
+                "--demo-sim-url",
+                &sim,
+                "--poll-interval-ms",
+                "200",
+                "--data-dir",
+                &data.path().display().to_string(),
+            ]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+            let mut server = ServerProcess {
+                child: None,
+                args,
+                health: format!("http://127.0.0.1:{listen}/healthz"),
+                _sim: sim_server,
+            };
+            server.spawn().await;
+            let standin = SocketAddr::from(([127, 0, 0, 1], standin));
+            (standin, sim, None, None, Some(server))
+        } else {
+            let mut config = cti_server::config::Config::defaults();
+            config.listen = "127.0.0.1:0".parse().expect("an address");
+            config.standin_listen = "127.0.0.1:0".parse().expect("an address");
+            config.poll_interval = Duration::from_millis(200);
+            config.data_dir = data.path().to_owned();
+            let server = cti_server::Server::bind(config)
+                .await
+                .expect("the server binds");
+            let standin: SocketAddr = server.standin_addr().expect("demo mode has a stand-in");
+            let sim = server.sim_url().expect("demo mode has a simulator");
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(server.run(async move {
+                let _ = stopped.await;
+            }));
+            (standin, sim, Some(stop), Some(task), None)
+        };
 
         let port = free_port();
         let profile =
@@ -175,8 +295,10 @@ impl Stack {
             sim,
             http: reqwest::Client::new(),
             driver,
-            stop: Some(stop),
-            task: Some(task),
+            stop,
+            task,
+            process,
+            _data: data,
         };
         stack.open_standin().await;
         Some(stack)
@@ -615,6 +737,23 @@ impl Stack {
         if let Ok(png) = self.client.screenshot().await {
             let _ = std::fs::write(artifacts().join(format!("{name}.png")), png);
         }
+    }
+
+    /// SIGKILL to the server process: nothing of it runs on (a crash, `kill -9`).
+    pub fn kill_server(&mut self) {
+        self.process
+            .as_mut()
+            .expect("a stack started with start_process")
+            .kill();
+    }
+
+    /// Starts the server process again on the same ports and data directory.
+    pub async fn restart_server(&mut self) {
+        self.process
+            .as_mut()
+            .expect("a stack started with start_process")
+            .spawn()
+            .await;
     }
 
     /// Closes the browser and stops the server.
