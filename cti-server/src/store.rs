@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor as _, Row as _};
+use tokio::sync::{mpsc, oneshot};
 
 /// The store could not be opened or answered with an error.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,9 @@ pub enum StoreError {
     /// A read or a write failed.
     #[error("session store: {0}")]
     Query(#[from] sqlx::Error),
+    /// The group commit a snapshot was part of failed (or the writer is gone).
+    #[error("session store: {0}")]
+    Commit(String),
 }
 
 /// One stored session.
@@ -60,10 +64,60 @@ pub struct TokenRow {
     pub expires_at: i64,
 }
 
-/// The session store (a pool: cheap to clone).
+/// The session store (a pool and its snapshot writer: cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    snapshots: mpsc::UnboundedSender<Put>,
+}
+
+/// A snapshot waiting for the next group commit, and who waits for it.
+#[derive(Debug)]
+struct Put {
+    agent: String,
+    snapshot: String,
+    pending_writes: i64,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+/// The most snapshots one commit carries.
+const MOST_PER_COMMIT: usize = 512;
+
+/// Snapshots change on every step of every session and each must be durable before the
+/// session goes on: committed one by one, thousands of agents would wait on one disk flush
+/// each. The writer commits whatever is waiting in one transaction, and answers each.
+async fn write_snapshots(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) {
+    while let Some(first) = puts.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MOST_PER_COMMIT {
+            match puts.try_recv() {
+                Ok(put) => batch.push(put),
+                Err(_) => break,
+            }
+        }
+        let result = commit(&pool, &batch).await.map_err(|e| e.to_string());
+        for put in batch {
+            let _ = put.done.send(result.clone());
+        }
+    }
+}
+
+async fn commit(pool: &AnyPool, batch: &[Put]) -> Result<(), sqlx::Error> {
+    let now = unix(crate::clock::wall());
+    let mut tx = pool.begin().await?;
+    for put in batch {
+        sqlx::query(
+            "UPDATE sessions SET snapshot = $1, pending_writes = $2, updated_at = $3 \
+             WHERE agent = $4",
+        )
+        .bind(&put.snapshot)
+        .bind(put.pending_writes)
+        .bind(now)
+        .bind(&put.agent)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
 
 /// The embedded default: `sessions.db` in `data_dir`.
@@ -139,7 +193,9 @@ impl Store {
                 source,
             })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        let (snapshots, puts) = mpsc::unbounded_channel();
+        tokio::spawn(write_snapshots(pool.clone(), puts));
+        Ok(Self { pool, snapshots })
     }
 
     /// Writes a session whole (a login, a takeover).
@@ -167,7 +223,7 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a session's new snapshot.
+    /// Writes a session's new snapshot, in the next group commit.
     ///
     /// # Errors
     /// The write failed.
@@ -177,18 +233,19 @@ impl Store {
         snapshot: &str,
         pending_writes: i64,
     ) -> Result<(), StoreError> {
-        let now = unix(crate::clock::wall());
-        sqlx::query(
-            "UPDATE sessions SET snapshot = $1, pending_writes = $2, updated_at = $3 \
-             WHERE agent = $4",
-        )
-        .bind(snapshot)
-        .bind(pending_writes)
-        .bind(now)
-        .bind(agent)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let (done, answer) = oneshot::channel();
+        let put = Put {
+            agent: agent.to_owned(),
+            snapshot: snapshot.to_owned(),
+            pending_writes,
+            done,
+        };
+        let gone = || StoreError::Commit("the snapshot writer stopped".into());
+        self.snapshots.send(put).map_err(|_| gone())?;
+        answer
+            .await
+            .map_err(|_| gone())?
+            .map_err(StoreError::Commit)
     }
 
     /// Forgets a session and its tokens (it ended: logout, Neotel logged it out, idle).
