@@ -39,6 +39,7 @@ pub enum TransferTarget {
     /// An external phone (typed, or one of the campaign's).
     Phone(String),
     /// A platform user.
+    #[serde(deserialize_with = "crate::user::deserialize")]
     User(String),
     /// A queue.
     Queue(i64),
@@ -159,6 +160,7 @@ pub enum Command {
     /// F-MONITOR: a supervisor starts monitoring a user.
     Monitor {
         /// The user monitored.
+        #[serde(deserialize_with = "crate::user::deserialize")]
         user: String,
         /// Listen or assist.
         mode: MonitorMode,

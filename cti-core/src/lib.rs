@@ -55,6 +55,7 @@ mod effect;
 mod io;
 mod message;
 mod session;
+mod user;
 mod view;
 
 pub use command::{Command, MonitorMode, TextChannel, TransferTarget};
@@ -62,7 +63,8 @@ pub use config::{Config, ListSource, TaskCall, Tasks};
 pub use effect::{EffectId, SalesforceAction, SalesforceEffect};
 pub use io::{ApiId, ApiResult, Input, Output, SalesforceError, SalesforceEvent, SessionError};
 pub use message::{Code, Message};
-pub use session::{PendingWrites, Session, Snapshot, SnapshotError};
+pub use session::{MAX_DTMF_DIGITS, PendingWrites, Session, Snapshot, SnapshotError};
+pub use user::user_name;
 pub use view::{
     Actions, AgentChoice, AgentStatus, CallPhase, CallView, Choice, ContactView, Draft, InfoView,
     Lists, MonitorView, PanelSettings, Participant, Primary, RecordView, SyncView, TransferView,

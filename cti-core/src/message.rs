@@ -27,6 +27,10 @@ pub enum Code {
     NoDigits,
     /// DTMF digits are 0 to 9, `*` and `#`.
     BadDtmf,
+    /// At most `max` DTMF digits at a time (typed but not sent yet included).
+    DtmfTooLong,
+    /// The same action is on its way to Neotel already: its answer comes first.
+    AlreadySent,
     /// End the transfer in progress first.
     Consulting,
     /// Transfers to a campaign are direct only.

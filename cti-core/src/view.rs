@@ -404,6 +404,9 @@ pub struct View {
     pub lists: std::sync::Arc<Lists>,
     /// Enabled actions: exactly what the session accepts now.
     pub actions: Actions,
+    /// An action the agent took is on its way to Neotel: the buttons that would repeat it wait
+    /// for the answer, and a panel open for it stays open.
+    pub sending: bool,
     /// The campaigns the agent may join now (not the one it is in).
     pub join_targets: Vec<i64>,
     /// The state's main action, when it has one the agent may take.

@@ -116,3 +116,57 @@ fn f_dtmf_a_fault_names_the_digits_not_sent() {
     .unwrap();
     assert_eq!(dtmf_sent(&h), ["1", "2", "3"]);
 }
+
+/// One message of thousands of digits must not become thousands of `SendDtmf`: at most
+/// `MAX_DTMF_DIGITS` are on their way at once, and more are refused with that number.
+#[test]
+fn f_dtmf_at_most_max_digits_at_a_time() {
+    let mut h = on_a_call();
+    let too_many = "1".repeat(cti_core::MAX_DTMF_DIGITS + 1);
+    let refused = h.command(Command::SendDtmf {
+        digits: too_many.clone(),
+    });
+    match &refused {
+        Err(SessionError::Refused(m)) => {
+            assert_eq!(m.code, "dtmfTooLong");
+            assert_eq!(m.param("max"), Some("32"));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(dtmf_sent(&h).is_empty(), "nothing sent");
+    h.command(Command::SendDtmf {
+        digits: "1".repeat(cti_core::MAX_DTMF_DIGITS),
+    })
+    .unwrap();
+    assert_eq!(dtmf_sent(&h).len(), cti_core::MAX_DTMF_DIGITS);
+
+    // Digits still queued count: of 30 typed, one leaves and 29 wait; 4 more are too many.
+    let mut h = on_a_call();
+    let now = h.now;
+    h.session
+        .handle_input(Input::Command(
+            now,
+            Command::SendDtmf {
+                digits: "1".repeat(30),
+            },
+        ))
+        .unwrap();
+    let refused = h.session.handle_input(Input::Command(
+        now,
+        Command::SendDtmf {
+            digits: "1234".into(),
+        },
+    ));
+    assert!(
+        matches!(&refused, Err(SessionError::Refused(m)) if m.code == "dtmfTooLong"),
+        "{refused:?}"
+    );
+    h.session
+        .handle_input(Input::Command(
+            now,
+            Command::SendDtmf {
+                digits: "123".into(),
+            },
+        ))
+        .unwrap();
+}

@@ -248,7 +248,8 @@ fn a_release_waiting_out_an_outage_when_the_server_dies_is_sent_after_the_restar
         "the restored view says what is pending"
     );
     h.fail.clear();
-    h.advance(Duration::from_secs(5));
+    // Checked, checked again once the last attempt could have arrived, then sent.
+    h.advance(Duration::from_secs(15));
     assert_eq!(h.neotel.applied("UpdateContact"), 1);
     assert_eq!(h.view().status, AgentStatus::Released);
 }
@@ -312,4 +313,33 @@ fn play_on_its_way_is_not_sent_again_by_the_agent() {
     h.advance(Duration::from_secs(5));
     assert_eq!(h.view().info.contact_id, next.contact_id);
     assert_eq!(h.count("CRM_Available"), 2);
+}
+
+/// A release that timed out at the connector but reaches Neotel seconds later (a slow IIS does
+/// not stop the request when the client gives up): the first check finds nothing, and the
+/// release is not sent again on that word alone; the second check finds it.
+#[test]
+fn a_release_that_reaches_neotel_after_its_timeout_is_applied_once() {
+    let mut h = wrap_up();
+    h.late
+        .push(("UpdateContact".into(), 1, Duration::from_secs(4)));
+    release(&mut h, 26, "llegó tarde");
+    h.advance(Duration::from_secs(30));
+    assert_eq!(h.neotel.applied("UpdateContact"), 1, "once, not twice");
+    assert_eq!(h.count("UpdateContact"), 1, "never sent again");
+    assert_eq!(h.view().status, AgentStatus::Released);
+    assert!(!says(&h, Code::Retrying));
+}
+
+/// A release that timed out and never reached Neotel is sent again once two checks (the second
+/// after the request could have arrived) find nothing.
+#[test]
+fn a_release_that_timed_out_unapplied_is_sent_again_after_two_checks() {
+    let mut h = wrap_up();
+    h.fail.push(("UpdateContact".into(), 1));
+    release(&mut h, 26, "no llegó");
+    h.advance(Duration::from_secs(30));
+    assert_eq!(h.neotel.applied("UpdateContact"), 1);
+    assert_eq!(h.count("UpdateContact"), 2, "the lost one, then one more");
+    assert_eq!(h.view().status, AgentStatus::Released);
 }

@@ -103,3 +103,80 @@ fn joining_a_campaign_waits_for_the_contact() {
         Code::AlreadyInCampaign
     );
 }
+
+/// What the agent asked Neotel but Neotel has not answered yet (`Pause` applied, its answer
+/// late): the same action again is refused, so a double click or a flood of `takeBreak` is
+/// one `Pause`, not thousands.
+#[test]
+fn an_action_on_its_way_is_not_sent_again() {
+    let mut h = Harness::new("1001");
+    h.join(97);
+    assert!(!h.view().sending, "the join was answered");
+    h.unanswered.push(("Pause".into(), 1));
+    h.command(Command::TakeBreak { break_id: 21 }).unwrap();
+    assert_eq!(h.count("Pause"), 1);
+    assert!(!h.view().actions.take_break, "the view agrees");
+    assert!(h.view().sending, "and says something is on its way");
+    for _ in 0..100 {
+        assert_eq!(
+            refused(h.command(Command::TakeBreak { break_id: 21 })),
+            Code::AlreadySent
+        );
+    }
+    assert_eq!(h.count("Pause"), 1, "refused before NeoApi");
+    // Another action is not held up by it.
+    h.command(Command::LeaveCampaign).unwrap();
+    assert_eq!(h.count("Logout_Campaign"), 1);
+    // That one was answered: now the state says why another is pointless.
+    assert_eq!(
+        refused(h.command(Command::LeaveCampaign)),
+        Code::NotInCampaign
+    );
+}
+
+/// Every command that the state makes pointless is refused by the one rule (`may`), or by its
+/// own argument check, before anything reaches Neotel.
+#[test]
+fn a_command_the_state_makes_pointless_never_reaches_neotel() {
+    let mut h = Harness::new("1001");
+    let acting = |h: &Harness| {
+        h.methods()
+            .into_iter()
+            .filter(|m| !matches!(*m, "Position" | "ExecuteTask"))
+            .count()
+    };
+    let before = acting(&h);
+    // No campaign, no break, no call, no conference, no transfer, no monitoring.
+    for (command, code) in [
+        (Command::LeaveCampaign, Code::NotInCampaign),
+        (Command::EndBreak, Code::NotOnBreak),
+        (Command::Hangup, Code::NoCall),
+        (Command::SendDtmf { digits: "1".into() }, Code::NoCall),
+        (Command::EndTransfer, Code::NoTransfer),
+        (Command::StartConference, Code::NoCall),
+        (Command::EndConference, Code::NoConference),
+        (Command::EndMonitor, Code::NotMonitoring),
+        (Command::Play, Code::NotInCampaign),
+    ] {
+        assert_eq!(refused(h.command(command.clone())), code, "{command:?}");
+    }
+    assert_eq!(acting(&h), before, "nothing reached Neotel");
+
+    // In campaign 97 and on break 21: joining 97 again and another break are refused.
+    h.join(97);
+    h.command(Command::TakeBreak { break_id: 21 }).unwrap();
+    h.advance(Duration::from_secs(1));
+    assert_eq!(h.view().break_id, Some(21));
+    let before = acting(&h);
+    for (command, code) in [
+        (
+            Command::JoinCampaign { campaign: 97 },
+            Code::AlreadyInCampaign,
+        ),
+        (Command::TakeBreak { break_id: 21 }, Code::AlreadyOnBreak),
+        (Command::TakeBreak { break_id: 22 }, Code::AlreadyOnBreak),
+    ] {
+        assert_eq!(refused(h.command(command.clone())), code, "{command:?}");
+    }
+    assert_eq!(acting(&h), before, "nothing reached Neotel");
+}

@@ -159,7 +159,8 @@ fn f_release_a_failed_update_is_retried_not_dropped() {
     .unwrap();
     assert!(h.neotel.outcomes().is_empty(), "the first try failed");
     assert!(h.view().warnings.iter().any(|w| w.code == "retrying"));
-    h.advance(Duration::from_secs(10));
+    // Each timed-out attempt is checked twice (ten seconds apart) before it is sent again.
+    h.advance(Duration::from_secs(30));
     assert_eq!(h.count("UpdateContact"), 3, "retried until it went through");
     assert_eq!(h.neotel.outcomes().len(), 1);
     assert_eq!(h.view().status, AgentStatus::Released);

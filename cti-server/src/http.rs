@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::connect_info::Connected;
-use axum::extract::{ConnectInfo, Path, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -13,7 +13,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{assets, ws};
+use crate::{assets, security, ws};
 
 /// The client's address, from the TCP or TLS listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,22 +31,28 @@ impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for ClientAddr {
     }
 }
 
-/// The main listener's router: the softphone page, `/ws`, `/healthz`, `/readyz`, `/metrics`.
+/// The main listener's router: the softphone page, `/ws`, `/healthz`, `/readyz`, and
+/// `/metrics` unless `metrics.listen` gives it a listener of its own ([`metrics_app`]).
 ///
 /// Every response carries the Content-Security-Policy (framing allowed only by this origin and
-/// the allowed ones). Serve it with `into_make_service_with_connect_info::<ClientAddr>()`.
+/// the allowed ones), and, when the public URL is `https://`, Strict-Transport-Security. Serve
+/// it with `into_make_service_with_connect_info::<ClientAddr>()`.
 pub fn app(state: AppState) -> Router {
     let csp = state.inner.csp.clone();
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/softphone/") }))
-        .route("/softphone", get(|| async { Redirect::to("/softphone/") }))
+    let own_metrics = state.sessions().config.metrics.listen.is_none();
+    let mut router = Router::new()
+        .route("/", get(to_softphone))
+        .route("/softphone", get(to_softphone))
         .route("/softphone/", get(softphone_index))
         .route("/softphone/i18n/languages.json", get(languages))
         .route("/softphone/{*path}", get(softphone_file))
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if own_metrics {
+        router = router.route("/metrics", get(metrics));
+    }
+    let router = router
         .fallback(|| async { AppError::NotFound })
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -59,8 +65,36 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
+        ));
+    // Browsers take HSTS only over HTTPS, so it is sent whenever the public URL is HTTPS:
+    // the server's own TLS, or a TLS proxy in front of it.
+    let router = if state.public_url().starts_with("https://") {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
         ))
+    } else {
+        router
+    };
+    router.with_state(state)
+}
+
+/// The metrics listener's router (`metrics.listen`): `/metrics`, `/healthz` and `/readyz`.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .fallback(|| async { AppError::NotFound })
         .with_state(state)
+}
+
+/// `/` and `/softphone` to the softphone, the query kept (Salesforce's adapter URL may carry one).
+async fn to_softphone(RawQuery(query): RawQuery) -> Redirect {
+    match query {
+        Some(q) => Redirect::to(&format!("/softphone/?{q}")),
+        None => Redirect::to("/softphone/"),
+    }
 }
 
 async fn softphone_index() -> Result<Response, AppError> {
@@ -85,7 +119,20 @@ async fn languages() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::Value::Array(list))
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// The metrics, to the allowed clients only when `metrics.allowed_clients` names some.
+async fn metrics(
+    State(state): State<AppState>,
+    ConnectInfo(ClientAddr(peer)): ConnectInfo<ClientAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let config = &state.sessions().config;
+    let allowed = &config.metrics.allowed_clients;
+    let client = security::client_address(peer.ip(), &headers, &config.trusted_proxies);
+    if !allowed.is_empty() && !allowed.iter().any(|n| n.contains(&client.to_canonical())) {
+        state.metrics().refused("metricsClient");
+        tracing::warn!(%client, "metrics refused: client not allowed");
+        return AppError::Forbidden("this address may not read the metrics").into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -129,10 +176,12 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError>
 
 async fn ws_upgrade(
     State(state): State<AppState>,
-    ConnectInfo(ClientAddr(client)): ConnectInfo<ClientAddr>,
+    ConnectInfo(ClientAddr(peer)): ConnectInfo<ClientAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
+    let proxies = &state.sessions().config.trusted_proxies;
+    let client = security::client_address(peer.ip(), &headers, proxies);
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     if !state.inner.origins.accepts(origin) {
         tracing::warn!(?origin, %client, "WebSocket refused: origin not allowed");
@@ -153,7 +202,7 @@ async fn ws_upgrade(
             tracker.track_future(async move {
                 use futures::StreamExt as _;
                 let (sink, stream) = socket.split();
-                ws::run(state, client.ip(), sink, stream).await;
+                ws::run(state, client, sink, stream).await;
             })
         }))
 }

@@ -22,7 +22,8 @@
 
 // Layers, each importing only those above it: configuration; the clock, NeoApi and the small
 // leaves (errors, assets, words, metrics, security, protocol, TLS, call center); the agent
-// sessions; the shared state; the WebSocket connection; the HTTP routes; the demo; the server.
+// sessions; the shared state; the WebSocket connection; the HTTP routes; serving a listener
+// (its caps and timeouts); the demo; the server.
 // `tests/module_graph.rs` keeps the imports one way.
 pub mod config;
 
@@ -46,6 +47,8 @@ mod ws;
 
 mod http;
 
+mod listener;
+
 mod demo;
 
 pub mod doctor;
@@ -54,6 +57,6 @@ mod server;
 mod server_tests;
 
 pub use error::ServeError;
-pub use http::app;
+pub use http::{app, metrics_app};
 pub use server::{Server, serve, shutdown_signal};
 pub use state::AppState;

@@ -47,6 +47,9 @@ pub struct Metrics {
     pub effects: Family<KindLabel, Counter>,
     /// Login attempts by outcome.
     pub logins: Family<OutcomeLabel, Counter>,
+    /// What the gate refused, by kind (`connectionLimit`, `addressLimit`, `dropped`,
+    /// `commandRate`, `loginDeadline`, `metricsClient`).
+    pub refused: Family<KindLabel, Counter>,
     /// NeoApi writes (dispositions, schedules, Play) not yet accepted by Neotel.
     pub pending_writes: Gauge,
     /// Writes to the session store that failed (a session that would not survive a restart).
@@ -106,6 +109,12 @@ impl Metrics {
             effects.clone(),
         );
         registry.register("logins", "Login attempts by outcome", logins.clone());
+        let refused = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "refused",
+            "Connections, commands and reads the gate refused, by kind",
+            refused.clone(),
+        );
         let pending_writes = Gauge::default();
         let store_errors = Counter::default();
         registry.register(
@@ -147,6 +156,7 @@ impl Metrics {
             neoapi_errors,
             effects,
             logins,
+            refused,
             pending_writes,
             store_errors,
             pending_write_oldest_age,
@@ -160,6 +170,15 @@ impl Metrics {
         self.logins
             .get_or_create(&OutcomeLabel {
                 outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one refusal of the gate.
+    pub fn refused(&self, kind: &str) {
+        self.refused
+            .get_or_create(&KindLabel {
+                kind: kind.to_owned(),
             })
             .inc();
     }
@@ -211,6 +230,7 @@ mod tests {
         let m = Metrics::new();
         m.sessions.inc();
         m.login("ok");
+        m.refused("commandRate");
         m.effect("searchAndScreenPop");
         m.neoapi_call("Position", 0.003, None);
         m.neoapi_call("Login", 0.01, Some("fault"));
@@ -220,6 +240,7 @@ mod tests {
             "cti_connections 0",
             "cti_position_polls_total 1",
             "cti_logins_total{outcome=\"ok\"} 1",
+            "cti_refused_total{kind=\"commandRate\"} 1",
             "cti_effects_total{kind=\"searchAndScreenPop\"} 1",
             "cti_neoapi_errors_total{kind=\"fault\"} 1",
             "cti_neoapi_request_duration_seconds_count{method=\"Login\"} 1",

@@ -210,8 +210,10 @@ pub enum ErrorCode {
     AlreadyLoggedIn,
     /// The agent's session runs on another device: log in with that one, or log out there.
     OtherDevice,
-    /// Too many login attempts; wait a minute.
+    /// Too many failed logins for this user from this address (or from this address); wait.
     RateLimited,
+    /// The session's commands come faster than `limits.commands_per_second`; slow down.
+    TooManyCommands,
     /// NeoApi could not be reached or failed.
     NeoApiUnavailable,
     /// An effect result came from a connection that is not the leader, or for an unknown id.
@@ -240,6 +242,8 @@ pub enum ByeReason {
     /// This server let go of the session (another instance runs it now, or this one lost
     /// its database): connect again and attach with the same token.
     Moved,
+    /// The connection neither logged in nor attached within `limits.login_deadline_secs`.
+    LoginTimeout,
 }
 
 /// The JSON envelope: `{"v":1, …message}`.

@@ -1,18 +1,25 @@
-//! Who the browser is: session tokens, allowed origins and the login rate limit.
+//! Who the browser is and what it may hold: session tokens, allowed origins, the client's
+//! address behind trusted proxies, the login and command limits, and the connection caps.
 //!
 //! NeoApi has no authentication (every call just names `USUARIO`), so the server is the only
 //! gate: after a successful NeoApi `Login` it issues a token bound to that user, and every later
 //! message acts as the token's user. A browser can never name another user.
 
-use std::net::IpAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
 
 use base64::Engine as _;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::TryRngCore as _;
 use subtle::ConstantTimeEq as _;
+
+use crate::config::{ClientAddressHeader, TrustedProxies};
 
 /// A live token: its SHA-256 (the token itself is kept nowhere), whose it is and when it dies
 /// unless used.
@@ -241,33 +248,403 @@ fn origin_of(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
-/// Login attempts per user and per client address (governor's GCRA, keyed).
-#[derive(Debug)]
-pub struct LoginLimiter {
-    by_user: DefaultKeyedRateLimiter<String>,
-    by_address: DefaultKeyedRateLimiter<IpAddr>,
+/// One client address as the limits count it: an IPv4 address (a mapped one too), or the /64
+/// an IPv6 address is in (one subscriber's network, which it can fill with addresses at will).
+#[must_use]
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !(u128::MAX >> 64);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+        v4 => v4,
+    }
 }
 
-impl LoginLimiter {
-    /// `per_minute` attempts per user and per address, as a burst refilled over the minute.
-    #[must_use]
-    pub fn new(per_minute: u32) -> Self {
-        let n = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::per_minute(n);
+fn trusted(proxies: &TrustedProxies, ip: IpAddr) -> bool {
+    let ip = ip.to_canonical();
+    proxies.networks.iter().any(|n| n.contains(&ip))
+}
+
+/// The client's address: the TCP peer's, unless the peer is a trusted proxy; then the address
+/// its forwarding header names, read right to left past the trusted proxies (the entries on
+/// the left are whatever the client wrote, so only the ones our proxies appended count).
+///
+/// A header naming no usable address leaves the last trusted hop's.
+#[must_use]
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, proxies: &TrustedProxies) -> IpAddr {
+    if !trusted(proxies, peer) {
+        return peer;
+    }
+    let values = |name: &str| -> Vec<String> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|hop| hop.trim().to_owned())
+            .collect()
+    };
+    let hops: Vec<Option<IpAddr>> = match proxies.header {
+        ClientAddressHeader::XForwardedFor => values("x-forwarded-for")
+            .iter()
+            .map(|hop| node_address(hop))
+            .collect(),
+        ClientAddressHeader::Forwarded => values("forwarded")
+            .iter()
+            .map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (name, value) = pair.split_once('=')?;
+                    name.trim()
+                        .eq_ignore_ascii_case("for")
+                        .then(|| node_address(value.trim()))?
+                })
+            })
+            .collect(),
+    };
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Some(ip) = hop else { break };
+        client = *ip;
+        if !trusted(proxies, *ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// An address as forwarding headers write it: `192.0.2.1`, `192.0.2.1:4711`, `2001:db8::1`,
+/// `"[2001:db8::1]:4711"`; `None` for `unknown` and obfuscated names (`_proxy1`).
+fn node_address(text: &str) -> Option<IpAddr> {
+    let text = text.trim().trim_matches('"');
+    if let Some(rest) = text.strip_prefix('[') {
+        return rest.split_once(']')?.0.parse().ok();
+    }
+    text.parse::<IpAddr>()
+        .ok()
+        .or_else(|| text.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// Failures per key as a leaky bucket: `per_minute` fit at once and drain at that rate.
+///
+/// governor counts by consuming a cell on each check; here an attempt is charged when it
+/// starts (so concurrent attempts cannot all slip through) and refunded unless it failed.
+#[derive(Debug)]
+struct Failures<K> {
+    per_minute: f64,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
+}
+
+/// Buckets kept before the drained ones are forgotten.
+const BUCKETS_KEPT: usize = 10_000;
+
+impl<K: std::hash::Hash + Eq + Clone> Failures<K> {
+    fn new(per_minute: u32) -> Self {
         Self {
-            by_user: RateLimiter::keyed(quota),
-            by_address: RateLimiter::keyed(quota),
+            per_minute: f64::from(per_minute.max(1)),
+            buckets: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Counts one attempt; `false` when either the user or the address is over its quota.
-    pub fn allow(&self, user: &str, address: IpAddr) -> bool {
-        // Both are counted, so a flood over many users from one address is caught too.
-        let user_ok = self.by_user.check_key(&user.to_owned()).is_ok();
-        let address_ok = self.by_address.check_key(&address).is_ok();
-        self.by_user.retain_recent();
-        self.by_address.retain_recent();
-        user_ok && address_ok
+    fn level(&self, (level, at): (f64, Instant), now: Instant) -> f64 {
+        let drained = now.saturating_duration_since(at).as_secs_f64() * self.per_minute / 60.0;
+        (level - drained).max(0.0)
+    }
+
+    /// `Err(wait)` when one more failure would not fit.
+    fn room(
+        &self,
+        buckets: &HashMap<K, (f64, Instant)>,
+        key: &K,
+        now: Instant,
+    ) -> Result<f64, Duration> {
+        let level = buckets.get(key).map_or(0.0, |b| self.level(*b, now));
+        if level + 1.0 > self.per_minute {
+            let wait = (level + 1.0 - self.per_minute) * 60.0 / self.per_minute;
+            return Err(Duration::from_secs_f64(wait).max(Duration::from_secs(1)));
+        }
+        Ok(level)
+    }
+
+    /// Whether one more failure fits, without counting one.
+    fn check(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        let buckets = self.buckets.lock().expect("limiter lock is never poisoned");
+        self.room(&buckets, key, now).map(|_| ())
+    }
+
+    /// Counts one, when it fits; `Err(wait)` when the bucket is full.
+    fn charge(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        let mut buckets = self.buckets.lock().expect("limiter lock is never poisoned");
+        let level = self.room(&buckets, key, now)?;
+        if buckets.len() >= BUCKETS_KEPT {
+            buckets.retain(|_, b| self.level(*b, now) > 0.0);
+        }
+        buckets.insert(key.clone(), (level + 1.0, now));
+        Ok(())
+    }
+
+    fn refund(&self, key: &K, now: Instant) {
+        let mut buckets = self.buckets.lock().expect("limiter lock is never poisoned");
+        if let Some(b) = buckets.get_mut(key) {
+            *b = ((self.level(*b, now) - 1.0).max(0.0), now);
+        }
+    }
+
+    fn forget(&self, key: &K) {
+        let mut buckets = self.buckets.lock().expect("limiter lock is never poisoned");
+        buckets.remove(key);
+    }
+}
+
+/// Failed logins, per user and client address pair, and per client address: only failures
+/// count, so a shift of agents behind one office address logs in at once, and a wrong password
+/// from one address never locks the user out from another.
+///
+/// A pair's attempt counts from its start (concurrent guesses at one password cannot slip
+/// through together); the address's only once it failed, so hundreds of agents logging in at
+/// once from one address are never held up by each other.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    by_pair: Failures<(String, IpAddr)>,
+    by_address: Failures<IpAddr>,
+}
+
+/// A login attempt that was let through; refunded when dropped, unless it [`failed`](Self::failed).
+#[must_use = "an attempt is refunded when dropped"]
+#[derive(Debug)]
+pub struct LoginAttempt<'a> {
+    limiter: &'a LoginLimiter,
+    pair: (String, IpAddr),
+    failed: bool,
+}
+
+impl LoginLimiter {
+    /// `per_pair` failures a minute for one user from one address, `per_address` from one
+    /// address whatever the users.
+    #[must_use]
+    pub fn new(per_pair: u32, per_address: u32) -> Self {
+        Self {
+            by_pair: Failures::new(per_pair),
+            by_address: Failures::new(per_address),
+        }
+    }
+
+    /// Lets an attempt of `user` (already in its normal form) from `address` through, or says
+    /// how long to wait. The bucket ignores case: Neotel may compare user names without it.
+    ///
+    /// # Errors
+    /// The pair or the address failed too often lately: how long until one more may be tried.
+    pub fn begin(
+        &self,
+        user: &str,
+        address: IpAddr,
+        now: Instant,
+    ) -> Result<LoginAttempt<'_>, Duration> {
+        let address = address_key(address);
+        let pair = (user.to_lowercase(), address);
+        self.by_address.check(&address, now)?;
+        self.by_pair.charge(&pair, now)?;
+        Ok(LoginAttempt {
+            limiter: self,
+            pair,
+            failed: false,
+        })
+    }
+}
+
+impl LoginAttempt<'_> {
+    /// NeoApi refused the user or password: the attempt stays counted, and counts against the
+    /// address too.
+    pub fn failed(mut self) {
+        self.failed = true;
+        // Over the address's limit already (concurrent failures): it stays full.
+        let _ = self
+            .limiter
+            .by_address
+            .charge(&self.pair.1, crate::clock::now());
+    }
+
+    /// The password was right: the pair's earlier failures are forgotten.
+    pub fn succeeded(self) {
+        self.limiter.by_pair.forget(&self.pair);
+    }
+}
+
+impl Drop for LoginAttempt<'_> {
+    fn drop(&mut self) {
+        if !self.failed {
+            self.limiter.by_pair.refund(&self.pair, crate::clock::now());
+        }
+    }
+}
+
+/// Commands per agent session (governor's GCRA, keyed by user): a page that floods commands
+/// is refused before each one becomes a NeoApi call.
+#[derive(Debug)]
+pub struct CommandLimiter {
+    by_user: DefaultKeyedRateLimiter<String>,
+}
+
+impl CommandLimiter {
+    /// `per_second` sustained, `burst` at once.
+    #[must_use]
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        Self {
+            by_user: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+        }
+    }
+
+    /// Counts one command of `user`'s session; `false` when over the limit.
+    pub fn allow(&self, user: &str) -> bool {
+        let ok = self.by_user.check_key(&user.to_owned()).is_ok();
+        if self.by_user.len() > BUCKETS_KEPT {
+            self.by_user.retain_recent();
+        }
+        ok
+    }
+}
+
+/// Why a connection was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The listener holds its most connections.
+    Full,
+    /// The client's address holds its most connections.
+    AddressFull,
+}
+
+impl Refusal {
+    /// What the refused client reads (the answer's body).
+    #[must_use]
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Full => "the server is at its connection limit; try again in a moment\n",
+            Self::AddressFull => {
+                "too many connections from your address; close some and try again\n"
+            }
+        }
+    }
+
+    /// The metric's kind.
+    #[must_use]
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Full => "connectionLimit",
+            Self::AddressFull => "addressLimit",
+        }
+    }
+}
+
+/// The open connections of a listener, in total and per client address.
+#[derive(Debug)]
+pub struct ConnectionLimits {
+    max: usize,
+    per_address: usize,
+    proxies: TrustedProxies,
+    open: Mutex<(usize, HashMap<IpAddr, usize>)>,
+    refusing: AtomicUsize,
+}
+
+/// What to do with a new connection.
+#[derive(Debug)]
+pub enum Admission {
+    /// Serve it; the slot is held as long as the connection (a WebSocket's too).
+    Admitted(Slot),
+    /// Answer 503 with the refusal's text and close.
+    Refused(Refusal, RefusalSlot),
+    /// Close at once: too many refusals are being answered already.
+    Dropped,
+}
+
+/// Refusals answered at once (each waits a second at most for its request).
+const MAX_REFUSING: usize = 64;
+
+/// One admitted connection; freed on drop.
+#[derive(Debug)]
+pub struct Slot {
+    limits: Arc<ConnectionLimits>,
+    address: Option<IpAddr>,
+}
+
+/// One refusal being answered; freed on drop.
+#[derive(Debug)]
+pub struct RefusalSlot(Arc<ConnectionLimits>);
+
+impl ConnectionLimits {
+    /// At most `max` connections, `per_address` from one client address (trusted proxies, which
+    /// carry many clients, are held to the total only).
+    #[must_use]
+    pub fn new(max: usize, per_address: usize, proxies: TrustedProxies) -> Arc<Self> {
+        Arc::new(Self {
+            max,
+            per_address,
+            proxies,
+            open: Mutex::new((0, HashMap::new())),
+            refusing: AtomicUsize::new(0),
+        })
+    }
+
+    /// The connections open now.
+    #[must_use]
+    pub fn open(&self) -> usize {
+        self.open.lock().expect("limits lock is never poisoned").0
+    }
+
+    /// Admits a connection from `peer`, or says why not.
+    pub fn admit(self: &Arc<Self>, peer: IpAddr) -> Admission {
+        let address = (!trusted(&self.proxies, peer)).then(|| address_key(peer));
+        let refusal = {
+            let mut open = self.open.lock().expect("limits lock is never poisoned");
+            let (total, by_address) = &mut *open;
+            let from = address.map_or(0, |a| by_address.get(&a).copied().unwrap_or(0));
+            if *total >= self.max {
+                Refusal::Full
+            } else if from >= self.per_address {
+                Refusal::AddressFull
+            } else {
+                *total += 1;
+                if let Some(a) = address {
+                    *by_address.entry(a).or_default() += 1;
+                }
+                return Admission::Admitted(Slot {
+                    limits: Arc::clone(self),
+                    address,
+                });
+            }
+        };
+        if self.refusing.fetch_add(1, Ordering::SeqCst) >= MAX_REFUSING {
+            self.refusing.fetch_sub(1, Ordering::SeqCst);
+            return Admission::Dropped;
+        }
+        Admission::Refused(refusal, RefusalSlot(Arc::clone(self)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self
+            .limits
+            .open
+            .lock()
+            .expect("limits lock is never poisoned");
+        let (total, by_address) = &mut *open;
+        *total -= 1;
+        if let Some(a) = self.address
+            && let Some(n) = by_address.get_mut(&a)
+        {
+            *n -= 1;
+            if *n == 0 {
+                by_address.remove(&a);
+            }
+        }
+    }
+}
+
+impl Drop for RefusalSlot {
+    fn drop(&mut self) {
+        self.0.refusing.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -330,22 +707,186 @@ mod tests {
         assert!(csp.contains("connect-src 'self' ws://127.0.0.1:8080"));
     }
 
-    #[test]
-    fn login_flood_is_limited_per_user_and_address() {
-        let l = LoginLimiter::new(5);
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_failures_count_per_user_and_address() {
+        let l = LoginLimiter::new(5, 60);
+        let (a, b) = (ip("10.0.0.1"), ip("10.0.0.2"));
+        let now = crate::clock::now();
+        // 200 agents from one address log in at once.
+        for i in 0..200 {
+            l.begin(&format!("{}", 1000 + i), a, now)
+                .unwrap()
+                .succeeded();
+        }
+        // Five wrong passwords for 1001 from a: the sixth attempt from a waits ...
         for _ in 0..5 {
-            assert!(l.allow("1001", a));
+            l.begin("1001", a, now).unwrap().failed();
         }
-        assert!(!l.allow("1001", a));
-        // Same user from elsewhere: still limited by user.
-        assert!(!l.allow("1001", b));
-        // Many users from one address: limited by address.
-        let l = LoginLimiter::new(5);
-        for i in 0..5 {
-            assert!(l.allow(&format!("u{i}"), a));
+        let wait = l.begin("1001", a, now).unwrap_err();
+        assert!(
+            wait >= Duration::from_secs(11) && wait <= Duration::from_secs(13),
+            "{wait:?}"
+        );
+        // ... the same name however cased, but 1001 from b, and others from a, do not.
+        assert!(l.begin("1001", a, now).is_err());
+        l.begin("1001", b, now).unwrap().succeeded();
+        l.begin("1002", a, now).unwrap().succeeded();
+        // A failure drains at 5 a minute.
+        let later = now + Duration::from_secs(13);
+        l.begin("1001", a, later).unwrap().failed();
+        assert!(l.begin("1001", a, later).is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_in_progress_counts_until_it_ends() {
+        let l = LoginLimiter::new(2, 60);
+        let a = ip("10.0.0.1");
+        let now = crate::clock::now();
+        let first = l.begin("u", a, now).unwrap();
+        let second = l.begin("u", a, now).unwrap();
+        assert!(l.begin("u", a, now).is_err(), "two on their way fill it");
+        drop(first);
+        second.failed();
+        assert!(
+            l.begin("U", a, now).is_ok(),
+            "the one not failed was refunded"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spray_of_users_from_one_address_is_cut() {
+        let l = LoginLimiter::new(5, 10);
+        let a = ip("2001:db8::1");
+        let neighbour = ip("2001:db8::2");
+        let now = crate::clock::now();
+        for i in 0..10 {
+            l.begin(&format!("u{i}"), a, now).unwrap().failed();
         }
-        assert!(!l.allow("u9", a));
+        assert!(l.begin("u99", a, now).is_err());
+        assert!(l.begin("u99", neighbour, now).is_err(), "one /64");
+        assert!(l.begin("u99", ip("2001:db9::1"), now).is_ok());
+    }
+
+    #[test]
+    fn the_client_address_comes_from_trusted_proxies_only() {
+        use axum::http::HeaderValue;
+        let proxies = TrustedProxies {
+            networks: vec!["10.0.0.0/8".parse().unwrap()],
+            header: ClientAddressHeader::XForwardedFor,
+        };
+        let mut h = HeaderMap::new();
+        h.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.9"),
+        );
+        h.append("x-forwarded-for", HeaderValue::from_static("10.1.1.1"));
+        // From a trusted proxy: the rightmost address it did not add itself.
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &h, &proxies),
+            ip("203.0.113.9")
+        );
+        // From anyone else: the header is the client's word, ignored.
+        assert_eq!(
+            client_address(ip("198.51.100.7"), &h, &proxies),
+            ip("198.51.100.7")
+        );
+        // No header: the proxy itself.
+        let none = HeaderMap::new();
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &none, &proxies),
+            ip("10.0.0.5")
+        );
+        // Forwarded (RFC 7239), with ports, quotes and brackets; a garbage hop stops the walk.
+        let forwarded = TrustedProxies {
+            header: ClientAddressHeader::Forwarded,
+            ..proxies
+        };
+        let mut h = HeaderMap::new();
+        h.append(
+            "forwarded",
+            HeaderValue::from_static(
+                "for=6.6.6.6, for=\"[2001:db8:cafe::17]:4711\";proto=https, For=10.2.2.2:80",
+            ),
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &h, &forwarded),
+            ip("2001:db8:cafe::17")
+        );
+        let mut h = HeaderMap::new();
+        h.append(
+            "forwarded",
+            HeaderValue::from_static("for=6.6.6.6, for=unknown"),
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &h, &forwarded),
+            ip("10.0.0.5")
+        );
+        // X-Forwarded-For is not read when Forwarded is configured.
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6"));
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &h, &forwarded),
+            ip("10.0.0.5")
+        );
+    }
+
+    #[test]
+    fn connections_are_capped_in_total_and_per_address() {
+        let proxies = TrustedProxies {
+            networks: vec!["10.0.0.5/32".parse().unwrap()],
+            ..TrustedProxies::default()
+        };
+        let limits = ConnectionLimits::new(4, 2, proxies);
+        let one = limits.admit(ip("192.0.2.1"));
+        let two = limits.admit(ip("192.0.2.1"));
+        assert!(matches!(one, Admission::Admitted(_)) && matches!(two, Admission::Admitted(_)));
+        assert!(matches!(
+            limits.admit(ip("192.0.2.1")),
+            Admission::Refused(Refusal::AddressFull, _)
+        ));
+        drop(one);
+        let three = limits.admit(ip("192.0.2.1"));
+        assert!(
+            matches!(three, Admission::Admitted(_)),
+            "a closed one frees its slot"
+        );
+        let proxy = [limits.admit(ip("10.0.0.5")), limits.admit(ip("10.0.0.5"))];
+        assert!(
+            proxy.iter().all(|a| matches!(a, Admission::Admitted(_))),
+            "{proxy:?}"
+        );
+        assert_eq!(limits.open(), 4);
+        assert!(matches!(
+            limits.admit(ip("10.0.0.5")),
+            Admission::Refused(Refusal::Full, _)
+        ));
+        // Refusals being answered are bounded too.
+        let refusing: Vec<_> = (0..MAX_REFUSING)
+            .map(|_| limits.admit(ip("198.51.100.1")))
+            .collect();
+        assert!(refusing.iter().all(|a| matches!(a, Admission::Refused(..))));
+        assert!(matches!(
+            limits.admit(ip("198.51.100.1")),
+            Admission::Dropped
+        ));
+        drop(refusing);
+        assert!(matches!(
+            limits.admit(ip("198.51.100.1")),
+            Admission::Refused(..)
+        ));
+        drop((two, three, proxy));
+        assert_eq!(limits.open(), 0);
+    }
+
+    #[test]
+    fn commands_are_limited_per_session() {
+        let l = CommandLimiter::new(1, 3);
+        assert!((0..3).all(|_| l.allow("1001")));
+        assert!(!l.allow("1001"));
+        assert!(l.allow("1002"), "another session has its own");
     }
 }

@@ -2,17 +2,18 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::serve::Listener;
 use tokio::net::TcpListener;
 
 use crate::config::{Binding, Config, NeoApiConfig, defaults};
 use crate::demo::Demo;
 use crate::error::ServeError;
-use crate::http::{ClientAddr, app};
+use crate::http::{app, metrics_app};
+use crate::listener::{self, Gate};
 use crate::neoapi::NeoApi;
+use crate::security::ConnectionLimits;
 use crate::session::{self, MachineFactory, Sessions};
 use crate::state::AppState;
 use crate::store::Store;
@@ -28,7 +29,33 @@ pub struct Server {
     state: AppState,
     main: MainListener,
     local_addr: SocketAddr,
+    /// `metrics.listen`, bound.
+    metrics: Option<TcpListener>,
+    /// The main listener's connection caps (the open-files limit fitted).
+    limits: Arc<ConnectionLimits>,
     demo: Option<Demo>,
+}
+
+/// `limits.max_connections`, lowered to fit the open-files limit (which the binary raised to
+/// its hard limit at start) less what the server holds whatever the agents, so it always has a
+/// descriptor left to answer a refusal, `/healthz` and a login instead of failing `accept`.
+fn connection_cap(configured: usize) -> usize {
+    let Ok((soft, _)) = rlimit::Resource::NOFILE.get() else {
+        return configured;
+    };
+    let room = soft
+        .saturating_sub(crate::doctor::OPEN_FILES_RESERVE)
+        .max(16);
+    let room = usize::try_from(room).unwrap_or(usize::MAX);
+    if room < configured {
+        tracing::warn!(
+            configured,
+            open_files = soft,
+            cap = room,
+            "limits.max_connections lowered to fit the open-files limit"
+        );
+    }
+    configured.min(room)
 }
 
 impl std::fmt::Debug for Server {
@@ -56,6 +83,15 @@ impl Server {
     ) -> Result<Self, ServeError> {
         let callcenter = crate::callcenter::fallback(&config).map_err(ServeError::CallCenter)?;
         let tcp = ServeError::listen("listen", config.listen).await?;
+        let metrics = match config.metrics.listen {
+            Some(addr) => Some(ServeError::listen("metrics.listen", addr).await?),
+            None => None,
+        };
+        let limits = ConnectionLimits::new(
+            connection_cap(config.limits.max_connections),
+            config.limits.max_connections_per_address,
+            config.trusted_proxies.clone(),
+        );
         let local_addr = tcp.local_addr()?;
         let scheme = if config.tls.is_some() {
             "https"
@@ -125,8 +161,16 @@ impl Server {
             state,
             main,
             local_addr,
+            metrics,
+            limits,
             demo,
         })
+    }
+
+    /// The metrics listener's address (`metrics.listen`).
+    #[must_use]
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The main listener's address.
@@ -178,21 +222,51 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let Self {
-            state, main, demo, ..
+            state,
+            main,
+            metrics,
+            limits,
+            demo,
+            ..
         } = self;
         let cancel = state.sessions().shutdown.clone();
         let router = app(state.clone());
-        let main_task = match main {
-            MainListener::Plain(l) => tokio::spawn(serve_on(l, router, cancel.clone())),
-            MainListener::Tls(l) => tokio::spawn(serve_on(l, router, cancel.clone())),
+        let gate = |limits: Arc<ConnectionLimits>| {
+            let l = &state.sessions().config.limits;
+            Gate {
+                limits,
+                header_read_timeout: l.header_read_timeout,
+                body_timeout: l.body_timeout,
+                state: state.clone(),
+            }
         };
+        // The other listeners are for operators and the demo: their own caps, so a flood of
+        // the main one cannot reach them.
+        let own_caps = || {
+            let l = &state.sessions().config.limits;
+            ConnectionLimits::new(
+                l.max_connections_per_address,
+                l.max_connections_per_address,
+                state.sessions().config.trusted_proxies.clone(),
+            )
+        };
+        let main_task = match main {
+            MainListener::Plain(l) => {
+                tokio::spawn(listener::serve(l, router, gate(limits), cancel.clone()))
+            }
+            MainListener::Tls(l) => {
+                tokio::spawn(listener::serve(l, router, gate(limits), cancel.clone()))
+            }
+        };
+        let metrics_task = metrics.map(|l| {
+            let router = metrics_app(state.clone());
+            tokio::spawn(listener::serve(l, router, gate(own_caps()), cancel.clone()))
+        });
         let (standin_task, sim) = match demo {
             Some(demo) => {
-                let (listener, router, sim) = demo.into_parts();
-                (
-                    Some(tokio::spawn(serve_on(listener, router, cancel.clone()))),
-                    sim,
-                )
+                let (standin, router, sim) = demo.into_parts();
+                let task = listener::serve(standin, router, gate(own_caps()), cancel.clone());
+                (Some(tokio::spawn(task)), sim)
             }
             None => (None, None),
         };
@@ -202,7 +276,10 @@ impl Server {
         }
         cancel.cancel();
         let mut result = Ok(());
-        for task in std::iter::once(main_task).chain(standin_task) {
+        for task in std::iter::once(main_task)
+            .chain(metrics_task)
+            .chain(standin_task)
+        {
             match task.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => result = Err(ServeError::Io(e)),
@@ -226,23 +303,6 @@ impl Server {
         }
         result
     }
-}
-
-async fn serve_on<L>(
-    listener: L,
-    router: Router,
-    cancel: tokio_util::sync::CancellationToken,
-) -> std::io::Result<()>
-where
-    L: Listener<Addr = SocketAddr>,
-    ClientAddr: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
-{
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<ClientAddr>(),
-    )
-    .with_graceful_shutdown(async move { cancel.cancelled().await })
-    .await
 }
 
 /// Binds and serves `config` until `shutdown` completes (see [`Server`]).

@@ -1,12 +1,12 @@
 //! What the handlers and connections share: the session layer and the main listener's own
-//! security (origins, the framing policy, the login limiter).
+//! security (origins, the framing policy, the login and command limiters).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
 
-use crate::security::{LoginLimiter, Origins};
+use crate::security::{CommandLimiter, LoginLimiter, Origins};
 use crate::session::Sessions;
 
 /// Everything the handlers, connections and sessions share (cheap to clone).
@@ -21,6 +21,7 @@ pub(crate) struct Inner {
     pub(crate) origins: Origins,
     pub(crate) csp: HeaderValue,
     pub(crate) limiter: LoginLimiter,
+    pub(crate) commands: CommandLimiter,
     pub(crate) probe: reqwest::Client,
 }
 
@@ -53,7 +54,14 @@ impl AppState {
             .expect("a plain reqwest client builds");
         Self {
             inner: Arc::new(Inner {
-                limiter: LoginLimiter::new(config.login_attempts_per_minute),
+                limiter: LoginLimiter::new(
+                    config.login_attempts_per_minute,
+                    config.login_failures_per_address_per_minute,
+                ),
+                commands: CommandLimiter::new(
+                    config.limits.commands_per_second,
+                    config.limits.command_burst,
+                ),
                 sessions,
                 public_url,
                 origins,

@@ -50,8 +50,24 @@ where
     let mut last_seen = clock::now();
     let mut heartbeat = tokio::time::interval_at((last_seen + HEARTBEAT).into(), HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A connection without a session has this long to get one: idle sockets cannot pile up.
+    let deadline = sessions.config.limits.login_deadline;
+    let mut login_by = Some(last_seen + deadline);
     let close = loop {
+        match (&attached, login_by) {
+            (Some(_), _) => login_by = None,
+            (None, None) => login_by = Some(clock::now() + deadline),
+            (None, Some(_)) => {}
+        }
+        let login_timer =
+            tokio::time::sleep_until(login_by.unwrap_or(last_seen + HEARTBEAT).into());
         tokio::select! {
+            () = login_timer, if login_by.is_some() => {
+                tracing::debug!(%client, "no login in time: closing");
+                sessions.metrics.refused("loginDeadline");
+                let _ = send(&mut sink, &Down::Bye { reason: ByeReason::LoginTimeout }).await;
+                break Some((CLOSE_POLICY, "no login or attach in time"));
+            }
             _ = heartbeat.tick() => {
                 if clock::now().duration_since(last_seen) > HEARTBEAT * 3 {
                     tracing::debug!(%client, "no answer to pings: closing");
@@ -127,7 +143,7 @@ where
                         break Some((CLOSE_GOING_AWAY, "session moved"));
                     }
                     Step::Reply(down) => {
-                        if matches!(&down, Down::Error { code: ErrorCode::BadMessage, .. }) {
+                        if matches!(&down, Down::Error { code: ErrorCode::BadMessage | ErrorCode::TooManyCommands, .. }) {
                             bad += 1;
                         }
                         if send(&mut sink, &down).await.is_err() { break None; }
@@ -147,6 +163,16 @@ where
                 reason: reason.into(),
             })))
             .await;
+        // The closing handshake: what the page still sends is read and dropped until its own
+        // close (a second at most), so the socket is not reset with the reason unread.
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            while let Some(Ok(m)) = stream.next().await {
+                if matches!(m, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
     sessions.metrics.connections.dec();
@@ -204,26 +230,37 @@ async fn handle(
                     "this connection already has a session",
                 ));
             }
+            // The user as Neotel and every limit know it, however it was typed.
+            let user = cti_core::user_name(&user);
             if let Err(m) = check_name("device", &device).and(check_name("user", &user)) {
                 return Step::Reply(error(ErrorCode::BadMessage, &m));
             }
-            if !state.inner.limiter.allow(&user, client) {
-                sessions.metrics.login("rateLimited");
-                tracing::warn!(%user, %client, "login refused: rate limited");
-                return Step::Reply(error(
-                    ErrorCode::RateLimited,
-                    "too many login attempts; wait a minute",
-                ));
-            }
+            let attempt = match state.inner.limiter.begin(&user, client, clock::now()) {
+                Ok(attempt) => attempt,
+                Err(wait) => {
+                    sessions.metrics.login("rateLimited");
+                    tracing::warn!(%user, %client, "login refused: too many failures");
+                    let message = format!(
+                        "too many failed logins for this user from this address; try again in {} s",
+                        wait.as_secs().max(1)
+                    );
+                    return Step::Reply(error(ErrorCode::RateLimited, &message));
+                }
+            };
             match session::login(sessions, &device, &user, password.0.into()).await {
                 Ok(session) => {
+                    attempt.succeeded();
                     sessions.metrics.login("ok");
                     attach(state, down_tx, attached, session).await
                 }
                 Err(e) => {
+                    // Only a wrong user or password counts against the limits.
+                    if e.code() == ErrorCode::LoginFailed {
+                        attempt.failed();
+                    }
                     sessions.metrics.login(e.outcome());
                     tracing::info!(%user, %device, %client, error = %e, "login refused");
-                    Step::Reply(error(e.code(), &e.to_string()))
+                    Step::Reply(error(e.code(), &e.answer()))
                 }
             }
         }
@@ -251,14 +288,37 @@ async fn handle(
             }
         }
         Up::Command { command } => {
+            if let Some(refused) = over_command_limit(state, attached.as_ref()) {
+                return refused;
+            }
             forward(attached, |conn| ToSession::Command { conn, command }).await
         }
         Up::EffectResult(result) => {
             forward(attached, |conn| ToSession::EffectResult { conn, result }).await
         }
-        Up::Event { event } => forward(attached, |conn| ToSession::Event { conn, event }).await,
+        Up::Event { event } => {
+            if let Some(refused) = over_command_limit(state, attached.as_ref()) {
+                return refused;
+            }
+            forward(attached, |conn| ToSession::Event { conn, event }).await
+        }
         Up::Logout => forward(attached, |conn| ToSession::Logout { conn }).await,
     }
+}
+
+/// A command or page event over the session's rate: refused before it can become NeoApi calls.
+fn over_command_limit(state: &AppState, attached: Option<&Attached>) -> Option<Step> {
+    let a = attached?;
+    if state.inner.commands.allow(a.session.user()) {
+        return None;
+    }
+    state.metrics().refused("commandRate");
+    let limits = &state.sessions().config.limits;
+    let message = format!(
+        "too many commands: at most {} a second ({} at once); slow down",
+        limits.commands_per_second, limits.command_burst
+    );
+    Some(Step::Reply(error(ErrorCode::TooManyCommands, &message)))
 }
 
 /// Refuses empty, huge or control-character names before they reach NeoApi.
@@ -333,7 +393,11 @@ mod tests {
     }
 
     fn state() -> AppState {
-        let sessions = crate::session::scripted::sessions(Config::defaults());
+        state_with(Config::defaults())
+    }
+
+    fn state_with(config: Config) -> AppState {
+        let sessions = crate::session::scripted::sessions(config);
         AppState::new(sessions, "http://127.0.0.1:8080".into(), &[])
     }
 
@@ -433,7 +497,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_silent_connection_is_pinged_then_closed() {
-        let state = state();
+        let mut config = Config::defaults();
+        config.limits.login_deadline = HEARTBEAT * 10;
+        let state = state_with(config);
         let mut page = open(&state);
         tokio::time::sleep(HEARTBEAT * 4 + Duration::from_secs(1)).await;
         assert!(matches!(page.recv().await, Message::Ping(_)));
@@ -450,26 +516,41 @@ mod tests {
         page.task.await.unwrap();
     }
 
-    #[tokio::test]
-    async fn a_login_flood_is_refused_before_neoapi() {
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_without_a_login_is_closed_at_the_deadline() {
         let state = state();
         let mut page = open(&state);
-        // NeoApi is a closed port here: the first five attempts reach it and fail as
-        // unavailable; the sixth is refused by the limiter without trying.
-        for _ in 0..5 {
+        page.send(r#"{"v":1,"type":"logout"}"#);
+        assert_eq!(
+            page.json().await["code"],
+            "notLoggedIn",
+            "a message is no login"
+        );
+        tokio::time::sleep(state.sessions().config.limits.login_deadline).await;
+        assert_eq!(page.json().await["reason"], "loginTimeout");
+        page.closed_with(CLOSE_POLICY).await;
+        let text = state.metrics().render();
+        assert!(
+            text.contains("cti_refused_total{kind=\"loginDeadline\"} 1"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn only_a_refused_password_counts_against_the_login_limit() {
+        let state = state();
+        let mut page = open(&state);
+        // NeoApi is a closed port here: every attempt reaches it and fails as unavailable,
+        // which says nothing about the password, so none is refused by the limiter.
+        for _ in 0..8 {
             page.send(r#"{"v":1,"type":"login","device":"SIP/1001","user":"1001","password":"x"}"#);
             assert_eq!(page.json().await["code"], "neoApiUnavailable");
         }
-        page.send(r#"{"v":1,"type":"login","device":"SIP/1001","user":"1001","password":"x"}"#);
-        assert_eq!(page.json().await["code"], "rateLimited");
         let text = state.metrics().render();
         assert!(
-            text.contains("cti_logins_total{outcome=\"rateLimited\"} 1"),
+            text.contains("cti_logins_total{outcome=\"unavailable\"} 8"),
             "{text}"
         );
-        assert!(
-            text.contains("cti_logins_total{outcome=\"unavailable\"} 5"),
-            "{text}"
-        );
+        assert!(!text.contains("rateLimited"), "{text}");
     }
 }

@@ -84,7 +84,8 @@ fn dashboard_exprs(value: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// A refused login, an agent logged in and one effect answered: every family has a sample.
+/// A refused login, an agent logged in, one effect answered and a flood of commands: every
+/// family has a sample.
 async fn traffic(server: &TestServer) {
     let mut refused = server.ws().await;
     assert_eq!(
@@ -97,6 +98,15 @@ async fn traffic(server: &TestServer) {
     let effect = ws.recv_type("effect").await;
     ws.send(json!({"v":1,"type":"effectResult","id":effect["effect"]["id"],"ok":true,"value":{}}))
         .await;
+    // More commands at once than a session takes: the gate refuses some.
+    for _ in 0..50 {
+        ws.send(json!({"v":1,"type":"command","command":{"command":"leaveCampaign"}}))
+            .await;
+    }
+    ws.recv_until("a command refused by the rate", |m| {
+        m["code"] == "tooManyCommands"
+    })
+    .await;
     // At least one Position poll (every 200 ms here).
     tokio::time::sleep(Duration::from_millis(500)).await;
 }
@@ -112,6 +122,7 @@ async fn the_rules_and_the_dashboard_name_only_exported_metrics_and_chart_every_
         "cti_neoapi_errors_total",
         "cti_effects_total",
         "cti_logins_total",
+        "cti_refused_total",
         "cti_pending_writes",
         "cti_pop_latency_seconds_bucket",
         "cti_tls_cert_expiry_timestamp_seconds",

@@ -24,8 +24,22 @@ struct Demo {
 
 impl Demo {
     async fn start(rust_log: &str, stderr: Stdio) -> Self {
+        Self::start_limited(rust_log, stderr, None).await
+    }
+
+    /// [`start`](Self::start) with the open-files limit (soft and hard) set to `open_files`.
+    async fn start_limited(rust_log: &str, stderr: Stdio, open_files: Option<u32>) -> Self {
         let data = tempfile::tempdir().expect("a temporary data directory");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cti-server"))
+        let bin = env!("CARGO_BIN_EXE_cti-server");
+        let mut command = match open_files {
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), bin]);
+                c
+            }
+            None => Command::new(bin),
+        };
+        let mut child = command
             .args(["--listen", "127.0.0.1:0", "--standin-listen", "127.0.0.1:0"])
             .arg("--data-dir")
             .arg(data.path())
@@ -317,7 +331,7 @@ fn a_bad_configuration_names_its_key_and_exits_2() {
 }
 
 #[tokio::test]
-async fn a_password_never_reaches_the_log_even_at_trace_level() {
+async fn a_password_or_a_token_never_reaches_the_log_even_at_trace_level() {
     let log = std::env::temp_dir().join(format!("cti-log-{}.txt", std::process::id()));
     let demo = Demo::start(
         "trace",
@@ -327,8 +341,11 @@ async fn a_password_never_reaches_the_log_even_at_trace_level() {
     let ws_url = format!("{}/ws", demo.base).replacen("http://", "ws://", 1);
     let mut ws = common::Ws::connect(&ws_url, &demo.standin).await;
     let answer = ws.login("1001", "Clave-Secreta-77", "SIP/1001").await;
-    drop(ws);
     assert_eq!(answer["code"], "loginFailed", "{answer}");
+    // Nor does a session's token, which is as good as the password while it lives.
+    let session = ws.login("1001", "1001", "SIP/1001").await;
+    let token = session["token"].as_str().expect("a token").to_owned();
+    drop(ws);
     demo.stop();
     let text = std::fs::read_to_string(&log).expect("the log was written");
     let _ = std::fs::remove_file(&log);
@@ -340,4 +357,65 @@ async fn a_password_never_reaches_the_log_even_at_trace_level() {
         !text.contains("Clave-Secreta-77"),
         "the password reached the log"
     );
+    assert!(!text.contains(&token), "the token reached the log");
+}
+
+/// At a low open-files limit (systemd's default is 1,024) a crowd of idle sockets once made
+/// `accept` fail ("Too many open files") and `/healthz` time out. The server fits its connection
+/// cap under the limit, says so, answers the crowd's excess 503 with a text, and serves again
+/// once the crowd leaves.
+#[tokio::test]
+async fn at_the_open_files_limit_the_crowd_is_refused_with_a_text_not_a_failed_accept() {
+    let log = std::env::temp_dir().join(format!("cti-nofile-{}.txt", std::process::id()));
+    let file = std::fs::File::create(&log).expect("a log file");
+    let demo = Demo::start_limited("warn", file.into(), Some(400)).await;
+    let addr = demo
+        .base
+        .strip_prefix("http://")
+        .expect("plain HTTP")
+        .to_owned();
+    // 400 files less the 256 kept for the rest: 144 connections. 450 idle ones would take every
+    // descriptor; past the cap they are refused or closed at once.
+    let mut crowd = Vec::new();
+    for _ in 0..450 {
+        crowd.push(
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connects"),
+        );
+    }
+    // The refusals of the crowd's idle excess give up within a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let refused = http
+        .get(format!("{}/healthz", demo.base))
+        .send()
+        .await
+        .expect("an answer, not a failed accept");
+    assert_eq!(refused.status(), 503);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("connection limit"), "{text}");
+    drop(crowd);
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(r) = http.get(format!("{}/healthz", demo.base)).send().await
+            && r.status() == 200
+        {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "the server serves again once the crowd leaves");
+    demo.stop();
+    let text = std::fs::read_to_string(&log).expect("the log was written");
+    let _ = std::fs::remove_file(&log);
+    assert!(
+        text.contains("limits.max_connections lowered to fit the open-files limit"),
+        "{text}"
+    );
+    assert!(!text.contains("Too many open files"), "{text}");
 }

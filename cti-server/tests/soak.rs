@@ -324,6 +324,8 @@ fn scenario(agents: usize, calls: usize) -> (Scenario, Vec<String>) {
     let mut s = Scenario::default_scenario();
     s.settings.agent_answer_ms = 0;
     s.settings.customer_answer_ms = 0;
+    // The whole journal: a failed run shows each write of the calls it names.
+    s.settings.journal_limit = 0;
     let mut users = Vec::new();
     for i in 0..agents {
         let name = (3001 + i).to_string();
@@ -510,6 +512,26 @@ async fn dispositions_survive_faults_and_kills_exactly_once() {
                 }
             }
             Some(_) => twice.push(*call),
+        }
+    }
+    if !twice.is_empty() || !wrong.is_empty() {
+        let journal = sim.get("/sim/journal").await;
+        for call in twice.iter().chain(wrong.iter().map(|(c, _)| c)) {
+            let e = &expected[call];
+            println!("call {call} ({e:?}): outcomes {:?}", by_call.get(call));
+            let id = e.contact_id.to_string();
+            for j in journal.as_array().into_iter().flatten() {
+                let mine = j["params"]["USUARIO"] == e.user.as_str()
+                    || j["params"]
+                        .as_object()
+                        .is_some_and(|p| p.values().any(|v| v == &id));
+                if mine && j["method"] != "Position" {
+                    println!(
+                        "  {} {} {} {} {}",
+                        j["seq"], j["at"], j["method"], j["status"], j["params"]
+                    );
+                }
+            }
         }
     }
     let schedules = expected.values().filter(|e| e.schedule).count();

@@ -52,6 +52,10 @@ impl CallState {
     }
 }
 
+/// The most DTMF digits on their way at once: an IVR's longest entry (a card number, an
+/// account) fits; one message of thousands of digits must not become thousands of NeoApi calls.
+pub const MAX_DTMF_DIGITS: usize = 32;
+
 #[derive(Debug, Clone, Default)]
 pub(super) struct Calls {
     pub(super) call: Option<CallState>,
@@ -86,6 +90,10 @@ impl Session {
                 .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
         {
             return Err(Code::BadDtmf.into());
+        }
+        // Digits are ASCII here: bytes are digits. Those still queued count too.
+        if self.calls.dtmf.len() + digits.len() > MAX_DTMF_DIGITS {
+            return Err(Message::new(Code::DtmfTooLong).with("max", MAX_DTMF_DIGITS));
         }
         // Sent one by one, as the seed asks, in the order typed.
         if self.calls.dtmf.is_empty() && !self.out.waiting(|p| matches!(p, Pending::Dtmf)) {

@@ -63,6 +63,7 @@ use crate::message::Message;
 use crate::view::{MonitorView, PanelSettings, TransferView};
 
 use self::call::Calls;
+pub use self::call::MAX_DTMF_DIGITS;
 use self::contact::ContactState;
 use self::lists::ListState;
 use self::neotel::Neotel;
@@ -256,9 +257,19 @@ impl Session {
 
     fn command(&mut self, c: Command) -> Result<(), Message> {
         self.notices.error = None;
-        if let Some(act) = Act::of(&c) {
+        let act = Act::of(&c);
+        if let Some(act) = act {
             self.may(act)?;
         }
+        // The NeoApi calls this command makes are its own until answered (permission.rs: the
+        // same action is not sent again meanwhile).
+        self.out.cause = act;
+        let result = self.dispatch(c);
+        self.out.cause = None;
+        result
+    }
+
+    fn dispatch(&mut self, c: Command) -> Result<(), Message> {
         match c {
             Command::JoinCampaign { campaign } => self.join_campaign(campaign),
             Command::LeaveCampaign => self.leave_campaign(),

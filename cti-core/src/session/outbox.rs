@@ -13,6 +13,7 @@ use crate::view::{MonitorView, RecordView, TransferView};
 
 use super::Session;
 use super::lists::ListRead;
+use super::permission::Act;
 use super::write::WriteKind;
 
 /// What a pending NeoApi call is for.
@@ -100,6 +101,10 @@ pub(super) struct Outbox {
     outputs: VecDeque<Output>,
     next_id: u64,
     api: BTreeMap<u64, Pending>,
+    /// The agent's action each pending NeoApi call was made for (none: the session's own).
+    asked: BTreeMap<u64, Act>,
+    /// The action whose command is being handled now: the calls it makes are its own.
+    pub(super) cause: Option<Act>,
     effects: BTreeMap<u64, SentEffect>,
 }
 
@@ -119,7 +124,18 @@ impl Outbox {
 
     /// What the answer `id` is for; `None` for an answer nobody waits for.
     pub(super) fn answered(&mut self, id: ApiId) -> Option<Pending> {
+        self.asked.remove(&id.0);
         self.api.remove(&id.0)
+    }
+
+    /// Whether a NeoApi call any action of the agent made is on its way.
+    pub(super) fn sending(&self) -> bool {
+        !self.asked.is_empty()
+    }
+
+    /// Whether a NeoApi call the agent's `act` made is on its way.
+    pub(super) fn asked(&self, act: Act) -> bool {
+        self.asked.values().any(|a| *a == act)
     }
 
     pub(super) fn effect_answered(&mut self, id: EffectId) -> Option<SentEffect> {
@@ -142,6 +158,9 @@ impl Session {
     pub(super) fn api(&mut self, request: Request, why: Pending) {
         let id = self.out.id();
         self.out.api.insert(id, why);
+        if let Some(act) = self.out.cause {
+            self.out.asked.insert(id, act);
+        }
         self.out.push(Output::NeoApi(ApiId(id), request));
     }
 

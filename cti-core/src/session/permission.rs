@@ -1,7 +1,8 @@
 //! Whether the agent may do something now, and if not why: one function, asked both by each
 //! command's guard and by the view's buttons, so a button the view enables is never refused and
-//! one it disables always is. A command's arguments (the digits, the date) are checked after,
-//! by the command.
+//! one it disables always is. A command's arguments (the digits, the date, the campaign) are
+//! checked after, by the command. An action already on its way to Neotel is not sent again
+//! before its answer.
 
 use crate::command::Command;
 use crate::message::{Code, Message};
@@ -39,6 +40,26 @@ pub(super) enum Act {
 }
 
 impl Act {
+    /// An action that changes Neotel's state once: while its call is on its way, the same
+    /// action again would only repeat it (a double click, a flood of `takeBreak`).
+    fn once_at_a_time(self) -> bool {
+        matches!(
+            self,
+            Self::JoinCampaign
+                | Self::LeaveCampaign
+                | Self::TakeBreak
+                | Self::EndBreak
+                | Self::Dial
+                | Self::Hangup
+                | Self::Transfer
+                | Self::EndTransfer
+                | Self::StartConference
+                | Self::EndConference
+                | Self::Monitor
+                | Self::EndMonitor
+        )
+    }
+
     /// What a command asks; `None` for the settings and the language, always allowed.
     pub(super) fn of(command: &Command) -> Option<Self> {
         Some(match command {
@@ -81,6 +102,9 @@ fn check(ok: bool, why: Code) -> Result<(), Message> {
 impl Session {
     /// May the agent do `act` now? If not, why.
     pub(super) fn may(&self, act: Act) -> Result<(), Message> {
+        if act.once_at_a_time() && self.out.asked(act) {
+            return Err(Code::AlreadySent.into());
+        }
         let call = self.calls.call.is_some();
         let contact = self.contact.as_ref();
         let free = || {

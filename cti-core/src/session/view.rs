@@ -159,6 +159,7 @@ impl Session {
             },
             lists: self.lists.lists.clone(),
             actions,
+            sending: self.out.sending(),
             primary: self.primary(status, &actions),
             join_targets: self.join_targets(),
             transfer: self.transfer.clone(),

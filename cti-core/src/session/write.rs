@@ -24,6 +24,11 @@ use super::timer::Timer;
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
+/// How long an attempt whose answer never came may still be on its way to Neotel (a client's
+/// timeout does not stop the request at IIS): a check that finds it not applied is made once
+/// more after this, before the write is sent again.
+const SETTLE: Duration = Duration::from_secs(10);
+
 /// How far Neotel's clock may be from the one the session derives: an outcome Neotel dates
 /// this much before the write was first sent may still be the write's.
 const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(2);
@@ -56,6 +61,10 @@ pub(super) struct Write {
     failures: u32,
     /// An attempt may have been applied: Neotel is asked before it is sent again.
     unsure: bool,
+    /// Neotel said "not applied" once since the last attempt; it is asked again after
+    /// [`SETTLE`] before the write is sent again.
+    #[serde(default)]
+    rechecked: bool,
     /// Sent or being checked, its answer not yet in.
     #[serde(skip)]
     in_flight: bool,
@@ -130,6 +139,7 @@ impl Session {
             attempts: 0,
             failures: 0,
             unsure: false,
+            rechecked: false,
             in_flight: false,
         };
         self.writes.0.insert(kind, write);
@@ -154,6 +164,7 @@ impl Session {
             }
         } else {
             w.attempts += 1;
+            w.rechecked = false;
             let request = w.request.clone();
             self.api(request, Pending::Write(kind));
         }
@@ -220,6 +231,12 @@ impl Session {
         match result {
             Ok(reply) => match applied(w, &reply) {
                 Ok(true) => self.write_accepted(kind),
+                // The attempt may still arrive: asked once more when it would have.
+                Ok(false) if !w.rechecked => {
+                    w.rechecked = true;
+                    let at = self.clock.now + SETTLE;
+                    self.timers.set(Timer::Write(kind), at);
+                }
                 Ok(false) => {
                     w.unsure = false;
                     self.drive_write(kind);

@@ -36,6 +36,10 @@ pub struct Harness {
     pub fault: Vec<(String, u32, String)>,
     /// NeoApi methods applied whose answer never comes (the server dies first), next N times.
     pub unanswered: Vec<(String, u32)>,
+    /// NeoApi methods that time out and reach Neotel this much later (a slow IIS), next N times.
+    pub late: Vec<(String, u32, Duration)>,
+    /// Late calls on their way: when Neotel applies each, the method and its parameters.
+    arriving: Vec<Arriving>,
     config: Config,
     /// Error codes the next `saveLog` calls of a Task fail with, in order; `TIMEOUT_APPLIED`
     /// saves it and then answers `TIMEOUT` (the answer lost, the write done).
@@ -53,6 +57,9 @@ pub struct Harness {
     pub install: sf_callcenter::Install,
     inputs: VecDeque<Input>,
 }
+
+/// A late NeoApi call: when Neotel applies it, the method and its parameters.
+type Arriving = (Instant, String, Vec<(String, String)>);
 
 /// A `saveLog` of the call's Task (not of a record's Neotel fields).
 fn is_task(value: &Map<String, Value>) -> bool {
@@ -144,6 +151,8 @@ impl Harness {
             lose: Vec::new(),
             fault: Vec::new(),
             unanswered: Vec::new(),
+            late: Vec::new(),
+            arriving: Vec::new(),
             config,
             fail_save_log: VecDeque::new(),
             apex_task_lookup: true,
@@ -245,6 +254,17 @@ impl Harness {
                 method,
                 f.2.clone(),
             )));
+        }
+        if let Some(f) = self.late.iter_mut().find(|(m, n, _)| m == method && *n > 0) {
+            f.1 -= 1;
+            let params = request
+                .params()
+                .iter()
+                .map(|p| (p.name.to_owned(), p.value.to_string()))
+                .collect();
+            self.arriving
+                .push((self.now + f.2, method.to_owned(), params));
+            return Err(neotel_api::Error::Timeout);
         }
         let lost = match self.lose.iter_mut().find(|(m, n)| m == method && *n > 0) {
             Some(f) => {
@@ -465,12 +485,26 @@ impl Harness {
             self.now = at.max(self.now);
             let wall = self.wall();
             self.neotel.advance(wall);
+            self.arrive();
             let _ = self.session.handle_input(Input::Timeout(self.now));
             self.drive();
         }
         self.now = target;
         let wall = self.wall();
         self.neotel.advance(wall);
+        self.arrive();
+    }
+
+    /// Late calls whose time has come reach Neotel.
+    fn arrive(&mut self) {
+        let now = self.now;
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.arriving)
+            .into_iter()
+            .partition(|(at, _, _)| *at <= now);
+        self.arriving = later;
+        for (_, method, params) in due {
+            let _ = self.neotel.call(self.wall(), &method, &params);
+        }
     }
 
     /// F-CAMPAIGN: joins a campaign and lets the poll see it.

@@ -43,9 +43,15 @@ pub struct Keys {
     /// How long sessions and tokens live (`[session]`).
     #[command(flatten)]
     pub session: SessionKeys,
-    /// The login and message limits (`[security]`).
+    /// The login and message limits, and who may speak for a client (`[security]`).
     #[command(flatten)]
     pub security: SecurityKeys,
+    /// Deadlines, timeouts and caps of connections and commands (`[limits]`).
+    #[command(flatten)]
+    pub limits: LimitsKeys,
+    /// Where `/metrics` is served and who may read it (`[metrics]`).
+    #[command(flatten)]
+    pub metrics: MetricsKeys,
     /// The Neotel server (`[neotel]`).
     #[command(flatten)]
     pub neotel: NeotelKeys,
@@ -137,16 +143,79 @@ pub struct StoreKeys {
     pub lease_ms: Option<u64>,
 }
 
-/// `[security]`: the login rate limit and the message size limit.
+/// `[security]`: the login limits, the message size limit, and the proxies trusted to name the
+/// client's address.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecurityKeys {
-    /// Login attempts allowed per minute, per user and per client address.
+    /// Failed logins allowed per minute for one user from one client address.
     #[arg(long = "security-login-attempts-per-minute", value_name = "N")]
     pub login_attempts_per_minute: Option<u32>,
+    /// Failed logins allowed per minute from one client address, whatever the users.
+    #[arg(
+        long = "security-login-failures-per-address-per-minute",
+        value_name = "N"
+    )]
+    pub login_failures_per_address_per_minute: Option<u32>,
     /// Largest browser message accepted, in bytes.
     #[arg(long = "security-max-message-bytes", value_name = "BYTES")]
     pub max_message_bytes: Option<usize>,
+    /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose forwarding header
+    /// names the client's address.
+    #[arg(
+        long = "security-trusted-proxies",
+        value_name = "CIDRS",
+        value_delimiter = ','
+    )]
+    #[serde(deserialize_with = "comma_list")]
+    pub trusted_proxies: Option<Vec<String>>,
+    /// The header the trusted proxies set: x-forwarded-for or forwarded.
+    #[arg(long = "security-client-address-header", value_name = "HEADER")]
+    pub client_address_header: Option<String>,
+}
+
+/// `[limits]`: what one connection, one address and one session may hold or send.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsKeys {
+    /// A new WebSocket that neither logs in nor attaches within this is closed, in seconds.
+    #[arg(long = "limits-login-deadline-secs", value_name = "SECS")]
+    pub login_deadline_secs: Option<u64>,
+    /// A request's headers must arrive within this, in seconds (idle keep-alive included).
+    #[arg(long = "limits-header-read-timeout-secs", value_name = "SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// A request's body must arrive, and its answer be ready, within this, in seconds.
+    #[arg(long = "limits-body-timeout-secs", value_name = "SECS")]
+    pub body_timeout_secs: Option<u64>,
+    /// Open connections on the main listener (at most the open-files limit less 256).
+    #[arg(long = "limits-max-connections", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Open connections from one client address (trusted proxies are not limited).
+    #[arg(long = "limits-max-connections-per-address", value_name = "N")]
+    pub max_connections_per_address: Option<usize>,
+    /// Commands one agent's session takes per second, sustained.
+    #[arg(long = "limits-commands-per-second", value_name = "N")]
+    pub commands_per_second: Option<u32>,
+    /// Commands one agent's session takes in a burst.
+    #[arg(long = "limits-command-burst", value_name = "N")]
+    pub command_burst: Option<u32>,
+}
+
+/// `[metrics]`: `/metrics` on its own listener, and who may read it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsKeys {
+    /// A listener of its own for /metrics, /healthz and /readyz (off the main listener).
+    #[arg(id = "metrics_listen", long = "metrics-listen", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Client addresses or CIDR blocks allowed to read /metrics, comma-separated (none: any).
+    #[arg(
+        long = "metrics-allowed-clients",
+        value_name = "CIDRS",
+        value_delimiter = ','
+    )]
+    #[serde(deserialize_with = "comma_list")]
+    pub allowed_clients: Option<Vec<String>>,
 }
 
 /// `[neotel]`: the Neotel server itself.
@@ -280,6 +349,26 @@ pub mod defaults {
     pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 5;
     /// `security.max_message_bytes`.
     pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+    /// `security.login_failures_per_address_per_minute`: a shift of agents behind one office
+    /// address mistyping now and then stays well under it; a password spray does not.
+    pub const LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE: u32 = 60;
+    /// `security.client_address_header`: what nginx's `$proxy_add_x_forwarded_for` sets.
+    pub const CLIENT_ADDRESS_HEADER: &str = "x-forwarded-for";
+    /// `limits.login_deadline_secs`.
+    pub const LOGIN_DEADLINE_SECS: u64 = 30;
+    /// `limits.header_read_timeout_secs`.
+    pub const HEADER_READ_TIMEOUT_SECS: u64 = 10;
+    /// `limits.body_timeout_secs`.
+    pub const BODY_TIMEOUT_SECS: u64 = 10;
+    /// `limits.max_connections`.
+    pub const MAX_CONNECTIONS: usize = 10_000;
+    /// `limits.max_connections_per_address`: an office of hundreds of agents behind one
+    /// address, a few tabs each, fits.
+    pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 1_000;
+    /// `limits.commands_per_second`: faster than any agent clicks or types digits.
+    pub const COMMANDS_PER_SECOND: u32 = 10;
+    /// `limits.command_burst`.
+    pub const COMMAND_BURST: u32 = 40;
     /// `neotel.timezone`.
     pub const TIMEZONE: &str = "America/Argentina/Buenos_Aires";
     /// The `ExecuteTask` that answers every list, by list name (the simulator's mapping).

@@ -15,14 +15,14 @@ mod tests;
 mod validate;
 
 pub use keys::{
-    CallCenterKeys, DemoKeys, Keys, ListKey, ListKeys, NeoApiKeys, NeotelKeys, SecurityKeys,
-    SessionKeys, TaskKeys, TlsKeys, defaults,
+    CallCenterKeys, DemoKeys, Keys, LimitsKeys, ListKey, ListKeys, MetricsKeys, NeoApiKeys,
+    NeotelKeys, SecurityKeys, SessionKeys, TaskKeys, TlsKeys, defaults,
 };
 pub use layers::{Sources, env_name};
 pub(crate) use model::choice;
 pub use model::{
-    CallCenterFallback, Config, ConfigError, ListSource, Lists, NeoApiConfig, Problem, TaskCall,
-    Tasks, TlsConfig,
+    CallCenterFallback, ClientAddressHeader, Config, ConfigError, Limits, ListSource, Lists,
+    MetricsConfig, NeoApiConfig, Problem, TaskCall, Tasks, TlsConfig, TrustedProxies,
 };
 pub use neotel_api::Binding;
 

@@ -154,8 +154,16 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// A session token dies after this long without use.
     pub token_ttl: Duration,
-    /// Login attempts allowed per minute, per user and per client address.
+    /// Failed logins allowed per minute for one user from one client address.
     pub login_attempts_per_minute: u32,
+    /// Failed logins allowed per minute from one client address, whatever the users.
+    pub login_failures_per_address_per_minute: u32,
+    /// The proxies whose forwarding header names the client's address.
+    pub trusted_proxies: TrustedProxies,
+    /// What connections, addresses and sessions may hold and send.
+    pub limits: Limits,
+    /// Where `/metrics` is served and who may read it.
+    pub metrics: MetricsConfig,
     /// Largest browser message accepted, in bytes.
     pub max_message_bytes: usize,
     /// The Neotel server's time zone (NeoApi dates carry no offset).
@@ -181,6 +189,53 @@ pub struct Config {
     pub logout_on_shutdown: bool,
     /// Demo mode: a simulator already running at this URL instead of an embedded one.
     pub demo_sim_url: Option<String>,
+}
+
+/// The reverse proxies trusted to name the client's address, and the header they set.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrustedProxies {
+    /// Their addresses and CIDR blocks (a bare address is a block of one).
+    pub networks: Vec<ipnet::IpNet>,
+    /// The header they set.
+    pub header: ClientAddressHeader,
+}
+
+/// A forwarding header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAddressHeader {
+    /// `X-Forwarded-For: client, proxy1, …`.
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client, for=proxy1`.
+    Forwarded,
+}
+
+/// What connections, client addresses and agent sessions may hold and send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// A new WebSocket without a login or an attach within this is closed.
+    pub login_deadline: Duration,
+    /// A request's headers must arrive within this (an idle keep-alive connection too).
+    pub header_read_timeout: Duration,
+    /// A request's body must arrive, and its answer be ready, within this.
+    pub body_timeout: Duration,
+    /// Open connections on the main listener (the server lowers it to fit the open-files limit).
+    pub max_connections: usize,
+    /// Open connections from one client address; trusted proxies are not limited.
+    pub max_connections_per_address: usize,
+    /// Commands one session takes per second, sustained.
+    pub commands_per_second: u32,
+    /// Commands one session takes in a burst.
+    pub command_burst: u32,
+}
+
+/// Where `/metrics` is served and who may read it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MetricsConfig {
+    /// A listener of its own for `/metrics`, `/healthz` and `/readyz`; `None`: the main one.
+    pub listen: Option<SocketAddr>,
+    /// The client addresses allowed to read `/metrics`; empty: any.
+    pub allowed_clients: Vec<ipnet::IpNet>,
 }
 
 impl Config {

@@ -244,7 +244,7 @@ fn the_example_file_is_valid_and_documents_every_key() {
 #[test]
 fn every_key_has_a_variable_and_a_flag_named_after_it() {
     let keys: Vec<&str> = keys().collect();
-    assert_eq!(keys.len(), 23, "{keys:?}");
+    assert_eq!(keys.len(), 35, "{keys:?}");
     for key in &keys {
         let flag = flag(key).expect("every key has a flag");
         assert_eq!(flag, format!("--{}", key.replace(['.', '_'], "-")), "{key}");
@@ -353,4 +353,65 @@ fn a_static_list_item_without_id_or_name_is_refused_at_start() {
         "{lines:?}"
     );
     assert!(lines[1].ends_with("item 1: needs a `name`"), "{lines:?}");
+}
+
+#[test]
+fn the_gates_keys_are_read_and_checked() {
+    let (_d, path) = write(
+        "[security]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\nclient_address_header = \"Forwarded\"\n[limits]\nlogin_deadline_secs = 5\nmax_connections = 50\n[metrics]\nlisten = \"127.0.0.1:9100\"\nallowed_clients = [\"192.0.2.7\"]\n",
+    );
+    let c = load(&Sources {
+        file: Some(path),
+        env: vec![("CTI_LIMITS_COMMAND_BURST".into(), "7".into())],
+        flags: flags(&["--security-trusted-proxies", "10.0.0.0/8,192.0.2.1"]),
+    })
+    .unwrap();
+    let nets: Vec<String> = c
+        .trusted_proxies
+        .networks
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(nets, ["10.0.0.0/8", "192.0.2.1/32"], "the flag wins");
+    assert_eq!(c.trusted_proxies.header, ClientAddressHeader::Forwarded);
+    assert_eq!(c.limits.login_deadline, Duration::from_secs(5));
+    assert_eq!(c.limits.max_connections, 50);
+    assert_eq!(c.limits.command_burst, 7);
+    assert_eq!(c.limits.header_read_timeout, Duration::from_secs(10));
+    assert_eq!(c.metrics.listen, Some("127.0.0.1:9100".parse().unwrap()));
+    assert_eq!(c.metrics.allowed_clients.len(), 1);
+
+    let ConfigError::Invalid(problems) = load(&Sources {
+        env: vec![
+            (
+                "CTI_SECURITY_TRUSTED_PROXIES".into(),
+                "10.0.0.0/8,proxy.example".into(),
+            ),
+            (
+                "CTI_SECURITY_CLIENT_ADDRESS_HEADER".into(),
+                "x-real-ip".into(),
+            ),
+            ("CTI_LIMITS_LOGIN_DEADLINE_SECS".into(), "0".into()),
+            ("CTI_METRICS_ALLOWED_CLIENTS".into(), "10.0.0.0/33".into()),
+        ],
+        ..Sources::default()
+    })
+    .unwrap_err() else {
+        panic!("expected Invalid");
+    };
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "security.trusted_proxies",
+            "security.client_address_header",
+            "limits.login_deadline_secs",
+            "metrics.allowed_clients"
+        ],
+        "{problems:?}"
+    );
+    assert!(
+        problems[0].message.contains("proxy.example"),
+        "{problems:?}"
+    );
 }

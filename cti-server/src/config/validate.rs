@@ -7,10 +7,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::keys::{Keys, ListKey, NeoApiKeys, TlsKeys, defaults, defaults as d};
+use super::keys::{
+    Keys, LimitsKeys, ListKey, MetricsKeys, NeoApiKeys, SecurityKeys, TlsKeys, defaults,
+    defaults as d,
+};
 use super::model::{
-    CallCenterFallback, Config, ConfigError, ListSource, Lists, NeoApiConfig, Problem, TaskCall,
-    Tasks, TlsConfig, choice,
+    CallCenterFallback, ClientAddressHeader, Config, ConfigError, Limits, ListSource, Lists,
+    MetricsConfig, NeoApiConfig, Problem, TaskCall, Tasks, TlsConfig, TrustedProxies, choice,
 };
 use neotel_api::Binding;
 
@@ -144,6 +147,105 @@ impl<F: Fn(&str) -> String> Checks<F> {
         }
     }
 
+    /// Addresses and CIDR blocks (`10.0.0.5`, `10.0.0.0/8`, `::1`).
+    fn networks(&mut self, key: &str, items: Option<Vec<String>>) -> Vec<ipnet::IpNet> {
+        let mut out = Vec::new();
+        for item in items.unwrap_or_default() {
+            let parsed = item
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from));
+            match parsed {
+                Ok(net) => out.push(net.trunc()),
+                Err(_) => self.bad(
+                    key,
+                    format!("`{item}` is not an address or a CIDR block like 10.0.0.0/8"),
+                ),
+            }
+        }
+        out
+    }
+
+    fn trusted_proxies(&mut self, keys: &SecurityKeys) -> TrustedProxies {
+        let networks = self.networks("security.trusted_proxies", keys.trusted_proxies.clone());
+        let header = keys
+            .client_address_header
+            .as_deref()
+            .unwrap_or(defaults::CLIENT_ADDRESS_HEADER);
+        let header = match header.to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => ClientAddressHeader::XForwardedFor,
+            "forwarded" => ClientAddressHeader::Forwarded,
+            other => {
+                self.bad(
+                    "security.client_address_header",
+                    format!("`{other}` is neither x-forwarded-for nor forwarded"),
+                );
+                ClientAddressHeader::XForwardedFor
+            }
+        };
+        TrustedProxies { networks, header }
+    }
+
+    fn limits(&mut self, keys: LimitsKeys) -> Limits {
+        let secs = |c: &mut Self, key: &str, value, default| {
+            Duration::from_secs(c.within(key, value, default, (1, 3600)))
+        };
+        Limits {
+            login_deadline: secs(
+                self,
+                "limits.login_deadline_secs",
+                keys.login_deadline_secs,
+                d::LOGIN_DEADLINE_SECS,
+            ),
+            header_read_timeout: secs(
+                self,
+                "limits.header_read_timeout_secs",
+                keys.header_read_timeout_secs,
+                d::HEADER_READ_TIMEOUT_SECS,
+            ),
+            body_timeout: secs(
+                self,
+                "limits.body_timeout_secs",
+                keys.body_timeout_secs,
+                d::BODY_TIMEOUT_SECS,
+            ),
+            max_connections: self.at_least(
+                "limits.max_connections",
+                keys.max_connections,
+                d::MAX_CONNECTIONS,
+                1,
+            ),
+            max_connections_per_address: self.at_least(
+                "limits.max_connections_per_address",
+                keys.max_connections_per_address,
+                d::MAX_CONNECTIONS_PER_ADDRESS,
+                1,
+            ),
+            commands_per_second: self.at_least(
+                "limits.commands_per_second",
+                keys.commands_per_second,
+                d::COMMANDS_PER_SECOND,
+                1,
+            ),
+            command_burst: self.at_least(
+                "limits.command_burst",
+                keys.command_burst,
+                d::COMMAND_BURST,
+                1,
+            ),
+        }
+    }
+
+    fn metrics(&mut self, keys: MetricsKeys) -> MetricsConfig {
+        let listen = keys
+            .listen
+            .map(|text| self.address("metrics.listen", Some(text), defaults::LISTEN));
+        let allowed_clients = self.networks("metrics.allowed_clients", keys.allowed_clients);
+        MetricsConfig {
+            listen,
+            allowed_clients,
+        }
+    }
+
     fn list(&mut self, name: &str, keys: Option<ListKey>) -> ListSource {
         let key = format!("lists.{name}");
         match keys {
@@ -268,6 +370,15 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         d::LOGIN_ATTEMPTS_PER_MINUTE,
         1,
     );
+    let per_address = c.at_least(
+        "security.login_failures_per_address_per_minute",
+        security.login_failures_per_address_per_minute,
+        d::LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE,
+        1,
+    );
+    let trusted_proxies = c.trusted_proxies(&security);
+    let limits = c.limits(keys.limits);
+    let metrics = c.metrics(keys.metrics);
     let bytes = security.max_message_bytes;
     let max_message_bytes = c.within(
         "security.max_message_bytes",
@@ -382,6 +493,10 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         idle_timeout: Duration::from_secs(idle),
         token_ttl: Duration::from_secs(ttl),
         login_attempts_per_minute: attempts,
+        login_failures_per_address_per_minute: per_address,
+        trusted_proxies,
+        limits,
+        metrics,
         max_message_bytes,
         timezone,
         lists,

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use neotel_api::{FaultKind, Password, Position, Reply, Request, Retry};
 
 use super::driver;
@@ -51,6 +52,15 @@ impl LoginError {
             Self::AlreadyLoggedIn => ErrorCode::AlreadyLoggedIn,
             Self::OtherDevice(_) => ErrorCode::OtherDevice,
             Self::Unavailable(_) => ErrorCode::NeoApiUnavailable,
+        }
+    }
+
+    /// What the page is told. A refused password reads the same whether Neotel or a running
+    /// session's verifier refused it: the answer must not say who is online.
+    pub(crate) fn answer(&self) -> String {
+        match self {
+            Self::Refused(_) => "login refused: the user or the password is wrong".into(),
+            other => other.to_string(),
         }
     }
 
@@ -158,15 +168,11 @@ async fn check_password(
     password: Password,
 ) -> Result<(), LoginError> {
     let stored = verifier.to_owned();
-    let matches = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored).is_ok_and(|hash| {
-            argon2::Argon2::default()
-                .verify_password(password.expose().as_bytes(), &hash)
-                .is_ok()
-        })
-    })
-    .await
-    .unwrap_or(false);
+    let _turn = hashing_turn().await;
+    let matches =
+        tokio::task::spawn_blocking(move || verify(password.expose().as_bytes(), &stored))
+            .await
+            .unwrap_or(false);
     if !matches {
         return Err(LoginError::Refused(
             "the password does not match this agent's".into(),
@@ -254,15 +260,128 @@ async fn logout(sessions: &Sessions, user: &str) {
     }
 }
 
+/// A turn to run argon2, which holds 19 MiB and a core for its run: a crowd of logins (a shift
+/// starting, guesses at agents who are online) waits for a turn instead of running hundreds at
+/// once on the blocking pool and exhausting memory.
+async fn hashing_turn() -> tokio::sync::SemaphorePermit<'static> {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    TURNS
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+            tokio::sync::Semaphore::new(cores)
+        })
+        .acquire()
+        .await
+        .expect("the semaphore is never closed")
+}
+
 /// The password's argon2id verifier (PHC string, random salt), made off the async threads.
 async fn verifier(password: Password) -> String {
-    tokio::task::spawn_blocking(move || {
+    let _turn = hashing_turn().await;
+    tokio::task::spawn_blocking(move || hash(password.expose().as_bytes()).unwrap_or_default())
+        .await
+        .unwrap_or_default()
+}
+
+/// argon2's working memory (19 MiB a hash), kept for the next hash: freed after each login,
+/// glibc kept it in the process (6.6 MiB per agent at 100 agents). Hashing turns bound how
+/// many exist.
+static MEMORY: std::sync::Mutex<Vec<Vec<Block>>> = std::sync::Mutex::new(Vec::new());
+
+/// argon2id of `password` and `salt` under `params` into `out`, in reused memory.
+fn argon2id(
+    password: &[u8],
+    salt: &[u8],
+    params: &Params,
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let reused = MEMORY.lock().ok().and_then(|mut m| m.pop());
+    let mut blocks = reused
+        .filter(|b| b.len() == params.block_count())
+        .unwrap_or_else(|| vec![Block::default(); params.block_count()]);
+    let result = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password, salt, out, &mut blocks);
+    if let Ok(mut m) = MEMORY.lock() {
+        m.push(blocks);
+    }
+    result
+}
+
+/// The PHC string of `password` under a random salt and argon2's default parameters.
+fn hash(password: &[u8]) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    let params = Params::default();
+    let mut raw = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut raw)?;
+    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        Ok(argon2id(password, salt_bytes, &params, out)?)
+    })?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` is the one `stored` (a PHC string of [`hash`]) was made from; compared
+/// in constant time.
+fn verify(password: &[u8], stored: &str) -> bool {
+    let check = || -> Result<bool, argon2::password_hash::Error> {
+        let phc = PasswordHash::new(stored)?;
+        if phc.algorithm != Algorithm::Argon2id.ident() {
+            return Ok(false);
+        }
+        let params = Params::try_from(&phc)?;
+        let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else {
+            return Ok(false);
+        };
+        let mut raw = [0u8; 64];
+        let salt_bytes = salt.decode_b64(&mut raw)?;
+        let got = Output::init_with(expected.len(), |out| {
+            Ok(argon2id(password, salt_bytes, &params, out)?)
+        })?;
+        Ok(got == expected)
+    };
+    check().unwrap_or(false)
+}
+
+#[cfg(test)]
+mod verifier_tests {
+    use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+
+    use super::*;
+
+    #[test]
+    fn a_verifier_checks_its_password_and_no_other() {
+        let stored = hash(b"1001").expect("a verifier");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
+        assert!(verify(b"1001", &stored));
+        assert!(!verify(b"1002", &stored));
+        assert!(!verify(b"1001", "not a PHC string"));
+    }
+
+    /// Verifiers are argon2's own format both ways: stored ones made by its hasher still
+    /// verify, and argon2 verifies ours.
+    #[test]
+    fn verifiers_are_argon2s_own_format() {
         let salt = SaltString::generate(&mut OsRng);
-        argon2::Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
-    .await
-    .unwrap_or_default()
+        let theirs = Argon2::default()
+            .hash_password(b"secreto", &salt)
+            .expect("argon2 hashes")
+            .to_string();
+        assert!(verify(b"secreto", &theirs));
+        let ours = hash(b"secreto").expect("a verifier");
+        let parsed = PasswordHash::new(&ours).expect("a PHC string");
+        assert!(
+            Argon2::default()
+                .verify_password(b"secreto", &parsed)
+                .is_ok()
+        );
+    }
 }

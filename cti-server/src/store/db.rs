@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor as _, Row as _};
+use tokio::sync::{mpsc, oneshot};
 
 /// A session's lease generation: bumped at every change of owner, named by every write.
 pub type Generation = i64;
@@ -37,6 +38,9 @@ pub enum StoreError {
     /// A read or a write failed.
     #[error("session store: {0}")]
     Query(#[from] sqlx::Error),
+    /// The group commit a snapshot was part of failed (or the writer is gone).
+    #[error("session store: {0}")]
+    Commit(String),
     /// The session has another generation now (another instance owns it) or is gone: this
     /// write was refused.
     #[error("the session of {agent} is no longer held under generation {generation}")]
@@ -83,13 +87,80 @@ pub(super) enum Kind {
     Postgres,
 }
 
-/// The session store (a pool: cheap to clone).
+/// The session store (a pool and its snapshot writer: cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(super) pool: AnyPool,
     pub(super) kind: Kind,
     /// SQLite: the lock that keeps a second server off this file, held while the store lives.
     _lock: Option<Arc<File>>,
+    snapshots: mpsc::UnboundedSender<Put>,
+}
+
+/// A snapshot waiting for the next group commit, and who waits for it.
+#[derive(Debug)]
+struct Put {
+    agent: String,
+    generation: Generation,
+    snapshot: String,
+    pending_writes: i64,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The most snapshots one commit carries.
+const MOST_PER_COMMIT: usize = 512;
+
+/// Snapshots change on every step of every session and each must be durable before the
+/// session goes on: committed one by one, thousands of agents would wait on one disk flush
+/// each (at 200 agents through SQLite's one connection, 2-7 s). The writer commits whatever is
+/// waiting in one transaction, and answers each (a fenced one is refused alone).
+async fn write_snapshots(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) {
+    while let Some(first) = puts.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MOST_PER_COMMIT {
+            match puts.try_recv() {
+                Ok(put) => batch.push(put),
+                Err(_) => break,
+            }
+        }
+        match commit(&pool, &batch).await {
+            Ok(rows) => {
+                for (put, rows) in batch.into_iter().zip(rows) {
+                    let result = fenced(rows, &put.agent, put.generation);
+                    let _ = put.done.send(result);
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for put in batch {
+                    let _ = put.done.send(Err(StoreError::Commit(why.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Each put in one transaction; the rows each touched.
+async fn commit(pool: &AnyPool, batch: &[Put]) -> Result<Vec<u64>, sqlx::Error> {
+    let now = unix(crate::clock::wall());
+    let mut tx = pool.begin().await?;
+    let mut rows = Vec::with_capacity(batch.len());
+    for put in batch {
+        let done = sqlx::query(
+            "UPDATE sessions SET snapshot = $1, pending_writes = $2, updated_at = $3 \
+             WHERE agent = $4 AND generation = $5",
+        )
+        .bind(&put.snapshot)
+        .bind(put.pending_writes)
+        .bind(now)
+        .bind(&put.agent)
+        .bind(put.generation)
+        .execute(&mut *tx)
+        .await?;
+        rows.push(done.rows_affected());
+    }
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// The embedded default: `sessions.db` in `data_dir`.
@@ -191,10 +262,13 @@ impl Store {
                 source,
             })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        let (snapshots, puts) = mpsc::unbounded_channel();
+        tokio::spawn(write_snapshots(pool.clone(), puts));
         Ok(Self {
             pool,
             kind,
             _lock: lock,
+            snapshots,
         })
     }
 
@@ -214,7 +288,8 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a session's new snapshot, if the session still has `generation`.
+    /// Writes a session's new snapshot, if the session still has `generation`, in the next
+    /// group commit.
     ///
     /// # Errors
     /// [`StoreError::Fenced`] when it does not; the write failed.
@@ -225,19 +300,17 @@ impl Store {
         snapshot: &str,
         pending_writes: i64,
     ) -> Result<(), StoreError> {
-        let now = unix(crate::clock::wall());
-        let done = sqlx::query(
-            "UPDATE sessions SET snapshot = $1, pending_writes = $2, updated_at = $3 \
-             WHERE agent = $4 AND generation = $5",
-        )
-        .bind(snapshot)
-        .bind(pending_writes)
-        .bind(now)
-        .bind(agent)
-        .bind(generation)
-        .execute(&self.pool)
-        .await?;
-        fenced(done.rows_affected(), agent, generation)
+        let (done, answer) = oneshot::channel();
+        let put = Put {
+            agent: agent.to_owned(),
+            generation,
+            snapshot: snapshot.to_owned(),
+            pending_writes,
+            done,
+        };
+        let gone = || StoreError::Commit("the snapshot writer stopped".into());
+        self.snapshots.send(put).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     /// The stored session of `agent`, and the instance that owns it (`""` when none).

@@ -19,6 +19,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub public_url: String,
     pub standin: SocketAddr,
+    /// The metrics listener (`metrics.listen`), when configured.
+    pub metrics_addr: Option<SocketAddr>,
     pub sim: String,
     pub http: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -70,6 +72,7 @@ impl TestServer {
         let addr = server.local_addr();
         let public_url = server.state().public_url().to_owned();
         let standin = server.standin_addr().expect("demo mode has a stand-in");
+        let metrics_addr = server.metrics_addr();
         let sim = server.sim_url().expect("demo mode has a simulator");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
@@ -79,6 +82,7 @@ impl TestServer {
             addr,
             public_url,
             standin,
+            metrics_addr,
             sim,
             http: reqwest::Client::new(),
             stop: Some(stop),
@@ -100,12 +104,24 @@ impl TestServer {
 
     /// A WebSocket whose page claims `origin`.
     pub async fn ws_from(&self, origin: &str) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        self.ws_with(&[("origin", origin)]).await
+    }
+
+    /// A WebSocket upgrade with these request headers (`origin` among them, a proxy's).
+    pub async fn ws_with(
+        &self,
+        headers: &[(&str, &str)],
+    ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
         let mut request = format!("ws://{}/ws", self.addr)
             .into_client_request()
             .expect("a valid URL");
-        request
-            .headers_mut()
-            .insert("origin", origin.parse().expect("a header value"));
+        for (name, value) in headers {
+            let name: tokio_tungstenite::tungstenite::http::HeaderName =
+                name.parse().expect("a header name");
+            request
+                .headers_mut()
+                .append(name, value.parse().expect("a header value"));
+        }
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         Ok(Ws { socket })
     }
@@ -243,12 +259,14 @@ impl Ws {
             .expect("the socket is open");
     }
 
-    /// Sends `message`; `false` when the socket is gone.
-    pub async fn try_send(&mut self, message: Value) -> bool {
+    /// Sends, or says the server closed the socket.
+    pub async fn try_send(
+        &mut self,
+        message: Value,
+    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
         self.socket
             .send(Message::Text(message.to_string().into()))
             .await
-            .is_ok()
     }
 
     /// The next JSON message within `wait`, nothing, or the socket closed.

@@ -137,6 +137,8 @@
     // Each tool opens its panel while what it does is possible.
     var tools = { dialer: a.dial, dtmf: a.dtmf, transfer: a.transfer || a.endTransfer, conference: a.startConference || a.invite || a.endConference,
       sms: a.sendText, monitor: a.monitor || a.endMonitor || !!v.monitoring, campaign: true, info: true, settings: true };
+    // While an action is on its way to Neotel its panel stays open: the answer says what next.
+    if (v.sending && panel) { tools[panel] = true; }
     document.querySelectorAll('[data-panel]').forEach(function (b) {
       var name = b.getAttribute('data-panel');
       b.disabled = !tools[name];

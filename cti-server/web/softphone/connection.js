@@ -18,6 +18,11 @@
     this.ws = null;
     this.retry = 0;
     this.closedByUs = false;
+    // Closed by the server for want of a login (the agent is at the login form): reopened at
+    // once and quietly.
+    this.loginTimedOut = false;
+    // A login typed while the socket was closed, sent when it opens.
+    this.pending = null;
   }
 
   Connection.prototype.token = function () { try { return global.localStorage.getItem(TOKEN_KEY); } catch (e) { return null; } };
@@ -40,6 +45,7 @@
     ws.onopen = function () {
       self.retry = 0;
       self.handlers.onStatus('connected');
+      if (self.pending) { var p = self.pending; self.pending = null; self.send(p); return; }
       var token = self.token();
       if (token) { self.send({ type: 'attach', token: token }); } else { self.handlers.onMessage({ type: 'needLogin' }); }
     };
@@ -50,9 +56,11 @@
       if (m.type === 'session') { self.keepToken(m.token, m.user); }
       if (m.type === 'error' && m.code === 'invalidToken') { self.keepToken(null); self.handlers.onMessage({ type: 'needLogin' }); }
       if (m.type === 'bye' && m.reason !== 'shutdown' && m.reason !== 'moved') { self.keepToken(null); }
+      if (m.type === 'bye' && m.reason === 'loginTimeout') { self.loginTimedOut = true; }
       self.handlers.onMessage(m);
     };
     ws.onclose = function () {
+      if (self.loginTimedOut && !self.closedByUs) { self.loginTimedOut = false; self.open(); return; }
       self.handlers.onStatus('disconnected');
       if (self.closedByUs) { return; }
       // Back off up to 10 s; the session (and the call) keep running on the server meanwhile.
@@ -76,7 +84,11 @@
   };
 
   Connection.prototype.send = function (message) {
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) { return false; }
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+      // A login is the agent's deliberate act: kept for the next socket, never dropped.
+      if (message.type === 'login') { this.pending = message; return true; }
+      return false;
+    }
     this.ws.send(JSON.stringify(Object.assign({ v: VERSION }, message)));
     return true;
   };

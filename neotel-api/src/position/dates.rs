@@ -4,6 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
+use super::keys::Key;
+
 /// The timestamps a `Position` carries, by meaning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PositionDate {
@@ -44,23 +46,28 @@ impl PositionDate {
     /// The key in the current layout.
     #[must_use]
     pub const fn key(self) -> &'static str {
+        self.slot().name()
+    }
+
+    /// The key in the current layout, as a slot.
+    pub(super) const fn slot(self) -> Key {
         match self {
-            Self::Login => "INICIO_LOGIN",
-            Self::CampaignLogin => "INICIO_LOGIN_CAMPAÑA",
-            Self::Ringing => "RINGING",
-            Self::Dialing => "DIALING",
-            Self::Agent => "AGENT",
-            Self::CallState => "TIEMPO_LLAMADA",
-            Self::BreakStart => "INICIO_DESCANSO",
-            Self::BreakTime => "TIEMPO_DESCANSO",
-            Self::CrmState => "INICIO_CRM",
+            Self::Login => Key::Login,
+            Self::CampaignLogin => Key::CampaignLogin,
+            Self::Ringing => Key::Ringing,
+            Self::Dialing => Key::Dialing,
+            Self::Agent => Key::Agent,
+            Self::CallState => Key::CallState,
+            Self::BreakStart => Key::BreakStart,
+            Self::BreakTime => Key::BreakTime,
+            Self::CrmState => Key::CrmStart,
         }
     }
 
     /// The key the older 44-key layout uses instead, if any.
-    pub(super) const fn older_key(self) -> Option<&'static str> {
+    pub(super) const fn older_slot(self) -> Option<Key> {
         match self {
-            Self::Login => Some("TIEMPO_LOGIN"),
+            Self::Login => Some(Key::LoginOlder),
             _ => None,
         }
     }
@@ -71,6 +78,52 @@ impl PositionDate {
 /// Empty text and the sentinels `01/01/2000 …` / `01/01/0001 …` give `Ok(None)`.
 #[allow(clippy::result_unit_err)] // the caller names the key; there is nothing else to say
 pub fn parse_date(text: &str) -> Result<Option<NaiveDateTime>, ()> {
+    // most dates of a `Position` are the sentinels, whatever their time
+    if ["01/01/2000 ", "01/01/0001 "]
+        .iter()
+        .any(|s| text.starts_with(s))
+    {
+        return Ok(None);
+    }
+    let Some((date, time, marker)) = parts(text)? else {
+        return Ok(None);
+    };
+    let [d, m, y] = three(date, b'/', 4)?;
+    let y = i32::try_from(y).map_err(|_| ())?;
+    if (d, m) == (1, 1) && (y == 2000 || y == 1) {
+        return Ok(None);
+    }
+    let date = NaiveDate::from_ymd_opt(y, m, d).ok_or(())?;
+    let [h, min, s] = three(time, b':', 2)?;
+    let h = match meridiem(marker) {
+        Some(Meridiem::None) if h < 24 => h,
+        Some(Meridiem::Am) if (1..=12).contains(&h) => h % 12,
+        Some(Meridiem::Pm) if (1..=12).contains(&h) => h % 12 + 12,
+        _ => return Err(()),
+    };
+    let time = NaiveTime::from_hms_opt(h, min, s).ok_or(())?;
+    Ok(Some(date.and_time(time)))
+}
+
+/// A date's text cut into date, time and marker (`None` when empty), on its first blank and
+/// the next, blanks around it ignored. The usual shape, 10 and 8 visible ASCII characters,
+/// a space and perhaps a marker, is cut by position.
+fn parts(text: &str) -> Result<Option<(&str, &str, &str)>, ()> {
+    let b = text.as_bytes();
+    let visible = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_graphic);
+    if b.len() >= 19
+        && b[10] == b' '
+        && (b.len() == 19 || b[19] == b' ')
+        && b.last().is_some_and(u8::is_ascii_graphic)
+        && visible(0..10)
+        && visible(11..19)
+    {
+        return Ok(Some((
+            &text[..10],
+            &text[11..19],
+            text.get(20..).unwrap_or(""),
+        )));
+    }
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -78,36 +131,63 @@ pub fn parse_date(text: &str) -> Result<Option<NaiveDateTime>, ()> {
     let (date, rest) = text.split_once(char::is_whitespace).ok_or(())?;
     let rest = rest.trim_start();
     let (time, marker) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    Ok(Some((date, time, marker)))
+}
 
-    let mut dmy = date.split('/').map(|p| p.parse::<u32>().map_err(|_| ()));
-    let (Some(d), Some(m), Some(y), None) = (dmy.next(), dmy.next(), dmy.next(), dmy.next()) else {
-        return Err(());
-    };
-    let (d, m, y) = (d?, m?, i32::try_from(y?).map_err(|_| ())?);
-    if (d, m) == (1, 1) && (y == 2000 || y == 1) {
-        return Ok(None);
+/// The three numbers of `dd/MM/yyyy` or `HH:mm:ss` (`sep` between them). The usual shape,
+/// two digits, two digits and `last` digits, is read directly; any other goes through
+/// `str::parse`, which also takes one digit, a `+` or leading zeros.
+fn three(text: &str, sep: u8, last: usize) -> Result<[u32; 3], ()> {
+    let b = text.as_bytes();
+    if b.len() == 6 + last && b[2] == sep && b[5] == sep {
+        if let (Some(x), Some(y), Some(z)) = (digits(&b[..2]), digits(&b[3..5]), digits(&b[6..])) {
+            return Ok([x, y, z]);
+        }
     }
-    let date = NaiveDate::from_ymd_opt(y, m, d).ok_or(())?;
-
-    let mut hms = time.split(':').map(|p| p.parse::<u32>().map_err(|_| ()));
-    let (Some(h), Some(min), Some(s), None) = (hms.next(), hms.next(), hms.next(), hms.next())
+    let mut parts = text
+        .split(char::from(sep))
+        .map(|p| p.parse::<u32>().map_err(|_| ()));
+    let (Some(x), Some(y), Some(z), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(());
     };
-    let (h, min, s) = (h?, min?, s?);
-    let marker: String = marker
-        .chars()
-        .filter(|c| c.is_alphabetic())
-        .flat_map(char::to_lowercase)
-        .collect();
-    let h = match marker.as_str() {
-        "" if h < 24 => h,
-        "am" if (1..=12).contains(&h) => h % 12,
-        "pm" if (1..=12).contains(&h) => h % 12 + 12,
-        _ => return Err(()),
-    };
-    let time = NaiveTime::from_hms_opt(h, min, s).ok_or(())?;
-    Ok(Some(date.and_time(time)))
+    Ok([x?, y?, z?])
+}
+
+/// A few ASCII digits as a number; `None` when one is not a digit.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// The 12-hour marker after the time.
+enum Meridiem {
+    None,
+    Am,
+    Pm,
+}
+
+/// Reads the marker by its letters only, in any case (`a.m.`, `a. m.`, `AM`, `p.m.`…);
+/// `None` for anything else. A letter outside ASCII cannot be one of `a`, `m`, `p` in any
+/// case, so it makes the marker unknown.
+fn meridiem(marker: &str) -> Option<Meridiem> {
+    let mut letters = [0u8; 2];
+    let mut n = 0;
+    for c in marker.chars().filter(|c| c.is_alphabetic()) {
+        if !c.is_ascii() || n == letters.len() {
+            return None;
+        }
+        letters[n] = c.to_ascii_lowercase() as u8;
+        n += 1;
+    }
+    match &letters[..n] {
+        b"" => Some(Meridiem::None),
+        b"am" => Some(Meridiem::Am),
+        b"pm" => Some(Meridiem::Pm),
+        _ => None,
+    }
 }
 
 /// How a Neotel server writes its dates (its .NET culture).

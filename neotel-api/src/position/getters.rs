@@ -4,16 +4,17 @@
 
 use chrono::NaiveDateTime;
 
+use super::keys::Key;
 use super::{ContactRef, CrmState, DialerType, Direction, Position, PositionDate};
 
-/// `name => "KEY";`: the key's raw text, `""` when absent.
+/// `name => Key;`: the key's raw text, `""` when absent.
 macro_rules! text_getters {
-    ($($(#[$doc:meta])* $name:ident => $key:literal;)+) => {
+    ($($(#[$doc:meta])* $name:ident => $key:ident;)+) => {
         $(
             $(#[$doc])*
             #[must_use]
             pub fn $name(&self) -> &str {
-                self.text($key)
+                self.text(Key::$key)
             }
         )+
     };
@@ -46,41 +47,41 @@ macro_rules! number_getters {
 }
 
 impl Position {
-    fn text(&self, key: &str) -> &str {
-        self.get(key).unwrap_or("")
+    fn text(&self, key: Key) -> &str {
+        self.value(key).unwrap_or("")
     }
 
     text_getters! {
         /// `DEVICE`: the position (Asterisk peer) the user is logged on, e.g. `SIP/6000`.
-        device => "DEVICE";
+        device => Device;
         /// `USUARIO`: the agent.
-        user => "USUARIO";
+        user => User;
         /// `STATUS`: `OK` when the position is usable (SIP phone registered).
-        status => "STATUS";
+        status => Status;
         /// `SERVER`: the Neotel node.
-        server => "SERVER";
+        server => Server;
         /// `IP`: the SIP phone's address (`0.0.0.0` when not registered).
-        ip => "IP";
+        ip => Ip;
         /// `CHANNEL`: the agent's current Asterisk channel.
-        channel => "CHANNEL";
+        channel => Channel;
         /// `SUB_ESTADO`: the call leg state (`AGENT` once bridged to the agent).
-        sub_state => "SUB_ESTADO";
+        sub_state => SubState;
         /// `ANI`: the calling number of an inbound call.
-        ani => "ANI";
+        ani => Ani;
         /// `DNIS`: the called number of an inbound call.
-        dnis => "DNIS";
+        dnis => Dnis;
         /// `TELEFONO`: the number dialed on an outbound call.
-        phone => "TELEFONO";
+        phone => Phone;
         /// `ANI_TELEFONO_ULT`: the remote number of the last call.
-        phone_last => "ANI_TELEFONO_ULT";
+        phone_last => PhoneLast;
         /// `TIPO_LLAMADA`: `NotSet`, `Manual`, `OriginateExt` (a dialer call), …
-        call_type => "TIPO_LLAMADA";
+        call_type => CallType;
         /// `ORIGEN_LLAMADA`: the call's reason/classification.
-        origin => "ORIGEN_LLAMADA";
+        origin => Origin;
         /// `DATA`: the delivered contact's key (`Clave_1`; inbound: the `CLAVESF`).
-        data => "DATA";
+        data => Data;
         /// `CLAVE`: data keyed in the IVR (e.g. `RUT=6007453;ANI=223126917;DV=4;`). Not a password.
-        clave => "CLAVE";
+        clave => Clave;
     }
 
     id_getters! {
@@ -152,7 +153,7 @@ impl Position {
     /// `DIRECCION`: `None` when empty.
     #[must_use]
     pub fn direction(&self) -> Option<Direction> {
-        let v = self.text("DIRECCION").trim();
+        let v = self.text(Key::Direction).trim();
         if v.is_empty() {
             None
         } else if v.eq_ignore_ascii_case("ENTRANTE") {
@@ -190,18 +191,18 @@ impl Position {
     /// `GRABANDO=SI`: the call is being recorded.
     #[must_use]
     pub fn is_recording(&self) -> bool {
-        self.text("GRABANDO").trim().eq_ignore_ascii_case("SI")
+        self.text(Key::Recording).trim().eq_ignore_ascii_case("SI")
     }
 
     /// `GRABACION`: the recording's file name, when not empty.
     #[must_use]
     pub fn recording_file(&self) -> Option<&str> {
-        Some(self.text("GRABACION")).filter(|f| !f.is_empty())
+        Some(self.text(Key::RecordingFile)).filter(|f| !f.is_empty())
     }
 
     /// `CANALES_ASOCIADOS`: the call's other legs, each sent prefixed by `¦¦`.
     pub fn associated_channels(&self) -> impl Iterator<Item = &str> {
-        self.text("CANALES_ASOCIADOS")
+        self.text(Key::Channels)
             .split("\u{a6}\u{a6}")
             .map(str::trim)
             .filter(|c| !c.is_empty())

@@ -6,18 +6,24 @@
 //! everything is read by key and unknown keys are kept in order.
 //!
 //! [`Position::parse`] checks every value it knows the type of (numbers and dates), so
-//! the typed accessors cannot fail afterwards. Parsing is in `parse`, the accessors in
-//! `getters`, the value types in `values`, dates in `dates` and the agent-state rule in
-//! `state`; the types they share are here.
+//! the typed accessors cannot fail afterwards. Parsing is in `parse` (one pass over the
+//! text, the known keys' slots from the table in `keys`), the accessors in `getters`, the
+//! value types in `values`, dates in `dates` and the agent-state rule in `state`; the types
+//! they share are here.
 
 use chrono::NaiveDateTime;
 
 mod dates;
 mod getters;
+mod keys;
 mod parse;
 mod state;
 mod values;
 
+#[cfg(test)]
+mod equivalence;
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;
 
@@ -94,11 +100,13 @@ pub struct Position {
     typed: Typed,
 }
 
-/// The items of a `Position`, as spans of one string (one allocation, not two per key).
+/// The items of a `Position`, as spans of one string (one allocation, not two per key),
+/// and for each known key the index of its first item.
 #[derive(Clone, PartialEq, Eq)]
 struct Fields {
     text: String,
     spans: Vec<Span>,
+    slots: [Option<usize>; keys::Key::COUNT],
 }
 
 /// Where one item's key (trimmed) and value sit in the text.

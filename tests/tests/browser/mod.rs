@@ -30,6 +30,8 @@ pub struct Stack {
     name: String,
     pub client: Client,
     pub standin_url: String,
+    /// The server's main listener (`http://127.0.0.1:port`).
+    pub server_url: String,
     pub sim: String,
     http: reqwest::Client,
     driver: Driver,
@@ -166,16 +168,29 @@ impl Stack {
     /// Starts everything and opens the stand-in, or `None` (with a note) when Chromium is not
     /// installed outside CI. In CI (`CI` set) a missing browser fails the test.
     pub async fn start(name: &str) -> Option<Self> {
-        Self::launch(name, false).await
+        Self::launch(name, false, |_| {}).await
+    }
+
+    /// [`start`](Self::start) with the server's configuration changed by `tweak` first.
+    pub async fn start_with(
+        name: &str,
+        tweak: impl FnOnce(&mut cti_server::config::Config),
+    ) -> Option<Self> {
+        Self::launch(name, false, tweak).await
     }
 
     /// As [`Stack::start`], the server as its own process, so the scenario can kill it
     /// ([`Stack::kill_server`]) and start it again ([`Stack::restart_server`]).
     pub async fn start_process(name: &str) -> Option<Self> {
-        Self::launch(name, true).await
+        Self::launch(name, true, |_| {}).await
     }
 
-    async fn launch(name: &str, process: bool) -> Option<Self> {
+    /// `tweak` changes the in-process server's configuration (a process takes its flags).
+    async fn launch(
+        name: &str,
+        process: bool,
+        tweak: impl FnOnce(&mut cti_server::config::Config),
+    ) -> Option<Self> {
         let chromium = binary(
             "CHROMIUM",
             &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
@@ -191,7 +206,7 @@ impl Stack {
         };
 
         let data = tempfile::tempdir().expect("a temporary data directory");
-        let (standin, sim, stop, task, process) = if process {
+        let (standin, sim, server_url, stop, task, process) = if process {
             let sim_server = neotel_sim::SimServer::start(
                 "127.0.0.1:0".parse().expect("an address"),
                 neotel_sim::Scenario::default_scenario(),
@@ -223,23 +238,26 @@ impl Stack {
             };
             server.spawn().await;
             let standin = SocketAddr::from(([127, 0, 0, 1], standin));
-            (standin, sim, None, None, Some(server))
+            let server_url = format!("http://127.0.0.1:{listen}");
+            (standin, sim, server_url, None, None, Some(server))
         } else {
             let mut config = cti_server::config::Config::defaults();
             config.listen = "127.0.0.1:0".parse().expect("an address");
             config.standin_listen = "127.0.0.1:0".parse().expect("an address");
             config.poll_interval = Duration::from_millis(200);
             config.data_dir = data.path().to_owned();
+            tweak(&mut config);
             let server = cti_server::Server::bind(config)
                 .await
                 .expect("the server binds");
             let standin: SocketAddr = server.standin_addr().expect("demo mode has a stand-in");
             let sim = server.sim_url().expect("demo mode has a simulator");
+            let server_url = format!("http://{}", server.local_addr());
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
             let task = tokio::spawn(server.run(async move {
                 let _ = stopped.await;
             }));
-            (standin, sim, Some(stop), Some(task), None)
+            (standin, sim, server_url, Some(stop), Some(task), None)
         };
 
         let port = free_port();
@@ -292,6 +310,7 @@ impl Stack {
             name: name.to_owned(),
             client,
             standin_url: format!("http://localhost:{}/", standin.port()),
+            server_url,
             sim,
             http: reqwest::Client::new(),
             driver,
