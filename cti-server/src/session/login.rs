@@ -349,7 +349,7 @@ fn verify(password: &[u8], stored: &str) -> bool {
 }
 
 #[cfg(test)]
-mod verifier_tests {
+mod tests {
     use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 
     use super::*;
