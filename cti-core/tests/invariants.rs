@@ -64,6 +64,8 @@ enum Step {
     Lose(&'static str),
     /// NeoApi answers the next call of this method with a fault that may pass.
     Transient(&'static str),
+    /// The next call of this method times out and reaches Neotel this many seconds later.
+    Late(&'static str, u64),
     /// The next call of this method is applied and the server dies before its answer.
     Crash(&'static str),
     /// The server stops and starts again: the session comes back from its snapshot.
@@ -137,6 +139,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::ChangePage),
         1 => prop_oneof![Just("UpdateContact"), Just("CRM_Available")].prop_map(Step::Lose),
         1 => prop_oneof![Just("UpdateContact"), Just("CRM_Available")].prop_map(Step::Transient),
+        1 => (prop_oneof![Just("UpdateContact"), Just("CRM_Available")], 1u64..9)
+            .prop_map(|(m, secs)| Step::Late(m, secs)),
         1 => prop_oneof![Just("UpdateContact"), Just("CRM_Available")].prop_map(Step::Crash),
         1 => Just(Step::Restart),
     ]
@@ -520,6 +524,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
             Step::Lose(m) => h.lose.push((m.to_string(), 1)),
             Step::Transient(m) => h.fault.push((m.to_string(), 1, "Timeout expired.".into())),
+            Step::Late(m, secs) => h.late.push((m.to_string(), 1, Duration::from_secs(secs))),
             Step::Crash(m) => {
                 h.unanswered = vec![(m.to_string(), 1)];
                 crash_armed = true;
