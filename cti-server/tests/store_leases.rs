@@ -49,6 +49,11 @@ async fn leases_fence_and_hand_over(a: &Store, b: &Store) {
         .await
         .unwrap()
         .expect("a new session is A's");
+    // A holds it: A claiming it again (two paths of one instance at once) starts nothing twice.
+    assert_eq!(
+        a.claim("1001", "A", LEASE).await.unwrap(),
+        Claim::Held { owner: "A".into() }
+    );
     // B cannot take it or log the agent in again while A's lease runs.
     assert_eq!(
         b.claim("1001", "B", LEASE).await.unwrap(),

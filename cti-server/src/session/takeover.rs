@@ -106,6 +106,9 @@ pub(crate) async fn acquire(
                     return handle.ok_or(AcquireError::Absent);
                 }
                 Ok(Claim::Absent) => return Err(AcquireError::Absent),
+                // This instance holds it: the keeper is starting it (found free a moment ago)
+                // or lets a stale lease go; the session shows in the registry, or frees, soon.
+                Ok(Claim::Held { owner }) if owner == leases.owner => {}
                 Ok(Claim::Held { owner }) => {
                     if asked_owner.as_ref() != Some(&owner) {
                         tracing::info!(user, %owner, "asking the owner to hand the session over");

@@ -156,7 +156,8 @@ impl Store {
     }
 
     /// Takes `agent`'s session for `owner` if nobody holds it (released, or its lease ran
-    /// out).
+    /// out). A session `owner` holds itself is [`Claim::Held`] by it: taking it again would
+    /// run it twice.
     ///
     /// # Errors
     /// The store failed.
@@ -178,7 +179,9 @@ impl Store {
         };
         let (holder, until, generation): (String, i64, i64) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        if !holder.is_empty() && holder != owner && until >= now {
+        // Held by the asker itself too: it runs (or is starting) the session under that
+        // generation; a second claim would start it twice on one instance.
+        if !holder.is_empty() && until >= now {
             return Ok(Claim::Held { owner: holder });
         }
         match self
