@@ -102,15 +102,27 @@ async fn leases_fence_and_hand_over(a: &Store, b: &Store) {
     let (now, _) = store.session("1001").await.unwrap().unwrap();
     assert_eq!(now.snapshot, r#"{"A":1}"#, "A's late write changed nothing");
 
-    // The winner lets go (a stop, a hand-over): A takes it at once, no lease to wait for.
+    // D asks for it and the winner hands it over: for a lease nobody else takes it when
+    // looking for free sessions (the winner, which let it go, included); D does at once.
+    b.want("1001", "D").await.unwrap();
     store.release("1001", winner.generation).await.unwrap();
+    for other in ["A", "B", "C"] {
+        let taken = a.claim_free(other, LEASE, 10, false).await.unwrap();
+        assert!(taken.is_empty(), "{other} took D's: {taken:?}");
+    }
+    let to_d = b.claim_free("D", LEASE, 10, false).await.unwrap();
+    assert_eq!(to_d.len(), 1);
+    assert_eq!(to_d[0].generation, g1 + 2);
+
+    // D lets go (a stop) with nobody asking: A takes it at once, no lease to wait for.
+    b.release("1001", to_d[0].generation).await.unwrap();
     let free = a.claim_free("A", LEASE, 10, false).await.unwrap();
     assert_eq!(free.len(), 1);
-    assert_eq!(free[0].generation, g1 + 2);
+    assert_eq!(free[0].generation, g1 + 3);
     a.remove_session("1001", free[0].generation).await.unwrap();
 
     let history = b.history().await.unwrap();
-    assert_eq!(history.len(), 3, "{history:?}");
+    assert_eq!(history.len(), 4, "{history:?}");
     assert_never_owned_twice(&history);
 }
 

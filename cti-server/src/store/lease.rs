@@ -204,8 +204,10 @@ impl Store {
     }
 
     /// Takes for `owner` up to `limit` sessions nobody holds (their owner released them or
-    /// stopped renewing; never `owner`'s own, which it renews); with `all`, every session whatever its lease (a SQLite store at
-    /// start: the lock proves its last owner is gone).
+    /// stopped renewing; never `owner`'s own, which it renews; one handed over to another
+    /// instance that asked for it, only once that one had a lease's time to take it); with
+    /// `all`, every session whatever its lease (a SQLite store at start: the lock proves its
+    /// last owner is gone).
     ///
     /// # Errors
     /// The store failed.
@@ -221,12 +223,16 @@ impl Store {
         let free = sqlx::query(
             "SELECT agent, generation FROM sessions \
              WHERE ($1 = 1 OR owner = '' OR lease_until < $2) AND owner <> $4 \
+             AND ($1 = 1 OR wanted_by = '' OR wanted_by = $4 OR lease_until < $5) \
              ORDER BY agent LIMIT $3",
         )
         .bind(i64::from(all))
         .bind(now)
         .bind(limit)
         .bind(owner)
+        // A session handed over to the instance that asked is that one's for a lease: the
+        // others (the one that let it go included) leave it unless the asker never comes.
+        .bind(now - millis(lease))
         .fetch_all(&mut *tx)
         .await?;
         let mut claimed = Vec::new();
@@ -326,7 +332,8 @@ impl Store {
         Ok(())
     }
 
-    /// Lets go of the session (a stop, a hand-over): any instance may take it at once.
+    /// Lets go of the session (a stop, a hand-over): any instance may take it at once, but for
+    /// a lease [`Self::claim_free`] leaves it to the instance that asked for it, if one did.
     ///
     /// # Errors
     /// [`StoreError::Fenced`] when the session is no longer at `generation`; the write failed.
@@ -334,11 +341,11 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let now = self.db_now(&mut tx).await?;
         let done = sqlx::query(
-            "UPDATE sessions SET owner = '', lease_until = 0, wanted_by = '' \
-             WHERE agent = $1 AND generation = $2",
+            "UPDATE sessions SET owner = '', lease_until = $3 WHERE agent = $1 AND generation = $2",
         )
         .bind(agent)
         .bind(generation)
+        .bind(now)
         .execute(&mut *tx)
         .await?;
         fenced(done.rows_affected(), agent, generation)?;

@@ -147,7 +147,11 @@ impl ServerProcess {
     pub async fn spawn(&mut self) {
         let child = Command::new(env!("CARGO_BIN_EXE_cti-server"))
             .args(&self.args)
-            .env("RUST_LOG", "warn")
+            // CTI_TEST_LOG=info,cti_server=debug shows what the servers did, to debug a test.
+            .env(
+                "RUST_LOG",
+                std::env::var("CTI_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
