@@ -56,8 +56,9 @@ pub struct Metrics {
     pub store_errors: Counter,
     /// Age of the oldest pending NeoApi write, in seconds (0 when none).
     pub pending_write_oldest_age: Gauge<f64, AtomicU64>,
-    /// Screen-pop latency: from the contact seen in `Position` to the screen pop sent to the
-    /// page, in seconds. Nothing observes it yet: it stays empty until the sessions time it.
+    /// The server's own screen-pop latency: from the `Position` answer that shows a contact to
+    /// its search sent to the leader page (the snapshot stored first), in seconds. The wait for
+    /// the poll itself (on average half the poll interval) is Neotel's cadence, not counted.
     pub pop_latency: Histogram,
     /// When the served TLS certificate expires (Unix seconds); set at start when TLS is
     /// configured, 0 otherwise.
@@ -123,9 +124,10 @@ impl Metrics {
             store_errors.clone(),
         );
         let pending_write_oldest_age = Gauge::<f64, AtomicU64>::default();
-        // A pop waits for the next Position poll (1 s by default): buckets around that.
-        let pop_latency =
-            Histogram::new([0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0]);
+        // The server's part of a pop: a core step and a group commit, milliseconds when well.
+        let pop_latency = Histogram::new([
+            0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        ]);
         let tls_cert_expiry = Gauge::default();
         registry.register(
             "pending_writes",
@@ -139,7 +141,7 @@ impl Metrics {
         );
         registry.register(
             "pop_latency_seconds",
-            "From the contact seen in Position to the screen pop sent to the page",
+            "From the Position answer showing a contact to its search sent to the page",
             pop_latency.clone(),
         );
         registry.register(

@@ -170,6 +170,11 @@ async fn a_predictive_call_end_to_end_with_two_tabs_a_reload_and_logout() {
         metrics.contains("cti_logins_total{outcome=\"ok\"} 1"),
         "{metrics}"
     );
+    // The one pop was timed, from its Position answer to the page.
+    assert!(
+        metrics.contains("cti_pop_latency_seconds_count 1"),
+        "{metrics}"
+    );
     server.stop().await;
 }
 
