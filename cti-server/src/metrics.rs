@@ -54,6 +54,9 @@ pub struct Metrics {
     pub pending_writes: Gauge,
     /// Writes to the session store that failed (a session that would not survive a restart).
     pub store_errors: Counter,
+    /// List reads answered with another session's recent read of the same list, without a
+    /// NeoApi call.
+    pub shared_reads: Counter,
     /// Age of the oldest pending NeoApi write, in seconds (0 when none).
     pub pending_write_oldest_age: Gauge<f64, AtomicU64>,
     /// The server's own screen-pop latency: from the `Position` answer that shows a contact to
@@ -117,6 +120,12 @@ impl Metrics {
             refused.clone(),
         );
         let pending_writes = Gauge::default();
+        let shared_reads = Counter::default();
+        registry.register(
+            "neoapi_shared_reads",
+            "List reads answered with another session's recent read, without a NeoApi call",
+            shared_reads.clone(),
+        );
         let store_errors = Counter::default();
         registry.register(
             "store_errors",
@@ -161,6 +170,7 @@ impl Metrics {
             refused,
             pending_writes,
             store_errors,
+            shared_reads,
             pending_write_oldest_age,
             pop_latency,
             tls_cert_expiry,
@@ -192,6 +202,11 @@ impl Metrics {
                 kind: kind.to_owned(),
             })
             .inc();
+    }
+
+    /// One list read answered with another session's.
+    pub fn shared_read(&self) {
+        self.shared_reads.inc();
     }
 
     /// Records one NeoApi call.

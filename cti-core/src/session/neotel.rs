@@ -161,7 +161,12 @@ mod tests {
         assert_eq!(first, anchor);
         // On the grid, 300 ms of latency or 5 ms: the next poll one interval after the last.
         for latency in [5, 300, 990] {
-            let next = poll_at(anchor, SECOND, anchor, anchor + Duration::from_millis(latency));
+            let next = poll_at(
+                anchor,
+                SECOND,
+                anchor,
+                anchor + Duration::from_millis(latency),
+            );
             assert_eq!(next, anchor + SECOND, "latency {latency} ms");
         }
         // An answer later than the interval: the next point after it, never two polls at once.

@@ -382,7 +382,11 @@ impl Driver {
     fn drain(&mut self) -> Option<ByeReason> {
         while let Some(output) = self.core.poll_output() {
             match output {
-                CoreOutput::Api { id, request } => self.run_api(id, request),
+                CoreOutput::Api {
+                    id,
+                    request,
+                    shared,
+                } => self.run_api(id, request, shared),
                 CoreOutput::Effect { id, kind, effect } => {
                     self.sessions.metrics.effect(&kind);
                     // The pop's own latency: from the `Position` that showed the contact to
@@ -449,7 +453,7 @@ impl Driver {
         }
     }
 
-    fn run_api(&mut self, id: u64, request: Request) {
+    fn run_api(&mut self, id: u64, request: Request, shared: bool) {
         // Defence in depth: a session only ever acts as its own user.
         if let Some(user) = request.user()
             && user != &*self.user
@@ -467,7 +471,12 @@ impl Driver {
         let tx = self.api_tx.clone();
         self.in_flight += 1;
         self.sessions.tracker.spawn(async move {
-            let result = sessions.neoapi.call(&sessions.metrics, &request).await;
+            let result = if shared {
+                let (neoapi, metrics) = (&sessions.neoapi, &sessions.metrics);
+                sessions.reads.read(neoapi, metrics, &request).await
+            } else {
+                sessions.neoapi.call(&sessions.metrics, &request).await
+            };
             // The session may have ended meanwhile: nobody needs the answer then.
             let _ = tx.send((id, result)).await;
         });
