@@ -157,6 +157,14 @@ fn serve(file: Option<PathBuf>, keys: Keys) -> ExitCode {
     };
     // Each agent holds a few sockets: use all the descriptors the hard limit allows.
     match cti_server::doctor::raise_open_files_limit() {
+        Ok(limit) if limit < cti_server::doctor::open_files_needed(config.max_agents) => {
+            tracing::warn!(
+                limit,
+                needed = cti_server::doctor::open_files_needed(config.max_agents),
+                max_agents = config.max_agents,
+                "the open-files limit (its hard limit) is too low for max_agents: raise LimitNOFILE= or lower max_agents"
+            );
+        }
         Ok(limit) => tracing::debug!(limit, "open-files limit"),
         Err(e) => tracing::warn!(error = %e, "cannot raise the open-files limit"),
     }

@@ -174,6 +174,9 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError>
     }
 }
 
+/// The WebSocket read buffer, and how much is written out at once.
+const WS_BUFFER: usize = 8 * 1024;
+
 async fn ws_upgrade(
     State(state): State<AppState>,
     ConnectInfo(ClientAddr(peer)): ConnectInfo<ClientAddr>,
@@ -195,7 +198,11 @@ async fn ws_upgrade(
     // error and only a huge one drops the connection.
     let limit = sessions.config.max_message_bytes.saturating_mul(4);
     let tracker = sessions.tracker.clone();
+    // An agent's messages are a few KiB: tungstenite's 128 KiB read buffer per connection
+    // would be most of an idle agent's memory (thousands of tabs on one server).
     Ok(upgrade
+        .read_buffer_size(WS_BUFFER)
+        .write_buffer_size(WS_BUFFER)
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| {

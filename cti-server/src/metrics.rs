@@ -54,10 +54,14 @@ pub struct Metrics {
     pub pending_writes: Gauge,
     /// Writes to the session store that failed (a session that would not survive a restart).
     pub store_errors: Counter,
+    /// List reads answered with another session's recent read of the same list, without a
+    /// NeoApi call.
+    pub shared_reads: Counter,
     /// Age of the oldest pending NeoApi write, in seconds (0 when none).
     pub pending_write_oldest_age: Gauge<f64, AtomicU64>,
-    /// Screen-pop latency: from the contact seen in `Position` to the screen pop sent to the
-    /// page, in seconds. Nothing observes it yet: it stays empty until the sessions time it.
+    /// The server's own screen-pop latency: from the `Position` answer that shows a contact to
+    /// its search sent to the leader page (the snapshot stored first), in seconds. The wait for
+    /// the poll itself (on average half the poll interval) is Neotel's cadence, not counted.
     pub pop_latency: Histogram,
     /// When the served TLS certificate expires (Unix seconds); set at start when TLS is
     /// configured, 0 otherwise.
@@ -116,6 +120,12 @@ impl Metrics {
             refused.clone(),
         );
         let pending_writes = Gauge::default();
+        let shared_reads = Counter::default();
+        registry.register(
+            "neoapi_shared_reads",
+            "List reads answered with another session's recent read, without a NeoApi call",
+            shared_reads.clone(),
+        );
         let store_errors = Counter::default();
         registry.register(
             "store_errors",
@@ -123,9 +133,10 @@ impl Metrics {
             store_errors.clone(),
         );
         let pending_write_oldest_age = Gauge::<f64, AtomicU64>::default();
-        // A pop waits for the next Position poll (1 s by default): buckets around that.
-        let pop_latency =
-            Histogram::new([0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0]);
+        // The server's part of a pop: a core step and a group commit, milliseconds when well.
+        let pop_latency = Histogram::new([
+            0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        ]);
         let tls_cert_expiry = Gauge::default();
         registry.register(
             "pending_writes",
@@ -139,7 +150,7 @@ impl Metrics {
         );
         registry.register(
             "pop_latency_seconds",
-            "From the contact seen in Position to the screen pop sent to the page",
+            "From the Position answer showing a contact to its search sent to the page",
             pop_latency.clone(),
         );
         registry.register(
@@ -159,6 +170,7 @@ impl Metrics {
             refused,
             pending_writes,
             store_errors,
+            shared_reads,
             pending_write_oldest_age,
             pop_latency,
             tls_cert_expiry,
@@ -190,6 +202,11 @@ impl Metrics {
                 kind: kind.to_owned(),
             })
             .inc();
+    }
+
+    /// One list read answered with another session's.
+    pub fn shared_read(&self) {
+        self.shared_reads.inc();
     }
 
     /// Records one NeoApi call.

@@ -1,6 +1,12 @@
-//! NeoApi as the server uses it: one client for every session, each call measured.
+//! NeoApi as the server uses it: one client for every session, each call measured, and the
+//! list reads every session makes alike shared between them.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use neotel_api::{FaultKind, Reply, Request};
+use tokio::sync::watch;
 
 use crate::clock;
 use crate::config::NeoApiConfig;
@@ -43,6 +49,81 @@ impl NeoApi {
         let seconds = clock::now().duration_since(started).as_secs_f64();
         metrics.neoapi_call(request.method(), seconds, kind);
         result
+    }
+}
+
+/// How long one session's list read answers the same read of every other session. Lists
+/// change by the minute (who is logged in by the second, but each session asks again only every
+/// 15 s while it offers them): 2,000 sessions make one read, not 2,000.
+const SHARED_FOR: Duration = Duration::from_secs(5);
+
+/// The list reads on their way or answered lately, by request (a per-install task and its
+/// parameters: the same for every session, see `cti_core::Session::shared_read`).
+#[derive(Default)]
+pub(crate) struct SharedReads {
+    /// By the request as its journal writes it (method and parameters).
+    reads: Mutex<HashMap<String, Read>>,
+}
+
+struct Read {
+    started: Instant,
+    /// `None` while on its way; then the reply, or `Some(None)` when it failed (each session
+    /// then asks on its own: an error is not shared, its retry is the session's).
+    answer: watch::Receiver<Option<Option<Reply>>>,
+}
+
+impl SharedReads {
+    /// `request`'s answer: a read on its way or answered in the last [`SHARED_FOR`], else a
+    /// new call through `neoapi` that later readers share.
+    pub(crate) async fn read(
+        &self,
+        neoapi: &NeoApi,
+        metrics: &Metrics,
+        request: &Request,
+    ) -> Result<Reply, neotel_api::Error> {
+        let Ok(key) = serde_json::to_string(request) else {
+            return neoapi.call(metrics, request).await;
+        };
+        let now = clock::now();
+        let (mut answer, leader) = {
+            let mut reads = self.reads.lock().expect("never poisoned");
+            let usable = reads.get(&key).filter(|r| {
+                let failed = matches!(*r.answer.borrow(), Some(None));
+                !failed && now.duration_since(r.started) < SHARED_FOR
+            });
+            match usable {
+                Some(r) => (r.answer.clone(), None),
+                None => {
+                    if reads.len() > 1024 {
+                        reads.retain(|_, r| now.duration_since(r.started) < SHARED_FOR);
+                    }
+                    let (tx, rx) = watch::channel(None);
+                    let read = Read {
+                        started: now,
+                        answer: rx.clone(),
+                    };
+                    reads.insert(key, read);
+                    (rx, Some(tx))
+                }
+            }
+        };
+        if let Some(tx) = leader {
+            let result = neoapi.call(metrics, request).await;
+            tx.send_replace(Some(result.as_ref().ok().cloned()));
+            return result;
+        }
+        let shared = match answer.wait_for(Option::is_some).await {
+            Ok(a) => a.clone().flatten(),
+            // The reader that asked went away before its answer: ask.
+            Err(_) => None,
+        };
+        match shared {
+            Some(reply) => {
+                metrics.shared_read();
+                Ok(reply)
+            }
+            None => neoapi.call(metrics, request).await,
+        }
     }
 }
 

@@ -210,6 +210,9 @@ pub enum ErrorCode {
     AlreadyLoggedIn,
     /// The agent's session runs on another device: log in with that one, or log out there.
     OtherDevice,
+    /// The server runs its configured maximum of agents (`max_agents`): a new login waits
+    /// until an agent logs out, or goes to another server.
+    ServerFull,
     /// Too many failed logins for this user from this address (or from this address); wait.
     RateLimited,
     /// The session's commands come faster than `limits.commands_per_second`; slow down.

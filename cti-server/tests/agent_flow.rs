@@ -170,6 +170,11 @@ async fn a_predictive_call_end_to_end_with_two_tabs_a_reload_and_logout() {
         metrics.contains("cti_logins_total{outcome=\"ok\"} 1"),
         "{metrics}"
     );
+    // The one pop was timed, from its Position answer to the page.
+    assert!(
+        metrics.contains("cti_pop_latency_seconds_count 1"),
+        "{metrics}"
+    );
     server.stop().await;
 }
 
@@ -311,6 +316,62 @@ async fn lists_travel_only_when_they_change() {
     assert!(
         !lists.contains_key("users") && !lists.contains_key("campaigns"),
         "only what changed: {lists:?}"
+    );
+    server.stop().await;
+}
+
+/// The lists every session reads alike are read once for all: a second agent's login asks
+/// Neotel for none of them again, and each agent still sees the others, not itself.
+#[tokio::test]
+async fn a_second_agent_shares_the_first_ones_list_reads() {
+    let server = TestServer::start().await;
+    let users_of = |lists: &serde_json::Map<String, Value>| -> Vec<String> {
+        lists["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["user"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut seen = Vec::new();
+    for user in ["1001", "1002"] {
+        let mut ws = server.ws().await;
+        let session = ws.login(user, user, &format!("SIP/{user}")).await;
+        assert_eq!(session["type"], "session", "{session}");
+        let mut lists = serde_json::Map::new();
+        let loaded = |l: &serde_json::Map<String, Value>| {
+            ["breaks", "campaigns", "queues", "users"].iter().all(|k| {
+                l.get(*k)
+                    .and_then(Value::as_array)
+                    .is_some_and(|v| !v.is_empty())
+            })
+        };
+        while !loaded(&lists) {
+            let view = ws.recv_type("view").await;
+            if let Some(changed) = view["view"]["lists"].as_object() {
+                lists.extend(changed.clone());
+            }
+        }
+        let users = users_of(&lists);
+        assert!(
+            !users.contains(&user.to_owned()),
+            "{user} in its own list: {users:?}"
+        );
+        let tasks = server
+            .methods()
+            .await
+            .iter()
+            .filter(|m| m.starts_with("ExecuteTask"))
+            .count();
+        seen.push((users, tasks, ws));
+    }
+    assert!(seen[0].1 >= 4, "the first login reads the four lists");
+    assert_eq!(seen[1].1, seen[0].1, "the second login reads none again");
+    assert!(seen[0].0.contains(&"1002".to_owned()) && seen[1].0.contains(&"1001".to_owned()));
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("cti_neoapi_shared_reads_total 4"),
+        "{metrics}"
     );
     server.stop().await;
 }

@@ -395,6 +395,71 @@ async fn connections_are_capped_in_total() {
     server.stop().await;
 }
 
+/// Past `max_agents` a new agent is told so, in words, and nothing else fails: the agents in
+/// stay, the refused one's position stays free in Neotel, and it gets in once one logs out.
+#[tokio::test]
+async fn a_login_past_the_maximum_of_agents_is_refused_clearly() {
+    let mut config = common::config();
+    config.max_agents = 2;
+    let server = TestServer::start_with(config).await;
+    let names = grow_agents(&server, 3).await;
+    let mut tabs = Vec::new();
+    for name in &names[..2] {
+        let mut ws = server.ws().await;
+        let session = ws.login(name, name, &format!("SIP/{name}")).await;
+        assert_eq!(session["type"], "session", "{session}");
+        tabs.push(ws);
+    }
+    let logins = server
+        .methods()
+        .await
+        .iter()
+        .filter(|m| *m == "Login")
+        .count();
+    let mut third = server.ws().await;
+    let refused = third
+        .login(&names[2], &names[2], &format!("SIP/{}", names[2]))
+        .await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], "serverFull", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("maximum of 2 agents"),
+        "{refused}"
+    );
+    let after = server
+        .methods()
+        .await
+        .iter()
+        .filter(|m| *m == "Login")
+        .count();
+    assert_eq!(after, logins, "a refused login never reaches Neotel");
+    // A takeover of a running session is not a new agent: it is never refused for this.
+    let mut again = server.ws().await;
+    let taken = again
+        .login(&names[0], &names[0], &format!("SIP/{}", names[0]))
+        .await;
+    assert_eq!(taken["type"], "session", "{taken}");
+    tabs[1].send(json!({"v":1,"type":"logout"})).await;
+    tabs[1].recv_type("bye").await;
+    // The logged-out session goes once Neotel has its Logout: until then the server is full.
+    let mut session = Value::Null;
+    for _ in 0..50 {
+        let mut retry = server.ws().await;
+        session = retry
+            .login(&names[2], &names[2], &format!("SIP/{}", names[2]))
+            .await;
+        if session["code"] != "serverFull" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(session["type"], "session", "{session}");
+    server.stop().await;
+}
+
 // ----- 3. amplification onto Neotel -----------------------------------------------------
 
 /// Logs 1001 in and joins campaign 97; returns the socket.

@@ -58,7 +58,7 @@ use sf_callcenter::{Options, SoftphoneLayout};
 
 use crate::command::Command;
 use crate::config::Config;
-use crate::io::{Input, Output, SessionError};
+use crate::io::{ApiId, Input, Output, SessionError};
 use crate::message::Message;
 use crate::view::{MonitorView, PanelSettings, TransferView};
 
@@ -155,6 +155,15 @@ impl Session {
     #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.out.next()
+    }
+
+    /// Whether NeoApi call `id` reads a list every session reads alike (a per-install task
+    /// with the same parameters for everyone: breaks, campaigns, queues, users, a CRM's
+    /// categories, a campaign's transfer phones): the server may answer it with another
+    /// session's recent read of the same call instead of asking Neotel again.
+    #[must_use]
+    pub fn shared_read(&self, id: ApiId) -> bool {
+        self.out.reads_list(id.0)
     }
 
     /// When the session wants [`Input::Timeout`].

@@ -2,7 +2,7 @@
 //! cadence is faster while a call is set up and slower in a break) and what each snapshot says.
 //! The agent's state follows `neotel_api::AgentState::of`, the one rule for it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use neotel_api::{AgentState, CrmState, FaultKind, Position, PositionDate, Reply, Request};
 
@@ -26,14 +26,51 @@ pub(super) struct Neotel {
     pub(super) crm_holds: bool,
     /// A snapshot has been read.
     pub(super) seen: bool,
-    poll_in_flight: bool,
+    /// When the poll on its way left.
+    poll_sent: Option<Instant>,
+    /// The grid this session's polls keep to (see [`poll_at`]); set by the first poll.
+    poll_anchor: Option<Instant>,
+}
+
+/// Where in the poll interval this user's polls fall: a fraction of it taken from the user's
+/// name, so thousands of sessions (logged in, or resumed after a restart, at one instant) poll
+/// spread over the interval instead of in bursts, and each stays at its place.
+fn poll_offset(user: &str, interval: Duration) -> Duration {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    user.hash(&mut h);
+    let nanos = interval.as_nanos().max(1);
+    Duration::from_nanos(u64::try_from(u128::from(h.finish()) % nanos).unwrap_or_default())
+}
+
+/// When the poll after one sent at `sent` goes: the first point of the grid `anchor + k·delay`
+/// no sooner than half a delay after `sent`, nor than `now` (an answer later than the delay
+/// waits for the next point: never more than one poll a delay, and never out of place). Polls
+/// keep their rate and their place whatever NeoApi's latency: one per interval, not one per
+/// interval plus latency.
+fn poll_at(anchor: Instant, delay: Duration, sent: Instant, now: Instant) -> Instant {
+    let earliest = (sent + delay / 2).max(now);
+    let d = delay.as_nanos().max(1);
+    let step = |k: u128| Duration::from_nanos(u64::try_from(k * d).unwrap_or(u64::MAX));
+    if earliest >= anchor {
+        anchor + step((earliest - anchor).as_nanos().div_ceil(d))
+    } else {
+        anchor
+            .checked_sub(step((anchor - earliest).as_nanos() / d))
+            .unwrap_or(earliest)
+    }
 }
 
 impl Session {
     /// Asks for the next `Position` now, unless one is on its way.
     pub(super) fn poll(&mut self) {
-        if !self.neotel.poll_in_flight {
-            self.neotel.poll_in_flight = true;
+        if self.neotel.poll_sent.is_none() {
+            let now = self.now();
+            self.neotel.poll_sent = Some(now);
+            if self.neotel.poll_anchor.is_none() {
+                let offset = poll_offset(&self.config.user, self.config.poll_interval);
+                self.neotel.poll_anchor = Some(now + offset);
+            }
             let user = self.user();
             self.api(Request::Position { user }, Pending::Poll);
         }
@@ -55,9 +92,11 @@ impl Session {
     }
 
     pub(super) fn position_answered(&mut self, result: ApiResult) {
-        self.neotel.poll_in_flight = false;
-        let delay = self.poll_delay();
-        self.timers.set(Timer::Poll, self.now() + delay);
+        let now = self.now();
+        let sent = self.neotel.poll_sent.take().unwrap_or(now);
+        let anchor = self.neotel.poll_anchor.unwrap_or(now);
+        self.timers
+            .set(Timer::Poll, poll_at(anchor, self.poll_delay(), sent, now));
         // Each poll's trouble lasts until a poll goes through: nothing stale stays on screen.
         let trouble = match result {
             Ok(Reply::String(text)) => match Position::parse(&text) {
@@ -100,5 +139,57 @@ impl Session {
         self.track_call(p);
         self.contact_from_position(p);
         self.search_when_due(p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn polls_keep_their_rate_and_place_whatever_the_latency() {
+        let start = Instant::now();
+        // The first poll (at login) is off the grid: the next is the grid's first point at
+        // least half an interval later.
+        let near = start + Duration::from_millis(370);
+        let first = poll_at(near, SECOND, start, start + Duration::from_millis(40));
+        assert_eq!(first, near + SECOND);
+        let anchor = start + Duration::from_millis(700);
+        let first = poll_at(anchor, SECOND, start, start + Duration::from_millis(40));
+        assert_eq!(first, anchor);
+        // On the grid, 300 ms of latency or 5 ms: the next poll one interval after the last.
+        for latency in [5, 300, 990] {
+            let next = poll_at(
+                anchor,
+                SECOND,
+                anchor,
+                anchor + Duration::from_millis(latency),
+            );
+            assert_eq!(next, anchor + SECOND, "latency {latency} ms");
+        }
+        // An answer later than the interval: the next point after it, never two polls at once.
+        let late = poll_at(anchor, SECOND, anchor, anchor + Duration::from_millis(1200));
+        assert_eq!(late, anchor + 2 * SECOND);
+        // A faster cadence (a call being set up) keeps to the same grid, halved.
+        let half = poll_at(anchor, SECOND / 2, anchor + SECOND, anchor + SECOND);
+        assert_eq!(half, anchor + SECOND + SECOND / 2);
+    }
+
+    #[test]
+    fn thousands_of_agents_poll_spread_over_the_interval() {
+        let mut per_10ms = [0_u32; 100];
+        for user in 1000..3000 {
+            let offset = poll_offset(&user.to_string(), SECOND);
+            assert!(offset < SECOND);
+            per_10ms[usize::try_from(offset.as_millis() / 10).unwrap()] += 1;
+        }
+        // 2,000 agents over 100 slots of 10 ms: 20 a slot on average, no slot a burst.
+        let most = per_10ms.iter().max().unwrap();
+        let least = per_10ms.iter().min().unwrap();
+        assert!(*most <= 40 && *least >= 5, "{per_10ms:?}");
+        // And each user keeps its place.
+        assert_eq!(poll_offset("1001", SECOND), poll_offset("1001", SECOND));
     }
 }

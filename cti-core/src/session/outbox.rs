@@ -143,6 +143,11 @@ impl Outbox {
     }
 
     /// Whether a NeoApi call for this purpose is on its way.
+    /// NeoApi call `id` is on its way and reads a list.
+    pub(super) fn reads_list(&self, id: u64) -> bool {
+        matches!(self.api.get(&id), Some(Pending::List(_)))
+    }
+
     pub(super) fn waiting(&self, what: impl Fn(&Pending) -> bool) -> bool {
         self.api.values().any(what)
     }

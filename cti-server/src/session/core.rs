@@ -193,7 +193,11 @@ impl Core for CoreSession {
 
     fn poll_output(&mut self) -> Option<CoreOutput> {
         Some(match self.session.poll_output()? {
-            Output::NeoApi(ApiId(id), request) => CoreOutput::Api { id, request },
+            Output::NeoApi(ApiId(id), request) => CoreOutput::Api {
+                id,
+                request,
+                shared: self.session.shared_read(ApiId(id)),
+            },
             Output::Salesforce(effect) => {
                 let json = serde_json::to_value(&effect).expect("effects always serialize");
                 let kind = json["kind"].as_str().unwrap_or("unknown").to_owned();

@@ -77,6 +77,10 @@ struct Driver {
     neotel_gone: bool,
     /// When the input being handled arrived: the loop's one clock read.
     now: Instant,
+    /// The `Position` polls on their way (their call ids).
+    polls: Vec<u64>,
+    /// The input being handled is a `Position` answer: a pop it brings is timed from `now`.
+    position_answer: bool,
 }
 
 /// What woke the loop up.
@@ -149,6 +153,8 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
         idle_since: Some(now),
         neotel_gone: false,
         now,
+        polls: Vec::new(),
+        position_answer: false,
     };
     let span = tracing::info_span!("session", user = %user);
     sessions.tracker.spawn(tracing::Instrument::instrument(
@@ -241,6 +247,10 @@ impl Driver {
                 }
                 Wake::Api(id, result) => {
                     self.in_flight = self.in_flight.saturating_sub(1);
+                    if let Some(at) = self.polls.iter().position(|p| *p == id) {
+                        self.polls.swap_remove(at);
+                        self.position_answer = true;
+                    }
                     self.feed(CoreInput::Api { id, result });
                 }
                 // The registry holds a sender while the session is registered.
@@ -372,9 +382,25 @@ impl Driver {
     fn drain(&mut self) -> Option<ByeReason> {
         while let Some(output) = self.core.poll_output() {
             match output {
-                CoreOutput::Api { id, request } => self.run_api(id, request),
+                CoreOutput::Api {
+                    id,
+                    request,
+                    shared,
+                } => self.run_api(id, request, shared),
                 CoreOutput::Effect { id, kind, effect } => {
                     self.sessions.metrics.effect(&kind);
+                    // The pop's own latency: from the `Position` that showed the contact to
+                    // the search leaving for the page (stored first); the poll's wait is not ours.
+                    if self.position_answer
+                        && matches!(kind.as_str(), "searchAndScreenPop" | "screenPop")
+                        && !self.conns.is_empty()
+                    {
+                        let took = clock::now().duration_since(self.now);
+                        self.sessions
+                            .metrics
+                            .pop_latency
+                            .observe(took.as_secs_f64());
+                    }
                     let leader = self.conns.first().map(|c| (c.id, c.tx.clone()));
                     self.pending.insert(
                         id,
@@ -411,6 +437,7 @@ impl Driver {
                 }
             }
         }
+        self.position_answer = false;
         None
     }
 
@@ -426,7 +453,7 @@ impl Driver {
         }
     }
 
-    fn run_api(&mut self, id: u64, request: Request) {
+    fn run_api(&mut self, id: u64, request: Request, shared: bool) {
         // Defence in depth: a session only ever acts as its own user.
         if let Some(user) = request.user()
             && user != &*self.user
@@ -437,11 +464,19 @@ impl Driver {
             );
             return;
         }
+        if matches!(request, Request::Position { .. }) {
+            self.polls.push(id);
+        }
         let sessions = self.sessions.clone();
         let tx = self.api_tx.clone();
         self.in_flight += 1;
         self.sessions.tracker.spawn(async move {
-            let result = sessions.neoapi.call(&sessions.metrics, &request).await;
+            let result = if shared {
+                let (neoapi, metrics) = (&sessions.neoapi, &sessions.metrics);
+                sessions.reads.read(neoapi, metrics, &request).await
+            } else {
+                sessions.neoapi.call(&sessions.metrics, &request).await
+            };
             // The session may have ended meanwhile: nobody needs the answer then.
             let _ = tx.send((id, result)).await;
         });

@@ -15,7 +15,7 @@ use super::registry::Registry;
 use crate::clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::neoapi::NeoApi;
+use crate::neoapi::{NeoApi, SharedReads};
 use crate::security::{Tokens, token_hash};
 use crate::store::{Generation, SessionRow, Store, StoreError, TokenRow};
 
@@ -25,6 +25,8 @@ pub(crate) struct Sessions {
     /// The call center options used until Salesforce sends its own.
     pub(crate) callcenter: sf_callcenter::Config,
     pub(crate) neoapi: NeoApi,
+    /// The list reads sessions share.
+    pub(crate) reads: SharedReads,
     pub(crate) machines: MachineFactory,
     pub(crate) registry: Registry,
     pub(crate) tokens: Tokens,
@@ -82,6 +84,7 @@ impl Sessions {
             config,
             callcenter,
             neoapi,
+            reads: SharedReads::default(),
             machines,
             registry: Registry::default(),
             store,

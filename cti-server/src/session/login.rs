@@ -37,6 +37,9 @@ pub(crate) enum LoginError {
     /// The agent's session runs on another device.
     #[error("this agent is logged in on {0}")]
     OtherDevice(String),
+    /// This server runs its maximum of agents (`max_agents`, the number).
+    #[error("this server already runs its maximum of {0} agents")]
+    Full(u32),
     /// NeoApi could not be reached.
     #[error("NeoApi is unavailable")]
     Unavailable(String),
@@ -51,6 +54,7 @@ impl LoginError {
             Self::UnknownDevice(_) => ErrorCode::UnknownDevice,
             Self::AlreadyLoggedIn => ErrorCode::AlreadyLoggedIn,
             Self::OtherDevice(_) => ErrorCode::OtherDevice,
+            Self::Full(_) => ErrorCode::ServerFull,
             Self::Unavailable(_) => ErrorCode::NeoApiUnavailable,
         }
     }
@@ -72,6 +76,7 @@ impl LoginError {
             Self::UnknownDevice(_) => "unknownDevice",
             Self::AlreadyLoggedIn => "alreadyLoggedIn",
             Self::OtherDevice(_) => "otherDevice",
+            Self::Full(_) => "serverFull",
             Self::Unavailable(_) => "unavailable",
         }
     }
@@ -103,6 +108,16 @@ pub(crate) async fn login(
             })?;
             return Ok(take_over(running).await);
         }
+    }
+    // Past the maximum the descriptors and memory sized for it run out: refuse it clearly here
+    // rather than fail something else later (a takeover above is not a new agent).
+    let max = sessions.config.max_agents;
+    if sessions.registry.count() >= usize::try_from(max).unwrap_or(usize::MAX) {
+        tracing::warn!(
+            max_agents = max,
+            "login refused: the server runs its maximum of agents"
+        );
+        return Err(LoginError::Full(max));
     }
     let reservation = sessions
         .registry

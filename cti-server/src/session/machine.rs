@@ -36,7 +36,12 @@ pub(crate) enum CoreInput {
 #[derive(Debug)]
 pub(crate) enum CoreOutput {
     /// Run this NeoApi call and feed back its result with `id`.
-    Api { id: u64, request: Request },
+    Api {
+        id: u64,
+        request: Request,
+        /// A list read every session makes alike: another session's recent answer will do.
+        shared: bool,
+    },
     /// Send this effect to the leader; its result comes back with `id`.
     Effect {
         id: u64,

@@ -43,6 +43,11 @@ impl Registry {
             .cloned()
     }
 
+    /// How many sessions run here, with the logins in progress.
+    pub(crate) fn count(&self) -> usize {
+        lock(&self.sessions).len() + lock(&self.logging_in).len()
+    }
+
     /// Reserves `user` for a login; `None` when it has a session or a login in progress.
     pub(crate) fn reserve(&self, user: &str) -> Option<Reservation<'_>> {
         if self.get(user).is_some() {

@@ -87,12 +87,14 @@ impl Core for Scripted {
                     request: Request::Position {
                         user: "1001".into(),
                     },
+                    shared: false,
                 }),
                 Some("api-other-user") => self.out.push_back(CoreOutput::Api {
                     id: 8,
                     request: Request::Position {
                         user: "1002".into(),
                     },
+                    shared: false,
                 }),
                 _ => {}
             }
