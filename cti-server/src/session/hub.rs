@@ -225,17 +225,25 @@ impl Sessions {
         }
     }
 
-    /// Whether `user`'s session at `generation` may act now (always, without a store).
+    /// Whether `user`'s session at `generation` may act now (always without a store or with
+    /// one only this process can open).
     pub(crate) fn lease_state(&self, user: &str, generation: Generation) -> LeaseState {
-        if self.store.is_none() {
+        if !self.shared_store() {
             return LeaseState::Valid;
         }
         self.leases.state(user, generation, clock::now())
     }
 
-    /// The store renewed this instance's leases lately (always without a store).
+    /// The store renewed this instance's leases lately (always without a shared store).
     pub(crate) fn store_ready(&self) -> bool {
-        self.store.is_none() || self.leases.ready(clock::now())
+        !self.shared_store() || self.leases.ready(clock::now())
+    }
+
+    /// Other instances may run sessions from this store. A SQLite store is locked to this
+    /// process: no other can take a session, so its leases prove nothing, and a renewal late
+    /// behind a shift's logins on its one connection must not stop every session.
+    fn shared_store(&self) -> bool {
+        self.store.as_ref().is_some_and(|s| !s.is_sole())
     }
 
     /// How long one NeoApi call may take.
