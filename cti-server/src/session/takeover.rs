@@ -12,7 +12,7 @@ use super::hub::Sessions;
 use super::registry::{SessionHandle, ToSession};
 use super::resume::machine;
 use crate::clock;
-use crate::store::{Claim, Claimed, Generation, StoreError};
+use crate::store::{Claim, Claimed, Generation, Store, StoreError};
 
 /// How many free sessions one keeper round adopts at most (the rest, the next rounds).
 const ADOPT_PER_ROUND: i64 = 200;
@@ -145,6 +145,13 @@ pub(crate) async fn keep(sessions: Arc<Sessions>) {
             _ = every.tick() => {}
             () = sessions.shutdown.cancelled() => break,
         }
+        // A SQLite store is this process's alone: renewing every session's lease would rewrite
+        // every row each round (2,000 rows a second at 2,000 agents, on its one connection)
+        // to prove what the lock proves, and nobody else can free or take a session.
+        if store.is_sole() {
+            purge_now_and_then(&store, &mut purged_at).await;
+            continue;
+        }
         let asked = clock::now();
         match store.renew(&leases.owner, leases.lease).await {
             Ok(held) => {
@@ -186,11 +193,15 @@ pub(crate) async fn keep(sessions: Arc<Sessions>) {
             }
             Err(e) => tracing::warn!(error = %e, "cannot look for sessions nobody holds"),
         }
-        // Now and then: dead tokens and old history go.
-        if clock::now().duration_since(purged_at) > Duration::from_secs(600) {
-            purged_at = clock::now();
-            let _ = store.purge(clock::wall().timestamp()).await;
-        }
+        purge_now_and_then(&store, &mut purged_at).await;
+    }
+}
+
+/// Every ten minutes: dead tokens and old history go.
+async fn purge_now_and_then(store: &Store, purged_at: &mut Instant) {
+    if clock::now().duration_since(*purged_at) > Duration::from_secs(600) {
+        *purged_at = clock::now();
+        let _ = store.purge(clock::wall().timestamp()).await;
     }
 }
 
