@@ -191,6 +191,7 @@ impl CallCenter {
                     .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX)),
             );
             let line = counted.1;
+            let self_closing = matches!(event, Event::Empty(_));
             match event {
                 Event::Start(e) | Event::Empty(e) if depth == 0 => {
                     if e.local_name().as_ref() != b"callCenter" {
@@ -206,7 +207,9 @@ impl CallCenter {
                     root_seen = true;
                     depth = 1;
                 }
-                Event::Start(e) if depth == 1 && e.local_name().as_ref() == b"section" => {
+                Event::Start(e) | Event::Empty(e)
+                    if depth == 1 && e.local_name().as_ref() == b"section" =>
+                {
                     let (name, label, order) = attributes(&e, line, &mut problems);
                     cc.sections.push(Section {
                         name,
@@ -215,17 +218,9 @@ impl CallCenter {
                         items: Vec::new(),
                         line: Some(line),
                     });
-                    depth = 2;
-                }
-                Event::Empty(e) if depth == 1 && e.local_name().as_ref() == b"section" => {
-                    let (name, label, order) = attributes(&e, line, &mut problems);
-                    cc.sections.push(Section {
-                        name,
-                        label,
-                        sort_order: order,
-                        items: Vec::new(),
-                        line: Some(line),
-                    });
+                    if !self_closing {
+                        depth = 2;
+                    }
                 }
                 Event::Start(e) | Event::Empty(e)
                     if depth == 2 && e.local_name().as_ref() == b"item" =>
