@@ -234,7 +234,7 @@ impl CallCenter {
                         value: String::new(),
                         line: Some(line),
                     });
-                    if !is_empty_tag(xml, pos) {
+                    if !self_closing {
                         depth = 3;
                     }
                 }
@@ -430,14 +430,6 @@ fn push_value(cc: &mut CallCenter, text: &str) {
 
 fn name_of(e: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(e.name().as_ref()).into_owned()
-}
-
-/// Whether the tag starting at byte `pos` is self-closing (`<item …/>`).
-fn is_empty_tag(xml: &str, pos: u64) -> bool {
-    let start = usize::try_from(pos).unwrap_or(usize::MAX).min(xml.len());
-    xml[start..]
-        .find('>')
-        .is_some_and(|end| xml[start..start + end].ends_with('/'))
 }
 
 /// `name`, `label`, `sortOrder` of a section or item; a bad or missing sortOrder is a problem.
