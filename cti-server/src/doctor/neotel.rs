@@ -139,18 +139,21 @@ pub fn required_operations(config: &Config) -> BTreeSet<&'static str> {
     ]
     .into_iter()
     .filter_map(|l| match l {
-        ListSource::Task(t) => Some(t),
+        ListSource::Task(t) => Some((i64::from(t.task), &t.params)),
         ListSource::Static(_) => None,
     })
-    .chain([
-        &tasks.monitor_start,
-        &tasks.monitor_stop,
-        &tasks.send_text,
-        &tasks.find_contact,
-        &tasks.contact_outcome,
-    ]);
-    for t in task_calls {
-        if let Ok(r) = Request::execute_task(i64::from(t.task), t.params.clone()) {
+    .chain(
+        [
+            &tasks.monitor_start,
+            &tasks.monitor_stop,
+            &tasks.send_text,
+            &tasks.find_contact,
+            &tasks.contact_outcome,
+        ]
+        .map(|t| (t.id, &t.params)),
+    );
+    for (id, params) in task_calls {
+        if let Ok(r) = Request::execute_task(id, params.clone()) {
             ops.insert(r.method());
         }
     }
