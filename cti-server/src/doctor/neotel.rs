@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use neotel_api::{FaultKind, Password, Request};
+use neotel_api::{FaultKind, Password, Request, error_chain};
 
 use super::report::Check;
 use crate::config::{Binding, Config, ListSource, NeoApiConfig};
@@ -401,17 +401,6 @@ async fn fetch_wsdl(neo: &NeoApiConfig, url: &str) -> Result<String, Check> {
             "neoapi.path must name NeoApi's .asmx service",
         )
     })
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 pub(super) async fn neoapi_checks(
