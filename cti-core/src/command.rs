@@ -49,11 +49,8 @@ pub enum TransferTarget {
 
 /// What the agent asks for (the F-* rows).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(
-    tag = "command",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "command", rename_all = "camelCase")]
+#[serde(rename_all_fields = "camelCase")]
 pub enum Command {
     /// F-CAMPAIGN.
     JoinCampaign {

@@ -22,11 +22,8 @@ pub struct SalesforceEffect {
 
 /// The `sforce.opencti` call, with its arguments by their Open CTI names.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(rename_all_fields = "camelCase")]
 pub enum SalesforceAction {
     /// Search without popping (`deferred`); the core decides what to pop.
     SearchAndScreenPop {

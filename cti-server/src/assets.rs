@@ -3,8 +3,10 @@
 //! `web/softphone/` is the Open CTI page (served at `/softphone/`); `web/standin/` is the local
 //! Lightning stand-in (served on the demo's second listener only).
 
+use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
 use include_dir::{Dir, include_dir};
 
 use crate::error::AppError;
@@ -46,6 +48,15 @@ pub fn serve(root: &str, path: &str) -> Result<Response, AppError> {
         bytes,
     )
         .into_response())
+}
+
+/// The `GET` handler of a `/…/{*path}` route: the embedded file at `path` under `root`
+/// ([`serve`]), so a folder of pages is one route.
+pub fn folder<S>(root: &'static str) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    get(move |Path(path): Path<String>| async move { serve(root, &path) })
 }
 
 fn mime(path: &str) -> &'static str {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get};
@@ -21,6 +21,8 @@ use crate::error::{AppError, ServeError};
 
 /// The stand-in's files under `web/`.
 pub(crate) const STANDIN_ROOT: &str = "standin";
+/// The files the stand-in's page loads from `/support/` (under `web/`).
+const SUPPORT_ROOT: &str = "standin/support";
 
 /// A running simulator (ours, or one `demo.sim_url` names) and the bound (not yet serving)
 /// stand-in listener.
@@ -116,8 +118,8 @@ fn standin_app(state: StandinState) -> Router {
         .route("/", get(index))
         .route("/standin/dataset.json", get(dataset))
         .route("/standin/callcenter.xml", get(callcenter))
-        .route("/standin/{*path}", get(standin_file))
-        .route("/support/{*path}", get(support_file))
+        .route("/standin/{*path}", assets::folder(STANDIN_ROOT))
+        .route("/support/{*path}", assets::folder(SUPPORT_ROOT))
         .route("/sim/{*path}", any(proxy_sim))
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
@@ -156,14 +158,6 @@ async fn callcenter(State(state): State<StandinState>) -> Response {
         state.callcenter_xml.to_string(),
     )
         .into_response()
-}
-
-async fn standin_file(Path(path): Path<String>) -> Result<Response, AppError> {
-    assets::serve(STANDIN_ROOT, &path)
-}
-
-async fn support_file(Path(path): Path<String>) -> Result<Response, AppError> {
-    assets::serve(&format!("{STANDIN_ROOT}/support"), &path)
 }
 
 /// `/sim/*` forwarded to the simulator's control API, so the demo panel is same-origin.

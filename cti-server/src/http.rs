@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::connect_info::Connected;
-use axum::extract::{ConnectInfo, Path, RawQuery, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -45,7 +45,7 @@ pub fn app(state: AppState) -> Router {
         .route("/softphone", get(to_softphone))
         .route("/softphone/", get(softphone_index))
         .route("/softphone/i18n/languages.json", get(languages))
-        .route("/softphone/{*path}", get(softphone_file))
+        .route("/softphone/{*path}", assets::folder("softphone"))
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz));
@@ -99,10 +99,6 @@ async fn to_softphone(RawQuery(query): RawQuery) -> Redirect {
 
 async fn softphone_index() -> Result<Response, AppError> {
     assets::serve("softphone", "")
-}
-
-async fn softphone_file(Path(path): Path<String>) -> Result<Response, AppError> {
-    assets::serve("softphone", &path)
 }
 
 /// The languages there is a catalog for, each with its own name (the page's language button).

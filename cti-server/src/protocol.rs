@@ -13,11 +13,8 @@ pub const VERSION: u8 = 1;
 
 /// A message from the page to the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(rename_all_fields = "camelCase")]
 pub enum Up {
     /// Log in to Neotel: DEVICE, USUARIO and CLAVE. Answered by `session` or `error`.
     Login {
@@ -99,11 +96,8 @@ pub struct EffectError {
 
 /// What Salesforce told the page, forwarded as is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "event",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "event", rename_all = "camelCase")]
+#[serde(rename_all_fields = "camelCase")]
 pub enum PageEvent {
     /// The agent clicked a phone number in Salesforce.
     ClickToDial {
@@ -140,11 +134,8 @@ pub struct PageRecord {
 
 /// A message from the server to the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(rename_all_fields = "camelCase")]
 pub enum Down {
     /// The connection is now part of the user's session; keep the token to reattach.
     Session {

@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use neotel_api::{DateCulture, Position, PositionDate, PositionError, format_date, parse_date};
+use neotel_sim::position::KEYS_ANY;
 
 use crate::{Rng, Target};
 
@@ -16,67 +17,21 @@ pub const TARGET: Target = Target {
     name: "position",
     check,
     generate,
-    dictionary: KEYS,
+    dictionary: &KEYS,
     project_seeds,
 };
 
-/// The keys of both layouts (52 current, 44 older).
-const KEYS: &[&str] = &[
-    "DEVICE",
-    "IP",
-    "PORT",
-    "STATUS",
-    "SERVER",
-    "USUARIO",
-    "INICIO_LOGIN",
-    "TIEMPO_LOGIN",
-    "SAL_CAMPAÑA_DEFAULT",
-    "SAL_CAMPANA_DEFAULT",
-    "INICIO_LOGIN_CAMPAÑA",
-    "CHANNEL",
-    "SUB_ESTADO",
-    "SUB_ESTADO_ULT",
-    "RINGING",
-    "DIALING",
-    "AGENT",
-    "TIEMPO_LLAMADA",
-    "SUBTIPO_DESCANSO",
-    "INICIO_DESCANSO",
-    "TIEMPO_DESCANSO",
-    "ESTADO_CRM",
-    "INICIO_CRM",
-    "CAMPAÑA",
-    "CAMPAÑA_ULT",
-    "COLA",
-    "COLA_ULT",
-    "DNIS",
-    "ANI",
-    "TELEFONO",
-    "ANI_TELEFONO_ULT",
-    "TIPO_LLAMADA",
-    "TIPO_LLAMADA_ULT",
-    "ORIGEN_LLAMADA",
-    "ORIGEN_LLAMADA_ULT",
-    "DIRECCION",
-    "DIRECCION_ULT",
-    "CRM",
-    "BASE",
-    "IDCONTACTO",
-    "DATA",
-    "CLAVE",
-    "CAMPO_BUSQUEDA",
-    "IDAGENDA",
-    "IDLLAMADA",
-    "IDLLAMADA_ULT",
-    "CONFERENCIA",
-    "GRABANDO",
-    "GRABACION",
-    "TELEFONO_DESVIO",
-    "SAL_TIPO_DISCADOR",
-    "SAL_CRM",
-    "SAL_BASE",
-    "CANALES_ASOCIADOS",
-];
+/// Every key of either layout (the simulator's list of what a real `Position` carries), and
+/// the `N` spelling of `SAL_CAMPAÑA_DEFAULT` that some installs and proxies write.
+const KEYS: [&str; KEYS_ANY.len() + 1] = {
+    let mut keys = ["SAL_CAMPANA_DEFAULT"; KEYS_ANY.len() + 1];
+    let mut i = 0;
+    while i < KEYS_ANY.len() {
+        keys[i] = KEYS_ANY[i];
+        i += 1;
+    }
+    keys
+};
 
 const DATES: [PositionDate; 9] = [
     PositionDate::Login,
@@ -232,7 +187,7 @@ fn date(rng: &mut Rng) -> String {
 /// A `Position` from the real keys with values of their types (and some not).
 fn generate(rng: &mut Rng) -> Vec<u8> {
     let mut items: Vec<(String, String)> = Vec::new();
-    for key in KEYS {
+    for key in &KEYS {
         if rng.chance(1, 12) {
             continue;
         }

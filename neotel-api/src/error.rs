@@ -17,6 +17,20 @@ pub(crate) fn excerpt(text: &str) -> String {
     }
 }
 
+/// An error and every error it wraps, `outer: inner: …`: what a network failure says in full
+/// (a reqwest or hyper error's own text leaves out its causes).
+#[must_use]
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 /// What a NeoApi fault means, recognised by message fragment (NeoApi has no codes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FaultKind {

@@ -89,7 +89,7 @@ mod client;
 mod transport;
 
 pub use codec::{Binding, EncodedRequest, HttpMethod, UnknownBinding, decode_rows, decode_table};
-pub use error::{DecodeError, Error, Fault, FaultKind, Retry, TransportError};
+pub use error::{DecodeError, Error, Fault, FaultKind, Retry, TransportError, error_chain};
 pub use password::Password;
 pub use position::{
     AgentState, ContactRef, CrmState, DateCulture, DialerType, Direction, Position, PositionDate,

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use reqwest::header::CONTENT_TYPE;
 
 use crate::codec::{Binding, DEFAULT_PATH, HttpMethod};
-use crate::error::{Error, TransportError};
+use crate::error::{Error, TransportError, error_chain};
 use crate::request::{Reply, Request};
 
 /// How long a call may take, connection included, unless configured.
@@ -112,7 +112,7 @@ impl HttpTransportBuilder {
         let client = reqwest::Client::builder()
             .timeout(self.timeout)
             .build()
-            .map_err(|e| config(format!("HTTP client: {}", describe(&e))))?;
+            .map_err(|e| config(format!("HTTP client: {}", error_chain(&e))))?;
         Ok(Http {
             client,
             endpoint,
@@ -176,21 +176,10 @@ fn network(e: reqwest::Error) -> Error {
         Error::Timeout
     } else if e.is_connect() {
         // The connection was never made: NeoApi got nothing.
-        Error::Transport(TransportError::NotSent(describe(&e.without_url())))
+        Error::Transport(TransportError::NotSent(error_chain(&e.without_url())))
     } else {
-        Error::Transport(TransportError::Network(describe(&e.without_url())))
+        Error::Transport(TransportError::Network(error_chain(&e.without_url())))
     }
-}
-
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 macro_rules! transport {

@@ -148,7 +148,8 @@ pub fn plain_reply(reply: &Reply) -> Option<String> {
     ))
 }
 
-fn envelope(body: &str) -> String {
+/// The SOAP 1.1 envelope the service writes around a `soap:Body`'s content.
+pub fn envelope(body: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"{SOAP_ENV}\" \
          xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\

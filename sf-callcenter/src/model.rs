@@ -191,6 +191,7 @@ impl CallCenter {
                     .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX)),
             );
             let line = counted.1;
+            let self_closing = matches!(event, Event::Empty(_));
             match event {
                 Event::Start(e) | Event::Empty(e) if depth == 0 => {
                     if e.local_name().as_ref() != b"callCenter" {
@@ -206,7 +207,9 @@ impl CallCenter {
                     root_seen = true;
                     depth = 1;
                 }
-                Event::Start(e) if depth == 1 && e.local_name().as_ref() == b"section" => {
+                Event::Start(e) | Event::Empty(e)
+                    if depth == 1 && e.local_name().as_ref() == b"section" =>
+                {
                     let (name, label, order) = attributes(&e, line, &mut problems);
                     cc.sections.push(Section {
                         name,
@@ -215,17 +218,9 @@ impl CallCenter {
                         items: Vec::new(),
                         line: Some(line),
                     });
-                    depth = 2;
-                }
-                Event::Empty(e) if depth == 1 && e.local_name().as_ref() == b"section" => {
-                    let (name, label, order) = attributes(&e, line, &mut problems);
-                    cc.sections.push(Section {
-                        name,
-                        label,
-                        sort_order: order,
-                        items: Vec::new(),
-                        line: Some(line),
-                    });
+                    if !self_closing {
+                        depth = 2;
+                    }
                 }
                 Event::Start(e) | Event::Empty(e)
                     if depth == 2 && e.local_name().as_ref() == b"item" =>
@@ -239,7 +234,7 @@ impl CallCenter {
                         value: String::new(),
                         line: Some(line),
                     });
-                    if !is_empty_tag(xml, pos) {
+                    if !self_closing {
                         depth = 3;
                     }
                 }
@@ -435,14 +430,6 @@ fn push_value(cc: &mut CallCenter, text: &str) {
 
 fn name_of(e: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(e.name().as_ref()).into_owned()
-}
-
-/// Whether the tag starting at byte `pos` is self-closing (`<item …/>`).
-fn is_empty_tag(xml: &str, pos: u64) -> bool {
-    let start = usize::try_from(pos).unwrap_or(usize::MAX).min(xml.len());
-    xml[start..]
-        .find('>')
-        .is_some_and(|end| xml[start..start + end].ends_with('/'))
 }
 
 /// `name`, `label`, `sortOrder` of a section or item; a bad or missing sortOrder is a problem.

@@ -327,6 +327,23 @@ mod tests {
         SoftphoneLayout::from_json(&json!({"Inbound": s, "Outbound": s, "Internal": {}})).unwrap()
     }
 
+    /// What pops for a call from `114`, with no defaults for a new record.
+    fn pop(
+        matches: &[SearchMatch],
+        layout: &SoftphoneLayout,
+        call_type: CallType,
+        priority: &[ObjectType],
+    ) -> ScreenPop {
+        decide_screen_pop(matches, layout, call_type, priority, "114", &Map::new())
+    }
+
+    /// Salesforce's search page for `114`.
+    fn search_114() -> ScreenPop {
+        ScreenPop::SearchPage {
+            search: "114".into(),
+        }
+    }
+
     fn recommended() -> SoftphoneLayout {
         layout(
             json!({"screenPopType": "PopToEntity", "screenPopData": "Contact"}),
@@ -355,16 +372,9 @@ mod tests {
 
     #[test]
     fn w_screenpop_one_match_pops_its_detail_page_or_nothing() {
-        let fields = Map::new();
+        let one = [m("003A", "Contact")];
         assert_eq!(
-            decide_screen_pop(
-                &[m("003A", "Contact")],
-                &recommended(),
-                CallType::Outbound,
-                &[],
-                "114",
-                &fields
-            ),
+            pop(&one, &recommended(), CallType::Outbound, &[]),
             ScreenPop::Record {
                 id: "003A".into(),
                 object_type: "Contact".into()
@@ -372,14 +382,7 @@ mod tests {
         );
         let quiet = layout(json!({}), json!({"screenPopType": "DoNotPop"}), json!({}));
         assert_eq!(
-            decide_screen_pop(
-                &[m("003A", "Contact")],
-                &quiet,
-                CallType::Outbound,
-                &[],
-                "114",
-                &fields
-            ),
+            pop(&one, &quiet, CallType::Outbound, &[]),
             ScreenPop::Nothing
         );
     }
@@ -412,23 +415,14 @@ mod tests {
     #[test]
     fn w_screenpop_same_type_several_matches_follow_the_layout() {
         let two = [m("003A", "Contact"), m("003B", "Contact")];
-        let fields = Map::new();
+        let contact = [ObjectType::Contact];
         assert_eq!(
-            decide_screen_pop(
-                &two,
-                &recommended(),
-                CallType::Inbound,
-                &[ObjectType::Contact],
-                "114",
-                &fields
-            ),
-            ScreenPop::SearchPage {
-                search: "114".into()
-            }
+            pop(&two, &recommended(), CallType::Inbound, &contact),
+            search_114()
         );
         let nothing = layout(json!({}), json!({}), json!({"screenPopType": "DoNotPop"}));
         assert_eq!(
-            decide_screen_pop(&two, &nothing, CallType::Inbound, &[], "114", &fields),
+            pop(&two, &nothing, CallType::Inbound, &[]),
             ScreenPop::AgentPicks(two.to_vec())
         );
     }
@@ -440,11 +434,8 @@ mod tests {
             m("003A", "Contact"),
             m("00QA", "Lead"),
         ];
-        let fields = Map::new();
         let l = recommended();
-        let pick = |prio: &[ObjectType]| {
-            decide_screen_pop(&mixed, &l, CallType::Inbound, prio, "114", &fields)
-        };
+        let pick = |prio: &[ObjectType]| pop(&mixed, &l, CallType::Inbound, prio);
         assert_eq!(
             pick(&[ObjectType::Contact, ObjectType::Account]),
             ScreenPop::Record {
@@ -467,12 +458,7 @@ mod tests {
             }
         );
         // the seed: an empty priority → several matches follow the layout
-        assert_eq!(
-            pick(&[]),
-            ScreenPop::SearchPage {
-                search: "114".into()
-            }
-        );
+        assert_eq!(pick(&[]), search_114());
         // several of the winning type → the layout's multiple-matches rule
         let two_contacts = [
             m("003A", "Contact"),
@@ -480,17 +466,8 @@ mod tests {
             m("001A", "Account"),
         ];
         assert_eq!(
-            decide_screen_pop(
-                &two_contacts,
-                &l,
-                CallType::Inbound,
-                &[ObjectType::Contact],
-                "114",
-                &fields
-            ),
-            ScreenPop::SearchPage {
-                search: "114".into()
-            }
+            pop(&two_contacts, &l, CallType::Inbound, &[ObjectType::Contact]),
+            search_114()
         );
     }
 

@@ -209,18 +209,22 @@ impl CallCenter {
         let width = missing("reqSoftphoneWidth", problems);
         let bad =
             |i: &Item, msg: String| Problem::new(ProblemKind::Value, msg).at(Some(s), Some(i));
-        let before = problems.len();
-
-        if let Some(i) = &internal {
-            if i.sort_order != 0 {
+        // Salesforce's rule: reqInternalName is item 0 and reqDisplayName item 1
+        let at_order = |i: &Item, order: u32, problems: &mut Vec<Problem>| {
+            if i.sort_order != order {
                 problems.push(
                     Problem::new(
                         ProblemKind::SortOrder,
-                        "reqInternalName must have sortOrder 0",
+                        format!("{} must have sortOrder {order}", i.name),
                     )
                     .at(Some(s), Some(i)),
                 );
             }
+        };
+        let before = problems.len();
+
+        if let Some(i) = &internal {
+            at_order(i, 0, problems);
             let v = i.value.trim();
             if v.is_empty()
                 || v.len() > 40
@@ -231,15 +235,7 @@ impl CallCenter {
             }
         }
         if let Some(i) = &display {
-            if i.sort_order != 1 {
-                problems.push(
-                    Problem::new(
-                        ProblemKind::SortOrder,
-                        "reqDisplayName must have sortOrder 1",
-                    )
-                    .at(Some(s), Some(i)),
-                );
-            }
+            at_order(i, 1, problems);
             if i.value.trim().is_empty() || i.value.chars().count() > 1000 {
                 problems.push(bad(i, "the display name is 1 to 1000 characters".into()));
             }
@@ -478,9 +474,22 @@ impl Default for Install {
     }
 }
 
-/// The seed's labels of the option items (Spanish, as the customer's admins read them).
-fn option_label(name: &str) -> &'static str {
+/// The seed's label of each item [`generate`] writes: Salesforce's items as Salesforce names
+/// them, the options in Spanish as the customer's admins read them.
+fn label(name: &str) -> &'static str {
     match name {
+        "reqInternalName" => "InternalName",
+        "reqDisplayName" => "Display Name",
+        "reqAdapterUrl" => "CTI Adapter URL",
+        "reqUseApi" => "Use CTI API",
+        "reqSoftphoneHeight" => "Softphone Height",
+        "reqSoftphoneWidth" => "Softphone Width",
+        "reqSalesforceCompatibilityMode" => "Salesforce Compatibility Mode",
+        "reqStandbyUrl" => "Standby URL",
+        "reqTimeout" => "Timeout (ms)",
+        "reqOutsidePrefix" => "Outside Prefix",
+        "reqLongDistPrefix" => "Long Distance Prefix",
+        "reqInternationalPrefix" => "International Prefix",
         "searchTypePriority" => "Prioridad de búsqueda",
         "externalData" => "Datos de neotel importables a Sf",
         "defaultNewRowData" => "Datos default para nuevos Registros",
@@ -503,107 +512,64 @@ fn option_label(name: &str) -> &'static str {
 }
 
 /// The call center definition for an install: the seed's sections and items, plus dialing.
+/// Each section is its items' names and values; labels come from [`label`], sort orders
+/// from the order written here.
 pub fn generate(install: &Install) -> CallCenter {
-    let item = |order: usize, name: &str, label: &str, value: String| Item {
-        name: name.into(),
-        label: label.into(),
-        sort_order: u32::try_from(order).unwrap_or(u32::MAX),
-        value,
-        line: None,
-    };
     let mut general = vec![
-        (
-            "reqInternalName",
-            "InternalName",
-            install.internal_name.clone(),
-        ),
-        (
-            "reqDisplayName",
-            "Display Name",
-            install.display_name.clone(),
-        ),
-        (
-            "reqAdapterUrl",
-            "CTI Adapter URL",
-            install.adapter_url.clone(),
-        ),
-        ("reqUseApi", "Use CTI API", "true".into()),
-        (
-            "reqSoftphoneHeight",
-            "Softphone Height",
-            install.height.to_string(),
-        ),
-        (
-            "reqSoftphoneWidth",
-            "Softphone Width",
-            install.width.to_string(),
-        ),
+        ("reqInternalName", install.internal_name.clone()),
+        ("reqDisplayName", install.display_name.clone()),
+        ("reqAdapterUrl", install.adapter_url.clone()),
+        ("reqUseApi", "true".to_owned()),
+        ("reqSoftphoneHeight", install.height.to_string()),
+        ("reqSoftphoneWidth", install.width.to_string()),
         (
             "reqSalesforceCompatibilityMode",
-            "Salesforce Compatibility Mode",
-            install.mode.as_str().into(),
+            install.mode.as_str().to_owned(),
         ),
     ];
     if let Some((url, ms)) = &install.standby {
-        general.push(("reqStandbyUrl", "Standby URL", url.clone()));
-        general.push(("reqTimeout", "Timeout (ms)", ms.to_string()));
+        general.push(("reqStandbyUrl", url.clone()));
+        general.push(("reqTimeout", ms.to_string()));
     }
-    let section = |order: u32, name: &str, label: &str, items: Vec<Item>| Section {
-        name: name.into(),
-        label: label.into(),
-        sort_order: order,
-        items,
-        line: None,
-    };
+    let dialing = &install.dialing;
+    let sections = [
+        (GENERAL_SECTION, "General Information", general),
+        (OPTIONS_SECTION, "Opciones", install.options.to_items()),
+        (
+            DIALING_SECTION,
+            "Dialing Options",
+            vec![
+                ("reqOutsidePrefix", dialing.outside_prefix.clone()),
+                ("reqLongDistPrefix", dialing.long_distance_prefix.clone()),
+                (
+                    "reqInternationalPrefix",
+                    dialing.international_prefix.clone(),
+                ),
+            ],
+        ),
+    ];
+    let order = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     CallCenter {
-        sections: vec![
-            section(
-                0,
-                GENERAL_SECTION,
-                "General Information",
-                general
+        sections: sections
+            .into_iter()
+            .enumerate()
+            .map(|(n, (name, section_label, items))| Section {
+                name: name.into(),
+                label: section_label.into(),
+                sort_order: order(n),
+                items: items
                     .into_iter()
                     .enumerate()
-                    .map(|(n, (k, l, v))| item(n, k, l, v))
+                    .map(|(n, (name, value))| Item {
+                        name: name.into(),
+                        label: label(name).into(),
+                        sort_order: order(n),
+                        value,
+                        line: None,
+                    })
                     .collect(),
-            ),
-            section(
-                1,
-                OPTIONS_SECTION,
-                "Opciones",
-                install
-                    .options
-                    .to_items()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(n, (k, v))| item(n, k, option_label(k), v))
-                    .collect(),
-            ),
-            section(
-                2,
-                DIALING_SECTION,
-                "Dialing Options",
-                vec![
-                    item(
-                        0,
-                        "reqOutsidePrefix",
-                        "Outside Prefix",
-                        install.dialing.outside_prefix.clone(),
-                    ),
-                    item(
-                        1,
-                        "reqLongDistPrefix",
-                        "Long Distance Prefix",
-                        install.dialing.long_distance_prefix.clone(),
-                    ),
-                    item(
-                        2,
-                        "reqInternationalPrefix",
-                        "International Prefix",
-                        install.dialing.international_prefix.clone(),
-                    ),
-                ],
-            ),
-        ],
+                line: None,
+            })
+            .collect(),
     }
 }

@@ -196,6 +196,19 @@ fn malformed_xml_gives_line_and_column() {
 }
 
 #[test]
+fn a_self_closing_item_with_a_gt_in_its_label_closes() {
+    // `>` may stand in an attribute value; the tag's end is the parser's to find
+    let xml = r#"<callCenter><section sortOrder="0" name="s" label="S"><item sortOrder="0" name="a" label="x>y"/><item sortOrder="1" name="b" label="B">v</item></section></callCenter>"#;
+    let cc = CallCenter::parse_xml(xml).expect("well-formed");
+    let items = &cc.sections[0].items;
+    assert_eq!((items.len(), items[0].label.as_str()), (2, "x>y"));
+    assert_eq!(
+        (items[1].name.as_str(), items[1].value.as_str()),
+        ("b", "v")
+    );
+}
+
+#[test]
 fn x_search_priority_duplicates_and_unknown_objects() {
     let problems = check(&variant(
         "label=\"Prioridad de búsqueda\"></item>",

@@ -373,16 +373,6 @@ pub mod defaults {
     pub const TIMEZONE: &str = "America/Argentina/Buenos_Aires";
     /// The `ExecuteTask` that answers every list, by list name (the simulator's mapping).
     pub const LIST_TASK: u32 = 1;
-    /// `tasks.monitor_start`.
-    pub const MONITOR_START_TASK: u32 = 2;
-    /// `tasks.monitor_stop`.
-    pub const MONITOR_STOP_TASK: u32 = 3;
-    /// `tasks.send_text`.
-    pub const SEND_TEXT_TASK: u32 = 5;
-    /// `tasks.find_contact`.
-    pub const FIND_CONTACT_TASK: u32 = 6;
-    /// `tasks.contact_outcome`.
-    pub const CONTACT_OUTCOME_TASK: u32 = 7;
     /// `store.lease_ms`.
     pub const STORE_LEASE_MS: u64 = 5_000;
     /// `max_agents`.

@@ -109,21 +109,9 @@ pub struct Lists {
     pub categories: ListSource,
 }
 
-/// The per-install tasks behind monitoring, text messages and the click-to-dial contact search.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tasks {
-    /// Start monitoring (supervisor, monitored user, mode).
-    pub monitor_start: TaskCall,
-    /// Stop monitoring (supervisor).
-    pub monitor_stop: TaskCall,
-    /// Send an SMS or WhatsApp message (user, phone, channel, text).
-    pub send_text: TaskCall,
-    /// Find a Neotel contact by CRM id and key.
-    pub find_contact: TaskCall,
-    /// A contact's last outcome (`{"Table":[{IDSUBCATEGORIA,XML_UPDATE,AGENDA,FECHA_AGENDA,
-    /// FECHA}]}`) by base and contact id: a release whose answer was lost is checked with it.
-    pub contact_outcome: TaskCall,
-}
+/// The per-install tasks behind monitoring, text messages and the click-to-dial contact search:
+/// the core's own type, whose default is the mapping the server falls back on.
+pub use cti_core::Tasks;
 
 /// The call center options used when Salesforce does not send them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -280,10 +280,16 @@ impl<F: Fn(&str) -> String> Checks<F> {
         }
     }
 
-    fn task(&mut self, name: &str, keys: Option<TaskCall>, id: u32, params: &[&str]) -> TaskCall {
-        let task = keys.unwrap_or_else(|| TaskCall {
-            task: id,
-            params: params.iter().map(|s| (*s).to_owned()).collect(),
+    /// `tasks.NAME` as the file gives it, or the core's default for it.
+    fn task(
+        &mut self,
+        name: &str,
+        keys: Option<TaskCall>,
+        default: cti_core::TaskCall,
+    ) -> cti_core::TaskCall {
+        let task = keys.map_or(default, |k| cti_core::TaskCall {
+            id: i64::from(k.task),
+            params: k.params,
         });
         if task.params.len() > 20 {
             self.bad(
@@ -406,38 +412,13 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         transfer_phones: c.list("transfer_phones", l.transfer_phones),
         categories: c.list("categories", l.categories),
     };
-    let t = keys.tasks;
+    let (t, d) = (keys.tasks, Tasks::default());
     let tasks = Tasks {
-        monitor_start: c.task(
-            "monitor_start",
-            t.monitor_start,
-            defaults::MONITOR_START_TASK,
-            &["supervisor", "user", "mode"],
-        ),
-        monitor_stop: c.task(
-            "monitor_stop",
-            t.monitor_stop,
-            defaults::MONITOR_STOP_TASK,
-            &["supervisor"],
-        ),
-        send_text: c.task(
-            "send_text",
-            t.send_text,
-            defaults::SEND_TEXT_TASK,
-            &["user", "phone", "channel", "text"],
-        ),
-        find_contact: c.task(
-            "find_contact",
-            t.find_contact,
-            defaults::FIND_CONTACT_TASK,
-            &["crm", "key"],
-        ),
-        contact_outcome: c.task(
-            "contact_outcome",
-            t.contact_outcome,
-            defaults::CONTACT_OUTCOME_TASK,
-            &["base", "contact"],
-        ),
+        monitor_start: c.task("monitor_start", t.monitor_start, d.monitor_start),
+        monitor_stop: c.task("monitor_stop", t.monitor_stop, d.monitor_stop),
+        send_text: c.task("send_text", t.send_text, d.send_text),
+        find_contact: c.task("find_contact", t.find_contact, d.find_contact),
+        contact_outcome: c.task("contact_outcome", t.contact_outcome, d.contact_outcome),
     };
     let options = c.options(keys.callcenter.options);
     if let Some(file) = &keys.callcenter.file {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use neotel_api::{FaultKind, Password, Request};
+use neotel_api::{FaultKind, Password, Request, error_chain};
 
 use super::report::Check;
 use crate::config::{Binding, Config, ListSource, NeoApiConfig};
@@ -139,18 +139,21 @@ pub fn required_operations(config: &Config) -> BTreeSet<&'static str> {
     ]
     .into_iter()
     .filter_map(|l| match l {
-        ListSource::Task(t) => Some(t),
+        ListSource::Task(t) => Some((i64::from(t.task), &t.params)),
         ListSource::Static(_) => None,
     })
-    .chain([
-        &tasks.monitor_start,
-        &tasks.monitor_stop,
-        &tasks.send_text,
-        &tasks.find_contact,
-        &tasks.contact_outcome,
-    ]);
-    for t in task_calls {
-        if let Ok(r) = Request::execute_task(i64::from(t.task), t.params.clone()) {
+    .chain(
+        [
+            &tasks.monitor_start,
+            &tasks.monitor_stop,
+            &tasks.send_text,
+            &tasks.find_contact,
+            &tasks.contact_outcome,
+        ]
+        .map(|t| (t.id, &t.params)),
+    );
+    for (id, params) in task_calls {
+        if let Ok(r) = Request::execute_task(id, params.clone()) {
             ops.insert(r.method());
         }
     }
@@ -398,17 +401,6 @@ async fn fetch_wsdl(neo: &NeoApiConfig, url: &str) -> Result<String, Check> {
             "neoapi.path must name NeoApi's .asmx service",
         )
     })
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 pub(super) async fn neoapi_checks(

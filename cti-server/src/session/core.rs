@@ -48,17 +48,7 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
     core.campaigns = list("lists.campaigns", &config.lists.campaigns)?;
     core.queues = list("lists.queues", &config.lists.queues)?;
     core.users = list("lists.users", &config.lists.users)?;
-    let task = |t: &crate::config::TaskCall| cti_core::TaskCall {
-        id: i64::from(t.task),
-        params: t.params.clone(),
-    };
-    core.tasks = cti_core::Tasks {
-        monitor_start: task(&config.tasks.monitor_start),
-        monitor_stop: task(&config.tasks.monitor_stop),
-        send_text: task(&config.tasks.send_text),
-        find_contact: task(&config.tasks.find_contact),
-        contact_outcome: task(&config.tasks.contact_outcome),
-    };
+    core.tasks = config.tasks.clone();
     core.lists_task = match &config.lists.categories {
         ListSource::Task(t) => Some(i64::from(t.task)),
         ListSource::Static(_) => None,

@@ -88,6 +88,10 @@ pub const KEYS_44: [&str; 44] = concat(&[
     &TAIL_KEYS,
 ]);
 
+/// Every key of either layout, once: the current layout's, in its order, then the one key
+/// only older installs write (`TIEMPO_LOGIN`). For tools that take any real `Position`.
+pub const KEYS_ANY: [&str; 53] = union(&KEYS_52, &KEYS_44);
+
 /// The runs of a layout joined, at compile time; a count that does not add up to `N`
 /// fails the build.
 const fn concat<const N: usize>(runs: &[&[&'static str]]) -> [&'static str; N] {
@@ -105,4 +109,45 @@ const fn concat<const N: usize>(runs: &[&[&'static str]]) -> [&'static str; N] {
     }
     assert!(at == N, "a layout's runs must add up to its key count");
     out
+}
+
+/// The keys of `a`, then those of `b` that `a` lacks, at compile time; a count that does not
+/// add up to `N` fails the build.
+const fn union<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut at = 0;
+    while at < a.len() {
+        out[at] = a[at];
+        at += 1;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        let mut j = 0;
+        while j < a.len() && !same(a[j], b[i]) {
+            j += 1;
+        }
+        if j == a.len() {
+            out[at] = b[i];
+            at += 1;
+        }
+        i += 1;
+    }
+    assert!(at == N, "the union's count must be its key count");
+    out
+}
+
+/// `a == b`, in a `const fn` (`str`'s `==` is not one).
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }

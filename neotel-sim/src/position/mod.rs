@@ -16,7 +16,7 @@ pub mod strategy;
 mod tests;
 
 use keys::{read_key, write_key};
-pub use layouts::{KEYS_44, KEYS_52};
+pub use layouts::{KEYS_44, KEYS_52, KEYS_ANY};
 
 /// Everything a `Position` string says, typed. The engine fills it from an agent's state;
 /// [`render`] writes it. Unset dates are `None` (written as the platform's sentinels).

@@ -95,6 +95,17 @@ fn both_layouts_are_the_keys_of_the_fixture_lines_in_order() {
 }
 
 #[test]
+fn keys_any_is_every_key_of_either_layout_once() {
+    let mut want: Vec<&str> = KEYS_52.iter().chain(&KEYS_44).copied().collect();
+    want.sort_unstable();
+    want.dedup();
+    let mut any = KEYS_ANY.to_vec();
+    any.sort_unstable();
+    assert_eq!(any, want);
+    assert_eq!(KEYS_ANY[..52], KEYS_52);
+}
+
+#[test]
 fn the_older_layout_has_44_keys_in_order() {
     let text = render(
         &PositionView::default(),
