@@ -125,14 +125,14 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
     let (api_tx, api_rx) = mpsc::channel(64);
     let session = next_connection_id();
     let user: Arc<str> = user.into();
-    let handle = SessionHandle::new(
-        user.clone(),
-        device.into(),
-        verifier.into(),
+    let handle = SessionHandle {
+        user: user.clone(),
+        device: device.into(),
+        verifier: verifier.into(),
         generation,
         session,
         tx,
-    );
+    };
     let driver = Driver {
         sessions: sessions.clone(),
         user: user.clone(),

@@ -98,42 +98,23 @@ impl Drop for Reservation<'_> {
     }
 }
 
-/// A way to talk to one session task.
+/// A way to talk to one session task (made by the task's spawn: its task reads `tx`'s other
+/// end).
 #[derive(Clone)]
 pub(crate) struct SessionHandle {
-    user: Arc<str>,
+    pub(super) user: Arc<str>,
     /// The Neotel device it is logged in on.
-    device: Arc<str>,
+    pub(super) device: Arc<str>,
     /// The password's argon2id verifier: a password login takes this session over when it
     /// matches.
-    verifier: Arc<str>,
+    pub(super) verifier: Arc<str>,
     /// Its lease generation (0 without a store): every store write of the session names it.
-    generation: i64,
-    session: u64,
-    tx: mpsc::Sender<ToSession>,
+    pub(super) generation: i64,
+    pub(super) session: u64,
+    pub(super) tx: mpsc::Sender<ToSession>,
 }
 
 impl SessionHandle {
-    /// The handle of session `session` of `user` on `device` at lease `generation`, whose
-    /// task reads `tx`'s other end.
-    pub(crate) fn new(
-        user: Arc<str>,
-        device: Arc<str>,
-        verifier: Arc<str>,
-        generation: i64,
-        session: u64,
-        tx: mpsc::Sender<ToSession>,
-    ) -> Self {
-        Self {
-            user,
-            device,
-            verifier,
-            generation,
-            session,
-            tx,
-        }
-    }
-
     pub(crate) fn generation(&self) -> i64 {
         self.generation
     }

@@ -52,8 +52,8 @@ pub enum StoreError {
     },
 }
 
-/// One stored session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One stored session (its columns by name).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SessionRow {
     /// `USUARIO`.
     pub agent: String,
@@ -499,14 +499,7 @@ pub(super) fn fenced(rows: u64, agent: &str, generation: Generation) -> Result<(
 }
 
 pub(super) fn session_row(r: &sqlx::any::AnyRow) -> Result<SessionRow, sqlx::Error> {
-    Ok(SessionRow {
-        agent: r.try_get(0)?,
-        device: r.try_get(1)?,
-        verifier: r.try_get(2)?,
-        snapshot: r.try_get(3)?,
-        pending_writes: r.try_get(4)?,
-        started_at: r.try_get(5)?,
-    })
+    sqlx::FromRow::from_row(r)
 }
 
 fn token_row(r: &sqlx::any::AnyRow) -> Result<TokenRow, StoreError> {

@@ -46,8 +46,8 @@ pub struct Held {
     pub wanted: bool,
 }
 
-/// One ownership of a session, from the history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One ownership of a session, from the history (its columns by name).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LeaseRecord {
     /// `USUARIO`.
     pub agent: String,
@@ -385,24 +385,12 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn history(&self) -> Result<Vec<LeaseRecord>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT agent, generation, owner, acquired_at, held_until, released_at \
              FROM lease_history ORDER BY agent, generation",
         )
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(LeaseRecord {
-                    agent: r.try_get(0)?,
-                    generation: r.try_get(1)?,
-                    owner: r.try_get(2)?,
-                    acquired_at: r.try_get(3)?,
-                    held_until: r.try_get(4)?,
-                    released_at: r.try_get(5)?,
-                })
-            })
-            .collect()
+        .await?)
     }
 }
 
