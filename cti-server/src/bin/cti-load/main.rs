@@ -258,6 +258,7 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
         println!("calls completed              {calls}");
         println!("screen pops measured         {}", pops.len());
         measure::print_percentiles("screen-pop latency", &mut pops);
+        print_server_pop(&http, &server).await;
     }
     #[allow(clippy::cast_precision_loss)]
     let per_agent = requests as f64 / joined.max(1) as f64 / window;
@@ -322,19 +323,63 @@ fn print_errors(errors: &[String]) {
     }
 }
 
-/// NeoApi requests the server made so far: the sum of its latency histogram's counts.
-async fn neoapi_requests(http: &reqwest::Client, server: &str) -> Result<u64, String> {
-    let metrics = http
-        .get(format!("{server}/metrics"))
+async fn metrics_text(http: &reqwest::Client, server: &str) -> Result<String, String> {
+    http.get(format!("{server}/metrics"))
         .send()
         .await
         .map_err(|e| e.to_string())?
         .text()
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(metrics
+        .map_err(|e| e.to_string())
+}
+
+/// NeoApi requests the server made so far: the sum of its latency histogram's counts.
+async fn neoapi_requests(http: &reqwest::Client, server: &str) -> Result<u64, String> {
+    Ok(metrics_text(http, server)
+        .await?
         .lines()
         .filter(|l| l.starts_with("cti_neoapi_request_duration_seconds_count"))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum())
+}
+
+/// The server's own part of the pops (`cti_pop_latency_seconds`: the `Position` answer to the
+/// search sent to the page): its mean, and the bucket bounds its p50 and p99 fall under.
+async fn print_server_pop(http: &reqwest::Client, server: &str) {
+    let Ok(text) = metrics_text(http, server).await else {
+        return;
+    };
+    let value = |l: &str| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok());
+    let mut buckets: Vec<(f64, f64)> = Vec::new();
+    let (mut sum, mut count) = (0.0, 0.0);
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("cti_pop_latency_seconds_bucket{le=\"") {
+            let le = rest.split('"').next().unwrap_or_default();
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().unwrap_or(f64::NAN)
+            };
+            buckets.extend(value(line).map(|n| (le, n)));
+        } else if line.starts_with("cti_pop_latency_seconds_sum") {
+            sum = value(line).unwrap_or_default();
+        } else if line.starts_with("cti_pop_latency_seconds_count") {
+            count = value(line).unwrap_or_default();
+        }
+    }
+    if count == 0.0 {
+        return;
+    }
+    let under = |q: f64| {
+        buckets
+            .iter()
+            .find(|(_, n)| *n >= q * count)
+            .map_or(f64::INFINITY, |(le, _)| *le)
+    };
+    println!(
+        "server's part of a pop       mean {:.1} ms, p50 ≤ {} ms, p99 ≤ {} ms ({count} pops)",
+        sum / count * 1000.0,
+        under(0.5) * 1000.0,
+        under(0.99) * 1000.0
+    );
 }
