@@ -210,6 +210,9 @@ pub enum ErrorCode {
     TooManyCommands,
     /// NeoApi could not be reached or failed.
     NeoApiUnavailable,
+    /// The server's session store did not answer: the login is not started (it would not
+    /// survive a restart); try again.
+    StoreUnavailable,
     /// An effect result came from a connection that is not the leader, or for an unknown id.
     NotLeader,
     /// The command was refused by the session.

@@ -259,7 +259,7 @@ async fn handle(
                         attempt.failed();
                     }
                     sessions.metrics.login(e.outcome());
-                    tracing::info!(%user, %device, %client, error = %e, "login refused");
+                    tracing::info!(%user, %device, %client, error = ?e, "login refused");
                     Step::Reply(error(e.code(), &e.answer()))
                 }
             }

@@ -43,6 +43,10 @@ pub(crate) enum LoginError {
     /// NeoApi could not be reached.
     #[error("NeoApi is unavailable")]
     Unavailable(String),
+    /// The session store did not answer (its reason, for the log): without it the session
+    /// would not survive a restart, so it is not started.
+    #[error("the session store is unavailable")]
+    Store(String),
 }
 
 impl LoginError {
@@ -56,6 +60,7 @@ impl LoginError {
             Self::OtherDevice(_) => ErrorCode::OtherDevice,
             Self::Full(_) => ErrorCode::ServerFull,
             Self::Unavailable(_) => ErrorCode::NeoApiUnavailable,
+            Self::Store(_) => ErrorCode::StoreUnavailable,
         }
     }
 
@@ -78,6 +83,7 @@ impl LoginError {
             Self::OtherDevice(_) => "otherDevice",
             Self::Full(_) => "serverFull",
             Self::Unavailable(_) => "unavailable",
+            Self::Store(_) => "storeUnavailable",
         }
     }
 }
@@ -99,12 +105,12 @@ pub(crate) async fn login(
         let stored = store
             .session(user)
             .await
-            .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+            .map_err(|e| LoginError::Store(e.to_string()))?;
         if let Some((row, _owner)) = stored {
             check_password(&row.verifier, &row.device, device, password).await?;
             let running = acquire(sessions, user).await.map_err(|e| match e {
                 AcquireError::Absent | AcquireError::Busy => LoginError::AlreadyLoggedIn,
-                AcquireError::Store(e) => LoginError::Unavailable(e.to_string()),
+                AcquireError::Store(e) => LoginError::Store(e.to_string()),
             })?;
             return Ok(take_over(running).await);
         }
@@ -155,9 +161,7 @@ pub(crate) async fn login(
         Err(true) => return Err(LoginError::AlreadyLoggedIn),
         Err(false) => {
             logout(sessions, user).await;
-            return Err(LoginError::Unavailable(
-                "the session store is unavailable".into(),
-            ));
+            return Err(LoginError::Store("the new session was not stored".into()));
         }
     };
     let handle = driver::spawn(
