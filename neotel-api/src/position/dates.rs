@@ -1,6 +1,8 @@
 //! Neotel dates: which timestamps a `Position` carries, and reading and writing them in
 //! either server culture.
 
+use std::ops::Range;
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
@@ -77,24 +79,59 @@ impl PositionDate {
 /// (es-AR; `AM`/`PM` and spaced `a. m.` too) or `dd/MM/yyyy HH:mm:ss`.
 /// Empty text and the sentinels `01/01/2000 …` / `01/01/0001 …` give `Ok(None)`.
 #[allow(clippy::result_unit_err)] // the caller names the key; there is nothing else to say
+#[inline(always)] // most dates of a `Position` are sentinels: a comparison, and no call
 pub fn parse_date(text: &str) -> Result<Option<NaiveDateTime>, ()> {
-    // most dates of a `Position` are the sentinels, whatever their time
     if ["01/01/2000 ", "01/01/0001 "]
         .iter()
         .any(|s| text.starts_with(s))
     {
         return Ok(None);
     }
+    if let Some((date, time, marker)) = usual(text) {
+        return instant(date, || Ok(time), marker);
+    }
     let Some((date, time, marker)) = parts(text)? else {
         return Ok(None);
     };
-    let [d, m, y] = three(date, b'/', 4)?;
+    instant(three(date, '/')?, || three(time, ':'), marker)
+}
+
+/// The usual shape, `dd/MM/yyyy hh:mm:ss` alone or with a blank and a marker that ends in a
+/// visible character, read by position; `None` for any other (read by `parts` and `three`).
+fn usual(text: &str) -> Option<([u32; 3], [u32; 3], &str)> {
+    let b = text.as_bytes();
+    let marker = match b.get(19) {
+        None => "",
+        Some(b' ') if b.last().is_some_and(u8::is_ascii_graphic) => text.get(20..)?,
+        Some(_) => return None,
+    };
+    let head: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+    if [head[2], head[5], head[10], head[13], head[16]] != *b"// ::" {
+        return None;
+    }
+    let number = |digits: Range<usize>| {
+        head[digits].iter().try_fold(0, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = [number(0..2)?, number(3..5)?, number(6..10)?];
+    let time = [number(11..13)?, number(14..16)?, number(17..19)?];
+    Some((date, time, marker))
+}
+
+/// The instant of a date's day, month and year, its time's hours, minutes and seconds and its
+/// 12-hour marker; `None` for the sentinel days (whose time is not read).
+fn instant(
+    [d, m, y]: [u32; 3],
+    time: impl FnOnce() -> Result<[u32; 3], ()>,
+    marker: &str,
+) -> Result<Option<NaiveDateTime>, ()> {
     let y = i32::try_from(y).map_err(|_| ())?;
     if (d, m) == (1, 1) && (y == 2000 || y == 1) {
         return Ok(None);
     }
     let date = NaiveDate::from_ymd_opt(y, m, d).ok_or(())?;
-    let [h, min, s] = three(time, b':', 2)?;
+    let [h, min, s] = time()?;
     let h = match meridiem(marker) {
         Some(Meridiem::None) if h < 24 => h,
         Some(Meridiem::Am) if (1..=12).contains(&h) => h % 12,
@@ -106,24 +143,8 @@ pub fn parse_date(text: &str) -> Result<Option<NaiveDateTime>, ()> {
 }
 
 /// A date's text cut into date, time and marker (`None` when empty), on its first blank and
-/// the next, blanks around it ignored. The usual shape, 10 and 8 visible ASCII characters,
-/// a space and perhaps a marker, is cut by position.
-fn parts(text: &str) -> Result<Option<(&str, &str, &str)>, ()> {
-    let b = text.as_bytes();
-    let visible = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_graphic);
-    if b.len() >= 19
-        && b[10] == b' '
-        && (b.len() == 19 || b[19] == b' ')
-        && b.last().is_some_and(u8::is_ascii_graphic)
-        && visible(0..10)
-        && visible(11..19)
-    {
-        return Ok(Some((
-            &text[..10],
-            &text[11..19],
-            text.get(20..).unwrap_or(""),
-        )));
-    }
+/// the next, blanks around it ignored.
+pub(super) fn parts(text: &str) -> Result<Option<(&str, &str, &str)>, ()> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -134,32 +155,16 @@ fn parts(text: &str) -> Result<Option<(&str, &str, &str)>, ()> {
     Ok(Some((date, time, marker)))
 }
 
-/// The three numbers of `dd/MM/yyyy` or `HH:mm:ss` (`sep` between them). The usual shape,
-/// two digits, two digits and `last` digits, is read directly; any other goes through
-/// `str::parse`, which also takes one digit, a `+` or leading zeros.
-fn three(text: &str, sep: u8, last: usize) -> Result<[u32; 3], ()> {
-    let b = text.as_bytes();
-    if b.len() == 6 + last && b[2] == sep && b[5] == sep {
-        if let (Some(x), Some(y), Some(z)) = (digits(&b[..2]), digits(&b[3..5]), digits(&b[6..])) {
-            return Ok([x, y, z]);
-        }
-    }
-    let mut parts = text
-        .split(char::from(sep))
-        .map(|p| p.parse::<u32>().map_err(|_| ()));
+/// The three numbers of `d/M/y` or `H:m:s` (`sep` between them), by `str::parse`, which also
+/// takes one digit, a `+` or leading zeros.
+fn three(text: &str, sep: char) -> Result<[u32; 3], ()> {
+    let mut parts = text.split(sep).map(|p| p.parse::<u32>().map_err(|_| ()));
     let (Some(x), Some(y), Some(z), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(());
     };
     Ok([x?, y?, z?])
-}
-
-/// A few ASCII digits as a number; `None` when one is not a digit.
-fn digits(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0, |n, &c| {
-        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-    })
 }
 
 /// The 12-hour marker after the time.
@@ -173,6 +178,13 @@ enum Meridiem {
 /// `None` for anything else. A letter outside ASCII cannot be one of `a`, `m`, `p` in any
 /// case, so it makes the marker unknown.
 fn meridiem(marker: &str) -> Option<Meridiem> {
+    match marker {
+        // the usual spellings, at once
+        "" => return Some(Meridiem::None),
+        "a.m." => return Some(Meridiem::Am),
+        "p.m." => return Some(Meridiem::Pm),
+        _ => {}
+    }
     let mut letters = [0u8; 2];
     let mut n = 0;
     for c in marker.chars().filter(|c| c.is_alphabetic()) {

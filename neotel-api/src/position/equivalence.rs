@@ -65,6 +65,21 @@ fn every_fixture_parses_as_before() {
 }
 
 #[test]
+fn keys_sent_after_254_items_are_found() {
+    // a slot holds a byte: a key first sent as the 255th item or later is found by a search
+    let filler = |n: usize| (0..n).map(|i| format!("X{i}=v|")).collect::<String>();
+    let folded_and_twice =
+        "SAL_CAMPANA_DEFAULT=7|COLA=1|COLA=2|SUBTIPO_DESCANSO=0|ESTADO_CRM=Available|IDLLAMADA=0|";
+    let tails = SAMPLES.lines().filter(|l| l.starts_with("DEVICE="));
+    for tail in tails.chain([folded_and_twice]) {
+        for n in [253, 254, 255, 300] {
+            same_as_reference(&format!("{}{tail}", filler(n)));
+            same_as_reference(&format!("COLA=5|{}{tail}", filler(n)));
+        }
+    }
+}
+
+#[test]
 fn the_key_table_agrees_with_itself() {
     for key in Key::ALL {
         assert_eq!(Key::of(key.name()), Some(key));

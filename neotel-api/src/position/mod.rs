@@ -101,12 +101,12 @@ pub struct Position {
 }
 
 /// The items of a `Position`, as spans of one string (one allocation, not two per key),
-/// and for each known key the index of its first item.
+/// and for each known key the index of its first item (see `parse::ABSENT` and `parse::FAR`).
 #[derive(Clone, PartialEq, Eq)]
 struct Fields {
     text: String,
     spans: Vec<Span>,
-    slots: [Option<usize>; keys::Key::COUNT],
+    slots: [u8; keys::Key::COUNT],
 }
 
 /// Where one item's key (trimmed) and value sit in the text.

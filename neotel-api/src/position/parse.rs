@@ -18,46 +18,58 @@ use crate::error::excerpt;
 impl Fields {
     /// Splits the text in one pass, eight bytes at a time: each item ends at the next `|` (an
     /// empty item, such as the one after the trailing `|`, is skipped) and splits on its first
-    /// `=`; a known key's first item fills its slot. `|` and `=` are ASCII, so never part of
-    /// another character. (The items are short: a search that restarts at each one, such as
-    /// `str::find`, costs more than this whole scan.)
+    /// `=`, looked for from the item's start (a key is a word or two); a known key's first item
+    /// fills its slot. `|` and `=` are ASCII, so never part of another character. (The items
+    /// are short: `str::find` or `memchr` cost more to set up than these words to read.)
+    #[inline(never)] // apart from `Typed::read`: together they run out of registers
     fn split(text: &str) -> Result<Self, PositionError> {
         let mut fields = Self {
             text: text.to_owned(),
             spans: Vec::with_capacity(52),
-            slots: [None; Key::COUNT],
+            slots: [ABSENT; Key::COUNT],
         };
-        let mut item = Item::default();
-        let mut words = text.as_bytes().chunks_exact(8);
+        let bytes = text.as_bytes();
+        let mut start = 0;
+        let mut words = bytes.chunks_exact(8);
         let mut base = 0;
         for word in words.by_ref() {
-            item.scan(
-                &mut fields,
+            let mut pipes = marks(
                 u64::from_le_bytes(word.try_into().unwrap_or_default()),
-                base,
-            )?;
+                b'|',
+            );
+            while pipes != 0 {
+                let end = base + offset(pipes);
+                fields.push(start, end)?;
+                start = end + 1;
+                pipes &= pipes - 1;
+            }
             base += 8;
         }
-        let mut last = [0; 8]; // zeros are neither `|` nor `=`
-        last[..words.remainder().len()].copy_from_slice(words.remainder());
-        item.scan(&mut fields, u64::from_le_bytes(last), base)?;
-        fields.push(item.start, item.eq, text.len())?;
+        for (i, &b) in words.remainder().iter().enumerate() {
+            if b == b'|' {
+                fields.push(start, base + i)?;
+                start = base + i + 1;
+            }
+        }
+        fields.push(start, text.len())?;
         Ok(fields)
     }
 
-    /// Adds the item `text[start..end]` whose first `=` is at `eq`.
-    fn push(&mut self, start: usize, eq: Option<usize>, end: usize) -> Result<(), PositionError> {
+    /// Adds the item `text[start..end]` (nothing when it is empty).
+    #[inline(always)] // once per item: a call would cost more than the item
+    fn push(&mut self, start: usize, end: usize) -> Result<(), PositionError> {
         if start == end {
             return Ok(());
         }
-        let Some(eq) = eq else {
-            return Err(PositionError::NotKeyValue {
-                item: excerpt(&self.text[start..end]),
-            });
+        let Some(eq) = find(self.text.as_bytes(), b'=', start..end) else {
+            return Err(not_key_value(&self.text[start..end]));
         };
         let key = trimmed(&self.text, start..eq);
         if let Some(k) = Key::of(&self.text[key.clone()]) {
-            self.slots[k as usize].get_or_insert(self.spans.len());
+            let slot = &mut self.slots[k as usize];
+            if *slot == ABSENT {
+                *slot = self.spans.len().min(FAR.into()) as u8; // at most `FAR`: fits
+            }
         }
         self.spans.push(Span {
             key,
@@ -79,9 +91,28 @@ impl Fields {
     }
 
     /// A known key's value: its first item, else its `N` spelling's.
+    #[inline]
     fn value(&self, key: Key) -> Option<&str> {
-        let slot = |k: Key| self.slots[k as usize].map(|i| &self.text[self.spans[i].value.clone()]);
-        slot(key).or_else(|| key.folded().and_then(slot))
+        self.first(key)
+            .or_else(|| key.folded().and_then(|k| self.first(k)))
+    }
+
+    /// A known key's first item's value, from its slot.
+    #[inline]
+    fn first(&self, key: Key) -> Option<&str> {
+        let i = match self.slots[key as usize] {
+            ABSENT => return None,
+            FAR => self.far(key)?,
+            i => i.into(),
+        };
+        Some(&self.text[self.spans[i].value.clone()])
+    }
+
+    /// The index of a known key's first item, `FAR` or further: by a search from there.
+    #[cold]
+    fn far(&self, key: Key) -> Option<usize> {
+        let mut far = self.spans[FAR.into()..].iter();
+        Some(usize::from(FAR) + far.position(|s| self.text[s.key.clone()] == *key.name())?)
     }
 
     /// Any key's value, by name: a known key from its slot, another by a search of the items
@@ -100,33 +131,39 @@ impl Fields {
     }
 }
 
-/// The item being split: where it starts and its first `=`, once seen.
-#[derive(Default)]
-struct Item {
-    start: usize,
-    eq: Option<usize>,
+/// A slot holds the index of its key's first item, in a byte to keep a `Position` small, or
+/// `ABSENT`. A first item at `FAR` or further (only in a string of more than 254 items) is
+/// stored as `FAR` and found by a search of the items from there.
+const ABSENT: u8 = u8::MAX;
+const FAR: u8 = u8::MAX - 1;
+
+/// Where `byte` first is in `bytes[range]`, eight bytes at a time.
+#[inline(always)]
+fn find(bytes: &[u8], byte: u8, range: Range<usize>) -> Option<usize> {
+    let mut at = range.start;
+    while at < range.end {
+        let word = match bytes.get(at..at + 8) {
+            Some(word) => word.try_into().unwrap_or_default(),
+            None => {
+                let mut last = [0; 8]; // zeros are neither `|` nor `=`
+                last[..bytes.len() - at].copy_from_slice(&bytes[at..]);
+                last
+            }
+        };
+        let found = marks(u64::from_le_bytes(word), byte);
+        if found != 0 {
+            return Some(at + offset(found)).filter(|&i| i < range.end);
+        }
+        at += 8;
+    }
+    None
 }
 
-impl Item {
-    /// Reads the eight bytes starting at `base`, ending the items whose `|` is among them.
-    #[inline(always)] // once per word: a call would cost more than the scan
-    fn scan(&mut self, fields: &mut Fields, word: u64, base: usize) -> Result<(), PositionError> {
-        let (mut pipes, mut equals) = (marks(word, b'|'), marks(word, b'='));
-        loop {
-            let pipe = pipes & pipes.wrapping_neg(); // the first `|` left, or 0
-            let before = pipe.wrapping_sub(1); // the bits under it (all of them when none)
-            if self.eq.is_none() && equals & before != 0 {
-                self.eq = Some(base + offset(equals & before));
-            }
-            if pipe == 0 {
-                return Ok(());
-            }
-            let end = base + offset(pipe);
-            fields.push(self.start, self.eq, end)?;
-            (self.start, self.eq) = (end + 1, None);
-            equals &= !(pipe | before);
-            pipes ^= pipe;
-        }
+/// The error for an item with no `=` (out of the loop, which stays small).
+#[cold]
+fn not_key_value(item: &str) -> PositionError {
+    PositionError::NotKeyValue {
+        item: excerpt(item),
     }
 }
 
@@ -235,24 +272,21 @@ impl Serialize for Position {
 impl Typed {
     /// The typed values from the slots; the first malformed value (in this order) is the error.
     fn read(fields: &Fields) -> Result<Self, PositionError> {
-        let int = |key: Key| int(fields, key);
-        let required = |key: Key| -> Result<i64, PositionError> {
+        let int = |key: Key| fields.value(key).map_or(Ok(None), |v| number(key, v));
+        let zero = |key: Key| Ok(int(key)?.unwrap_or(0));
+        let present = |key: Key| {
             fields
                 .value(key)
-                .ok_or(PositionError::MissingKey { key: key.name() })?;
-            Ok(int(key)?.unwrap_or(0))
+                .ok_or(PositionError::MissingKey { key: key.name() })
         };
-        let zero = |key: Key| -> Result<i64, PositionError> { Ok(int(key)?.unwrap_or(0)) };
-        let crm_state = fields
-            .value(Key::CrmState)
-            .ok_or(PositionError::MissingKey {
-                key: Key::CrmState.name(),
-            })?;
+        let required = |key: Key| Ok(number(key, present(key)?)?.unwrap_or(0));
+        let crm_state = present(Key::CrmState)?;
         let mut dates = [None; PositionDate::ALL.len()];
         for which in PositionDate::ALL {
-            dates[which as usize] = date(fields, which.slot())?;
-            if let (None, Some(older)) = (dates[which as usize], which.older_slot()) {
-                dates[which as usize] = date(fields, older)?;
+            let at = &mut dates[which as usize];
+            date(fields, which.slot(), at)?;
+            if let (None, Some(older)) = (*at, which.older_slot()) {
+                date(fields, older, at)?;
             }
         }
         Ok(Self {
@@ -279,33 +313,41 @@ impl Typed {
     }
 }
 
-/// A numeric key: `None` when absent or empty. Plain digits (nearly always) are read directly.
-fn int(fields: &Fields, key: Key) -> Result<Option<i64>, PositionError> {
-    let value = fields.value(key);
-    if let Some(v) = value.filter(|v| (1..=18).contains(&v.len())) {
-        let n = v.bytes().try_fold(0, |n: i64, b| {
+/// A numeric key's value: `None` when empty. Plain digits (nearly always) are read directly.
+#[inline(always)]
+fn number(key: Key, value: &str) -> Result<Option<i64>, PositionError> {
+    if (1..=18).contains(&value.len()) {
+        let n = value.bytes().try_fold(0, |n: i64, b| {
             b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
         });
         if n.is_some() {
             return Ok(n);
         }
     }
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| PositionError::NotANumber {
+    match value.trim() {
+        "" => Ok(None),
+        v => v.parse().map(Some).map_err(|_| PositionError::NotANumber {
             key: key.name(),
             value: excerpt(v),
         }),
     }
 }
 
-/// A date key: `None` when absent, empty or a sentinel.
-fn date(fields: &Fields, key: Key) -> Result<Option<NaiveDateTime>, PositionError> {
-    match fields.value(key) {
-        None => Ok(None),
-        Some(v) => parse_date(v).map_err(|()| PositionError::NotADate {
-            key: key.name(),
-            value: excerpt(v),
-        }),
+/// A date key, into `at` unless absent, empty or a sentinel. (Written in place: returned, an
+/// `Option` took a stall of the store on every sentinel, most of a `Position`'s dates.)
+#[inline(always)]
+fn date(fields: &Fields, key: Key, at: &mut Option<NaiveDateTime>) -> Result<(), PositionError> {
+    if let Some(v) = fields.value(key) {
+        match parse_date(v) {
+            Ok(None) => {}
+            Ok(some) => *at = some,
+            Err(()) => {
+                return Err(PositionError::NotADate {
+                    key: key.name(),
+                    value: excerpt(v),
+                });
+            }
+        }
     }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
+use super::dates::parts;
 use super::{CrmState, DialerType, PositionDate, PositionError, Typed};
 use crate::error::excerpt;
 
@@ -112,15 +113,11 @@ fn date(
     }
 }
 
-/// The old `parse_date`.
+/// The old `parse_date` (cutting the text as the new one does where it is not in the usual shape).
 pub(super) fn parse_date(text: &str) -> Result<Option<NaiveDateTime>, ()> {
-    let text = text.trim();
-    if text.is_empty() {
+    let Some((date, time, marker)) = parts(text)? else {
         return Ok(None);
-    }
-    let (date, rest) = text.split_once(char::is_whitespace).ok_or(())?;
-    let rest = rest.trim_start();
-    let (time, marker) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    };
 
     let mut dmy = date.split('/').map(|p| p.parse::<u32>().map_err(|_| ()));
     let (Some(d), Some(m), Some(y), None) = (dmy.next(), dmy.next(), dmy.next(), dmy.next()) else {
