@@ -255,6 +255,16 @@ async fn a_session_without_tabs_ends_after_the_idle_timeout() {
     server.stop().await;
 }
 
+/// The four lists every session loads at login have all come.
+fn lists_loaded(lists: &serde_json::Map<String, Value>) -> bool {
+    ["breaks", "campaigns", "queues", "users"].iter().all(|k| {
+        lists
+            .get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|v| !v.is_empty())
+    })
+}
+
 /// A view carries `lists` when they change and to a tab's first view; otherwise it leaves them
 /// out, and the page keeps the last.
 #[tokio::test]
@@ -265,14 +275,7 @@ async fn lists_travel_only_when_they_change() {
     let token = session["token"].as_str().unwrap().to_owned();
     // The lists load one by one; each view carries the ones that changed.
     let mut lists = serde_json::Map::new();
-    let loaded = |l: &serde_json::Map<String, Value>| {
-        ["breaks", "campaigns", "queues", "users"].iter().all(|k| {
-            l.get(*k)
-                .and_then(Value::as_array)
-                .is_some_and(|v| !v.is_empty())
-        })
-    };
-    while !loaded(&lists) {
+    while !lists_loaded(&lists) {
         let view = ws.recv_type("view").await;
         if let Some(changed) = view["view"]["lists"].as_object() {
             lists.extend(changed.clone());
@@ -339,14 +342,7 @@ async fn a_second_agent_shares_the_first_ones_list_reads() {
         let session = ws.login(user, user, &format!("SIP/{user}")).await;
         assert_eq!(session["type"], "session", "{session}");
         let mut lists = serde_json::Map::new();
-        let loaded = |l: &serde_json::Map<String, Value>| {
-            ["breaks", "campaigns", "queues", "users"].iter().all(|k| {
-                l.get(*k)
-                    .and_then(Value::as_array)
-                    .is_some_and(|v| !v.is_empty())
-            })
-        };
-        while !loaded(&lists) {
+        while !lists_loaded(&lists) {
             let view = ws.recv_type("view").await;
             if let Some(changed) = view["view"]["lists"].as_object() {
                 lists.extend(changed.clone());

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::cluster::{Haproxy, Postgres};
+use common::cluster::{Haproxy, Postgres, assert_never_owned_twice};
 use common::process::{ServerProcess, Sim, free_port};
 use common::{Polled, Ws, effect_result};
 use cti_server::store::{LeaseRecord, Store};
@@ -214,24 +214,6 @@ fn categorize(agent: &Agent, view: &Value) {
         json!({"command":"release","subcategory":26,"notes":notes(&agent.user),
                          "contact":view["contact"]["handle"]}),
     );
-}
-
-/// No two ownerships of one session overlap.
-fn assert_never_owned_twice(history: &[LeaseRecord]) {
-    for pair in history.windows(2) {
-        let (before, after) = (&pair[0], &pair[1]);
-        if before.agent != after.agent {
-            continue;
-        }
-        let end = before.released_at.unwrap_or(before.held_until);
-        assert!(
-            after.acquired_at >= end,
-            "{} owned by {} and {} at once: {pair:?}",
-            after.agent,
-            before.owner,
-            after.owner
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,8 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::cluster::Postgres;
-use cti_server::store::{Claim, LeaseRecord, SessionRow, Store, StoreError};
+use common::cluster::{Postgres, assert_never_owned_twice};
+use cti_server::store::{Claim, SessionRow, Store, StoreError};
 
 const LEASE: Duration = Duration::from_millis(800);
 
@@ -19,26 +19,6 @@ fn row(agent: &str) -> SessionRow {
         snapshot: "null".into(),
         pending_writes: 0,
         started_at: 1_764_000_000,
-    }
-}
-
-/// No two ownerships of one session overlap: each generation starts after the previous one
-/// was let go or its last renewal ran out.
-pub fn assert_never_owned_twice(history: &[LeaseRecord]) {
-    for pair in history.windows(2) {
-        let (before, after) = (&pair[0], &pair[1]);
-        if before.agent != after.agent {
-            continue;
-        }
-        assert!(after.generation > before.generation, "{pair:?}");
-        let end = before.released_at.unwrap_or(before.held_until);
-        assert!(
-            after.acquired_at >= end,
-            "{} owned by {} and {} at once: {pair:?}",
-            after.agent,
-            before.owner,
-            after.owner
-        );
     }
 }
 

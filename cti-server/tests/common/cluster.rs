@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use cti_server::store::LeaseRecord;
+
 use super::process::free_port;
 
 /// `name` on `PATH`, else in `/usr/sbin`, else in Debian's versioned PostgreSQL folders
@@ -224,5 +226,25 @@ impl Drop for Haproxy {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// No two ownerships of one session overlap: each generation starts after the previous one
+/// was let go or its last renewal ran out.
+pub fn assert_never_owned_twice(history: &[LeaseRecord]) {
+    for pair in history.windows(2) {
+        let (before, after) = (&pair[0], &pair[1]);
+        if before.agent != after.agent {
+            continue;
+        }
+        assert!(after.generation > before.generation, "{pair:?}");
+        let end = before.released_at.unwrap_or(before.held_until);
+        assert!(
+            after.acquired_at >= end,
+            "{} owned by {} and {} at once: {pair:?}",
+            after.agent,
+            before.owner,
+            after.owner
+        );
     }
 }
