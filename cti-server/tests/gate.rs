@@ -37,6 +37,16 @@ async fn grow_agents(server: &TestServer, n: usize) -> Vec<String> {
     names
 }
 
+/// How many `Login`s reached the simulated Neotel.
+async fn neotel_logins(server: &TestServer) -> usize {
+    server
+        .methods()
+        .await
+        .iter()
+        .filter(|m| *m == "Login")
+        .count()
+}
+
 /// Whether the server closes `stream` within `wait` (reading and dropping what it sends).
 async fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
     let mut buf = [0u8; 1024];
@@ -151,12 +161,7 @@ async fn wrong_passwords_from_one_address_do_not_lock_the_user_out_elsewhere() {
     let mut real = server.ws_with(&headers).await.unwrap();
     let session = real.login("1001", "1001", "SIP/1001").await;
     assert_eq!(session["type"], "session", "{session}");
-    let logins = server
-        .methods()
-        .await
-        .iter()
-        .filter(|m| *m == "Login")
-        .count();
+    let logins = neotel_logins(&server).await;
     assert_eq!(logins, 6, "the refused attempt never reached NeoApi");
     server.stop().await;
 }
@@ -410,12 +415,7 @@ async fn a_login_past_the_maximum_of_agents_is_refused_clearly() {
         assert_eq!(session["type"], "session", "{session}");
         tabs.push(ws);
     }
-    let logins = server
-        .methods()
-        .await
-        .iter()
-        .filter(|m| *m == "Login")
-        .count();
+    let logins = neotel_logins(&server).await;
     let mut third = server.ws().await;
     let refused = third
         .login(&names[2], &names[2], &format!("SIP/{}", names[2]))
@@ -429,12 +429,7 @@ async fn a_login_past_the_maximum_of_agents_is_refused_clearly() {
             .contains("maximum of 2 agents"),
         "{refused}"
     );
-    let after = server
-        .methods()
-        .await
-        .iter()
-        .filter(|m| *m == "Login")
-        .count();
+    let after = neotel_logins(&server).await;
     assert_eq!(after, logins, "a refused login never reaches Neotel");
     // A takeover of a running session is not a new agent: it is never refused for this.
     let mut again = server.ws().await;
@@ -624,14 +619,7 @@ async fn a_wrong_password_does_not_say_whether_the_agent_is_online() {
         online.login("1001", "1001", "SIP/1001").await["type"],
         "session"
     );
-    let logins = || async {
-        server
-            .methods()
-            .await
-            .iter()
-            .filter(|m| *m == "Login")
-            .count()
-    };
+    let logins = || neotel_logins(&server);
     let before = logins().await;
     let mut stranger = server.ws().await;
     let for_online = stranger.login("1001", "guess", "SIP/1001").await;
