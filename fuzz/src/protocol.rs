@@ -175,7 +175,11 @@ fn check_no_echo(text: &str, e: &DecodeError) {
         .chars()
         .map(|c| if c == 'Z' { 'Y' } else { 'Z' })
         .collect();
-    let swapped = decode_up(&text.replace(password.as_str(), &other));
+    // Only the password field changes: the same characters elsewhere (a `type` of
+    // `logi1001` beside the password `1001`) are the sender's own words, not the password.
+    let mut swapped_map = map.clone();
+    swapped_map.insert("password".into(), Value::String(other.clone()));
+    let swapped = decode_up(&Value::Object(swapped_map).to_string());
     let echoed = match &swapped {
         Err(e2) => e2.to_string().contains(&other),
         Ok(_) => true,
