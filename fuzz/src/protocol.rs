@@ -171,10 +171,11 @@ fn check_no_echo(text: &str, e: &DecodeError) {
     if !shown.contains(password.as_str()) {
         return;
     }
-    let other: String = password
-        .chars()
-        .map(|c| if c == 'Z' { 'Y' } else { 'Z' })
-        .collect();
+    // A stand-in found nowhere in the message, so only an echo of the field can show it.
+    let other = (0_u32..)
+        .map(|n| format!("swapped-password-{n}"))
+        .find(|o| !text.contains(o.as_str()))
+        .expect("some stand-in is not in the message");
     // Only the password field changes: the same characters elsewhere (a `type` of
     // `logi1001` beside the password `1001`) are the sender's own words, not the password.
     let mut swapped_map = map.clone();
