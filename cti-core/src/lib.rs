@@ -68,5 +68,5 @@ pub use user::user_name;
 pub use view::{
     Actions, AgentChoice, AgentStatus, CallPhase, CallView, Choice, ContactView, Draft, InfoView,
     Lists, MonitorView, PanelSettings, Participant, Primary, RecordView, SyncView, TransferView,
-    View,
+    Users, View,
 };

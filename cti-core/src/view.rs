@@ -192,9 +192,75 @@ pub struct Lists {
     pub transfer_phones: Vec<Choice>,
     /// Queues (F-XFER).
     pub queues: Vec<Choice>,
-    /// Platform users (F-XFER, F-CONF, F-MONITOR): hundreds on a big install, loaded once, so
-    /// shared rather than copied when a call changes the other lists.
-    pub users: std::sync::Arc<[AgentChoice]>,
+    /// Platform users (F-XFER, F-CONF, F-MONITOR) but the session's own.
+    pub users: Users,
+}
+
+/// The platform users a session offers: Neotel's whole list, one for every session that read
+/// the same answer (thousands of agents on a big install would each keep their own copy of
+/// thousands of users), less the session's own user, which is never listed.
+#[derive(Debug, Clone, Default)]
+pub struct Users {
+    all: std::sync::Arc<[AgentChoice]>,
+    /// The session's own user's place in `all`.
+    own: Option<usize>,
+}
+
+impl Users {
+    /// `all` less the entry of `user`.
+    #[must_use]
+    pub fn without(all: std::sync::Arc<[AgentChoice]>, user: &str) -> Self {
+        let own = all.iter().position(|u| u.user == user);
+        Self { all, own }
+    }
+
+    /// The session's own user as Neotel lists it, when it does.
+    #[must_use]
+    pub fn own(&self) -> Option<&AgentChoice> {
+        self.own.map(|i| &self.all[i])
+    }
+
+    /// The users offered, in Neotel's order.
+    pub fn iter(&self) -> impl Iterator<Item = &AgentChoice> {
+        let own = self.own;
+        self.all
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| Some(*i) != own)
+            .map(|(_, u)| u)
+    }
+
+    /// How many are offered.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.all.len() - usize::from(self.own.is_some())
+    }
+
+    /// None is offered.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Shares its list with `other` (the same answer decoded by another session).
+    #[must_use]
+    pub fn shares_list_with(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.all, &other.all)
+    }
+}
+
+impl PartialEq for Users {
+    fn eq(&self, other: &Self) -> bool {
+        (self.shares_list_with(other) && self.own == other.own) || self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Users {}
+
+impl Serialize for Users {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// Another platform user, as the transfer, conference and monitoring lists show it (the

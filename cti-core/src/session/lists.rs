@@ -4,16 +4,16 @@
 //! list of users is offered (who is logged in changes), without the agent itself, each user's
 //! state in words with whether it can take a transfer, an invitation or be monitored.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
-use neotel_api::{Reply, Retry, decode_table};
+use neotel_api::{DecodeError, Reply, Retry, decode_table};
 use serde_json::{Map, Value};
 
 use crate::config::ListSource;
 use crate::io::ApiResult;
 use crate::message::{Code, Message};
-use crate::view::{AgentChoice, Choice, Lists};
+use crate::view::{AgentChoice, Choice, Lists, Users};
 
 use super::Session;
 use super::notices::{self, Scope};
@@ -129,8 +129,14 @@ impl Session {
     pub(super) fn list_answered(&mut self, read: ListRead, result: ApiResult) {
         let kind = read.kind;
         match result {
+            Ok(Reply::String(text)) if kind == ListKind::Users => match shared_users(&text) {
+                Ok(users) => self.users_read(users),
+                Err(e) => self.notify(
+                    Message::new(Code::BadList).with("error", e.to_string()),
+                    Scope::Session,
+                ),
+            },
             Ok(Reply::String(text)) => match decode_table(&text) {
-                Ok(rows) if kind == ListKind::Users => self.users_read(&rows),
                 Ok(rows) => {
                     let rows = rows.iter().filter_map(|r| choice(kind, r)).collect();
                     self.set_list(kind, rows);
@@ -178,24 +184,17 @@ impl Session {
         }
     }
 
-    fn users_read(&mut self, rows: &[Map<String, Value>]) {
-        let me = self.config.user.clone();
-        let mut users = Vec::with_capacity(rows.len());
-        for row in rows {
-            match agent_choice(row) {
-                Some(u) if u.user == me => self.lists.supervisor = u.supervisor,
-                Some(u) => users.push(u),
-                None => {}
-            }
-        }
-        let users: Arc<[AgentChoice]> = users.into();
-        if *self.lists.lists.users != *users {
+    fn users_read(&mut self, all: Arc<[AgentChoice]>) {
+        let users = Users::without(all, &self.config.user);
+        self.lists.supervisor = users.own().is_some_and(|u| u.supervisor);
+        if self.lists.lists.users != users {
             self.lists_mut().users = users;
         }
     }
 
     fn set_list(&mut self, kind: ListKind, rows: Vec<Choice>) {
-        let lists = self.lists_mut();
+        // Not through `lists_mut`: the users list borrows the user's name beside it.
+        let lists = Arc::make_mut(&mut self.lists.lists);
         match kind {
             ListKind::Breaks => lists.breaks = rows,
             ListKind::Campaigns => lists.campaigns = rows,
@@ -204,7 +203,7 @@ impl Session {
             ListKind::Queues => lists.queues = rows,
             ListKind::Users => {
                 // A fixed list says nothing of who is logged in: Neotel decides.
-                lists.users = rows
+                let all = rows
                     .into_iter()
                     .map(|r| AgentChoice {
                         user: r.id.to_string(),
@@ -216,6 +215,7 @@ impl Session {
                         monitor: true,
                     })
                     .collect();
+                lists.users = Users::without(all, &self.config.user);
             }
         }
     }
@@ -252,6 +252,38 @@ impl Session {
             self.timers.set(Timer::Users, due);
         }
     }
+}
+
+/// The users lists decoded lately, by their answer's text.
+static DECODED_USERS: Mutex<Vec<(String, Weak<[AgentChoice]>)>> = Mutex::new(Vec::new());
+
+/// How many distinct users answers [`DECODED_USERS`] remembers (one server reads one list; a
+/// process may hold a few servers' sessions, as tests do).
+const DECODED_USERS_KEPT: usize = 4;
+
+/// The users list of `text`, decoded once for every session of the process that gets the same
+/// answer while one of them still holds it: the server shares one read among its sessions,
+/// and each keeps a pointer to one list instead of its own copy (at 2,000 users, about
+/// 600 KiB a session). A cache of a pure function: what a session sees is the same.
+fn shared_users(text: &str) -> Result<Arc<[AgentChoice]>, DecodeError> {
+    let mut decoded = DECODED_USERS.lock().unwrap_or_else(PoisonError::into_inner);
+    decoded.retain(|(_, users)| users.strong_count() > 0);
+    if let Some(users) = decoded
+        .iter()
+        .find(|(t, _)| t == text)
+        .and_then(|(_, users)| users.upgrade())
+    {
+        return Ok(users);
+    }
+    let users: Arc<[AgentChoice]> = decode_table(text)?
+        .iter()
+        .filter_map(agent_choice)
+        .collect();
+    if decoded.len() >= DECODED_USERS_KEPT {
+        decoded.remove(0);
+    }
+    decoded.push((text.to_owned(), Arc::downgrade(&users)));
+    Ok(users)
 }
 
 /// A user's `ESTADO` in words, and whether the user can take a transfer or an invitation
@@ -324,5 +356,53 @@ fn choice(kind: ListKind, row: &Map<String, Value>) -> Option<Choice> {
             group: text_of(row, "TELEFONO"),
             schedules: false,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANSWER: &str = r#"{"Table":[
+        {"USUARIO":"1001","NOMBRE":"Ana","SUPERVISOR":0,"ESTADO":"Conectado"},
+        {"USUARIO":"1002","NOMBRE":"Luis","SUPERVISOR":1,"ESTADO":"EnLlamada"}]}"#;
+
+    /// Thousands of sessions reading one answer keep one list, each without its own user.
+    #[test]
+    fn sessions_with_the_same_answer_share_one_list() {
+        let first = shared_users(ANSWER).unwrap();
+        let again = shared_users(ANSWER).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        let ana = Users::without(first.clone(), "1001");
+        let luis = Users::without(again, "1002");
+        assert!(ana.shares_list_with(&luis));
+        let names = |u: &Users| u.iter().map(|c| c.user.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&ana), ["1002"]);
+        assert_eq!(names(&luis), ["1001"]);
+        assert!(luis.own().is_some_and(|u| u.supervisor));
+        assert_eq!(serde_json::to_value(&ana).unwrap()[0]["user"], "1002");
+
+        // Another answer (a state changed) is another list; the same users are equal.
+        let changed = ANSWER.replace("EnLlamada", "Conectado");
+        let other = shared_users(&changed).unwrap();
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert_ne!(ana, Users::without(other, "1001"));
+        let copy: Arc<[AgentChoice]> = first.iter().cloned().collect();
+        assert_eq!(ana, Users::without(copy, "1001"));
+    }
+
+    /// A list no session holds any more is not kept.
+    #[test]
+    fn a_list_nobody_holds_is_decoded_again() {
+        let answer = ANSWER.replace("Ana", "Ana María");
+        let weak = Arc::downgrade(&shared_users(&answer).unwrap());
+        assert!(weak.upgrade().is_none());
+        assert_eq!(shared_users(&answer).unwrap().len(), 2);
+    }
+
+    /// A malformed answer is an error naming why, not a list.
+    #[test]
+    fn a_malformed_answer_is_an_error() {
+        assert!(shared_users("{\"Table\":").is_err());
     }
 }
