@@ -44,6 +44,12 @@ fn w_predictive_full_call() {
     h.neotel.agent_answer(h.wall(), "1001").unwrap();
     h.advance(Duration::from_secs(1));
     assert_eq!(h.searches(), 1, "searched once the call is bridged");
+    assert!(
+        h.left_before_stored
+            .iter()
+            .any(|o| o == "\"searchAndScreenPop\""),
+        "the search follows Neotel's news alone: it does not wait for the store"
+    );
     let pops = h.pops();
     assert_eq!(pops.len(), 1);
     assert_eq!(

@@ -166,6 +166,19 @@ impl Session {
         self.out.reads_list(id.0)
     }
 
+    /// Whether every output waiting in [`Self::poll_output`] may leave before the snapshot of
+    /// the state they came with is stored: they follow only from Neotel's answers and the
+    /// time, which a session resumed without that snapshot gets again, and it would only ask
+    /// for them again (a `Position` poll, a list read, the search for the contact's record,
+    /// the utility's label and icon, the view). The server then sends them first and stores after, so the pop does not wait
+    /// for a disk. Anything else (a write, a command, a Task, a record pop with its
+    /// `neoSyncId__c`, whatever follows the agent's or the page's input) waits until the
+    /// snapshot that says it was asked is stored.
+    #[must_use]
+    pub fn outputs_repeatable(&self) -> bool {
+        self.out.outputs_repeatable()
+    }
+
     /// When the session wants [`Input::Timeout`].
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -219,6 +232,9 @@ impl Session {
         };
         // Time never goes back, whatever the caller passes.
         self.clock.now = self.clock.now.max(now);
+        // Neotel's news and the time come again to a resumed session; the agent's and the
+        // page's do not.
+        self.out.told |= !matches!(input, Input::NeoApi(..) | Input::Timeout(_));
         let result = match input {
             Input::Command(_, c) => self.command(c),
             Input::NeoApi(_, id, r) => {

@@ -106,11 +106,18 @@ pub(super) struct Outbox {
     /// The action whose command is being handled now: the calls it makes are its own.
     pub(super) cause: Option<Act>,
     effects: BTreeMap<u64, SentEffect>,
+    /// An input came from the agent or the page since the outputs were last drained: a resumed
+    /// session would not get it again, so what it changed is stored before anything leaves.
+    pub(super) told: bool,
 }
 
 impl Outbox {
     pub(super) fn next(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        let next = self.outputs.pop_front();
+        if next.is_none() {
+            self.told = false;
+        }
+        next
     }
 
     pub(super) fn push(&mut self, output: Output) {
@@ -146,6 +153,28 @@ impl Outbox {
     /// NeoApi call `id` is on its way and reads a list.
     pub(super) fn reads_list(&self, id: u64) -> bool {
         matches!(self.api.get(&id), Some(Pending::List(_)))
+    }
+
+    /// See [`Session::outputs_repeatable`].
+    pub(super) fn outputs_repeatable(&self) -> bool {
+        !self.told
+            && self.outputs.iter().all(|output| match output {
+                Output::NeoApi(id, _) => {
+                    matches!(self.api.get(&id.0), Some(Pending::Poll | Pending::List(_)))
+                }
+                Output::Salesforce(effect) => {
+                    effect.action.is_page_state()
+                        || matches!(
+                            self.effects.get(&effect.id.0),
+                            Some(SentEffect {
+                                why: PendingEffect::Search,
+                                ..
+                            })
+                        )
+                }
+                Output::View(_) => true,
+                Output::Ended => false,
+            })
     }
 
     pub(super) fn waiting(&self, what: impl Fn(&Pending) -> bool) -> bool {

@@ -104,6 +104,9 @@ impl Writes {
             w.unsure |= w.attempts > 0;
             w.in_flight = false;
             w.failures = 0;
+            // The settle wait starts again: a restart can follow the first "not applied" at
+            // once, and a late attempt may still be on its way.
+            w.rechecked = false;
         }
         self
     }

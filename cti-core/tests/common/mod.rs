@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 use cti_core::{
     Command, Config, Input, Output, SalesforceAction, SalesforceEffect, SalesforceError,
-    SalesforceEvent, Session, SessionError, View,
+    SalesforceEvent, Session, SessionError, Snapshot, View,
 };
 use neotel_api::{Fault, Reply, Request};
 use neotel_sim::{Platform, Scenario};
@@ -56,6 +56,13 @@ pub struct Harness {
     /// What Salesforce's getCallCenterSettings answers.
     pub install: sf_callcenter::Install,
     inputs: VecDeque<Input>,
+    /// What the store holds, kept as the server keeps it: before a batch of outputs that must
+    /// not leave first, and after one that may ([`Session::outputs_repeatable`]).
+    stored: Snapshot,
+    /// The snapshot stored after the last batch, not on disk yet: a restart now loses it.
+    storing: Option<Snapshot>,
+    /// What left before its snapshot was stored: NeoApi methods and effect kinds.
+    pub left_before_stored: Vec<String>,
 }
 
 /// A late NeoApi call: when Neotel applies it, the method and its parameters.
@@ -134,6 +141,7 @@ impl Harness {
         let mut config = Config::new(user, wall0);
         adjust(&mut config);
         let session = Session::new(config.clone(), start);
+        let stored = session.snapshot();
         let mut h = Self {
             session,
             neotel,
@@ -162,15 +170,20 @@ impl Harness {
             layout: recommended_layout(),
             install,
             inputs: VecDeque::new(),
+            stored,
+            storing: None,
+            left_before_stored: Vec::new(),
         };
         h.drive();
         h
     }
 
-    /// The server dies and starts again: the session is restored from its snapshot (taken
-    /// now, as the server stores one after every input); answers on their way are lost.
+    /// The server dies and starts again, right after the last outputs left: the session is
+    /// restored from what the store holds (the snapshot stored after outputs that may leave
+    /// first is lost); answers on their way are lost.
     pub fn restart(&mut self) {
-        let snapshot = self.session.snapshot();
+        self.storing = None;
+        let snapshot = self.stored.clone();
         // What the store holds is JSON.
         let json = serde_json::to_string(&snapshot).expect("a snapshot is JSON");
         let snapshot = serde_json::from_str(&json).expect("and back");
@@ -179,6 +192,7 @@ impl Harness {
         let mut config = self.config.clone();
         config.neotel_time_at_start = self.wall();
         self.session = Session::restore(config, snapshot, self.now).expect("same format");
+        self.stored = self.session.snapshot();
         self.drive();
     }
 
@@ -200,7 +214,25 @@ impl Harness {
                 "the session never goes idle; last requests: {:?}",
                 &self.requests[self.requests.len().saturating_sub(6)..]
             );
+            // The server's store: the snapshot of the last batch is on disk by now; this one's
+            // goes first unless its outputs may leave before it.
+            if let Some(s) = self.storing.take() {
+                self.stored = s;
+            }
+            let store_first = !self.session.outputs_repeatable();
+            if store_first {
+                self.stored = self.session.snapshot();
+            }
             while let Some(out) = self.session.poll_output() {
+                if !store_first {
+                    self.left_before_stored.push(match &out {
+                        Output::NeoApi(_, r) => r.method().to_owned(),
+                        Output::Salesforce(e) if e.action.is_page_state() => "page state".into(),
+                        Output::Salesforce(e) => json!(e.action)["kind"].to_string(),
+                        Output::View(_) => "view".to_owned(),
+                        Output::Ended => "ended".to_owned(),
+                    });
+                }
                 match out {
                     Output::NeoApi(id, request) => {
                         let result = self.neoapi(&request);
@@ -230,6 +262,9 @@ impl Harness {
                     Output::View(v) => self.views.push(*v),
                     Output::Ended => self.ended = true,
                 }
+            }
+            if !store_first {
+                self.storing = Some(self.session.snapshot());
             }
             let Some(input) = self.inputs.pop_front() else {
                 break;

@@ -246,6 +246,10 @@ impl Core for CoreSession {
         self.session.holds_work()
     }
 
+    fn outputs_repeatable(&self) -> bool {
+        self.session.outputs_repeatable()
+    }
+
     fn lists(&self) -> serde_json::Value {
         self.lists.as_ref().map_or_else(
             || serde_json::json!({}),

@@ -1,10 +1,11 @@
 //! The one task per agent that owns its state machine by value.
 //!
-//! Its loop: store the machine's snapshot when it changed (before anything leaves: what the
-//! agent is told is done is on disk), drain the machine's outputs (spawn NeoApi calls, send
-//! effects to the leader connection, send the view to every connection), then wait for the
-//! earliest of the machine's timer, a browser message, a finished NeoApi call, the idle
-//! deadline, the tokens' keepalive and shutdown, and feed it in. Every instant comes from
+//! Its loop: store the machine's snapshot when it changed (before anything leaves that a
+//! resumed session would not ask for again: what the agent is told is done is on disk; after
+//! the rest), drain the machine's outputs (spawn NeoApi calls, send effects to the leader
+//! connection, send the view to every connection), then wait for the earliest of the
+//! machine's timer, a browser message, a finished NeoApi call, the idle deadline, the tokens'
+//! keepalive and shutdown, and feed it in. Every instant comes from
 //! [`crate::clock`], so paused-time tests drive it.
 //!
 //! Nothing leaves while the session's lease is not known to run (issue 14): a lapsed lease
@@ -176,7 +177,12 @@ impl Driver {
         let shutdown = inner.shutdown.clone();
         let idle_timeout = inner.config.idle_timeout;
         let reason = loop {
-            if self.persist().await == Stored::Fenced {
+            // What must survive a restart is stored before anything leaves, unless all that
+            // leaves now would be asked for again by a session resumed without it (a pop's
+            // search, polls, list reads, the view): then it is stored right after, off the
+            // pop's path.
+            let store_first = !self.core.outputs_repeatable();
+            if store_first && self.persist().await == Stored::Fenced {
                 self.fenced = true;
                 break ByeReason::Moved;
             }
@@ -199,6 +205,10 @@ impl Driver {
             }
             if let Some(reason) = self.drain() {
                 break reason;
+            }
+            if !store_first && self.persist().await == Stored::Fenced {
+                self.fenced = true;
+                break ByeReason::Moved;
             }
             // A session holding work (a write Neotel has not accepted, a contact awaiting its
             // disposition) outlives its tabs: it still sends what it owes.

@@ -101,6 +101,9 @@ pub(crate) trait Core: Send + 'static {
     /// Work the session must not be ended with (a write pending, a contact awaiting its
     /// disposition): the idle timeout waits.
     fn holds_work(&self) -> bool;
+    /// Every output waiting may leave before the snapshot is stored (a session resumed
+    /// without it would ask for them again): the driver stores after sending them.
+    fn outputs_repeatable(&self) -> bool;
 }
 
 /// The writes a machine still owes Neotel.

@@ -119,6 +119,10 @@ impl Core for Scripted {
     fn holds_work(&self) -> bool {
         false
     }
+    fn outputs_repeatable(&self) -> bool {
+        // Its scripts stand for any output: each waits for the store.
+        false
+    }
     fn logout_request(&self) -> Request {
         self.seen.lock().unwrap().push("logout".into());
         Request::Logout {
