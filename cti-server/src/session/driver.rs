@@ -25,6 +25,7 @@ use super::machine::{Core, CoreInput, CoreOutput, PendingWrites, Refused};
 use super::registry::{Attachment, SessionHandle, ToSession, next_connection_id};
 use crate::clock;
 use crate::protocol::{ByeReason, Down, ErrorCode};
+use crate::store::Queued;
 
 struct Conn {
     id: u64,
@@ -58,6 +59,8 @@ struct Driver {
     core: Box<dyn Core>,
     /// The snapshot last stored.
     stored: Option<String>,
+    /// A newer snapshot handed to the store, its commit not seen yet.
+    storing: Option<(String, Queued)>,
     /// The pending writes last reported to the metrics.
     pending_writes: PendingWrites,
     /// The panel settings last stored.
@@ -142,6 +145,7 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
         in_flight: 0,
         fenced: false,
         stored: core.snapshot(),
+        storing: None,
         pending_writes: PendingWrites::default(),
         settings: None,
         keepalive_at: None,
@@ -182,7 +186,7 @@ impl Driver {
             // search, polls, list reads, the view): then it is stored right after, off the
             // pop's path.
             let store_first = !self.core.outputs_repeatable();
-            if store_first && self.persist().await == Stored::Fenced {
+            if store_first && self.persist(true).await == Stored::Fenced {
                 self.fenced = true;
                 break ByeReason::Moved;
             }
@@ -206,7 +210,7 @@ impl Driver {
             if let Some(reason) = self.drain() {
                 break reason;
             }
-            if !store_first && self.persist().await == Stored::Fenced {
+            if !store_first && self.persist(false).await == Stored::Fenced {
                 self.fenced = true;
                 break ByeReason::Moved;
             }
@@ -313,15 +317,17 @@ impl Driver {
             self.now = clock::now();
             self.feed(CoreInput::Api { id, result });
         }
-        if self.persist().await == Stored::Fenced {
+        if self.persist(true).await == Stored::Fenced {
             self.fenced = true;
         }
         ByeReason::Moved
     }
 
-    /// Stores the machine's snapshot if it changed since last stored; a failed write is tried
-    /// again on the next turn.
-    async fn persist(&mut self) -> Stored {
+    /// Hands the machine's snapshot to the store if it changed since last handed over, and with
+    /// `wait`, waits until the store has it (else only looks whether it has by now). A failed
+    /// write is handed over again on the next turn; the store writes a session's snapshots in
+    /// order, so the newest one's commit says the older ones' too.
+    async fn persist(&mut self, wait: bool) -> Stored {
         let pending = self.core.pending_writes();
         if pending != self.pending_writes {
             let before = self.pending_writes.count;
@@ -333,16 +339,37 @@ impl Driver {
             self.sessions.store_settings(&self.user, &settings).await;
             self.settings = Some(settings);
         }
-        let Some(snapshot) = self.core.snapshot() else {
+        if let Some(snapshot) = self.core.snapshot() {
+            let latest = match &self.storing {
+                Some((handed, _)) => Some(handed.as_str()),
+                None => self.stored.as_deref(),
+            };
+            if latest != Some(snapshot.as_str()) {
+                let queued = self.sessions.queue_snapshot(
+                    &self.user,
+                    self.generation,
+                    &snapshot,
+                    pending.count,
+                );
+                match queued {
+                    Some(queued) => self.storing = Some((snapshot, queued)),
+                    None => self.stored = Some(snapshot),
+                }
+            }
+        }
+        let Some((_, queued)) = self.storing.as_mut() else {
             return Stored::Done;
         };
-        if self.stored.as_deref() == Some(snapshot.as_str()) {
-            return Stored::Done;
-        }
-        let stored = self
-            .sessions
-            .store_snapshot(&self.user, self.generation, &snapshot, pending.count)
-            .await;
+        let result = if wait {
+            queued.done().await
+        } else {
+            match queued.try_done() {
+                Some(result) => result,
+                None => return Stored::Done,
+            }
+        };
+        let (snapshot, _) = self.storing.take().expect("seen above");
+        let stored = self.sessions.snapshot_stored(result);
         if stored == Stored::Done {
             self.stored = Some(snapshot);
         }
@@ -689,6 +716,10 @@ impl Driver {
     async fn end(mut self, reason: ByeReason) {
         tracing::info!(?reason, "session ending");
         let inner = self.sessions.clone();
+        // What the next owner resumes from is in the store before the session is let go.
+        if !self.fenced && self.persist(true).await == Stored::Fenced {
+            self.fenced = true;
+        }
         inner.registry.remove(&self.user, self.session);
         let before = self.pending_writes.count;
         inner.pending_writes(&self.user, before, 0, None);

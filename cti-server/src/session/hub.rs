@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::neoapi::{NeoApi, SharedReads};
 use crate::security::{Tokens, token_hash};
-use crate::store::{Generation, SessionRow, Store, StoreError, TokenRow};
+use crate::store::{Generation, Queued, SessionRow, Store, StoreError, TokenRow};
 
 /// The session layer's shared services (one per server, behind an `Arc`).
 pub(crate) struct Sessions {
@@ -177,22 +177,23 @@ impl Sessions {
         }
     }
 
-    /// Stores a session's snapshot.
-    pub(crate) async fn store_snapshot(
+    /// Hands a session's snapshot to the store's next group commit; `None` without a store.
+    pub(crate) fn queue_snapshot(
         &self,
         user: &str,
         generation: Generation,
         snapshot: &str,
         pending: usize,
-    ) -> Stored {
-        let Some(store) = &self.store else {
-            return Stored::Done;
-        };
+    ) -> Option<Queued> {
         let pending = i64::try_from(pending).unwrap_or(i64::MAX);
+        let store = self.store.as_ref()?;
+        Some(store.queue_snapshot(user, generation, snapshot, pending))
+    }
+
+    /// What became of a snapshot handed to the store (a failure is counted and logged).
+    pub(crate) fn snapshot_stored(&self, result: Result<(), StoreError>) -> Stored {
         stored(
-            store
-                .put_snapshot(user, generation, snapshot, pending)
-                .await,
+            result,
             &self.metrics,
             "the session: it would not survive a restart",
         )

@@ -94,27 +94,72 @@ pub struct Store {
     pub(super) kind: Kind,
     /// SQLite: the lock that keeps a second server off this file, held while the store lives.
     _lock: Option<Arc<File>>,
-    snapshots: mpsc::UnboundedSender<Put>,
+    /// The group commit's queue.
+    group: mpsc::UnboundedSender<Put>,
 }
 
-/// A snapshot waiting for the next group commit, and who waits for it.
+/// A write waiting for the next group commit, and who waits for it.
 #[derive(Debug)]
 struct Put {
-    agent: String,
-    generation: Generation,
-    snapshot: String,
-    pending_writes: i64,
+    write: Write,
     done: oneshot::Sender<Result<(), StoreError>>,
 }
 
-/// The most snapshots one commit carries.
+/// The writes the group commit carries: the frequent, small ones of every session.
+#[derive(Debug)]
+enum Write {
+    Snapshot {
+        agent: String,
+        generation: Generation,
+        snapshot: String,
+        pending_writes: i64,
+    },
+    Token {
+        token: TokenRow,
+        generation: Generation,
+    },
+    Settings {
+        agent: String,
+        settings: String,
+    },
+}
+
+/// A write handed to the group commit; [`Queued::done`] waits for its commit.
+#[derive(Debug)]
+pub struct Queued(oneshot::Receiver<Result<(), StoreError>>);
+
+impl Queued {
+    /// Its outcome, once committed.
+    ///
+    /// # Errors
+    /// [`StoreError::Fenced`] for a write the session's generation no longer allows; the
+    /// commit failed.
+    pub async fn done(&mut self) -> Result<(), StoreError> {
+        (&mut self.0).await.map_err(|_| writer_gone())?
+    }
+
+    /// Its outcome if committed by now, without waiting.
+    pub fn try_done(&mut self) -> Option<Result<(), StoreError>> {
+        match self.0.try_recv() {
+            Ok(result) => Some(result),
+            Err(oneshot::error::TryRecvError::Empty) => None,
+            Err(oneshot::error::TryRecvError::Closed) => Some(Err(writer_gone())),
+        }
+    }
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Commit("the store's writer stopped".into())
+}
+
+/// The most writes one commit carries.
 const MOST_PER_COMMIT: usize = 512;
 
-/// Snapshots change on every step of every session and each must be durable before the
-/// session goes on: committed one by one, thousands of agents would wait on one disk flush
+/// Snapshots change on every step of every session, and every login writes a token and the
+/// agent's settings: committed one by one, thousands of agents would wait on one disk flush
 /// each (at 200 agents through SQLite's one connection, 2-7 s). The writer commits whatever is
 /// waiting in one transaction, and answers each (a fenced one is refused alone).
-async fn write_snapshots(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) {
+async fn write_groups(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) {
     while let Some(first) = puts.recv().await {
         let mut batch = vec![first];
         while batch.len() < MOST_PER_COMMIT {
@@ -124,9 +169,8 @@ async fn write_snapshots(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) 
             }
         }
         match commit(&pool, &batch).await {
-            Ok(rows) => {
-                for (put, rows) in batch.into_iter().zip(rows) {
-                    let result = fenced(rows, &put.agent, put.generation);
+            Ok(results) => {
+                for (put, result) in batch.into_iter().zip(results) {
                     let _ = put.done.send(result);
                 }
             }
@@ -140,27 +184,62 @@ async fn write_snapshots(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) 
     }
 }
 
-/// Each put in one transaction; the rows each touched.
-async fn commit(pool: &AnyPool, batch: &[Put]) -> Result<Vec<u64>, sqlx::Error> {
+/// Each put in one transaction; what became of each.
+async fn commit(pool: &AnyPool, batch: &[Put]) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
     let now = unix(crate::clock::wall());
     let mut tx = pool.begin().await?;
-    let mut rows = Vec::with_capacity(batch.len());
+    let mut results = Vec::with_capacity(batch.len());
     for put in batch {
-        let done = sqlx::query(
-            "UPDATE sessions SET snapshot = $1, pending_writes = $2, updated_at = $3 \
-             WHERE agent = $4 AND generation = $5",
-        )
-        .bind(&put.snapshot)
-        .bind(put.pending_writes)
-        .bind(now)
-        .bind(&put.agent)
-        .bind(put.generation)
-        .execute(&mut *tx)
-        .await?;
-        rows.push(done.rows_affected());
+        let result = match &put.write {
+            Write::Snapshot {
+                agent,
+                generation,
+                snapshot,
+                pending_writes,
+            } => {
+                let done = sqlx::query(
+                    "UPDATE sessions SET snapshot = $1, pending_writes = $2, updated_at = $3 \
+                     WHERE agent = $4 AND generation = $5",
+                )
+                .bind(snapshot)
+                .bind(*pending_writes)
+                .bind(now)
+                .bind(agent)
+                .bind(*generation)
+                .execute(&mut *tx)
+                .await?;
+                fenced(done.rows_affected(), agent, *generation)
+            }
+            Write::Token { token, generation } => {
+                let done = sqlx::query(
+                    "INSERT INTO tokens (hash, agent, expires_at) SELECT $1, $2, $3 \
+                     WHERE EXISTS (SELECT 1 FROM sessions WHERE agent = $2 AND generation = $4) \
+                     ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at",
+                )
+                .bind(&token.hash)
+                .bind(&token.agent)
+                .bind(token.expires_at)
+                .bind(*generation)
+                .execute(&mut *tx)
+                .await?;
+                fenced(done.rows_affected(), &token.agent, *generation)
+            }
+            Write::Settings { agent, settings } => {
+                sqlx::query(
+                    "INSERT INTO agent_settings (agent, settings) VALUES ($1, $2) \
+                     ON CONFLICT (agent) DO UPDATE SET settings = excluded.settings",
+                )
+                .bind(agent)
+                .bind(settings)
+                .execute(&mut *tx)
+                .await?;
+                Ok(())
+            }
+        };
+        results.push(result);
     }
     tx.commit().await?;
-    Ok(rows)
+    Ok(results)
 }
 
 /// The embedded default: `sessions.db` in `data_dir`.
@@ -262,13 +341,13 @@ impl Store {
                 source,
             })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let (snapshots, puts) = mpsc::unbounded_channel();
-        tokio::spawn(write_snapshots(pool.clone(), puts));
+        let (group, puts) = mpsc::unbounded_channel();
+        tokio::spawn(write_groups(pool.clone(), puts));
         Ok(Self {
             pool,
             kind,
             _lock: lock,
-            snapshots,
+            group,
         })
     }
 
@@ -288,6 +367,30 @@ impl Store {
         Ok(())
     }
 
+    fn queue(&self, write: Write) -> Queued {
+        let (done, answer) = oneshot::channel();
+        // A writer gone leaves the answer closed: `Queued` says so.
+        let _ = self.group.send(Put { write, done });
+        Queued(answer)
+    }
+
+    /// Hands a session's new snapshot to the next group commit, to be written if the session
+    /// still has `generation`; a later snapshot of the same session is written after it.
+    pub fn queue_snapshot(
+        &self,
+        agent: &str,
+        generation: Generation,
+        snapshot: &str,
+        pending_writes: i64,
+    ) -> Queued {
+        self.queue(Write::Snapshot {
+            agent: agent.to_owned(),
+            generation,
+            snapshot: snapshot.to_owned(),
+            pending_writes,
+        })
+    }
+
     /// Writes a session's new snapshot, if the session still has `generation`, in the next
     /// group commit.
     ///
@@ -300,17 +403,9 @@ impl Store {
         snapshot: &str,
         pending_writes: i64,
     ) -> Result<(), StoreError> {
-        let (done, answer) = oneshot::channel();
-        let put = Put {
-            agent: agent.to_owned(),
-            generation,
-            snapshot: snapshot.to_owned(),
-            pending_writes,
-            done,
-        };
-        let gone = || StoreError::Commit("the snapshot writer stopped".into());
-        self.snapshots.send(put).map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+        self.queue_snapshot(agent, generation, snapshot, pending_writes)
+            .done()
+            .await
     }
 
     /// The stored session of `agent`, and the instance that owns it (`""` when none).
@@ -343,7 +438,8 @@ impl Store {
         Ok(rows.iter().map(session_row).collect::<Result<_, _>>()?)
     }
 
-    /// Keeps a token (by its hash), if `agent`'s session still has `generation`.
+    /// Keeps a token (by its hash), if `agent`'s session still has `generation`, in the next
+    /// group commit.
     ///
     /// # Errors
     /// [`StoreError::Fenced`] when it does not; the write failed.
@@ -352,18 +448,12 @@ impl Store {
         token: &TokenRow,
         generation: Generation,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO tokens (hash, agent, expires_at) SELECT $1, $2, $3 \
-             WHERE EXISTS (SELECT 1 FROM sessions WHERE agent = $2 AND generation = $4) \
-             ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at",
-        )
-        .bind(&token.hash)
-        .bind(&token.agent)
-        .bind(token.expires_at)
-        .bind(generation)
-        .execute(&self.pool)
-        .await?;
-        fenced(done.rows_affected(), &token.agent, generation)
+        self.queue(Write::Token {
+            token: token.clone(),
+            generation,
+        })
+        .done()
+        .await
     }
 
     /// Every token of `agent` lives until `expires_at` (the session is in use), if the session
@@ -457,20 +547,18 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps `agent`'s panel settings (the agent's, not a session's: not fenced).
+    /// Keeps `agent`'s panel settings (the agent's, not a session's: not fenced), in the next
+    /// group commit.
     ///
     /// # Errors
     /// The write failed.
     pub async fn put_settings(&self, agent: &str, settings: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO agent_settings (agent, settings) VALUES ($1, $2) \
-             ON CONFLICT (agent) DO UPDATE SET settings = excluded.settings",
-        )
-        .bind(agent)
-        .bind(settings)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.queue(Write::Settings {
+            agent: agent.to_owned(),
+            settings: settings.to_owned(),
+        })
+        .done()
+        .await
     }
 
     /// `agent`'s kept settings.

@@ -15,7 +15,7 @@
 mod db;
 mod lease;
 
-pub use db::{Generation, SessionRow, Store, StoreError, TokenRow, sqlite_url};
+pub use db::{Generation, Queued, SessionRow, Store, StoreError, TokenRow, sqlite_url};
 pub use lease::{Claim, Claimed, Held, LeaseRecord};
 
 #[cfg(test)]
