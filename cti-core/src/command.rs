@@ -194,4 +194,12 @@ pub enum Command {
     },
     /// W-SYNC: link the new record shown in Salesforce to the contact, by its `neoSyncId__c`.
     SyncRecord,
+    /// F-XFER, F-CONF, F-MONITOR: the agent opened (`true`) or closed a panel that lists the
+    /// platform users. Their states are read again at once and kept fresh only while one is
+    /// open: thousands of agents in calls would otherwise each be sent every user's state at
+    /// every refresh.
+    WatchUsers {
+        /// A panel listing the users is open.
+        watching: bool,
+    },
 }

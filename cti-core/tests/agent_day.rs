@@ -242,9 +242,9 @@ fn f_manual_a_manual_call_is_on_a_call() {
     assert!(h.view().actions.take_break);
 }
 
-/// F-XFER, F-CONF, F-MONITOR: the users lists are read again while offered: a user who logs
-/// in later is offered, an offline one is not, the session's own user never is, and states
-/// are words.
+/// F-XFER, F-CONF, F-MONITOR: the users lists are read again while offered and the agent
+/// looks at them (a panel listing them is open): a user who logs in later is offered, an
+/// offline one is not, the session's own user never is, and states are words.
 #[test]
 fn the_users_list_refreshes_while_offered() {
     let mut h = Harness::new("1001");
@@ -279,7 +279,24 @@ fn the_users_list_refreshes_while_offered() {
             ]),
         )
         .unwrap();
+    let reads = |h: &Harness| {
+        h.requests
+            .iter()
+            .filter(|r| r.params().iter().any(|p| p.value == "users"))
+            .count()
+    };
+    let unwatched = reads(&h);
     h.advance(Duration::from_secs(20));
+    assert_eq!(reads(&h), unwatched, "no panel lists them: not read again");
+    h.command(Command::WatchUsers { watching: true }).unwrap();
+    h.advance(Duration::from_secs(1));
+    assert_eq!(
+        reads(&h),
+        unwatched + 1,
+        "a panel opened reads them at once"
+    );
+    h.advance(Duration::from_secs(20));
+    assert_eq!(reads(&h), unwatched + 2, "and again while it stays open");
     let u1002 = h
         .view()
         .lists
@@ -291,17 +308,18 @@ fn the_users_list_refreshes_while_offered() {
     assert!(u1002.transfer && u1002.invite, "{u1002:?}");
     assert_eq!(u1002.state.code, Code::UserFree);
 
+    // The panel closed: not read while nobody looks.
+    h.command(Command::WatchUsers { watching: false }).unwrap();
+    let watched = reads(&h);
+    h.advance(Duration::from_secs(40));
+    assert_eq!(reads(&h), watched, "the panel is closed");
+    h.command(Command::WatchUsers { watching: true }).unwrap();
+
     // Once nothing offers the list, it is no longer read.
     h.neotel
         .customer_hangup(h.wall(), delivered.call_id)
         .unwrap();
     h.advance(Duration::from_secs(1));
-    let reads = |h: &Harness| {
-        h.requests
-            .iter()
-            .filter(|r| r.params().iter().any(|p| p.value == "users"))
-            .count()
-    };
     let before = reads(&h);
     h.advance(Duration::from_secs(60));
     assert_eq!(reads(&h), before, "not read while nothing offers it");

@@ -110,6 +110,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Do(Command::StartConference)),
         1 => Just(Step::Do(Command::EndConference)),
         1 => Just(Step::Do(Command::SyncRecord)),
+        1 => any::<bool>().prop_map(|watching| Step::Do(Command::WatchUsers { watching })),
         1 => Just(Step::Do(Command::SendText {
             channel: cti_core::TextChannel::Sms,
             phone: String::new(),

@@ -89,6 +89,7 @@ const COMMANDS: &[&str] = &[
     "saveSettings",
     "setLanguage",
     "syncRecord",
+    "watchUsers",
 ];
 
 #[test]

@@ -48,6 +48,8 @@ pub(super) struct ListState {
     pub(super) supervisor: bool,
     /// When the users list was last read.
     users_read_at: Option<Instant>,
+    /// A panel listing the users is open on the page.
+    users_watched: bool,
     /// Lists whose read failed for a reason that may pass, asked for again with a backoff
     /// (without them the agent could not categorize or take a break).
     failed: Vec<ListRead>,
@@ -235,10 +237,24 @@ impl Session {
         }
     }
 
-    /// While a list of users is offered it is kept fresh: read again once it is older than
-    /// the refresh period.
+    /// The agent opened or closed a panel listing the users: one opened reads them again now
+    /// (unless a read is on its way or has just been made).
+    pub(super) fn watch_users(&mut self, watching: bool) {
+        let opened = watching && !self.lists.users_watched;
+        self.lists.users_watched = watching;
+        let recent = self
+            .lists
+            .users_read_at
+            .is_some_and(|at| self.now().duration_since(at) < USERS_RECENT);
+        if opened && !recent {
+            self.lists.users_read_at = None;
+        }
+    }
+
+    /// While a list of users is offered and the agent looks at it, it is kept fresh: read
+    /// again once it is older than the refresh period.
     pub(super) fn keep_users_fresh(&mut self, offered: bool) {
-        if !offered {
+        if !offered || !self.lists.users_watched {
             self.timers.stop(Timer::Users);
             return;
         }
@@ -253,6 +269,9 @@ impl Session {
         }
     }
 }
+
+/// A users list read this recently is fresh enough for a panel just opened.
+const USERS_RECENT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The users lists decoded lately, by their answer's text.
 static DECODED_USERS: Mutex<Vec<(String, Weak<[AgentChoice]>)>> = Mutex::new(Vec::new());

@@ -327,6 +327,10 @@ impl Session {
                 minimize_on_several,
             ),
             Command::SetLanguage { language } => self.set_language(language),
+            Command::WatchUsers { watching } => {
+                self.watch_users(watching);
+                Ok(())
+            }
             Command::SyncRecord => self.sync_by_hand(),
             Command::Draft {
                 contact,

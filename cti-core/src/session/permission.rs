@@ -90,7 +90,9 @@ impl Act {
             Command::SendText { .. } => Self::SendText,
             Command::SyncRecord => Self::Sync,
             Command::PickRecord { .. } => Self::PickRecord,
-            Command::SaveSettings { .. } | Command::SetLanguage { .. } => return None,
+            Command::SaveSettings { .. }
+            | Command::SetLanguage { .. }
+            | Command::WatchUsers { .. } => return None,
         })
     }
 }

@@ -22,6 +22,9 @@
   var draftTimer = null;
   var langSent = null;
   var panel = null;
+  /** Whether the session was told a panel listing the users is open (it keeps their states
+   * fresh only then). */
+  var watchSent = false;
   var lastCallId = null;
   var calShown = null;
   var calPicked = null;
@@ -206,6 +209,15 @@
     });
     var first = name && $('panel-' + name).querySelector('input:not([type=hidden]), select, textarea, button:not(:disabled)');
     if (first) { first.focus(); }
+    watchUsers();
+  }
+
+  /** Tells the session whether a panel listing the users is open, when that changed. */
+  function watchUsers() {
+    var watching = panel === 'transfer' || panel === 'conference' || panel === 'monitor';
+    if (view && watching !== watchSent && conn.send({ type: 'command', command: { command: 'watchUsers', watching: watching } })) {
+      watchSent = watching;
+    }
   }
 
   /** The release form shows the contact's draft as the core keeps it. */
@@ -367,11 +379,12 @@
     onMessage: function (m) {
       switch (m.type) {
         case 'needLogin': signedOut(); break;
-        case 'session': $('login').hidden = true; break;
+        case 'session': $('login').hidden = true; watchSent = false; break;
         case 'view':
           // A tab's first view has every list; later ones only those that changed.
           m.view.lists = Object.assign({}, (view && view.lists) || {}, m.view.lists || {});
           render(m.view);
+          watchUsers();
           break;
         case 'effect':
           // A label the core sends is a message: worded here, in the agent's language.
