@@ -192,7 +192,8 @@ pub struct Lists {
     pub transfer_phones: Vec<Choice>,
     /// Queues (F-XFER).
     pub queues: Vec<Choice>,
-    /// Platform users (F-XFER, F-CONF, F-MONITOR) but the session's own.
+    /// Platform users (F-XFER, F-CONF, F-MONITOR) but the session's own, while a panel listing
+    /// them is open ([`crate::Command::WatchUsers`]); none otherwise.
     pub users: Users,
 }
 

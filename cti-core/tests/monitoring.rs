@@ -35,6 +35,9 @@ fn f_monitor_a_supervisor_listens_then_ends() {
     let mut h = Harness::new("9000");
     agent_logged_in(&mut h, "1001");
     h.advance(Duration::from_secs(1));
+    // The supervisor opens the monitoring panel: the users are read again and listed.
+    h.command(Command::WatchUsers { watching: true }).unwrap();
+    h.advance(Duration::from_secs(1));
     let users = &h.view().lists.users;
     assert!(users.iter().any(|u| u.user == "1001"), "{users:?}");
     assert!(h.view().actions.monitor, "a supervisor may monitor");

@@ -273,6 +273,9 @@ async fn lists_travel_only_when_they_change() {
     let mut ws = server.ws().await;
     let session = ws.login("1001", "1001", "SIP/1001").await;
     let token = session["token"].as_str().unwrap().to_owned();
+    // The users travel only while a panel listing them is open.
+    ws.send(command(json!({"command":"watchUsers","watching":true})))
+        .await;
     // The lists load one by one; each view carries the ones that changed.
     let mut lists = serde_json::Map::new();
     while !lists_loaded(&lists) {
@@ -320,6 +323,17 @@ async fn lists_travel_only_when_they_change() {
         !lists.contains_key("users") && !lists.contains_key("campaigns"),
         "only what changed: {lists:?}"
     );
+
+    // The panel closes: the users leave the view (and are no longer kept fresh).
+    ws.send(command(json!({"command":"watchUsers","watching":false})))
+        .await;
+    ws.recv_until("the users gone from the view", |m| {
+        m["type"] == "view"
+            && m["view"]["lists"]["users"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+    })
+    .await;
     server.stop().await;
 }
 
@@ -341,6 +355,8 @@ async fn a_second_agent_shares_the_first_ones_list_reads() {
         let mut ws = server.ws().await;
         let session = ws.login(user, user, &format!("SIP/{user}")).await;
         assert_eq!(session["type"], "session", "{session}");
+        ws.send(command(json!({"command":"watchUsers","watching":true})))
+            .await;
         let mut lists = serde_json::Map::new();
         while !lists_loaded(&lists) {
             let view = ws.recv_type("view").await;

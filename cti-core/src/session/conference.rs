@@ -41,7 +41,6 @@ impl Session {
         }
         let name = self
             .lists
-            .lists
             .users
             .iter()
             .find(|u| u.user == extension)

@@ -44,6 +44,9 @@ pub(super) struct ListState {
     /// Shared with the views: a view is built on every input and compared with the last, so
     /// the lists (hundreds of users on a big install) are counted, not copied.
     pub(super) lists: Arc<Lists>,
+    /// The platform users as last read; the view lists them only while a panel listing them
+    /// is open (`users_watched`): at login every agent would else be sent thousands of users.
+    pub(super) users: Users,
     /// The users list says this session's user is a supervisor (F-MONITOR).
     pub(super) supervisor: bool,
     /// When the users list was last read.
@@ -189,14 +192,24 @@ impl Session {
     fn users_read(&mut self, all: Arc<[AgentChoice]>) {
         let users = Users::without(all, &self.config.user);
         self.lists.supervisor = users.own().is_some_and(|u| u.supervisor);
-        if self.lists.lists.users != users {
-            self.lists_mut().users = users;
+        self.lists.users = users;
+        self.show_users();
+    }
+
+    /// The view lists the users while a panel listing them is open, and none otherwise.
+    fn show_users(&mut self) {
+        let shown = if self.lists.users_watched {
+            self.lists.users.clone()
+        } else {
+            Users::default()
+        };
+        if self.lists.lists.users != shown {
+            self.lists_mut().users = shown;
         }
     }
 
     fn set_list(&mut self, kind: ListKind, rows: Vec<Choice>) {
-        // Not through `lists_mut`: the users list borrows the user's name beside it.
-        let lists = Arc::make_mut(&mut self.lists.lists);
+        let lists = self.lists_mut();
         match kind {
             ListKind::Breaks => lists.breaks = rows,
             ListKind::Campaigns => lists.campaigns = rows,
@@ -217,7 +230,8 @@ impl Session {
                         monitor: true,
                     })
                     .collect();
-                lists.users = Users::without(all, &self.config.user);
+                self.lists.users = Users::without(all, &self.config.user);
+                self.show_users();
             }
         }
     }
@@ -237,11 +251,12 @@ impl Session {
         }
     }
 
-    /// The agent opened or closed a panel listing the users: one opened reads them again now
-    /// (unless a read is on its way or has just been made).
+    /// The agent opened or closed a panel listing the users: the view lists them while one is
+    /// open, and one opened reads them again now (unless they have just been read).
     pub(super) fn watch_users(&mut self, watching: bool) {
         let opened = watching && !self.lists.users_watched;
         self.lists.users_watched = watching;
+        self.show_users();
         let recent = self
             .lists
             .users_read_at
