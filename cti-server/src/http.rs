@@ -170,8 +170,9 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError>
     }
 }
 
-/// The WebSocket read buffer, and how much is written out at once.
-const WS_BUFFER: usize = 8 * 1024;
+/// The WebSocket read buffer, and how much is written out at once: an agent's messages are
+/// a few hundred bytes, and every idle tab holds the read buffer.
+const WS_BUFFER: usize = 4 * 1024;
 
 async fn ws_upgrade(
     State(state): State<AppState>,
