@@ -30,6 +30,8 @@ const CLOSE_POLICY: u16 = 1008;
 struct Attached {
     session: SessionHandle,
     conn: u64,
+    /// The session dropped this connection (see [`Attachment::dropped`]).
+    dropped: tokio_util::sync::CancellationToken,
 }
 
 /// Runs one connection until the page closes it, the session ends or the server shuts down.
@@ -61,7 +63,18 @@ where
         }
         let login_timer =
             tokio::time::sleep_until(login_by.unwrap_or(last_seen + HEARTBEAT).into());
+        let dropped = attached.as_ref().map(|a| a.dropped.clone());
         tokio::select! {
+            () = async {
+                match &dropped {
+                    Some(d) => d.cancelled().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                tracing::warn!(%client, "dropped by its session for not keeping up: closing");
+                attached = None;
+                break Some((CLOSE_GOING_AWAY, "not keeping up"));
+            }
             () = login_timer, if login_by.is_some() => {
                 tracing::debug!(%client, "no login in time: closing");
                 sessions.metrics.refused("loginDeadline");
@@ -342,14 +355,20 @@ async fn attach(
         .await;
     let expires_at = clock::wall_at(expires);
     let conn = session::next_connection_id();
+    let dropped = tokio_util::sync::CancellationToken::new();
     let attachment = Attachment {
         conn,
         tx: down_tx.clone(),
+        dropped: dropped.clone(),
         token,
         expires_at: expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
     if session.send(ToSession::Attach(attachment)).await {
-        *attached = Some(Attached { session, conn });
+        *attached = Some(Attached {
+            session,
+            conn,
+            dropped,
+        });
         Step::Continue
     } else {
         Step::Reply(error(

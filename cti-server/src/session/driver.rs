@@ -30,6 +30,7 @@ use crate::store::Queued;
 struct Conn {
     id: u64,
     tx: mpsc::Sender<Down>,
+    dropped: tokio_util::sync::CancellationToken,
     token: String,
     expires_at: String,
 }
@@ -484,8 +485,13 @@ impl Driver {
 
     /// Sends to one connection; a connection too slow to keep up is dropped.
     fn deliver(&mut self, conn: u64, tx: &mpsc::Sender<Down>, down: Down) {
+        let Some(c) = self.conns.iter().find(|c| c.id == conn) else {
+            // Dropped earlier in this turn.
+            return;
+        };
         if tx.try_send(down).is_err() {
             tracing::warn!(conn, "connection not keeping up: dropping it");
+            c.dropped.cancel();
             self.detach(conn);
         }
     }
@@ -608,6 +614,7 @@ impl Driver {
         self.conns.push(Conn {
             id: a.conn,
             tx: a.tx.clone(),
+            dropped: a.dropped.clone(),
             token: a.token,
             expires_at: a.expires_at,
         });

@@ -141,6 +141,9 @@ impl SessionHandle {
 pub(crate) struct Attachment {
     pub(crate) conn: u64,
     pub(crate) tx: mpsc::Sender<Down>,
+    /// Cancelled when the session drops the connection for not keeping up (its queue is full,
+    /// so no `bye` can reach it): the connection closes and the page connects again.
+    pub(crate) dropped: tokio_util::sync::CancellationToken,
     pub(crate) token: String,
     pub(crate) expires_at: String,
 }

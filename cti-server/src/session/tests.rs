@@ -45,6 +45,7 @@ async fn connect(handle: &SessionHandle) -> (u64, mpsc::Receiver<Down>) {
             .send(ToSession::Attach(Attachment {
                 conn,
                 tx,
+                dropped: tokio_util::sync::CancellationToken::new(),
                 token: format!("token{conn}"),
                 expires_at: "2030-01-01T00:00:00Z".into(),
             }))
@@ -306,4 +307,39 @@ async fn an_open_tab_keeps_its_token_alive() {
     let other = state.issue_token("1002", 0).await.0;
     tokio::time::sleep(Duration::from_secs(61)).await;
     assert!(state.tokens.check(&other, clock::now()).is_none());
+}
+
+/// A tab that stops reading (its queue full) is dropped by its session, and told to close:
+/// no `bye` can reach it through the full queue, and a tab left open would wait forever.
+#[tokio::test]
+async fn a_tab_that_does_not_keep_up_is_dropped_and_closed() {
+    let state = state();
+    let (handle, _) = start(&state);
+    let (tx, _rx) = mpsc::channel(1);
+    let dropped = tokio_util::sync::CancellationToken::new();
+    assert!(
+        handle
+            .send(ToSession::Attach(Attachment {
+                conn: next_connection_id(),
+                tx,
+                dropped: dropped.clone(),
+                token: "slow".into(),
+                expires_at: "2030-01-01T00:00:00Z".into(),
+            }))
+            .await
+    );
+    let (_fast, mut fast_rx) = connect(&handle).await;
+    for _ in 0..4 {
+        handle
+            .send(ToSession::Command {
+                conn: 0,
+                command: serde_json::json!({"emit": "view"}),
+            })
+            .await;
+    }
+    tokio::time::timeout(Duration::from_secs(5), dropped.cancelled())
+        .await
+        .expect("the slow tab is dropped and told to close");
+    // The other tab goes on.
+    let _ = next(&mut fast_rx).await;
 }

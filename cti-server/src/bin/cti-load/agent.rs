@@ -124,7 +124,9 @@ async fn call(ctx: &Ctx, user: &str, socket: &mut Socket) -> Result<(), String> 
     .await;
     // The pop: answer every effect until the search-and-pop arrives.
     loop {
-        let m = recv(socket, Duration::from_secs(20)).await?;
+        let m = recv(socket, Duration::from_secs(20))
+            .await
+            .map_err(|e| format!("waiting for the pop: {e}"))?;
         if m["type"] == "effect" {
             let kind = m["effect"]["kind"].as_str().unwrap_or_default().to_owned();
             if kind == "searchAndScreenPop" {
@@ -149,11 +151,18 @@ async fn call(ctx: &Ctx, user: &str, socket: &mut Socket) -> Result<(), String> 
         )
         .await;
     }
-    wait_answering(socket, Duration::from_secs(20), script::can_release).await?;
+    let stage = |what: &'static str| move |e: String| format!("waiting for {what}: {e}");
+    wait_answering(socket, Duration::from_secs(20), script::can_release)
+        .await
+        .map_err(stage("the release"))?;
     send(socket, script::release()).await?;
-    wait_answering(socket, Duration::from_secs(20), script::can_play).await?;
+    wait_answering(socket, Duration::from_secs(20), script::can_play)
+        .await
+        .map_err(stage("Play"))?;
     send(socket, script::play()).await?;
-    wait_answering(socket, Duration::from_secs(20), script::available).await?;
+    wait_answering(socket, Duration::from_secs(20), script::available)
+        .await
+        .map_err(stage("available"))?;
     ctx.report.lock().expect("the report lock").calls += 1;
     Ok(())
 }
