@@ -709,7 +709,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
 
     // Only what a resumed session asks for again leaves before its snapshot is stored.
     for left in &h.left_before_stored {
-        let repeatable = ["Position", "\"searchAndScreenPop\"", "page state", "view"]
+        let repeatable = ["Position", "searchAndScreenPop", "page state", "view"]
             .contains(&left.as_str())
             || left.starts_with("ExecuteTask");
         prop_assert!(

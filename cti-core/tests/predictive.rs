@@ -47,7 +47,7 @@ fn w_predictive_full_call() {
     assert!(
         h.left_before_stored
             .iter()
-            .any(|o| o == "\"searchAndScreenPop\""),
+            .any(|o| o == "searchAndScreenPop"),
         "the search follows Neotel's news alone: it does not wait for the store"
     );
     let pops = h.pops();

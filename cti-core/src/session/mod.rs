@@ -170,10 +170,10 @@ impl Session {
     /// the state they came with is stored: they follow only from Neotel's answers and the
     /// time, which a session resumed without that snapshot gets again, and it would only ask
     /// for them again (a `Position` poll, a list read, the search for the contact's record,
-    /// the utility's label and icon, the view). The server then sends them first and stores after, so the pop does not wait
-    /// for a disk. Anything else (a write, a command, a Task, a record pop with its
-    /// `neoSyncId__c`, whatever follows the agent's or the page's input) waits until the
-    /// snapshot that says it was asked is stored.
+    /// the utility's label and icon, the view). The server then sends them first and stores
+    /// after, so the pop does not wait for a disk. Anything else (a write, a command, a Task,
+    /// a record pop with its `neoSyncId__c`, whatever follows the agent's or the page's
+    /// input) waits until the snapshot that says it was asked is stored.
     #[must_use]
     pub fn outputs_repeatable(&self) -> bool {
         self.out.outputs_repeatable()

@@ -228,7 +228,10 @@ impl Harness {
                     self.left_before_stored.push(match &out {
                         Output::NeoApi(_, r) => r.method().to_owned(),
                         Output::Salesforce(e) if e.action.is_page_state() => "page state".into(),
-                        Output::Salesforce(e) => json!(e.action)["kind"].to_string(),
+                        Output::Salesforce(e) => json!(e.action)["kind"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
                         Output::View(_) => "view".to_owned(),
                         Output::Ended => "ended".to_owned(),
                     });
