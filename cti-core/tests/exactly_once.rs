@@ -343,3 +343,33 @@ fn a_release_that_timed_out_unapplied_is_sent_again_after_two_checks() {
     assert_eq!(h.count("UpdateContact"), 2, "the lost one, then one more");
     assert_eq!(h.view().status, AgentStatus::Released);
 }
+
+/// A `Position` read before Play reached Neotel, answered after Play's own answer (two calls
+/// on their way at once; the later one came back first): the contact it still shows was
+/// released and freed already. It is not taken for a new delivery: no second pop of it, and
+/// no second release of it written to Neotel.
+#[test]
+fn a_position_overtaken_by_play_does_not_bring_the_contact_back() {
+    let mut h = wrap_up();
+    release(&mut h, 26, "cliente conforme");
+    h.advance(Duration::from_millis(200));
+    assert_eq!(h.view().status, AgentStatus::Released);
+    let searches = h.searches();
+    // The next poll leaves; its answer is on its way when the agent presses Play.
+    h.overtaken.push(("Position".into(), 1));
+    h.advance(Duration::from_secs(2));
+    h.command(Command::Play).expect("Play");
+    h.advance(Duration::from_millis(100));
+    assert!(h.view().contact.is_none(), "the freed contact stays gone");
+    assert_eq!(h.view().status, AgentStatus::Available);
+    assert_eq!(h.searches(), searches, "no second pop of it");
+    assert!(!h.view().actions.release, "nothing to release");
+    h.advance(Duration::from_secs(5));
+    assert!(h.view().contact.is_none());
+    assert_eq!(h.neotel.applied("UpdateContact"), 1);
+    assert_eq!(
+        h.count("UpdateContact"),
+        1,
+        "its release is not written again"
+    );
+}

@@ -5,13 +5,15 @@
 //! does not exist), deliveries and inbound calls (a key, several matches, a private number),
 //! the phone and the customer, NeoApi faults, Salesforce refusing Task saves (or saving and
 //! losing the answer), navigation to arbitrary records, the new-record window saved or
-//! cancelled, effects answered late, failed or never, and the page changing.
+//! cancelled, effects answered late, failed or never, the page changing, and a `Position`
+//! answered after a later call's answer.
 //!
 //! Invariants: no panic; no `Dial` during a call; no `UpdateContact` without a contact; a
 //! shown contact is finished before `CRM_Available` and never shown again; at most one Task per
 //! call; Neotel data and Tasks are written only to a record the contact was matched to (one of
 //! its search's results) or synced to (the record carrying its pre-filled `neoSyncId__c`); what
-//! an `UpdateContact` carries was entered for that contact; every effect the page loses runs
+//! an `UpdateContact` carries was entered for that contact, and a contact's outcome reaches
+//! Neotel at most once per time Neotel handed it over; every effect the page loses runs
 //! again on the next page at most once, and exactly once for a Salesforce write; only polls,
 //! list reads, the search, the page's state and views leave before the snapshot that says they were asked is
 //! stored (a restart right after them loses it); and after every step, an action the view
@@ -72,6 +74,8 @@ enum Step {
     Crash(&'static str),
     /// The server stops and starts again: the session comes back from its snapshot.
     Restart,
+    /// The next `Position` is answered after the next call sent (read first, answered last).
+    Overtaken,
 }
 
 fn whose() -> impl Strategy<Value = Whose> {
@@ -146,6 +150,7 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(m, secs)| Step::Late(m, secs)),
         1 => prop_oneof![Just("UpdateContact"), Just("CRM_Available")].prop_map(Step::Crash),
         1 => Just(Step::Restart),
+        1 => Just(Step::Overtaken),
     ]
 }
 
@@ -376,6 +381,30 @@ proptest! {
     }
 }
 
+/// Found under load (2,000 agents): a `Position` read before Play reached Neotel and answered
+/// after it brought the freed contact back on screen, and the next release wrote its outcome a
+/// second time.
+#[test]
+fn a_position_overtaken_by_play_then_a_release() {
+    run(vec![
+        Step::Do(Command::JoinCampaign { campaign: 97 }),
+        Step::Wait(1000),
+        Step::Inbound(None),
+        Step::Wait(1000),
+        Step::Do(Command::Hangup),
+        Step::Wait(1000),
+        Step::Release(Whose::This, Some(26)),
+        Step::Wait(300),
+        Step::Overtaken,
+        Step::Wait(1500),
+        Step::Do(Command::Play),
+        Step::Wait(300),
+        Step::Release(Whose::Unsaid, Some(27)),
+        Step::Wait(1000),
+    ])
+    .unwrap();
+}
+
 /// A regression the helper's run found (several Tasks for one call), kept as a fixed sequence.
 #[test]
 fn a_lost_play_then_the_same_customer_calling_again() {
@@ -406,6 +435,13 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let mut released: Vec<String> = Vec::new();
     // A crash armed: the server dies as soon as that call has gone out.
     let mut crash_armed = false;
+    // How many times Neotel handed each contact (base, id) over.
+    let mut deliveries: HashMap<(String, String), usize> = HashMap::new();
+    let mut delivered = |base: i64, id: i64| {
+        *deliveries
+            .entry((base.to_string(), id.to_string()))
+            .or_default() += 1;
+    };
     for s in steps {
         let before = h.requests.len();
         let in_call = h.view().call.is_some();
@@ -483,23 +519,27 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
             Step::Schedule(_) => {}
             Step::Deliver => {
-                let _ = h.neotel.deliver_contact(
+                if let Ok(d) = h.neotel.deliver_contact(
                     h.wall(),
                     &DeliverRequest {
                         campaign: 97,
                         ..Default::default()
                     },
-                );
+                ) {
+                    delivered(d.base, d.contact_id);
+                }
             }
             Step::Inbound(data) => {
-                let _ = h.neotel.place_inbound_call(
+                if let Ok(p) = h.neotel.place_inbound_call(
                     h.wall(),
                     &neotel_sim::InboundRequest {
                         queue: 200,
                         ani: "1144445555".into(),
                         data: data.map(str::to_owned),
                     },
-                );
+                ) {
+                    delivered(p.base, p.contact_id);
+                }
             }
             Step::AgentAnswer => {
                 let _ = h.neotel.agent_answer(h.wall(), "1001");
@@ -533,6 +573,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 crash_armed = true;
             }
             Step::Restart => h.restart(),
+            Step::Overtaken => h.overtaken = vec![("Position".into(), 1)],
             Step::Hold(n) => h.hold_next = n,
             Step::AnswerHeld => h.answer_held(),
             Step::ChangePage => {
@@ -681,6 +722,38 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
             _ => {}
         }
+    }
+    eprintln!(
+        "JOURNAL {:?} DELIV {:?} VIEW {:?}",
+        accepted,
+        deliveries,
+        h.view().contact.as_ref().map(|c| c.handle)
+    );
+    eprintln!(
+        "JOURNAL {:?} DELIV {:?} VIEW {:?}",
+        accepted,
+        deliveries,
+        h.view().contact.as_ref().map(|c| c.handle)
+    );
+    // A contact's outcome is written once per time Neotel handed it over: a contact released
+    // and freed never comes back on screen to be released again (a stale `Position`).
+    let mut updates: HashMap<(String, String), usize> = HashMap::new();
+    for e in h.neotel.journal().iter().filter(|e| e.status == 200) {
+        if e.method == "UpdateContact" {
+            let p = |n: &str| e.params.get(n).cloned().unwrap_or_default();
+            *updates.entry((p("BASE"), p("IDCONTACTO"))).or_default() += 1;
+        }
+    }
+    for (contact, n) in &updates {
+        let handed = deliveries.get(contact).copied().unwrap_or(0);
+        prop_assert!(
+            *n <= handed,
+            "contact {:?} updated {} times, handed over {} times: {:?}",
+            contact,
+            n,
+            handed,
+            accepted
+        );
     }
     // At most one Task per call.
     let mut per_call: HashMap<String, usize> = HashMap::new();

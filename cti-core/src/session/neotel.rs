@@ -30,6 +30,9 @@ pub(super) struct Neotel {
     poll_sent: Option<Instant>,
     /// The grid this session's polls keep to (see [`poll_at`]); set by the first poll.
     poll_anchor: Option<Instant>,
+    /// Neotel accepted a write while the poll was on its way: the poll may have been read
+    /// before the write was applied (the write's answer overtook it), so it is not read.
+    poll_outdated: bool,
 }
 
 /// Where in the poll interval this user's polls fall: a fraction of it taken from the user's
@@ -77,6 +80,13 @@ impl Session {
         self.timers.stop(Timer::Poll);
     }
 
+    /// Neotel applied a write: a poll on its way may show what was true before it (a contact
+    /// released and freed, shown again as delivered), so its answer is not read and another
+    /// poll goes at once.
+    pub(super) fn outdate_poll(&mut self) {
+        self.neotel.poll_outdated = self.neotel.poll_sent.is_some();
+    }
+
     /// The poll cadence: faster while a call is being set up, slower in a break.
     fn poll_delay(&self) -> Duration {
         let base = self.config.poll_interval;
@@ -94,6 +104,10 @@ impl Session {
     pub(super) fn position_answered(&mut self, result: ApiResult) {
         let now = self.now();
         let sent = self.neotel.poll_sent.take().unwrap_or(now);
+        if std::mem::take(&mut self.neotel.poll_outdated) {
+            self.poll();
+            return;
+        }
         let anchor = self.neotel.poll_anchor.unwrap_or(now);
         self.timers
             .set(Timer::Poll, poll_at(anchor, self.poll_delay(), sent, now));

@@ -269,6 +269,7 @@ impl Session {
         };
         self.timers.stop(Timer::Write(kind));
         self.forget(retrying(kind));
+        self.outdate_poll();
         // What went wrong with an earlier attempt is over.
         if self
             .notices

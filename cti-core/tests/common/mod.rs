@@ -40,6 +40,11 @@ pub struct Harness {
     pub late: Vec<(String, u32, Duration)>,
     /// Late calls on their way: when Neotel applies each, the method and its parameters.
     arriving: Vec<Arriving>,
+    /// NeoApi methods whose answer (what Neotel had when it was sent) comes only after the
+    /// answer of the next call sent: a later call overtakes them, the next N times.
+    pub overtaken: Vec<(String, u32)>,
+    /// An overtaken answer, waiting for the next call's.
+    overtaking: Option<(cti_core::ApiId, Result<Reply, neotel_api::Error>)>,
     config: Config,
     /// Error codes the next `saveLog` calls of a Task fail with, in order; `TIMEOUT_APPLIED`
     /// saves it and then answers `TIMEOUT` (the answer lost, the write done).
@@ -161,6 +166,8 @@ impl Harness {
             unanswered: Vec::new(),
             late: Vec::new(),
             arriving: Vec::new(),
+            overtaken: Vec::new(),
+            overtaking: None,
             config,
             fail_save_log: VecDeque::new(),
             apex_task_lookup: true,
@@ -189,6 +196,7 @@ impl Harness {
         let snapshot = serde_json::from_str(&json).expect("and back");
         self.inputs.clear();
         self.held.clear();
+        self.overtaking = None;
         let mut config = self.config.clone();
         config.neotel_time_at_start = self.wall();
         self.session = Session::restore(config, snapshot, self.now).expect("same format");
@@ -249,7 +257,20 @@ impl Harness {
                             f.1 -= 1;
                             continue;
                         }
+                        if let Some(f) = self
+                            .overtaken
+                            .iter_mut()
+                            .find(|(m, n)| m == method && *n > 0)
+                            && self.overtaking.is_none()
+                        {
+                            f.1 -= 1;
+                            self.overtaking = Some((id, result));
+                            continue;
+                        }
                         self.inputs.push_back(Input::NeoApi(self.now, id, result));
+                        if let Some((id, result)) = self.overtaking.take() {
+                            self.inputs.push_back(Input::NeoApi(self.now, id, result));
+                        }
                     }
                     Output::Salesforce(effect) => {
                         self.effects.push(effect.clone());
