@@ -150,8 +150,8 @@ pub enum Down {
     },
     /// What to draw, sent on every change and on attach.
     View {
-        /// The core's view, as it serializes it.
-        view: serde_json::Value,
+        /// The core's view, as it serializes it (shared by every tab it goes to).
+        view: std::sync::Arc<serde_json::Value>,
     },
     /// A Salesforce effect to execute (only the leader connection gets these).
     Effect {

@@ -44,7 +44,7 @@ where
     let sessions = state.sessions().clone();
     sessions.metrics.connections.inc();
     let shutdown = sessions.shutdown.clone();
-    let (down_tx, mut down_rx) = mpsc::channel::<Down>(256);
+    let (down_tx, mut down_rx) = mpsc::channel::<Box<Down>>(256);
     let mut attached: Option<Attached> = None;
     let mut bad = 0u32;
     // A tab that vanished without closing (sleep, network loss) must not stay leader: ping it
@@ -97,6 +97,7 @@ where
             down = down_rx.recv() => {
                 // The connection holds a sender itself, so the channel never closes here.
                 let Some(down) = down else { break None };
+                let down = *down;
                 let bye = match down {
                     Down::Bye { reason: ByeReason::Shutdown } => Some((CLOSE_GOING_AWAY, "server shutting down")),
                     Down::Bye { reason: ByeReason::Abuse } => Some((CLOSE_POLICY, "too many bad messages")),
@@ -226,7 +227,7 @@ async fn send<S: Sink<Message> + Unpin>(sink: &mut S, down: &Down) -> Result<(),
 async fn handle(
     state: &AppState,
     client: IpAddr,
-    down_tx: &mpsc::Sender<Down>,
+    down_tx: &mpsc::Sender<Box<Down>>,
     attached: &mut Option<Attached>,
     up: Up,
 ) -> Step {
@@ -344,7 +345,7 @@ fn check_name(what: &str, value: &str) -> Result<(), String> {
 
 async fn attach(
     state: &AppState,
-    down_tx: &mpsc::Sender<Down>,
+    down_tx: &mpsc::Sender<Box<Down>>,
     attached: &mut Option<Attached>,
     session: SessionHandle,
 ) -> Step {

@@ -356,7 +356,7 @@ fn generate_down(rng: &mut Rng) -> Vec<u8> {
             leader: rng.chance(1, 2),
         },
         1 => Down::View {
-            view: any_json(rng, 4),
+            view: any_json(rng, 4).into(),
         },
         2 => Down::Effect {
             effect: json!({"kind":"screenPop","id":rng.edgy(),"params":any_json(rng, 2)}),

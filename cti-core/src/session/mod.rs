@@ -157,6 +157,12 @@ impl Session {
         self.out.next()
     }
 
+    /// The last view the session gave out (with its lists), for a page that attaches later.
+    #[must_use]
+    pub fn last_view(&self) -> Option<&crate::view::View> {
+        self.page.last_view.as_ref()
+    }
+
     /// Whether NeoApi call `id` reads a list every session reads alike (a per-install task
     /// with the same parameters for everyone: breaks, campaigns, queues, users, a CRM's
     /// categories, a campaign's transfer phones): the server may answer it with another

@@ -25,6 +25,16 @@ pub struct Snapshot {
     sync_ids_handed_out: u64,
 }
 
+/// [`Snapshot`] borrowed from the session: the same JSON, field for field, without copying it.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    version: u32,
+    contact: Option<&'a ContactState>,
+    writes: &'a Writes,
+    contacts_seen: u64,
+    sync_ids_handed_out: u64,
+}
+
 /// A snapshot this build cannot restore.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a session stored by another version (format {found}, this build reads {expected})")]
@@ -67,6 +77,21 @@ impl Session {
             contacts_seen: self.page.contacts_seen,
             sync_ids_handed_out: self.sync_ids.handed_out(),
         }
+    }
+
+    /// [`Self::snapshot`] as the store keeps it, JSON written into `out` (cleared first) without
+    /// copying the session: the server takes one after every input (thousands a second) and
+    /// stores it when it differs from the last.
+    pub fn write_snapshot(&self, out: &mut Vec<u8>) {
+        out.clear();
+        let snapshot = SnapshotRef {
+            version: Snapshot::VERSION,
+            contact: self.contact.as_ref(),
+            writes: &self.writes,
+            contacts_seen: self.page.contacts_seen,
+            sync_ids_handed_out: self.sync_ids.handed_out(),
+        };
+        serde_json::to_writer(out, &snapshot).expect("snapshots always serialize");
     }
 
     /// A session for an agent still logged in to Neotel, resumed from `snapshot` (taken by a

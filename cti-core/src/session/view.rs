@@ -85,7 +85,7 @@ impl Session {
 
     pub(super) fn refresh_view(&mut self) {
         let status = self.status();
-        let view = self.view(status);
+        let mut view = self.view(status);
         // The utility bar says what the status line says, in the agent's language (the page
         // words it), whenever that changes.
         let label_now = (status, view.status_label.clone());
@@ -105,16 +105,17 @@ impl Session {
         let a = view.actions;
         self.keep_users_fresh(a.transfer || a.invite || a.monitor);
         // A view is sent when something but the clocks changed: the page counts seconds itself.
-        let untimed = |v: &View| View {
-            since_secs: None,
-            auto_release_in_secs: None,
-            ..v.clone()
+        // Compared with the last one's clocks in place (no copies: this runs on every poll).
+        let clocks = (view.since_secs, view.auto_release_in_secs);
+        let changed = match &self.page.last_view {
+            None => true,
+            Some(last) => {
+                view.since_secs = last.since_secs;
+                view.auto_release_in_secs = last.auto_release_in_secs;
+                *last != view
+            }
         };
-        let changed = self
-            .page
-            .last_view
-            .as_ref()
-            .is_none_or(|last| untimed(last) != untimed(&view));
+        (view.since_secs, view.auto_release_in_secs) = clocks;
         if changed {
             self.page.last_view = Some(view.clone());
             self.out.push(Output::View(Box::new(view)));

@@ -63,11 +63,21 @@ pub struct Harness {
     inputs: VecDeque<Input>,
     /// What the store holds, kept as the server keeps it: before a batch of outputs that must
     /// not leave first, and after one that may ([`Session::outputs_repeatable`]).
-    stored: Snapshot,
+    stored: Vec<u8>,
     /// The snapshot stored after the last batch, not on disk yet: a restart now loses it.
-    storing: Option<Snapshot>,
+    storing: Option<Vec<u8>>,
     /// What left before its snapshot was stored: NeoApi methods and effect kinds.
     pub left_before_stored: Vec<String>,
+}
+
+/// The session's snapshot as the server stores it ([`Session::write_snapshot`]), checked to be
+/// the JSON of [`Session::snapshot`].
+fn stored_form(session: &Session) -> Vec<u8> {
+    let mut out = Vec::new();
+    session.write_snapshot(&mut out);
+    let owned = serde_json::to_vec(&session.snapshot()).expect("a snapshot is JSON");
+    assert_eq!(out, owned, "the stored form is the snapshot's JSON");
+    out
 }
 
 /// A late NeoApi call: when Neotel applies it, the method and its parameters.
@@ -146,7 +156,7 @@ impl Harness {
         let mut config = Config::new(user, wall0);
         adjust(&mut config);
         let session = Session::new(config.clone(), start);
-        let stored = session.snapshot();
+        let stored = stored_form(&session);
         let mut h = Self {
             session,
             neotel,
@@ -190,17 +200,14 @@ impl Harness {
     /// first is lost); answers on their way are lost.
     pub fn restart(&mut self) {
         self.storing = None;
-        let snapshot = self.stored.clone();
-        // What the store holds is JSON.
-        let json = serde_json::to_string(&snapshot).expect("a snapshot is JSON");
-        let snapshot = serde_json::from_str(&json).expect("and back");
+        let snapshot: Snapshot = serde_json::from_slice(&self.stored).expect("a snapshot is JSON");
         self.inputs.clear();
         self.held.clear();
         self.overtaking = None;
         let mut config = self.config.clone();
         config.neotel_time_at_start = self.wall();
         self.session = Session::restore(config, snapshot, self.now).expect("same format");
-        self.stored = self.session.snapshot();
+        self.stored = stored_form(&self.session);
         self.drive();
     }
 
@@ -229,7 +236,7 @@ impl Harness {
             }
             let store_first = !self.session.outputs_repeatable();
             if store_first {
-                self.stored = self.session.snapshot();
+                self.stored = stored_form(&self.session);
             }
             while let Some(out) = self.session.poll_output() {
                 if !store_first {
@@ -288,7 +295,7 @@ impl Harness {
                 }
             }
             if !store_first {
-                self.storing = Some(self.session.snapshot());
+                self.storing = Some(stored_form(&self.session));
             }
             let Some(input) = self.inputs.pop_front() else {
                 break;

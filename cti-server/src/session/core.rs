@@ -230,8 +230,9 @@ impl Core for CoreSession {
         self.session.log_out(now);
     }
 
-    fn snapshot(&self) -> Option<String> {
-        serde_json::to_string(&self.session.snapshot()).ok()
+    fn write_snapshot(&self, out: &mut Vec<u8>) -> bool {
+        self.session.write_snapshot(out);
+        true
     }
 
     fn pending_writes(&self) -> PendingWrites {
@@ -250,10 +251,8 @@ impl Core for CoreSession {
         self.session.outputs_repeatable()
     }
 
-    fn lists(&self) -> serde_json::Value {
-        self.lists.as_ref().map_or_else(
-            || serde_json::json!({}),
-            |l| serde_json::to_value(&**l).expect("lists always serialize"),
-        )
+    fn view(&self) -> Option<serde_json::Value> {
+        let view = self.session.last_view()?;
+        Some(serde_json::to_value(view).expect("views always serialize"))
     }
 }

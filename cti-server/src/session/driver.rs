@@ -27,9 +27,12 @@ use crate::clock;
 use crate::protocol::{ByeReason, Down, ErrorCode};
 use crate::store::Queued;
 
+/// A NeoApi call's answer, for the call `id` (boxed: see [`Attachment::tx`]).
+type Answer = Box<(u64, Result<Reply, neotel_api::Error>)>;
+
 struct Conn {
     id: u64,
-    tx: mpsc::Sender<Down>,
+    tx: mpsc::Sender<Box<Down>>,
     dropped: tokio_util::sync::CancellationToken,
     token: String,
     expires_at: String,
@@ -62,10 +65,15 @@ struct Driver {
     stored: Option<String>,
     /// A newer snapshot handed to the store, its commit not seen yet.
     storing: Option<(String, Queued)>,
+    /// The snapshot taken after the last input, compared with the one stored (a buffer kept
+    /// from turn to turn: it is taken thousands of times a second).
+    taken: Vec<u8>,
     /// The pending writes last reported to the metrics.
     pending_writes: PendingWrites,
     /// The panel settings last stored.
     settings: Option<serde_json::Value>,
+    /// Settings a view showed that differ from those stored: stored on the next turn.
+    settings_changed: Option<serde_json::Value>,
     /// When the attached tabs' tokens are renewed next.
     keepalive_at: Option<Instant>,
     /// The attached connections; the first is the leader, which runs the effects.
@@ -74,8 +82,7 @@ struct Driver {
     led: bool,
     /// Effects not answered yet.
     pending: BTreeMap<u64, Pending>,
-    view: Option<serde_json::Value>,
-    api_tx: mpsc::Sender<(u64, Result<Reply, neotel_api::Error>)>,
+    api_tx: mpsc::Sender<Answer>,
     /// Since when the session has had no connection.
     idle_since: Option<Instant>,
     /// Neotel says the user is no longer logged in (no `Logout` needed).
@@ -147,14 +154,15 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
         fenced: false,
         stored: core.snapshot(),
         storing: None,
+        taken: Vec::new(),
         pending_writes: PendingWrites::default(),
         settings: None,
+        settings_changed: None,
         keepalive_at: None,
         core,
         conns: Vec::new(),
         led: false,
         pending: BTreeMap::new(),
-        view: None,
         api_tx,
         idle_since: Some(now),
         neotel_gone: false,
@@ -173,8 +181,8 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
 impl Driver {
     async fn run(
         mut self,
-        mut rx: mpsc::Receiver<ToSession>,
-        mut api_rx: mpsc::Receiver<(u64, Result<Reply, neotel_api::Error>)>,
+        mut rx: mpsc::Receiver<Box<ToSession>>,
+        mut api_rx: mpsc::Receiver<Answer>,
     ) {
         let inner = self.sessions.clone();
         inner.metrics.sessions.inc();
@@ -241,8 +249,8 @@ impl Driver {
             let wake = tokio::select! {
                 () = shutdown.cancelled() => Wake::Shutdown,
                 () = sleep => Wake::Timer,
-                Some((id, result)) = api_rx.recv() => Wake::Api(id, result),
-                message = rx.recv() => Wake::Message(message),
+                Some(answer) = api_rx.recv() => Wake::Api(answer.0, answer.1),
+                message = rx.recv() => Wake::Message(message.map(|m| *m)),
             };
             self.now = clock::now();
             match wake {
@@ -290,10 +298,7 @@ impl Driver {
     /// Another instance asks for the session: the tabs are told to connect again, the answers
     /// of the NeoApi calls in flight are awaited (at most a call's timeout) so the next owner
     /// starts from them, and the session is stored once more; [`Self::end`] lets it go.
-    async fn hand_off(
-        &mut self,
-        api_rx: &mut mpsc::Receiver<(u64, Result<Reply, neotel_api::Error>)>,
-    ) -> ByeReason {
+    async fn hand_off(&mut self, api_rx: &mut mpsc::Receiver<Answer>) -> ByeReason {
         tracing::info!(
             in_flight = self.in_flight,
             "another instance asks for the session: handing it over"
@@ -310,10 +315,11 @@ impl Driver {
         self.conns.clear();
         let until = clock::now() + self.sessions.neoapi_timeout() + Duration::from_secs(1);
         while self.in_flight > 0 {
-            let Ok(Some((id, result))) = tokio::time::timeout_at(until.into(), api_rx.recv()).await
+            let Ok(Some(answer)) = tokio::time::timeout_at(until.into(), api_rx.recv()).await
             else {
                 break;
             };
+            let (id, result) = *answer;
             self.in_flight -= 1;
             self.now = clock::now();
             self.feed(CoreInput::Api { id, result });
@@ -336,16 +342,17 @@ impl Driver {
                 .pending_writes(&self.user, before, pending.count, pending.oldest);
             self.pending_writes = pending;
         }
-        if let Some(settings) = self.settings_changed() {
+        if let Some(settings) = self.settings_changed.take() {
             self.sessions.store_settings(&self.user, &settings).await;
             self.settings = Some(settings);
         }
-        if let Some(snapshot) = self.core.snapshot() {
+        if self.core.write_snapshot(&mut self.taken) {
             let latest = match &self.storing {
-                Some((handed, _)) => Some(handed.as_str()),
-                None => self.stored.as_deref(),
+                Some((handed, _)) => Some(handed.as_bytes()),
+                None => self.stored.as_deref().map(str::as_bytes),
             };
-            if latest != Some(snapshot.as_str()) {
+            if latest != Some(self.taken.as_slice()) {
+                let snapshot = String::from_utf8(self.taken.clone()).expect("JSON is UTF-8");
                 let queued = self.sessions.queue_snapshot(
                     &self.user,
                     self.generation,
@@ -375,12 +382,6 @@ impl Driver {
             self.stored = Some(snapshot);
         }
         stored
-    }
-
-    /// The view's settings, when they differ from those stored.
-    fn settings_changed(&self) -> Option<serde_json::Value> {
-        let settings = self.view.as_ref()?.get("settings")?;
-        (self.settings.as_ref() != Some(settings)).then(|| settings.clone())
     }
 
     /// Renews the attached tabs' tokens (in the store too) and sets the next renewal.
@@ -451,22 +452,21 @@ impl Driver {
                         self.deliver(conn, &tx, Down::Effect { effect });
                     }
                 }
-                CoreOutput::View { view, lists } => {
+                CoreOutput::View { mut view, lists } => {
+                    if let Some(settings) = view.get("settings")
+                        && self.settings.as_ref() != Some(settings)
+                    {
+                        self.settings_changed = Some(settings.clone());
+                    }
                     // Lists (hundreds of users on a big install) travel only when they change;
                     // a tab that attaches gets them with its first view.
-                    let mut broadcast = view.clone();
                     if let Some(changed) = lists {
-                        broadcast["lists"] = changed;
+                        view["lists"] = changed;
                     }
-                    self.view = Some(view);
+                    let view = Arc::new(view);
                     for (id, tx) in self.senders() {
-                        self.deliver(
-                            id,
-                            &tx,
-                            Down::View {
-                                view: broadcast.clone(),
-                            },
-                        );
+                        let view = view.clone();
+                        self.deliver(id, &tx, Down::View { view });
                     }
                 }
                 CoreOutput::Ended => {
@@ -479,17 +479,17 @@ impl Driver {
         None
     }
 
-    fn senders(&self) -> Vec<(u64, mpsc::Sender<Down>)> {
+    fn senders(&self) -> Vec<(u64, mpsc::Sender<Box<Down>>)> {
         self.conns.iter().map(|c| (c.id, c.tx.clone())).collect()
     }
 
     /// Sends to one connection; a connection too slow to keep up is dropped.
-    fn deliver(&mut self, conn: u64, tx: &mpsc::Sender<Down>, down: Down) {
+    fn deliver(&mut self, conn: u64, tx: &mpsc::Sender<Box<Down>>, down: Down) {
         let Some(c) = self.conns.iter().find(|c| c.id == conn) else {
             // Dropped earlier in this turn.
             return;
         };
-        if tx.try_send(down).is_err() {
+        if tx.try_send(Box::new(down)).is_err() {
             tracing::warn!(conn, "connection not keeping up: dropping it");
             c.dropped.cancel();
             self.detach(conn);
@@ -521,7 +521,7 @@ impl Driver {
                 sessions.neoapi.call(&sessions.metrics, &request).await
             };
             // The session may have ended meanwhile: nobody needs the answer then.
-            let _ = tx.send((id, result)).await;
+            let _ = tx.send(Box::new((id, result))).await;
         });
     }
 
@@ -686,8 +686,8 @@ impl Driver {
             leader,
         };
         self.deliver(conn, &tx, session);
-        if let Some(mut view) = self.view.clone() {
-            view["lists"] = self.core.lists();
+        if let Some(view) = self.core.view() {
+            let view = Arc::new(view);
             self.deliver(conn, &tx, Down::View { view });
         }
         if leader {

@@ -90,12 +90,19 @@ pub(crate) trait Core: Send + 'static {
     /// The agent logs out: the machine's last effects say goodbye to the page's Salesforce
     /// side (the driver sends NeoApi `Logout` itself).
     fn log_out(&mut self, now: Instant);
-    /// Every list of the last view, for a connection's first view (later views carry only the
-    /// lists that changed).
-    fn lists(&self) -> serde_json::Value;
-    /// What must survive a restart, as the store keeps it; `None` for a machine that keeps
-    /// nothing.
-    fn snapshot(&self) -> Option<String>;
+    /// The last view with every list, for a connection's first view (later views carry only
+    /// the lists that changed).
+    fn view(&self) -> Option<serde_json::Value>;
+    /// What must survive a restart, as the store keeps it (JSON), written into `out` (cleared
+    /// first); `false` for a machine that keeps nothing. Taken after every input: into a
+    /// buffer the driver reuses, compared with what was stored.
+    fn write_snapshot(&self, out: &mut Vec<u8>) -> bool;
+    /// [`Self::write_snapshot`] as a text of its own.
+    fn snapshot(&self) -> Option<String> {
+        let mut out = Vec::new();
+        self.write_snapshot(&mut out)
+            .then(|| String::from_utf8(out).expect("JSON is UTF-8"))
+    }
     /// The writes Neotel has not accepted.
     fn pending_writes(&self) -> PendingWrites;
     /// Work the session must not be ended with (a write pending, a contact awaiting its

@@ -111,7 +111,8 @@ pub(crate) struct SessionHandle {
     /// Its lease generation (0 without a store): every store write of the session names it.
     pub(super) generation: i64,
     pub(super) session: u64,
-    pub(super) tx: mpsc::Sender<ToSession>,
+    /// Boxed: a channel's slots are allocated 32 at a time and kept, per session.
+    pub(super) tx: mpsc::Sender<Box<ToSession>>,
 }
 
 impl SessionHandle {
@@ -133,14 +134,15 @@ impl SessionHandle {
 
     /// Sends a message; `false` when the session has ended.
     pub(crate) async fn send(&self, message: ToSession) -> bool {
-        self.tx.send(message).await.is_ok()
+        self.tx.send(Box::new(message)).await.is_ok()
     }
 }
 
 /// A connection joining a session.
 pub(crate) struct Attachment {
     pub(crate) conn: u64,
-    pub(crate) tx: mpsc::Sender<Down>,
+    /// Boxed: a channel's slots are allocated 32 at a time and kept, per connection.
+    pub(crate) tx: mpsc::Sender<Box<Down>>,
     /// Cancelled when the session drops the connection for not keeping up (its queue is full,
     /// so no `bye` can reach it): the connection closes and the page connects again.
     pub(crate) dropped: tokio_util::sync::CancellationToken,

@@ -17,6 +17,8 @@ pub(crate) struct Scripted {
     /// Every input it got, as a label, and the driver's logout calls.
     pub(crate) seen: Arc<Mutex<Vec<String>>>,
     out: std::collections::VecDeque<CoreOutput>,
+    /// The last view polled.
+    view: Option<serde_json::Value>,
     next_effect: u64,
     unanswered: Vec<u64>,
     user: String,
@@ -32,6 +34,7 @@ impl Scripted {
                 lists: None,
             }]
             .into(),
+            view: None,
             next_effect: 0,
             unanswered: Vec::new(),
             user: user.to_owned(),
@@ -102,16 +105,21 @@ impl Core for Scripted {
         Ok(())
     }
     fn poll_output(&mut self) -> Option<CoreOutput> {
-        self.out.pop_front()
+        let output = self.out.pop_front();
+        if let Some(CoreOutput::View { view, .. }) = &output {
+            self.view = Some(view.clone());
+        }
+        output
     }
     fn poll_timeout(&self) -> Option<Instant> {
         None
     }
-    fn lists(&self) -> serde_json::Value {
-        serde_json::json!({})
+    fn view(&self) -> Option<serde_json::Value> {
+        self.view.clone()
     }
-    fn snapshot(&self) -> Option<String> {
-        None
+    fn write_snapshot(&self, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        false
     }
     fn pending_writes(&self) -> super::machine::PendingWrites {
         super::machine::PendingWrites::default()

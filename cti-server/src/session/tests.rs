@@ -37,7 +37,7 @@ fn start(state: &Arc<Sessions>) -> (SessionHandle, Arc<Mutex<Vec<String>>>) {
     (handle, seen)
 }
 
-async fn connect(handle: &SessionHandle) -> (u64, mpsc::Receiver<Down>) {
+async fn connect(handle: &SessionHandle) -> (u64, mpsc::Receiver<Box<Down>>) {
     let (tx, rx) = mpsc::channel(16);
     let conn = next_connection_id();
     assert!(
@@ -54,10 +54,11 @@ async fn connect(handle: &SessionHandle) -> (u64, mpsc::Receiver<Down>) {
     (conn, rx)
 }
 
-async fn next(rx: &mut mpsc::Receiver<Down>) -> Down {
+async fn next(rx: &mut mpsc::Receiver<Box<Down>>) -> Down {
     tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
         .expect("a message within 5 s")
+        .map(|down| *down)
         .expect("the session keeps the channel")
 }
 
@@ -65,7 +66,7 @@ async fn next(rx: &mut mpsc::Receiver<Down>) -> Down {
 async fn refused_as_not_leader(
     handle: &SessionHandle,
     conn: u64,
-    rx: &mut mpsc::Receiver<Down>,
+    rx: &mut mpsc::Receiver<Box<Down>>,
     result: EffectResult,
 ) {
     handle.send(ToSession::EffectResult { conn, result }).await;

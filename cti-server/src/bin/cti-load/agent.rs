@@ -30,6 +30,9 @@ type Socket =
 pub(crate) struct Report {
     /// Screen-pop latencies: delivery request → `searchAndScreenPop` at the leader connection.
     pub pops: Vec<Duration>,
+    /// How long each delivery request to the simulator took (counted in its pop: the delivery
+    /// happened somewhere within it).
+    pub deliveries: Vec<Duration>,
     /// Calls completed (delivered, popped, hung up, categorized, Play).
     pub calls: u64,
     /// One line per agent that stopped on an error.
@@ -115,6 +118,7 @@ async fn call(ctx: &Ctx, user: &str, socket: &mut Socket) -> Result<(), String> 
         json!({"campaign": ctx.campaign, "user": user}),
     )
     .await?;
+    let delivery = delivered.elapsed();
     // The agent's phone answers at once (the simulator would after `agent_answer_ms`).
     let _ = post(
         &ctx.http,
@@ -130,11 +134,9 @@ async fn call(ctx: &Ctx, user: &str, socket: &mut Socket) -> Result<(), String> 
         if m["type"] == "effect" {
             let kind = m["effect"]["kind"].as_str().unwrap_or_default().to_owned();
             if kind == "searchAndScreenPop" {
-                ctx.report
-                    .lock()
-                    .expect("the report lock")
-                    .pops
-                    .push(delivered.elapsed());
+                let mut report = ctx.report.lock().expect("the report lock");
+                report.pops.push(delivered.elapsed());
+                report.deliveries.push(delivery);
             }
             answer(socket, &m["effect"]).await?;
             if kind == "searchAndScreenPop" {

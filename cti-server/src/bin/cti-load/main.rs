@@ -241,6 +241,7 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
     tasks.abort_all();
     let agent::Report {
         mut pops,
+        mut deliveries,
         calls,
         mut errors,
     } = std::mem::take(&mut *ctx.report.lock().expect("the report lock"));
@@ -258,6 +259,7 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
         println!("calls completed              {calls}");
         println!("screen pops measured         {}", pops.len());
         measure::print_percentiles("screen-pop latency", &mut pops);
+        measure::print_percentiles("of it, delivery request", &mut deliveries);
         print_server_pop(&http, &server).await;
     }
     #[allow(clippy::cast_precision_loss)]
