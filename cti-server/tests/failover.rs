@@ -17,7 +17,7 @@ use common::cluster::{Haproxy, Postgres, assert_never_owned_twice};
 use common::process::{ServerProcess, Sim, free_port};
 use common::{Polled, Ws, effect_result};
 use cti_server::store::{LeaseRecord, Store};
-use neotel_sim::{ContactRecord, Scenario, User};
+use neotel_sim::Scenario;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -142,37 +142,8 @@ async fn page(
 /// The default scenario with `AGENTS` more agents and contacts for them; the agents answer
 /// fast.
 fn scenario() -> (Scenario, Vec<String>) {
-    let mut s = Scenario::default_scenario();
+    let (mut s, users) = common::crowd(4001, AGENTS, AGENTS * 2, "FO");
     s.settings.agent_answer_ms = 200;
-    let mut users = Vec::new();
-    for i in 0..AGENTS {
-        let name = (4001 + i).to_string();
-        s.users.push(User {
-            user: name.clone(),
-            password: name.clone(),
-            name: format!("Agente {name}"),
-            supervisor: false,
-        });
-        s.devices.push(format!("SIP/{name}"));
-        users.push(name);
-    }
-    let base = s
-        .campaigns
-        .iter()
-        .find(|c| c.id == 97)
-        .map(|c| c.base)
-        .expect("campaign 97");
-    let first = s.contacts.iter().map(|c| c.id).max().unwrap_or(0) + 1;
-    for i in 0..AGENTS * 2 {
-        let id = first + i64::try_from(i).unwrap_or_default();
-        s.contacts.push(ContactRecord {
-            base,
-            id,
-            clave_1: format!("FO{id:07}"),
-            name: format!("Cliente {id}"),
-            phones: vec![format!("11{id:08}")],
-        });
-    }
     (s, users)
 }
 
@@ -541,26 +512,8 @@ async fn a_page_reaching_the_other_server_is_handed_its_session() {
     let b = ServerProcess::start(&sim, d2.path(), &args).await;
     let (mut on_a, token) = a.logged_in("1001").await;
     let mut seen = Vec::new();
-    on_a.send(json!({"v":1,"type":"command","command":{"command":"joinCampaign","campaign":97}}))
-        .await;
-    common::until_view(&mut on_a, &mut seen, "campaign 97", |v| v["campaign"] == 97).await;
-    let delivered = sim
-        .post("/sim/dialer/deliver", json!({"campaign":97,"user":"1001"}))
-        .await;
-    common::until_view(&mut on_a, &mut seen, "a bridged call", |v| {
-        v["call"]["bridged"] == true
-    })
-    .await;
-    sim.post(
-        &format!("/sim/calls/{}/hangup", delivered["call_id"]),
-        json!({}),
-    )
-    .await;
-    let contact = delivered["contact_id"].clone();
-    common::until_view(&mut on_a, &mut seen, "the disposition awaited", |v| {
-        v["actions"]["categorize"] == true
-    })
-    .await;
+    let contact =
+        common::contact_in_wrap_up(&mut on_a, &sim, "1001").await["info"]["contactId"].clone();
 
     // The same token on B: A hands the session over, its tab is told to reconnect.
     let (mut on_b, first) = b.attached(&token).await;

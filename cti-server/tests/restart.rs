@@ -8,41 +8,11 @@ mod common;
 use std::time::Duration;
 
 use common::process::{ServerProcess, Sim};
-use common::{Ws, until_view};
+use common::{Ws, contact_in_wrap_up, until_view};
 use serde_json::{Value, json};
 
 fn command(c: Value) -> Value {
     json!({"v":1,"type":"command","command":c})
-}
-
-/// Joins campaign 97, gets a contact from the dialer, answers, and the customer hangs up: the
-/// contact awaits its disposition. The view then.
-async fn contact_in_wrap_up(tab: &mut Ws, sim: &Sim, user: &str) -> Value {
-    let mut seen = Vec::new();
-    tab.send(command(json!({"command":"joinCampaign","campaign":97})))
-        .await;
-    until_view(tab, &mut seen, "campaign 97", |v| v["campaign"] == 97).await;
-    let delivered = sim
-        .post("/sim/dialer/deliver", json!({"campaign":97,"user":user}))
-        .await;
-    until_view(tab, &mut seen, "a bridged call", |v| {
-        v["call"]["bridged"] == true
-    })
-    .await;
-    sim.post(
-        &format!("/sim/calls/{}/hangup", delivered["call_id"]),
-        json!({}),
-    )
-    .await;
-    let view = until_view(
-        tab,
-        &mut seen,
-        "the contact awaiting its disposition",
-        |v| v["actions"]["categorize"] == true,
-    )
-    .await;
-    assert_eq!(view["info"]["contactId"], delivered["contact_id"]);
-    view
 }
 
 /// Categorizes the contact `view` shows (subcategory 26, `notes`) and waits until it is

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::Ws;
 use common::process::{ServerProcess, Sim};
-use neotel_sim::{ContactRecord, Scenario, User};
+use neotel_sim::Scenario;
 use serde_json::{Value, json};
 
 fn env(name: &str, default: usize) -> usize {
@@ -321,40 +321,11 @@ async fn act(
 
 /// Every agent and contact the run needs, on the default scenario.
 fn scenario(agents: usize, calls: usize) -> (Scenario, Vec<String>) {
-    let mut s = Scenario::default_scenario();
+    let (mut s, users) = common::crowd(3001, agents, (calls + agents) * 2, "SOAK");
     s.settings.agent_answer_ms = 0;
     s.settings.customer_answer_ms = 0;
     // The whole journal: a failed run shows each write of the calls it names.
     s.settings.journal_limit = 0;
-    let mut users = Vec::new();
-    for i in 0..agents {
-        let name = (3001 + i).to_string();
-        s.users.push(User {
-            user: name.clone(),
-            password: name.clone(),
-            name: format!("Agente {name}"),
-            supervisor: false,
-        });
-        s.devices.push(format!("SIP/{name}"));
-        users.push(name);
-    }
-    let base = s
-        .campaigns
-        .iter()
-        .find(|c| c.id == 97)
-        .map(|c| c.base)
-        .expect("campaign 97");
-    let first = s.contacts.iter().map(|c| c.id).max().unwrap_or(0) + 1;
-    for i in 0..(calls + agents) * 2 {
-        let id = first + i64::try_from(i).unwrap_or_default();
-        s.contacts.push(ContactRecord {
-            base,
-            id,
-            clave_1: format!("SOAK{id:07}"),
-            name: format!("Cliente {id}"),
-            phones: vec![format!("11{id:08}")],
-        });
-    }
     (s, users)
 }
 

@@ -224,6 +224,36 @@ pub async fn until_view(
     }
 }
 
+/// Joins campaign 97, gets a contact from the dialer, answers, and the customer hangs up: the
+/// contact awaits its disposition. The view then.
+pub async fn contact_in_wrap_up(tab: &mut Ws, sim: &process::Sim, user: &str) -> Value {
+    let mut seen = Vec::new();
+    tab.send(json!({"v":1,"type":"command","command":{"command":"joinCampaign","campaign":97}}))
+        .await;
+    until_view(tab, &mut seen, "campaign 97", |v| v["campaign"] == 97).await;
+    let delivered = sim
+        .post("/sim/dialer/deliver", json!({"campaign":97,"user":user}))
+        .await;
+    until_view(tab, &mut seen, "a bridged call", |v| {
+        v["call"]["bridged"] == true
+    })
+    .await;
+    sim.post(
+        &format!("/sim/calls/{}/hangup", delivered["call_id"]),
+        json!({}),
+    )
+    .await;
+    let view = until_view(
+        tab,
+        &mut seen,
+        "the contact awaiting its disposition",
+        |v| v["actions"]["categorize"] == true,
+    )
+    .await;
+    assert_eq!(view["info"]["contactId"], delivered["contact_id"]);
+    view
+}
+
 /// One browser connection.
 pub struct Ws {
     socket: tokio_tungstenite::WebSocketStream<
@@ -362,4 +392,46 @@ impl Ws {
             .await;
         self.recv().await
     }
+}
+
+/// The default scenario with `agents` more agents, named from `first_user` up (password = name,
+/// device `SIP/{name}`), and `contacts` more contacts in campaign 97's base, keyed
+/// `{prefix}{id:07}`: a crowd for the multi-agent tests. The new agents' names, in order.
+pub fn crowd(
+    first_user: usize,
+    agents: usize,
+    contacts: usize,
+    prefix: &str,
+) -> (neotel_sim::Scenario, Vec<String>) {
+    let mut s = neotel_sim::Scenario::default_scenario();
+    let mut users = Vec::new();
+    for i in 0..agents {
+        let name = (first_user + i).to_string();
+        s.users.push(neotel_sim::User {
+            user: name.clone(),
+            password: name.clone(),
+            name: format!("Agente {name}"),
+            supervisor: false,
+        });
+        s.devices.push(format!("SIP/{name}"));
+        users.push(name);
+    }
+    let base = s
+        .campaigns
+        .iter()
+        .find(|c| c.id == 97)
+        .map(|c| c.base)
+        .expect("campaign 97");
+    let first = s.contacts.iter().map(|c| c.id).max().unwrap_or(0) + 1;
+    for i in 0..contacts {
+        let id = first + i64::try_from(i).unwrap_or_default();
+        s.contacts.push(neotel_sim::ContactRecord {
+            base,
+            id,
+            clave_1: format!("{prefix}{id:07}"),
+            name: format!("Cliente {id}"),
+            phones: vec![format!("11{id:08}")],
+        });
+    }
+    (s, users)
 }
