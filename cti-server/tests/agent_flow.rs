@@ -387,3 +387,44 @@ async fn a_second_agent_shares_the_first_ones_list_reads() {
     );
     server.stop().await;
 }
+
+/// Issue 15: Neotel is polled once per interval for the agent, however many tabs show it
+/// (the poll is the session's, not a tab's).
+#[tokio::test]
+async fn polls_do_not_multiply_with_the_agent_tabs() {
+    let server = TestServer::start().await;
+    let interval = common::config().poll_interval;
+    let mut leader = server.ws().await;
+    let session = leader.login("1001", "1001", "SIP/1001").await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    let mut tabs = Vec::new();
+    for _ in 0..4 {
+        let mut tab = server.ws().await;
+        tab.send(json!({"v":1,"type":"attach","token":token})).await;
+        assert_eq!(tab.recv_type("session").await["leader"], false);
+        tabs.push(tab);
+    }
+    let polls = || async {
+        let metrics = server.metrics().await;
+        metrics
+            .lines()
+            .find(|l| {
+                l.starts_with("cti_neoapi_request_duration_seconds_count{method=\"Position\"}")
+            })
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse::<u128>().ok())
+            .unwrap_or(0)
+    };
+    let before = polls().await;
+    let started = std::time::Instant::now();
+    tokio::time::sleep(interval * 10).await;
+    let polled = polls().await - before;
+    let intervals = started.elapsed().as_millis() / interval.as_millis();
+    assert!(polled > 0, "the session polls");
+    // A slow machine polls less, never more: one per interval, plus the grid's edges (a poll
+    // on its way when counting began, and one at each end of the window).
+    assert!(
+        polled <= intervals + 2,
+        "{polled} polls in {intervals} intervals with five tabs"
+    );
+}
