@@ -5,7 +5,7 @@
 //! does not exist), deliveries and inbound calls (a key, several matches, a private number),
 //! the phone and the customer, NeoApi faults, Salesforce refusing Task saves (or saving and
 //! losing the answer), navigation to arbitrary records, the new-record window saved or
-//! cancelled, effects answered late, failed or never, the page changing, and a `Position`
+//! cancelled, effects answered late, failed or never, the page changing, and a poll or a write
 //! answered after a later call's answer.
 //!
 //! Invariants: no panic; no `Dial` during a call; no `UpdateContact` without a contact; a
@@ -74,8 +74,9 @@ enum Step {
     Crash(&'static str),
     /// The server stops and starts again: the session comes back from its snapshot.
     Restart,
-    /// The next `Position` is answered after the next call sent (read first, answered last).
-    Overtaken,
+    /// The next call of this method is answered after the next call sent (read or applied
+    /// first, answered last).
+    Overtaken(&'static str),
 }
 
 fn whose() -> impl Strategy<Value = Whose> {
@@ -150,7 +151,8 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(m, secs)| Step::Late(m, secs)),
         1 => prop_oneof![Just("UpdateContact"), Just("CRM_Available")].prop_map(Step::Crash),
         1 => Just(Step::Restart),
-        1 => Just(Step::Overtaken),
+        1 => prop_oneof![Just("Position"), Just("UpdateContact"), Just("CRM_Available")]
+            .prop_map(Step::Overtaken),
     ]
 }
 
@@ -395,7 +397,7 @@ fn a_position_overtaken_by_play_then_a_release() {
         Step::Wait(1000),
         Step::Release(Whose::This, Some(26)),
         Step::Wait(300),
-        Step::Overtaken,
+        Step::Overtaken("Position"),
         Step::Wait(1500),
         Step::Do(Command::Play),
         Step::Wait(300),
@@ -573,7 +575,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 crash_armed = true;
             }
             Step::Restart => h.restart(),
-            Step::Overtaken => h.overtaken = vec![("Position".into(), 1)],
+            Step::Overtaken(m) => h.overtaken = vec![(m.to_string(), 1)],
             Step::Hold(n) => h.hold_next = n,
             Step::AnswerHeld => h.answer_held(),
             Step::ChangePage => {
