@@ -68,6 +68,9 @@ pub struct Harness {
     storing: Option<Vec<u8>>,
     /// What left before its snapshot was stored: NeoApi methods and effect kinds.
     pub left_before_stored: Vec<String>,
+    /// Every message bound for the page, in order, as the server sends it: `{"effect": …}`
+    /// and `{"view": …}` (the wire the Open CTI page sees).
+    pub wire: Vec<Value>,
 }
 
 /// The session's snapshot as the server stores it ([`Session::write_snapshot`]), checked to be
@@ -190,6 +193,7 @@ impl Harness {
             stored,
             storing: None,
             left_before_stored: Vec::new(),
+            wire: Vec::new(),
         };
         h.drive();
         h
@@ -280,6 +284,7 @@ impl Harness {
                         }
                     }
                     Output::Salesforce(effect) => {
+                        self.wire.push(json!({ "effect": effect }));
                         self.effects.push(effect.clone());
                         if self.hold_next > 0 {
                             self.hold_next -= 1;
@@ -290,7 +295,10 @@ impl Harness {
                                 .push_back(Input::EffectDone(self.now, effect.id, result));
                         }
                     }
-                    Output::View(v) => self.views.push(*v),
+                    Output::View(v) => {
+                        self.wire.push(json!({ "view": v }));
+                        self.views.push(*v);
+                    }
                     Output::Ended => self.ended = true,
                 }
             }
@@ -524,6 +532,12 @@ impl Harness {
             object_type: Some(object.into()),
             record_name: Some(name.into()),
         });
+    }
+
+    /// The agent logs out: the session's last words to the page.
+    pub fn log_out(&mut self) {
+        self.session.log_out(self.now);
+        self.drive();
     }
 
     pub fn command(&mut self, c: Command) -> Result<(), SessionError> {
