@@ -71,6 +71,9 @@ pub struct Harness {
     /// Every message bound for the page, in order, as the server sends it: `{"effect": …}`
     /// and `{"view": …}` (the wire the Open CTI page sees).
     pub wire: Vec<Value>,
+    /// A page is attached (the server's greet: until then effects wait, views go nowhere).
+    attached: bool,
+    unsent: Vec<SalesforceEffect>,
 }
 
 /// The session's snapshot as the server stores it ([`Session::write_snapshot`]), checked to be
@@ -194,9 +197,28 @@ impl Harness {
             storing: None,
             left_before_stored: Vec::new(),
             wire: Vec::new(),
+            attached: false,
+            unsent: Vec::new(),
         };
         h.drive();
+        h.attach();
         h
+    }
+
+    /// The page attaches (the server's greet): the last view, then the effects no page had.
+    fn attach(&mut self) {
+        self.attached = true;
+        if let Some(v) = self.views.last() {
+            self.wire.push(json!({ "view": v }));
+        }
+        for effect in std::mem::take(&mut self.unsent) {
+            self.wire.push(json!({ "effect": effect }));
+            self.effects.push(effect.clone());
+            let result = self.salesforce(&effect);
+            self.inputs
+                .push_back(Input::EffectDone(self.now, effect.id, result));
+        }
+        self.drive();
     }
 
     /// The server dies and starts again, right after the last outputs left: the session is
@@ -283,6 +305,7 @@ impl Harness {
                             self.inputs.push_back(Input::NeoApi(self.now, id, result));
                         }
                     }
+                    Output::Salesforce(effect) if !self.attached => self.unsent.push(effect),
                     Output::Salesforce(effect) => {
                         self.wire.push(json!({ "effect": effect }));
                         self.effects.push(effect.clone());
@@ -296,7 +319,9 @@ impl Harness {
                         }
                     }
                     Output::View(v) => {
-                        self.wire.push(json!({ "view": v }));
+                        if self.attached {
+                            self.wire.push(json!({ "view": v }));
+                        }
                         self.views.push(*v);
                     }
                     Output::Ended => self.ended = true,
