@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use cti_core::{ApiId, Command, Config, Input, Output, SalesforceAction, Session};
+use cti_core::{ApiId, Command, Config, Input, Output, SalesforceEvent, Session};
 use neotel_api::{Reply, Request};
 use neotel_sim::{DeliverRequest, Platform, Scenario};
 use serde_json::{Map, Value, json};
+use sf_opencti::SalesforceAction;
 
 const USER: &str = "1001";
 
@@ -53,6 +54,10 @@ impl Rig {
             wall0,
             position: None,
         };
+        // The softphone page attaches and runs the requests.
+        let _ = rig
+            .session
+            .handle_input(Input::Salesforce(start, SalesforceEvent::PageChanged));
         rig.drive();
         rig
     }
@@ -82,11 +87,14 @@ impl Rig {
                         };
                         inputs.push(Input::NeoApi(self.now, id, Ok(reply)));
                     }
-                    Output::Salesforce(effect) => {
-                        let answer = salesforce(&effect.action);
-                        inputs.push(Input::EffectDone(self.now, effect.id, Ok(answer)));
+                    // Through the Open CTI adapter, as the server does.
+                    Output::Crm(request) => {
+                        let effect = sf_opencti::effect(&request);
+                        let page = salesforce(&effect.action);
+                        let answer = sf_opencti::answer(&request.ask, Ok(page));
+                        inputs.push(Input::Answered(self.now, request.id, answer));
                     }
-                    Output::View(_) | Output::Ended => {}
+                    Output::Surface(_) | Output::Call(_) | Output::View(_) | Output::Ended => {}
                 }
             }
             if inputs.is_empty() {

@@ -5,17 +5,21 @@
 //!
 //! ```no_run
 //! use std::time::Instant;
-//! use cti_core::{Config, Input, Output, Session};
+//! use cti_core::{Config, Input, Output, SalesforceEvent, Session};
 //!
 //! /// The server's loop for one agent; `clock` is its one clock read.
 //! fn drive(clock: impl Fn() -> Instant, mut next_input: impl FnMut(Option<Instant>) -> Input) {
 //!     let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap().and_hms_opt(9, 0, 0).unwrap();
 //!     let mut session = Session::new(Config::new("1001", start), clock());
+//!     // A page of the agent's Salesforce surface attaches and runs the requests.
+//!     let _ = session.handle_input(Input::Salesforce(clock(), SalesforceEvent::PageChanged));
 //!     loop {
 //!         while let Some(out) = session.poll_output() {
 //!             match out {
 //!                 Output::NeoApi(_id, _request) => { /* run on NeoApi, later feed Input::NeoApi(now, id, result) */ }
-//!                 Output::Salesforce(_effect) => { /* send to the leader page, later feed Input::EffectDone(now, id, result) */ }
+//!                 Output::Crm(_request) => { /* the surface's adapter words it for the page; feed Input::Answered(now, id, answer) */ }
+//!                 Output::Surface(_update) => { /* what the surface shows: its adapter sets it */ }
+//!                 Output::Call(_event) => { /* for a surface that follows calls (Salesforce Voice) */ }
 //!                 Output::View(_view) => { /* send to every page of the agent */ }
 //!                 Output::Ended => return,
 //!             }
@@ -26,6 +30,15 @@
 //!     }
 //! }
 //! ```
+//!
+//! Salesforce is behind a surface-neutral boundary (`crm` in the source, docs/surfaces.md in the
+//! repository): the core asks for what the agent's work needs ([`Ask`]: find the records for a
+//! key, show a record, a new one or the search page, read or write a record's Neotel fields,
+//! log a call, find a call's log, the record shown, the settings and the pop rules) and takes
+//! typed [`Answer`]s; what the surface shows continuously is one latest-wins state
+//! ([`SurfaceSet`]); and the core announces the calls ([`CallEvent`]) at the transitions it
+//! knows. Each surface has its adapter crate (one for Open CTI); the core is the one
+//! owner of the requests not answered yet, and of what a new page runs again.
 //!
 //! Time comes in with every input; the session never reads a clock. Every output that expects
 //! an answer carries an id the answer echoes. A command the state does not allow is refused
@@ -51,7 +64,7 @@
 
 mod command;
 mod config;
-mod effect;
+mod crm;
 mod io;
 mod message;
 mod session;
@@ -60,8 +73,11 @@ mod view;
 
 pub use command::{Command, MonitorMode, TextChannel, TransferTarget};
 pub use config::{Config, ListSource, TaskCall, Tasks};
-pub use effect::{EffectId, SalesforceAction, SalesforceEffect};
-pub use io::{ApiId, ApiResult, Input, Output, SalesforceError, SalesforceEvent, SessionError};
+pub use crm::{
+    Answer, Ask, CallEvent, CallOrigin, CallStart, CrmError, CrmRequest, CrmResult, Outcome,
+    RecordRef, RequestId, SalesforceEvent, SurfaceSet, SurfaceUpdate,
+};
+pub use io::{ApiId, ApiResult, Input, Output, SessionError};
 pub use message::{Code, Message};
 pub use session::{MAX_DTMF_DIGITS, PendingWrites, Session, Snapshot, SnapshotError};
 pub use user::user_name;

@@ -41,17 +41,6 @@ impl AgentStatus {
             Self::Released => Code::StatusReleased,
         })
     }
-
-    pub(crate) fn icon(self) -> &'static str {
-        match self {
-            Self::NoCampaign => "offline",
-            Self::Available => "call",
-            Self::OnBreak => "away",
-            Self::OnCall => "end_call",
-            Self::WithContact => "user",
-            Self::WrapUp | Self::Released => "clock",
-        }
-    }
 }
 
 /// Where a call stands.
@@ -330,7 +319,7 @@ impl Default for PanelSettings {
 }
 
 impl PanelSettings {
-    /// Within Open CTI's limits.
+    /// Within what a Salesforce panel allows.
     #[must_use]
     pub fn is_valid(&self) -> bool {
         (200..=1920).contains(&self.width_px) && (240..=2560).contains(&self.height_px)

@@ -8,8 +8,9 @@ mod common;
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::{AgentStatus, Code, Command, SalesforceAction, SalesforceEvent, SessionError};
+use cti_core::{AgentStatus, Code, Command, SalesforceEvent, SessionError};
 use serde_json::{Value, json};
+use sf_opencti::SalesforceAction;
 
 const MARIA: &str = "0038d0000000001AAA";
 
@@ -441,12 +442,10 @@ fn a_new_page_runs_what_the_last_left_unanswered_once() {
 
     // A late answer from the old page changes nothing.
     let late = lost[0].id;
-    let _ = h.session.handle_input(cti_core::Input::EffectDone(
-        h.now,
+    h.answer_late(
         late,
-        Ok(json!({"0038d0000000001AAA": {"Id": "0038d0000000001AAA", "Name": "María", "RecordType": "Contact"}})),
-    ));
-    h.drive();
+        json!({"0038d0000000001AAA": {"Id": "0038d0000000001AAA", "Name": "María", "RecordType": "Contact"}}),
+    );
     assert_eq!(
         h.view()
             .contact

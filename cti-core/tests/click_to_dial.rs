@@ -7,8 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::{Command, SalesforceAction, SalesforceEvent};
+use cti_core::{Command, SalesforceEvent};
 use neotel_api::Request;
+use sf_opencti::SalesforceAction;
 
 fn click(h: &mut Harness, number: &str, record: &str, object: &str) {
     h.event(SalesforceEvent::ClickToDial {

@@ -233,7 +233,7 @@ fn task_creations(h: &Harness) -> usize {
         .iter()
         .filter(|e| {
             matches!(&e.action,
-                cti_core::SalesforceAction::SaveLog { value }
+                sf_opencti::SalesforceAction::SaveLog { value }
                     if value.get("entityApiName").and_then(|v| v.as_str()) == Some("Task"))
         })
         .count()
@@ -244,7 +244,7 @@ fn task_lookups(h: &Harness) -> usize {
         .iter()
         .filter(|e| {
             matches!(&e.action,
-                cti_core::SalesforceAction::RunApex { method_name, .. } if method_name == "getTaskByCallObject")
+                sf_opencti::SalesforceAction::RunApex { method_name, .. } if method_name == "getTaskByCallObject")
         })
         .count()
 }

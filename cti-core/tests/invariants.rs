@@ -25,11 +25,12 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::{Command, Input, SalesforceAction, SalesforceEffect, TextChannel, TransferTarget};
+use cti_core::{Command, Input, TextChannel, TransferTarget};
 use neotel_api::Request;
 use neotel_sim::DeliverRequest;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
+use sf_opencti::{SalesforceAction, SalesforceEffect};
 
 /// Which contact a command about a contact names.
 #[derive(Debug, Clone, Copy)]

@@ -66,7 +66,7 @@ fn w_predictive_full_call() {
     assert!(h.tasks.is_empty() || h.tasks.iter().all(|t| t.get("entityApiName").is_none()));
 
     // W-EXTERNAL: the record took the Neotel data
-    let external = h.effects.iter().find(|e| matches!(&e.action, cti_core::SalesforceAction::SaveLog { value } if value.get("neoContactId__c").is_some()));
+    let external = h.effects.iter().find(|e| matches!(&e.action, sf_opencti::SalesforceAction::SaveLog { value } if value.get("neoContactId__c").is_some()));
     assert!(external.is_some(), "externalData written on arrival");
 
     h.command(Command::SendDtmf {

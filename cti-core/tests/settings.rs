@@ -6,7 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::Harness;
-use cti_core::{Command, PanelSettings, SalesforceAction, SessionError};
+use cti_core::{Command, PanelSettings, SessionError};
+use sf_opencti::SalesforceAction;
 
 fn save(s: &PanelSettings) -> Command {
     Command::SaveSettings {

@@ -1,13 +1,14 @@
-//! What the connector writes into Salesforce: the call's Task (W-ACTIVITY) and the Neotel
-//! data on the matched record (W-EXTERNAL), as `saveLog` values.
+//! What a call's log says (W-ACTIVITY): one call as the connector records it, worded by its
+//! rules (subject, disposition, the notes with `useTaskDescriptionField`). Writing it in a
+//! Salesforce object's fields is the surface adapter's job.
 
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
 
-use crate::options::{FieldMap, NeotelValues, Options};
+use crate::options::Options;
 use crate::screenpop::CallType;
 
 /// The Salesforce record a call is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkedRecord {
     /// Record Id.
     pub id: String,
@@ -45,90 +46,70 @@ fn cut(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-fn fields(call: &CallRecord, options: &Options) -> Map<String, Value> {
-    let subject = match call.call_type {
-        CallType::Inbound => format!("Llamada entrante {}", call.phone),
-        CallType::Outbound => format!("Llamada saliente {}", call.phone),
-        CallType::Internal => format!("Llamada interna {}", call.phone),
-    };
-    let mut m = Map::new();
-    m.insert("Subject".into(), json!(subject.trim_end()));
-    m.insert("CallType".into(), json!(call.call_type.task_value()));
-    m.insert("CallObject".into(), json!(call.call_id.to_string()));
-    m.insert("CallDurationInSeconds".into(), json!(call.duration_secs));
-    m.insert("Status".into(), json!("Completed"));
-    m.insert("TaskSubtype".into(), json!("Call"));
-    m.insert(
-        "ActivityDate".into(),
-        json!(call.date.format("%Y-%m-%d").to_string()),
-    );
-    if let Some(d) = &call.disposition {
-        m.insert("CallDisposition".into(), json!(cut(d, DISPOSITION_MAX)));
-    }
-    if options.use_task_description {
-        let mut text = String::new();
-        if call.manual {
-            text.push_str(&format!("Llamado manual al {}", call.phone));
-        }
-        if !call.notes.trim().is_empty() {
-            if !text.is_empty() {
-                text.push('\n');
-            }
-            text.push_str(call.notes.trim());
-        }
-        if !text.is_empty() {
-            m.insert("Description".into(), json!(cut(&text, DESCRIPTION_MAX)));
-        }
-    }
-    if let Some(r) = &call.record {
-        // WhoId takes people; anything else goes to WhatId (Salesforce refuses an Account as WhoId).
-        let key = if r.object_type == "Contact" || r.object_type == "Lead" {
-            "WhoId"
-        } else {
-            "WhatId"
+/// What a call's log says (W-ACTIVITY), as the connector's rules word it, whatever Salesforce
+/// object keeps it: a Task under Open CTI, a VoiceCall under Salesforce Voice (each surface's
+/// adapter writes it in its object's fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallLog {
+    /// `Llamada entrante 1144445555`, …
+    pub subject: String,
+    /// Direction.
+    pub call_type: CallType,
+    /// Neotel call id (`IDLLAMADA`): what finds the log again.
+    pub call_id: i64,
+    /// The customer's number.
+    pub phone: String,
+    /// How long the call lasted.
+    pub duration_secs: u64,
+    /// `Category / Subcategory` (and when the customer is called back), at most 255 characters.
+    pub disposition: Option<String>,
+    /// With `useTaskDescriptionField` (X-TASK-DESC): the manual call (F-MANUAL) and the notes.
+    pub description: Option<String>,
+    /// The record it is about.
+    pub record: Option<LinkedRecord>,
+    /// The call's date (agent's local date).
+    pub date: chrono::NaiveDate,
+}
+
+impl CallRecord {
+    /// W-ACTIVITY: what this call's log says under `options`.
+    #[must_use]
+    pub fn log(&self, options: &Options) -> CallLog {
+        let subject = match self.call_type {
+            CallType::Inbound => format!("Llamada entrante {}", self.phone),
+            CallType::Outbound => format!("Llamada saliente {}", self.phone),
+            CallType::Internal => format!("Llamada interna {}", self.phone),
         };
-        m.insert(key.into(), json!(r.id));
+        let description = options.use_task_description.then(|| {
+            let mut text = String::new();
+            if self.manual {
+                text.push_str(&format!("Llamado manual al {}", self.phone));
+            }
+            if !self.notes.trim().is_empty() {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(self.notes.trim());
+            }
+            cut(&text, DESCRIPTION_MAX)
+        });
+        CallLog {
+            subject: subject.trim_end().to_owned(),
+            call_type: self.call_type,
+            call_id: self.call_id,
+            phone: self.phone.clone(),
+            duration_secs: self.duration_secs,
+            disposition: self.disposition.as_deref().map(|d| cut(d, DISPOSITION_MAX)),
+            description: description.filter(|d| !d.is_empty()),
+            record: self.record.clone(),
+            date: self.date,
+        }
     }
-    m
-}
-
-/// W-ACTIVITY: the `saveLog` value that creates the call's Task.
-pub fn task_create(call: &CallRecord, options: &Options) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("entityApiName".into(), json!("Task"));
-    m.extend(fields(call, options));
-    m
-}
-
-/// W-ACTIVITY: the `saveLog` value that updates the call's existing Task.
-pub fn task_update(task_id: &str, call: &CallRecord, options: &Options) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("Id".into(), json!(task_id));
-    m.extend(fields(call, options));
-    m
-}
-
-/// W-EXTERNAL: the `saveLog` value writing the call's Neotel data on the matched record;
-/// `None` when the map writes nothing for these values.
-pub fn record_update(
-    record_id: &str,
-    map: &FieldMap,
-    values: &NeotelValues,
-) -> Option<Map<String, Value>> {
-    let data = map.apply(values);
-    if data.is_empty() {
-        return None;
-    }
-    let mut m = Map::new();
-    m.insert("Id".into(), json!(record_id));
-    m.extend(data);
-    Some(m)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::NeotelData;
 
     fn call(object: &str) -> CallRecord {
         CallRecord {
@@ -148,77 +129,38 @@ mod tests {
     }
 
     #[test]
-    fn w_activity_task_carries_the_call_fields() {
-        let t = task_create(&call("Contact"), &Options::default());
-        assert_eq!(t["entityApiName"], "Task");
-        assert_eq!(t["Subject"], "Llamada saliente 1144445555");
-        assert_eq!(t["CallType"], "Outbound");
-        assert_eq!(t["CallDisposition"], "Venta / Venta concretada");
-        assert_eq!(t["CallObject"], "1159449");
-        assert_eq!(t["CallDurationInSeconds"], 95);
-        assert_eq!(t["Status"], "Completed");
-        assert_eq!(t["TaskSubtype"], "Call");
-        assert_eq!(t["ActivityDate"], "2026-11-24");
-        assert_eq!(t["WhoId"], "003A");
-        assert!(t.get("WhatId").is_none());
-    }
-
-    #[test]
-    fn w_activity_accounts_and_opportunities_go_to_what_id() {
-        for object in ["Account", "Opportunity", "Case"] {
-            let t = task_create(&call(object), &Options::default());
-            assert_eq!(t["WhatId"], "003A", "{object}");
-            assert!(t.get("WhoId").is_none());
-        }
-        let u = task_update("00T1", &call("Lead"), &Options::default());
-        assert_eq!(u["Id"], "00T1");
-        assert!(u.get("entityApiName").is_none());
-        assert_eq!(u["WhoId"], "003A");
+    fn w_activity_the_log_says_the_call() {
+        let log = call("Contact").log(&Options::default());
+        assert_eq!(log.subject, "Llamada saliente 1144445555");
+        assert_eq!(log.disposition.as_deref(), Some("Venta / Venta concretada"));
+        assert_eq!((log.call_id, log.duration_secs), (1_159_449, 95));
+        let long = CallRecord {
+            disposition: Some("x".repeat(300)),
+            ..call("Contact")
+        };
+        assert_eq!(
+            long.log(&Options::default()).disposition.unwrap().len(),
+            255
+        );
     }
 
     #[test]
     fn x_task_desc_and_f_manual_notes_only_with_the_option() {
-        let t = task_create(&call("Contact"), &Options::default());
+        let log = call("Contact").log(&Options::default());
         assert_eq!(
-            t["Description"],
-            "Llamado manual al 1144445555\nquiere factura A"
+            log.description.as_deref(),
+            Some("Llamado manual al 1144445555\nquiere factura A")
         );
         let off = Options {
             use_task_description: false,
             ..Options::default()
         };
-        assert!(
-            task_create(&call("Contact"), &off)
-                .get("Description")
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn w_external_writes_the_mapped_data_on_the_record() {
-        let values: NeotelValues = [
-            (NeotelData::ContactId, "7".to_owned()),
-            (NeotelData::ContactBaseId, "134".to_owned()),
-            (NeotelData::CrmId, "4".to_owned()),
-        ]
-        .into();
-        let u = record_update("003A", &Options::default().external_data, &values).unwrap();
-        assert_eq!(u["Id"], "003A");
-        assert_eq!(
-            (
-                u["neoContactId__c"].as_str(),
-                u["neoBaseId__c"].as_str(),
-                u["neoCrmId__c"].as_str()
-            ),
-            (Some("7"), Some("134"), Some("4"))
-        );
-        assert!(
-            record_update(
-                "003A",
-                &Options::default().external_data,
-                &NeotelValues::new()
-            )
-            .is_none()
-        );
+        assert!(call("Contact").log(&off).description.is_none());
+        let quiet = CallRecord {
+            manual: false,
+            notes: "  ".into(),
+            ..call("Contact")
+        };
+        assert!(quiet.log(&Options::default()).description.is_none());
     }
 }

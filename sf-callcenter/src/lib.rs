@@ -8,8 +8,8 @@
 //! - The connector's options, typed ([`Options`], X-* ids), the Neotel data names
 //!   ([`NeotelData`]) and the `externalData` / `defaultNewRowData` field maps ([`FieldMap`]).
 //! - Which record wins ([`decide_screen_pop`], W-SCREENPOP; [`pop_without_search`], W-PRIVATE).
-//! - What is written into Salesforce: the call's Task ([`task_create`], [`task_update`],
-//!   W-ACTIVITY) and the matched record's Neotel data ([`record_update`], W-EXTERNAL).
+//! - What a call's log says ([`CallRecord::log`], [`CallLog`], W-ACTIVITY); the Salesforce
+//!   object that keeps it is each surface adapter's to write.
 //! - Click-to-dial numbers ([`normalize_number`], W-CLICK2DIAL).
 //!
 //! ```
@@ -33,15 +33,15 @@ mod options;
 mod screenpop;
 mod validate;
 
-pub use activity::{CallRecord, LinkedRecord, record_update, task_create, task_update};
+pub use activity::{CallLog, CallRecord, LinkedRecord};
 pub use model::{CallCenter, Item, Problem, ProblemKind, Section};
 pub use options::{
     DialError, DialingOptions, FieldMap, NeotelData, NeotelValues, ObjectType, Options,
     normalize_number,
 };
 pub use screenpop::{
-    CallType, LayoutError, PopRule, PopRules, ScreenPop, SearchMatch, SoftphoneLayout,
-    decide_screen_pop, parse_search_result, pop_without_search,
+    CallType, PopRule, PopRules, ScreenPop, SearchMatch, SoftphoneLayout, decide_screen_pop,
+    pop_without_search,
 };
 pub use validate::{
     CompatibilityMode, Config, DIALING_SECTION, GENERAL_SECTION, GeneralInfo, Install,

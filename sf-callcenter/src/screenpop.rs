@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::options::ObjectType;
 
 /// Direction of a call, as Salesforce names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CallType {
     /// A customer called in.
     Inbound,
@@ -15,26 +15,6 @@ pub enum CallType {
     Outbound,
     /// Between platform users.
     Internal,
-}
-
-impl CallType {
-    /// `sforce.opencti.CALL_TYPE` value (`inbound`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Internal => "internal",
-        }
-    }
-
-    /// Task `CallType` picklist value (`Inbound`, …).
-    pub fn task_value(self) -> &'static str {
-        match self {
-            Self::Inbound => "Inbound",
-            Self::Outbound => "Outbound",
-            Self::Internal => "Internal",
-        }
-    }
 }
 
 /// One record a search found.
@@ -47,44 +27,6 @@ pub struct SearchMatch {
     pub object_type: String,
     /// Display name.
     pub name: String,
-}
-
-/// A search result or layout that is not of Salesforce's shape.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct LayoutError(pub String);
-
-/// Reads `searchAndScreenPop`'s `returnValue`: an object keyed by record Id, each with `Id`,
-/// `Name`, `RecordType` (or the older `object`/`displayName`); `SCREEN_POP_DATA` is skipped.
-pub fn parse_search_result(value: &Value) -> Result<Vec<SearchMatch>, LayoutError> {
-    let Some(map) = value.as_object() else {
-        return match value {
-            Value::Null => Ok(Vec::new()),
-            _ => Err(LayoutError(format!(
-                "a search result is an object keyed by record Id, not {value}"
-            ))),
-        };
-    };
-    let mut out = Vec::new();
-    for (key, entry) in map {
-        if key == "SCREEN_POP_DATA" {
-            continue;
-        }
-        let text = |k: &str| entry.get(k).and_then(Value::as_str).map(str::to_owned);
-        let object_type = text("RecordType")
-            .or_else(|| text("object"))
-            .ok_or_else(|| LayoutError(format!("search result {key} has no RecordType")))?;
-        let name = text("Name")
-            .or_else(|| text("displayName"))
-            .unwrap_or_default();
-        let id = text("Id").unwrap_or_else(|| key.clone());
-        out.push(SearchMatch {
-            id,
-            object_type,
-            name,
-        });
-    }
-    Ok(out)
 }
 
 /// What to do for one case (no match, one match, several matches).
@@ -123,7 +65,8 @@ impl Default for PopRules {
     }
 }
 
-/// The softphone layout as `getSoftphoneLayout` returns it (only what screen pops need).
+/// The record pop rules for each call type (W-SCREENPOP): what the admin chose in the softphone
+/// layout (Open CTI), or in the configuration (Salesforce Voice). Only what screen pops need.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct SoftphoneLayout {
     inbound: PopRules,
@@ -132,48 +75,14 @@ pub struct SoftphoneLayout {
 }
 
 impl SoftphoneLayout {
-    /// Reads `{Inbound: {screenPopSettings: {NoMatch: {screenPopType, screenPopData}, …}}, …}`;
-    /// a missing setting is `DoNotPop`.
-    pub fn from_json(v: &Value) -> Result<Self, LayoutError> {
-        if !v.is_object() {
-            return Err(LayoutError(format!(
-                "a softphone layout is an object, not {v}"
-            )));
+    /// The rules for each call type (the surface's own format is its adapter's to read).
+    #[must_use]
+    pub fn new(inbound: PopRules, outbound: PopRules, internal: PopRules) -> Self {
+        Self {
+            inbound,
+            outbound,
+            internal,
         }
-        let rules = |call: &str| -> Result<PopRules, LayoutError> {
-            let settings = &v[call]["screenPopSettings"];
-            let rule = |case: &str| -> Result<PopRule, LayoutError> {
-                let s = &settings[case];
-                let data = s["screenPopData"].as_str().unwrap_or_default().to_owned();
-                Ok(match s["screenPopType"].as_str() {
-                    None | Some("DoNotPop") => PopRule::DoNotPop,
-                    Some("PopToEntity") if data.is_empty() && case == "NoMatch" => {
-                        return Err(LayoutError(format!(
-                            "{call}/{case}: PopToEntity names no object"
-                        )));
-                    }
-                    Some("PopToEntity") => PopRule::PopToEntity(data),
-                    Some("PopToSearch") => PopRule::PopToSearch,
-                    Some("PopToVisualforce") => PopRule::PopToVisualforce(data),
-                    Some("PopToFlow") => PopRule::PopToFlow(data),
-                    Some(other) => {
-                        return Err(LayoutError(format!(
-                            "{call}/{case}: unknown screenPopType {other}"
-                        )));
-                    }
-                })
-            };
-            Ok(PopRules {
-                no_match: rule("NoMatch")?,
-                single_match: rule("SingleMatch")?,
-                multiple_matches: rule("MultipleMatches")?,
-            })
-        };
-        Ok(Self {
-            inbound: rules("Inbound")?,
-            outbound: rules("Outbound")?,
-            internal: rules("Internal")?,
-        })
     }
 
     /// A layout with the same rules for every call type.
@@ -322,9 +231,18 @@ mod tests {
         }
     }
 
-    fn layout(no: Value, single: Value, multi: Value) -> SoftphoneLayout {
-        let s = json!({"screenPopSettings": {"NoMatch": no, "SingleMatch": single, "MultipleMatches": multi}});
-        SoftphoneLayout::from_json(&json!({"Inbound": s, "Outbound": s, "Internal": {}})).unwrap()
+    /// The same rules inbound and outbound, none for internal calls.
+    fn layout(
+        no_match: PopRule,
+        single_match: PopRule,
+        multiple_matches: PopRule,
+    ) -> SoftphoneLayout {
+        let rules = PopRules {
+            no_match,
+            single_match,
+            multiple_matches,
+        };
+        SoftphoneLayout::new(rules.clone(), rules, PopRules::default())
     }
 
     /// What pops for a call from `114`, with no defaults for a new record.
@@ -346,28 +264,10 @@ mod tests {
 
     fn recommended() -> SoftphoneLayout {
         layout(
-            json!({"screenPopType": "PopToEntity", "screenPopData": "Contact"}),
-            json!({"screenPopType": "PopToEntity"}),
-            json!({"screenPopType": "PopToSearch"}),
+            PopRule::PopToEntity("Contact".into()),
+            PopRule::PopToEntity(String::new()),
+            PopRule::PopToSearch,
         )
-    }
-
-    #[test]
-    fn w_screenpop_search_results_strip_screen_pop_data() {
-        let v = json!({
-            "003A": {"Id": "003A", "Name": "María", "RecordType": "Contact"},
-            "001B": {"object": "Account", "displayName": "Grupo Andino"},
-            "SCREEN_POP_DATA": {"type": "sobject", "params": {"recordId": "003A"}}
-        });
-        let found = parse_search_result(&v).unwrap();
-        assert_eq!(found.len(), 2);
-        assert!(found.contains(&SearchMatch {
-            id: "001B".into(),
-            object_type: "Account".into(),
-            name: "Grupo Andino".into()
-        }));
-        assert!(parse_search_result(&json!([1])).is_err());
-        assert_eq!(parse_search_result(&Value::Null).unwrap(), vec![]);
     }
 
     #[test]
@@ -380,7 +280,7 @@ mod tests {
                 object_type: "Contact".into()
             }
         );
-        let quiet = layout(json!({}), json!({"screenPopType": "DoNotPop"}), json!({}));
+        let quiet = layout(PopRule::DoNotPop, PopRule::DoNotPop, PopRule::DoNotPop);
         assert_eq!(
             pop(&one, &quiet, CallType::Outbound, &[]),
             ScreenPop::Nothing
@@ -420,7 +320,7 @@ mod tests {
             pop(&two, &recommended(), CallType::Inbound, &contact),
             search_114()
         );
-        let nothing = layout(json!({}), json!({}), json!({"screenPopType": "DoNotPop"}));
+        let nothing = layout(PopRule::DoNotPop, PopRule::DoNotPop, PopRule::DoNotPop);
         assert_eq!(
             pop(&two, &nothing, CallType::Inbound, &[]),
             ScreenPop::AgentPicks(two.to_vec())
@@ -478,11 +378,7 @@ mod tests {
             pop_without_search(&recommended(), CallType::Inbound, &fields),
             ScreenPop::NewRecord { .. }
         ));
-        let search = layout(
-            json!({"screenPopType": "PopToSearch"}),
-            json!({}),
-            json!({}),
-        );
+        let search = layout(PopRule::PopToSearch, PopRule::DoNotPop, PopRule::DoNotPop);
         assert_eq!(
             pop_without_search(&search, CallType::Inbound, &fields),
             ScreenPop::SearchPage {
@@ -492,19 +388,6 @@ mod tests {
         assert_eq!(
             pop_without_search(&SoftphoneLayout::default(), CallType::Inbound, &fields),
             ScreenPop::Nothing
-        );
-    }
-
-    #[test]
-    fn layouts_that_are_not_salesforces_shape_are_errors() {
-        assert!(SoftphoneLayout::from_json(&json!("x")).is_err());
-        let bad =
-            json!({"Inbound": {"screenPopSettings": {"NoMatch": {"screenPopType": "Teleport"}}}});
-        assert!(
-            SoftphoneLayout::from_json(&bad)
-                .unwrap_err()
-                .0
-                .contains("Teleport")
         );
     }
 }

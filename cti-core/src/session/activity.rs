@@ -1,25 +1,39 @@
-//! W-ACTIVITY: each call's Task (`saveActivityLog`), created when the call ends and updated
-//! with the release; one Task per call. A save Salesforce refused is tried again while its
-//! contact is on screen; a creation whose answer was lost is looked up
-//! (`NeotelDataRetrieval.getTaskByCallObject`) before it is made again.
+//! W-ACTIVITY: each call's log (`saveActivityLog`; a Task under Open CTI), created when the
+//! call ends and updated with the release; one log per call. A save the surface refused is
+//! tried again while its contact is on screen; a creation whose answer was lost is looked up
+//! (the surface finds a call's log by its call id) before it is made again, and only once it
+//! can no longer land.
 
 use serde::{Deserialize, Serialize};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
-use sf_callcenter::{CallRecord, CallType, LinkedRecord, task_create, task_update};
+use sf_callcenter::{CallLog, CallRecord, CallType, LinkedRecord};
 
-use crate::effect::SalesforceAction;
-use crate::io::SalesforceError;
+use crate::crm::{Answer, Ask, CrmError, CrmResult, Outcome};
 use crate::message::{Code, Message};
 
 use super::contact::LastCall;
 use super::notices::Scope;
-use super::outbox::{PendingEffect, SentEffect};
-use super::sync::apex_records;
+use super::outbox::{Purpose, SentRequest};
 use super::timer::Timer;
 use super::{RETRY_LIMIT, Session};
+
+/// How long after a page got a log's creation it may still land: the page gives up on a
+/// request after 10 s (its `TIMEOUT` answer), so a page that went away without answering may
+/// have it landing until then.
+pub(super) const LOG_SETTLE: Duration = Duration::from_secs(10);
+
+/// A log creation whose answer was lost, to look up once it can no longer land.
+#[derive(Debug, Clone)]
+pub(super) struct LostLog {
+    /// When it can be looked up.
+    pub(super) due: Instant,
+    /// The contact it was for, if any.
+    pub(super) contact: Option<u64>,
+    /// The creation, made once the surface says it did not happen.
+    pub(super) create: CallLog,
+}
 
 /// Where the call's Task stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,11 +46,6 @@ pub(super) enum TaskSave {
     Saved(String),
     /// Whether the Task exists cannot be known: nothing more is written (the agent is told).
     Unknown,
-}
-
-/// A `saveLog` that creates a Task (not an update by Id, not a record's Neotel fields).
-pub(super) fn is_task_creation(value: &Map<String, Value>) -> bool {
-    !value.contains_key("Id") && value.get("entityApiName").and_then(Value::as_str) == Some("Task")
 }
 
 impl Session {
@@ -58,19 +67,19 @@ impl Session {
         }
     }
 
-    /// The contact's call's Task as it stands, or `None` before the call ended.
-    fn call_record(&self) -> Option<CallRecord> {
+    /// The contact's call's log as it stands, or `None` before the call ended.
+    fn call_log(&self) -> Option<CallLog> {
         let c = self.contact.as_ref()?;
         let mut disposition = c.category_name.clone();
         if let Some(at) = c.callback {
-            // The Task says when the customer is called back, whatever the description setting.
+            // The log says when the customer is called back, whatever the description setting.
             let when = format!("Agenda {}", at.format("%d/%m/%Y %H:%M"));
             disposition = Some(match disposition {
                 Some(d) => format!("{d} · {when}"),
                 None => when,
             });
         }
-        Some(CallRecord {
+        let record = CallRecord {
             disposition,
             notes: c.draft.notes.clone(),
             record: c.record.as_ref().map(|r| LinkedRecord {
@@ -78,41 +87,46 @@ impl Session {
                 object_type: r.object_type.clone(),
             }),
             ..self.record_of(c.last_call.as_ref()?)
-        })
+        };
+        Some(record.log(&self.options))
     }
 
-    /// Creates the call's Task, or updates it once created.
+    /// Creates the call's log, or updates it once created.
     pub(super) fn save_task(&mut self) {
         if !self.options.save_activity_log {
             return;
         }
-        let Some(record) = self.call_record() else {
+        let Some(log) = self.call_log() else {
             return;
         };
         let Some(c) = self.contact.as_mut() else {
             return;
         };
-        let value = match &c.task {
-            TaskSave::Saved(id) => task_update(id, &record, &self.options),
+        let existing = match &c.task {
+            TaskSave::Saved(id) => Some(id.clone()),
             // The answer of the creation (or of its look-up) brings the id, then the update.
             TaskSave::Creating | TaskSave::LookingUp | TaskSave::Unknown => return,
             TaskSave::NotSaved => {
                 c.task = TaskSave::Creating;
-                task_create(&record, &self.options)
+                None
             }
         };
-        self.effect(SalesforceAction::SaveLog { value }, PendingEffect::Task);
+        self.request(Ask::LogCall { log, existing }, Purpose::Log);
     }
 
-    /// A call without a contact (F-MANUAL) still leaves its Task.
+    /// A call without a contact (F-MANUAL) still leaves its log.
     pub(super) fn save_task_without_contact(&mut self, call: &LastCall) {
         if self.options.save_activity_log {
-            let value = task_create(&self.record_of(call), &self.options);
-            self.effect(SalesforceAction::SaveLog { value }, PendingEffect::Other);
+            let log = self.record_of(call).log(&self.options);
+            let ask = Ask::LogCall {
+                log,
+                existing: None,
+            };
+            self.request(ask, Purpose::Other);
         }
     }
 
-    /// After the contact's record changed: the Task, if saved, follows it.
+    /// After the contact's record changed: the log, if saved, follows it.
     pub(super) fn update_saved_task(&mut self) {
         if self
             .contact
@@ -123,54 +137,78 @@ impl Session {
         }
     }
 
-    /// A Task creation whose answer was lost may have happened: Salesforce is asked before
-    /// `create` runs again. `contact` is the handle of the contact it was for, if any.
-    pub(super) fn look_up_task(&mut self, contact: Option<u64>, create: Map<String, Value>) {
-        let call = create
-            .get("CallObject")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+    /// A log creation whose answer was lost may have happened: once it can no longer land
+    /// (`due`), the surface is asked before `create` runs again. `contact` is the handle of
+    /// the contact it was for, if any.
+    pub(super) fn look_up_log(&mut self, due: Instant, contact: Option<u64>, create: CallLog) {
         if let Some(c) = self.contact.as_mut().filter(|c| Some(c.handle) == contact) {
             c.task = TaskSave::LookingUp;
         }
-        self.effect(
-            SalesforceAction::RunApex {
-                apex_class: "NeotelDataRetrieval",
-                method_name: "getTaskByCallObject".into(),
-                method_params: format!("CallObject={call}"),
-            },
-            PendingEffect::TaskLookup { create },
-        );
+        self.lost_logs.push(LostLog {
+            due,
+            contact,
+            create,
+        });
+        self.schedule_log_lookups();
     }
 
-    /// The contact's Task creation was on its way when the server stopped: Salesforce is asked
-    /// whether it happened (the creation is the same one, rebuilt from the contact).
-    pub(super) fn look_up_lost_task(&mut self, handle: u64) {
-        if let Some(record) = self.call_record() {
-            let create = task_create(&record, &self.options);
-            self.look_up_task(Some(handle), create);
+    fn schedule_log_lookups(&mut self) {
+        match self.lost_logs.iter().map(|l| l.due).min() {
+            Some(at) => self.timers.set(Timer::LookUpLogs, at),
+            None => self.timers.stop(Timer::LookUpLogs),
         }
     }
 
-    /// A contactless call's Task creation timed out: looked up, not repeated blindly.
-    pub(super) fn task_creation_lost(
-        &mut self,
-        sent: &SentEffect,
-        result: &Result<Value, SalesforceError>,
-    ) -> bool {
-        if let (PendingEffect::Other, Err(e), SalesforceAction::SaveLog { value }) =
-            (&sent.why, result, &sent.action)
-            && e.code == "TIMEOUT"
-            && is_task_creation(value)
+    /// The lost creations whose time has come are looked up.
+    pub(super) fn look_up_lost_logs(&mut self) {
+        let now = self.now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.lost_logs)
+            .into_iter()
+            .partition(|l| l.due <= now);
+        self.lost_logs = later;
+        for lost in due {
+            let ask = Ask::FindCallLog {
+                call_id: lost.create.call_id,
+            };
+            // About the contact it was for, not the one on screen now.
+            let why = Purpose::LogLookup {
+                create: lost.create,
+            };
+            self.request_about(lost.contact, ask, why);
+        }
+        self.schedule_log_lookups();
+    }
+
+    /// The contact's log creation was on its way when the server stopped: the surface is
+    /// asked whether it happened (the creation is the same one, rebuilt from the contact), once
+    /// the page that had it can no longer land it.
+    pub(super) fn look_up_lost_task(&mut self, handle: u64) {
+        if let Some(create) = self.call_log() {
+            let due = self.now() + LOG_SETTLE;
+            self.look_up_log(due, Some(handle), create);
+        }
+    }
+
+    /// A contactless call's log creation timed out: looked up, not repeated blindly.
+    pub(super) fn log_creation_lost(&mut self, sent: &SentRequest, result: &CrmResult) -> bool {
+        if let (
+            Purpose::Other,
+            Err(e),
+            Ask::LogCall {
+                log,
+                existing: None,
+            },
+        ) = (&sent.why, result, &sent.ask)
+            && e.outcome == Outcome::Unknown
         {
-            self.look_up_task(None, value.clone());
+            // The page waited its 10 s before saying so: nothing of it is on its way.
+            self.look_up_log(self.now(), None, log.clone());
             return true;
         }
         false
     }
 
-    pub(super) fn task_saved(&mut self, sent: &SentEffect, v: &Value) {
+    pub(super) fn log_saved(&mut self, sent: &SentRequest, answer: &Answer) {
         let mut created = false;
         if let Some(c) = self
             .contact
@@ -179,22 +217,22 @@ impl Session {
         {
             c.task_retries = 0;
             if c.task == TaskSave::Creating
-                && let Some(id) = v.as_str()
+                && let Answer::Logged(Some(id)) = answer
             {
-                c.task = TaskSave::Saved(id.to_owned());
+                c.task = TaskSave::Saved(id.clone());
                 created = true;
             }
         }
         self.forget(Code::TaskRetrying);
-        // A release made while the Task was being created goes in now.
+        // A release made while the log was being created goes in now.
         if created && self.contact.as_ref().is_some_and(|c| c.released) {
             self.save_task();
         }
     }
 
-    /// A Task Salesforce did not save is tried again while its contact is on screen; when
+    /// A log the surface did not save is tried again while its contact is on screen; when
     /// that does not work the agent is told, so the call can be logged by hand.
-    pub(super) fn task_failed(&mut self, e: &SalesforceError, sent: &SentEffect) {
+    pub(super) fn log_failed(&mut self, e: &CrmError, sent: &SentRequest) {
         let Some(c) = self
             .contact
             .as_mut()
@@ -206,11 +244,10 @@ impl Session {
         if creating {
             c.task = TaskSave::NotSaved;
         }
-        if let (true, "TIMEOUT", SalesforceAction::SaveLog { value }) =
-            (creating, e.code.as_str(), &sent.action)
+        if let (true, Outcome::Unknown, Ask::LogCall { log, .. }) = (creating, e.outcome, &sent.ask)
         {
-            let (handle, value) = (c.handle, value.clone());
-            self.look_up_task(Some(handle), value);
+            let (handle, log) = (c.handle, log.clone());
+            self.look_up_log(self.now(), Some(handle), log);
             return;
         }
         if c.task_retries < RETRY_LIMIT {
@@ -225,18 +262,12 @@ impl Session {
         }
     }
 
-    /// The look-up of a Task creation whose answer was lost.
-    pub(super) fn task_looked_up(
-        &mut self,
-        result: Result<Value, SalesforceError>,
-        sent: &SentEffect,
-        create: Map<String, Value>,
-    ) {
-        let found = result.as_ref().ok().map(|v| {
-            apex_records(v)
-                .into_iter()
-                .find_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
-        });
+    /// The look-up of a log creation whose answer was lost.
+    pub(super) fn log_looked_up(&mut self, result: CrmResult, sent: &SentRequest, create: CallLog) {
+        let found = match &result {
+            Ok(Answer::LogFound(found)) => Some(found.clone()),
+            _ => None,
+        };
         let Some(c) = self
             .contact
             .as_mut()
@@ -244,16 +275,17 @@ impl Session {
         else {
             // Its contact is gone: the creation is made if it never happened, and that is all.
             if found == Some(None) {
-                self.effect(
-                    SalesforceAction::SaveLog { value: create },
-                    PendingEffect::Other,
-                );
+                let ask = Ask::LogCall {
+                    log: create,
+                    existing: None,
+                };
+                self.request(ask, Purpose::Other);
             }
             return;
         };
         match found {
             Some(Some(id)) => {
-                // It happened: that Task is the call's; it gets the latest fields.
+                // It happened: that log is the call's; it gets the latest fields.
                 c.task = TaskSave::Saved(id);
                 self.save_task();
             }

@@ -1,15 +1,13 @@
 //! Where each NeoApi answer, Salesforce answer or event, and timer goes: to the feature that
 //! asked (its `Pending` says which) or that the timer belongs to.
 
-use serde_json::Value;
-
-use crate::effect::EffectId;
-use crate::io::{ApiId, ApiResult, SalesforceError, SalesforceEvent};
+use crate::crm::{Answer, CrmError, CrmResult, Outcome, RequestId, SalesforceEvent};
+use crate::io::{ApiId, ApiResult};
 use crate::message::{Code, Message};
 
 use super::Session;
 use super::notices;
-use super::outbox::{Pending, PendingEffect};
+use super::outbox::{Pending, Purpose};
 use super::timer::Timer;
 
 impl Session {
@@ -53,8 +51,8 @@ impl Session {
         }
     }
 
-    pub(super) fn effect_done(&mut self, id: EffectId, result: Result<Value, SalesforceError>) {
-        let Some(sent) = self.out.effect_answered(id) else {
+    pub(super) fn answered(&mut self, id: RequestId, result: CrmResult) {
+        let Some(sent) = self.out.request_answered(id) else {
             return;
         };
         // An answer about a contact no longer on screen (a search, a sync read) is not about
@@ -62,40 +60,53 @@ impl Session {
         if sent.why.is_about_the_contact() && sent.contact != self.contact_handle() {
             return;
         }
-        if self.task_creation_lost(&sent, &result) {
+        if self.log_creation_lost(&sent, &result) {
             return;
         }
         match (sent.why.clone(), result) {
-            (PendingEffect::Settings, Ok(v)) => self.settings_answered(&v),
-            (PendingEffect::Layout, Ok(v)) => self.layout_answered(&v),
-            (PendingEffect::Search, Ok(v)) => self.search_answered(&v),
-            (PendingEffect::SyncPage, Ok(v)) => self.sync_page_answered(&v),
-            (PendingEffect::SyncRecord { record, by_hand }, Ok(v)) => {
-                self.sync_record_answered(record, by_hand, &v);
+            (Purpose::Settings, Ok(Answer::Settings(settings))) => {
+                self.settings_answered(*settings);
             }
-            (PendingEffect::ClickedRecord { number, record }, Ok(v)) => {
-                self.clicked_record_answered(number, record, &v);
+            (Purpose::PopRules, Ok(Answer::PopRules(rules))) => self.pop_rules_answered(*rules),
+            (Purpose::Search, Ok(Answer::Records(matches))) => self.search_answered(matches),
+            (Purpose::SyncPage, Ok(Answer::Current(record))) => self.sync_page_answered(record),
+            (Purpose::SyncRecord { record, by_hand }, Ok(Answer::Record(fields))) => {
+                self.sync_record_answered(record, by_hand, fields.as_ref());
+            }
+            (Purpose::ClickedRecord { number, record }, Ok(Answer::Record(fields))) => {
+                self.clicked_record_answered(number, record, fields.unwrap_or_default());
             }
             // The search is a nicety: the click still dials.
-            (PendingEffect::ClickedRecord { number, .. }, Err(_)) => self.dial_clicked(number),
-            (PendingEffect::Task, Ok(v)) => self.task_saved(&sent, &v),
-            (PendingEffect::Task, Err(e)) => self.task_failed(&e, &sent),
-            (PendingEffect::TaskLookup { create }, result) => {
-                self.task_looked_up(result, &sent, create);
+            (Purpose::ClickedRecord { number, .. }, _) => self.dial_clicked(number),
+            (Purpose::Log, Ok(answer)) => self.log_saved(&sent, &answer),
+            (Purpose::Log, Err(e)) => self.log_failed(&e, &sent),
+            (Purpose::LogLookup { create }, result) => {
+                self.log_looked_up(result, &sent, create);
             }
-            (PendingEffect::Pop | PendingEffect::Other, Ok(_)) => {}
-            (why, Err(e)) => {
-                if matches!(why, PendingEffect::Search) {
-                    self.showing();
-                }
-                let code = if matches!(why, PendingEffect::Search) {
-                    Code::SearchFailed
-                } else {
-                    Code::SalesforceFailed
+            (Purpose::Pop | Purpose::Other, Ok(_)) => {}
+            (why, Ok(other)) => {
+                // An answer of another kind than asked: the surface's adapter is wrong.
+                let e = CrmError {
+                    outcome: Outcome::NotApplied,
+                    description: format!("an answer of another kind: {other:?}"),
                 };
-                self.notices.error = Some(Message::new(code).with("error", e.description));
+                self.request_failed(&why, e);
             }
+            (why, Err(e)) => self.request_failed(&why, e),
         }
+    }
+
+    fn request_failed(&mut self, why: &Purpose, e: CrmError) {
+        let search = matches!(why, Purpose::Search);
+        if search {
+            self.showing();
+        }
+        let code = if search {
+            Code::SearchFailed
+        } else {
+            Code::SalesforceFailed
+        };
+        self.notices.error = Some(Message::new(code).with("error", e.description));
     }
 
     pub(super) fn salesforce_event(&mut self, e: SalesforceEvent) -> Result<(), Message> {
@@ -119,6 +130,10 @@ impl Session {
                 self.page_changed();
                 Ok(())
             }
+            SalesforceEvent::PageGone => {
+                self.page_gone();
+                Ok(())
+            }
         }
     }
 
@@ -129,6 +144,7 @@ impl Session {
                 Timer::AutoRelease => self.auto_release(),
                 Timer::Write(kind) => self.drive_write(kind),
                 Timer::RetryTask => self.save_task(),
+                Timer::LookUpLogs => self.look_up_lost_logs(),
                 Timer::Users => self.read_users(),
                 Timer::Lists => self.read_failed_lists(),
                 Timer::Notices => self.expire_notices(),

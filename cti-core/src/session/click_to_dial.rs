@@ -1,11 +1,11 @@
 //! W-CLICK2DIAL: a phone clicked in Salesforce is dialed. With `allowClickToDialSearch` and no
-//! contact held, it is first a contact search: the record's Neotel CRM id and key (read through
-//! `NeotelDataRetrieval`) find the Neotel contact with the install's find-contact task, which is
-//! then taken, categorized and scheduled like a delivered one. The call matters more than the
-//! contact: it is dialed either way.
+//! contact held, it is first a contact search: the record's Neotel CRM id and key (the
+//! surface reads the record's Neotel fields) find the Neotel contact with the install's
+//! find-contact task, which is then taken, categorized and scheduled like a delivered one. The
+//! call matters more than the contact: it is dialed either way.
 
 use neotel_api::{ContactRef, Reply, decode_table};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::io::ApiResult;
 use crate::message::{Code, Message};
@@ -13,8 +13,8 @@ use crate::view::RecordView;
 
 use super::Session;
 use super::lists::{int_of, text_of};
-use super::outbox::{Pending, PendingEffect};
-use super::sync::{apex_records, is_neotel_object};
+use super::outbox::{Pending, Purpose};
+use super::sync::is_neotel_object;
 
 impl Session {
     pub(super) fn clicked(
@@ -34,7 +34,7 @@ impl Session {
                     object_type,
                     name: record_name.unwrap_or_default(),
                 };
-                let why = PendingEffect::ClickedRecord {
+                let why = Purpose::ClickedRecord {
                     number,
                     record: record.clone(),
                 };
@@ -50,9 +50,8 @@ impl Session {
         &mut self,
         number: String,
         record: RecordView,
-        v: &Value,
+        fields: Map<String, Value>,
     ) {
-        let fields = apex_records(v).into_iter().next().unwrap_or_default();
         let crm = int_of(&fields, "neoCrmId__c");
         let key = text_of(&fields, "neoCrmData__c").unwrap_or_default();
         match crm {

@@ -28,6 +28,7 @@
 mod activity;
 mod answers;
 mod call;
+mod calls_told;
 mod campaign;
 mod click_to_dial;
 mod conference;
@@ -105,6 +106,10 @@ pub struct Session {
     sync_ids: SyncIds,
     /// The writes Neotel has not accepted yet.
     writes: Writes,
+    /// Log creations whose answer was lost, waiting to be looked up.
+    lost_logs: Vec<activity::LostLog>,
+    /// What the surface was last told of the calls (call events are announced once).
+    announced: calls_told::Announced,
     ended: bool,
 }
 
@@ -140,11 +145,12 @@ impl Session {
             page: Page::default(),
             sync_ids: SyncIds::new(config.sync_seed),
             writes: Writes::default(),
+            lost_logs: Vec::new(),
+            announced: calls_told::Announced::default(),
             ended: false,
             config,
         };
         s.ask_salesforce_settings();
-        s.page_state();
         s.load_lists();
         s.poll();
         s.refresh_view();
@@ -170,6 +176,20 @@ impl Session {
     #[must_use]
     pub fn shared_read(&self, id: ApiId) -> bool {
         self.out.reads_list(id.0)
+    }
+
+    /// What request `id` asks, while it waits for its answer: an adapter reads the surface's
+    /// answer by it.
+    #[must_use]
+    pub fn ask_of(&self, id: crate::crm::RequestId) -> Option<&crate::crm::Ask> {
+        self.out.request(id)
+    }
+
+    /// When the oldest request a page got and has not answered went to it: a page silent for
+    /// long while another could take over is replaced by it (the server's call).
+    #[must_use]
+    pub fn oldest_unanswered(&self) -> Option<Instant> {
+        self.out.oldest_unanswered()
     }
 
     /// Whether every output waiting in [`Self::poll_output`] may leave before the snapshot of
@@ -198,24 +218,24 @@ impl Session {
         }
     }
 
-    /// The agent logs out (the server then sends NeoApi's `Logout`): the page's Salesforce
-    /// side stops dialing through the softphone and says it is signed out; every later input
-    /// is refused with [`SessionError::Ended`].
+    /// The agent logs out (the server then sends NeoApi's `Logout`): the surface stops
+    /// dialing through the connector and says it is signed out; every later input is refused
+    /// with [`SessionError::Ended`].
     pub fn log_out(&mut self, now: Instant) {
         if self.ended {
             return;
         }
         self.clock.now = self.clock.now.max(now);
-        self.page_signed_out();
         self.ended = true;
+        self.show_now();
         self.timers.clear();
     }
 
-    /// Neotel says the user is no longer logged in: the page's Salesforce side is told, then
-    /// the server ([`Output::Ended`]).
+    /// Neotel says the user is no longer logged in: the surface is told, then the server
+    /// ([`Output::Ended`]).
     fn signed_out_by_neotel(&mut self) {
-        self.page_signed_out();
         self.ended = true;
+        self.show_now();
         self.timers.clear();
         self.out.push(Output::Ended);
     }
@@ -232,7 +252,7 @@ impl Session {
         let now = match &input {
             Input::Command(t, _)
             | Input::NeoApi(t, _, _)
-            | Input::EffectDone(t, _, _)
+            | Input::Answered(t, _, _)
             | Input::Salesforce(t, _)
             | Input::Timeout(t) => *t,
         };
@@ -247,8 +267,8 @@ impl Session {
                 self.neoapi_done(id, r);
                 Ok(())
             }
-            Input::EffectDone(_, id, r) => {
-                self.effect_done(id, r);
+            Input::Answered(_, id, r) => {
+                self.answered(id, r);
                 Ok(())
             }
             Input::Salesforce(_, e) => self.salesforce_event(e),
@@ -257,6 +277,7 @@ impl Session {
                 Ok(())
             }
         };
+        self.announce_calls();
         self.refresh_view();
         result.map_err(SessionError::Refused)
     }

@@ -1,12 +1,15 @@
 //! What the session asks for, and what each pending answer is for: NeoApi calls by [`ApiId`],
-//! Salesforce effects by [`EffectId`], in one id sequence.
+//! Salesforce requests by [`RequestId`], in one id sequence. The one owner of unanswered work:
+//! a request waits here until a page runs it, and a page that goes away leaves its unanswered
+//! requests here for the session to decide what runs again.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
 
 use neotel_api::Request;
-use serde_json::{Map, Value};
+use sf_callcenter::CallLog;
 
-use crate::effect::{EffectId, SalesforceAction, SalesforceEffect};
+use crate::crm::{Ask, CrmRequest, RequestId, SurfaceSet, SurfaceUpdate};
 use crate::io::{ApiId, Output};
 use crate::message::{Code, Message};
 use crate::view::{MonitorView, RecordView, TransferView};
@@ -48,19 +51,21 @@ pub(super) enum Pending {
     Check(WriteKind),
 }
 
-/// What a pending effect is for.
+/// What a pending request is for.
 #[derive(Debug, Clone)]
-pub(super) enum PendingEffect {
+pub(super) enum Purpose {
     Settings,
-    Layout,
+    PopRules,
     Search,
     Pop,
-    Task,
-    /// W-ACTIVITY: whether a Task creation whose answer was lost happened after all; `create`
-    /// is that creation, made once Salesforce says there is no such Task.
-    TaskLookup {
-        create: Map<String, Value>,
+    /// W-ACTIVITY: the contact's call's log (created or updated).
+    Log,
+    /// W-ACTIVITY: whether a log creation whose answer was lost happened after all; `create`
+    /// is that creation, made once the surface says there is no such log.
+    LogLookup {
+        create: CallLog,
     },
+    /// Its answer is not needed (a record's Neotel fields, a contactless call's log).
     Other,
     /// W-SYNC by hand: the page Salesforce shows.
     SyncPage,
@@ -77,7 +82,7 @@ pub(super) enum PendingEffect {
     },
 }
 
-impl PendingEffect {
+impl Purpose {
     /// Its answer is about the contact on screen when it was sent, and about no other.
     pub(super) fn is_about_the_contact(&self) -> bool {
         matches!(
@@ -87,13 +92,15 @@ impl PendingEffect {
     }
 }
 
-/// An effect on its way to the page.
+/// A request on its way, or waiting for a page to run it.
 #[derive(Debug, Clone)]
-pub(super) struct SentEffect {
-    pub(super) why: PendingEffect,
-    pub(super) action: SalesforceAction,
-    /// The handle of the contact on screen when it was sent.
+pub(super) struct SentRequest {
+    pub(super) why: Purpose,
+    pub(super) ask: Ask,
+    /// The handle of the contact on screen when it was asked.
     pub(super) contact: Option<u64>,
+    /// When a page got it; `None` while no page ran requests.
+    pub(super) sent: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -105,7 +112,11 @@ pub(super) struct Outbox {
     asked: BTreeMap<u64, Act>,
     /// The action whose command is being handled now: the calls it makes are its own.
     pub(super) cause: Option<Act>,
-    effects: BTreeMap<u64, SentEffect>,
+    /// Requests not answered yet: the one book of them (a page that goes away leaves its
+    /// share here, and the next page gets what must run again).
+    requests: BTreeMap<u64, SentRequest>,
+    /// A page runs the requests now.
+    pub(super) page: bool,
     /// An input came from the agent or the page since the outputs were last drained: a resumed
     /// session would not get it again, so what it changed is stored before anything leaves.
     pub(super) told: bool,
@@ -145,8 +156,18 @@ impl Outbox {
         self.asked.values().any(|a| *a == act)
     }
 
-    pub(super) fn effect_answered(&mut self, id: EffectId) -> Option<SentEffect> {
-        self.effects.remove(&id.0)
+    pub(super) fn request_answered(&mut self, id: RequestId) -> Option<SentRequest> {
+        self.requests.remove(&id.0)
+    }
+
+    /// What request `id` asks, while it waits for its answer.
+    pub(super) fn request(&self, id: RequestId) -> Option<&Ask> {
+        self.requests.get(&id.0).map(|r| &r.ask)
+    }
+
+    /// When the oldest request a page got and did not answer went to it.
+    pub(super) fn oldest_unanswered(&self) -> Option<Instant> {
+        self.requests.values().filter_map(|r| r.sent).min()
     }
 
     /// Whether a NeoApi call for this purpose is on its way.
@@ -162,17 +183,16 @@ impl Outbox {
                 Output::NeoApi(id, _) => {
                     matches!(self.api.get(&id.0), Some(Pending::Poll | Pending::List(_)))
                 }
-                Output::Salesforce(effect) => {
-                    effect.action.is_page_state()
-                        || matches!(
-                            self.effects.get(&effect.id.0),
-                            Some(SentEffect {
-                                why: PendingEffect::Search,
-                                ..
-                            })
-                        )
-                }
-                Output::View(_) => true,
+                Output::Crm(request) => matches!(
+                    self.requests.get(&request.id.0),
+                    Some(SentRequest {
+                        why: Purpose::Search,
+                        ..
+                    })
+                ),
+                // A resumed session announces the same again (the surface takes a call it
+                // knows once).
+                Output::Surface(_) | Output::Call(_) | Output::View(_) => true,
                 Output::Ended => false,
             })
     }
@@ -181,9 +201,29 @@ impl Outbox {
         self.api.values().any(what)
     }
 
-    /// Every effect not answered: the page that had them is gone.
-    pub(super) fn lose_effects(&mut self) -> Vec<SentEffect> {
-        std::mem::take(&mut self.effects).into_values().collect()
+    /// A new page runs the requests: those the last page got and left unanswered are lost
+    /// (returned, for the session to decide what runs again); those no page got yet go to
+    /// this one now, in order.
+    pub(super) fn page_changed(&mut self, now: Instant) -> Vec<SentRequest> {
+        self.page = true;
+        let lost: Vec<u64> = self
+            .requests
+            .iter()
+            .filter(|(_, r)| r.sent.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        let lost = lost
+            .into_iter()
+            .filter_map(|id| self.requests.remove(&id))
+            .collect();
+        for (id, r) in &mut self.requests {
+            r.sent = Some(now);
+            self.outputs.push_back(Output::Crm(CrmRequest {
+                id: RequestId(*id),
+                ask: r.ask.clone(),
+            }));
+        }
+        lost
     }
 }
 
@@ -209,21 +249,37 @@ impl Session {
         }
     }
 
-    /// Asks the leader page to run a Salesforce effect.
-    pub(super) fn effect(&mut self, action: SalesforceAction, why: PendingEffect) {
-        let id = self.out.id();
+    /// Asks the surface about the contact on screen; the request waits for a page when none
+    /// runs them now.
+    pub(super) fn request(&mut self, ask: Ask, why: Purpose) {
         let contact = self.contact_handle();
-        self.out.effects.insert(
+        self.request_about(contact, ask, why);
+    }
+
+    /// Asks the surface about the contact `contact` (its handle), which may have left.
+    pub(super) fn request_about(&mut self, contact: Option<u64>, ask: Ask, why: Purpose) {
+        let id = self.out.id();
+        let sent = self.out.page.then(|| self.now());
+        if sent.is_some() {
+            self.out.push(Output::Crm(CrmRequest {
+                id: RequestId(id),
+                ask: ask.clone(),
+            }));
+        }
+        self.out.requests.insert(
             id,
-            SentEffect {
+            SentRequest {
                 why,
-                action: action.clone(),
+                ask,
                 contact,
+                sent,
             },
         );
-        self.out.push(Output::Salesforce(SalesforceEffect {
-            id: EffectId(id),
-            action,
-        }));
+    }
+
+    /// Sets what the surface shows (no answer is awaited).
+    pub(super) fn surface_set(&mut self, set: SurfaceSet) {
+        let id = RequestId(self.out.id());
+        self.out.push(Output::Surface(SurfaceUpdate { id, set }));
     }
 }

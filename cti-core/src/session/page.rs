@@ -1,52 +1,64 @@
-//! The page's Salesforce side: the call center settings and the softphone layout Salesforce
-//! sends at start, what the page must have set for the session (click-to-dial, the panel's
-//! size, the utility label), and a new page taking over from one that went away.
+//! The surface's side: the connector's options and the record pop rules Salesforce sends at
+//! start, what the surface shows continuously (click-to-dial, the panel's size, the agent's
+//! state in words and as an icon: one latest-wins state, of which a page gets what it lacks),
+//! and a new page taking over from one that went away.
 
-use std::collections::BTreeMap;
+use sf_callcenter::{DialingOptions, Options, Problem, SoftphoneLayout};
 
-use serde_json::Value;
-use sf_callcenter::{CallCenter, SoftphoneLayout};
-
-use crate::effect::SalesforceAction;
+use crate::crm::{Ask, SurfaceSet};
 use crate::message::{Code, Message};
 use crate::view::{AgentStatus, PanelSettings, View};
 
 use super::Session;
-use super::activity::is_task_creation;
+use super::activity::LOG_SETTLE;
 use super::notices::Scope;
-use super::outbox::PendingEffect;
+use super::outbox::Purpose;
+
+/// What the surface shows continuously.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Shown {
+    click_to_dial: bool,
+    width_px: u32,
+    height_px: u32,
+    /// The state in words, and the state its icon is for; `None` before the first.
+    status: Option<(AgentStatus, Message)>,
+}
+
+impl Shown {
+    /// What a new page shows before it is told anything: Salesforce's defaults.
+    fn defaults() -> Self {
+        let panel = PanelSettings::default();
+        Self {
+            click_to_dial: false,
+            width_px: panel.width_px,
+            height_px: panel.height_px,
+            status: None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub(super) struct Page {
-    /// The last view sent (a view is sent only when it changes).
+    /// The last view sent (a view is sent only when it changed).
     pub(super) last_view: Option<View>,
-    /// The state and label the utility bar says.
-    pub(super) last_status: Option<(AgentStatus, Message)>,
+    /// What the page that runs the requests shows; `None` while no page does.
+    pub(super) shown: Option<Shown>,
     /// Contacts shown so far (each contact's handle).
     pub(super) contacts_seen: u64,
 }
 
 impl Session {
-    /// Salesforce's call center settings (the connector's options) and softphone layout.
+    /// Salesforce's call center settings (the connector's options) and record pop rules.
     pub(super) fn ask_salesforce_settings(&mut self) {
-        self.effect(
-            SalesforceAction::GetCallCenterSettings,
-            PendingEffect::Settings,
-        );
-        self.effect(SalesforceAction::GetSoftphoneLayout, PendingEffect::Layout);
+        self.request(Ask::Settings, Purpose::Settings);
+        self.request(Ask::PopRules, Purpose::PopRules);
     }
 
-    pub(super) fn settings_answered(&mut self, v: &Value) {
-        let map: BTreeMap<String, String> = v
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        // Only the connector's sections matter here: Salesforce already accepted the rest.
-        match CallCenter::from_settings(&map).and_then(|cc| cc.connector_options()) {
+    pub(super) fn settings_answered(
+        &mut self,
+        settings: Result<(Options, DialingOptions), Vec<Problem>>,
+    ) {
+        match settings {
             Ok((options, dialing)) => {
                 self.options = options;
                 self.config.dialing = dialing;
@@ -58,71 +70,97 @@ impl Session {
         }
     }
 
-    pub(super) fn layout_answered(&mut self, v: &Value) {
-        match SoftphoneLayout::from_json(v) {
+    pub(super) fn pop_rules_answered(&mut self, rules: Result<SoftphoneLayout, String>) {
+        match rules {
             Ok(layout) => self.layout = layout,
             Err(e) => self.notify(
-                Message::new(Code::BadLayout).with("error", e.to_string()),
+                Message::new(Code::BadLayout).with("error", e),
                 Scope::Session,
             ),
         }
     }
 
-    /// What the page's Salesforce side must have set for this session: phone fields dial
-    /// through the softphone, the panel has the agent's size, the utility bar says the state
-    /// (on the next view). Sent at start and again to every new page.
-    pub(super) fn page_state(&mut self) {
-        self.effect(SalesforceAction::EnableClickToDial, PendingEffect::Other);
-        let defaults = PanelSettings::default();
-        if self.settings.width_px != defaults.width_px {
-            let width_px = self.settings.width_px;
-            self.effect(
-                SalesforceAction::SetSoftphonePanelWidth { width_px },
-                PendingEffect::Other,
-            );
+    /// What the surface must show now, and the state the utility's words and icon are for.
+    fn wanted(&self, status: AgentStatus, label: &Message) -> Shown {
+        Shown {
+            click_to_dial: !self.ended,
+            width_px: self.settings.width_px,
+            height_px: self.settings.height_px,
+            status: Some((status, label.clone())),
         }
-        if self.settings.height_px != defaults.height_px {
-            let height_px = self.settings.height_px;
-            self.effect(
-                SalesforceAction::SetSoftphonePanelHeight { height_px },
-                PendingEffect::Other,
-            );
-        }
-        self.page.last_status = None;
     }
 
-    /// Signed out: phone fields stop dialing through the softphone, the utility bar says so.
-    pub(super) fn page_signed_out(&mut self) {
-        self.effect(SalesforceAction::DisableClickToDial, PendingEffect::Other);
-        let label = Message::new(Code::StatusSignedOut);
-        self.effect(
-            SalesforceAction::SetSoftphoneItemLabel { label },
-            PendingEffect::Other,
-        );
+    /// Brings the page to what the surface must show: only what changed, in a fixed order.
+    /// Signed out, the words say so and the icon stays (the page is going away).
+    pub(super) fn show(&mut self, status: AgentStatus, label: &Message) {
+        let Some(shown) = self.page.shown.clone() else {
+            return;
+        };
+        let mut wanted = self.wanted(status, label);
+        if shown.click_to_dial != wanted.click_to_dial {
+            self.surface_set(SurfaceSet::ClickToDial(wanted.click_to_dial));
+        }
+        if shown.width_px != wanted.width_px {
+            self.surface_set(SurfaceSet::PanelWidth(wanted.width_px));
+        }
+        if shown.height_px != wanted.height_px {
+            self.surface_set(SurfaceSet::PanelHeight(wanted.height_px));
+        }
+        if self.ended {
+            let signed_out = Message::new(Code::StatusSignedOut);
+            if shown.status.as_ref().map(|(_, l)| l) != Some(&signed_out) {
+                self.surface_set(SurfaceSet::Label(signed_out.clone()));
+            }
+            let status = shown.status.map_or(status, |(s, _)| s);
+            wanted.status = Some((status, signed_out));
+        } else if shown.status != wanted.status {
+            self.surface_set(SurfaceSet::Label(label.clone()));
+            self.surface_set(SurfaceSet::Icon(status));
+        }
+        self.page.shown = Some(wanted);
     }
 
-    /// Another page runs the effects now: what the last one left unanswered runs again there,
-    /// except what [`Self::page_state`] sets anew and a Task creation, which runs again only
-    /// once Salesforce says it did not happen.
+    /// The utility's words are said again (the agent's language changed).
+    pub(super) fn say_status_again(&mut self) {
+        if let Some(shown) = self.page.shown.as_mut() {
+            shown.status = None;
+        }
+    }
+
+    /// Another page runs the requests now: what the last one left unanswered runs again
+    /// there, except a log's creation, which runs again only once the surface says it did
+    /// not happen; what no page got yet goes to it; it is shown the whole state.
     pub(super) fn page_changed(&mut self) {
+        let now = self.now();
         let current = self.contact_handle();
-        for e in self.out.lose_effects() {
-            match (&e.why, e.action) {
-                (_, a) if a.is_page_state() => {}
-                (_, SalesforceAction::SaveLog { value }) if is_task_creation(&value) => {
-                    self.look_up_task(e.contact, value);
+        for r in self.out.page_changed(now) {
+            match r.why {
+                // It may still land until the page would have given up on it.
+                _ if r.ask.creates_log() => {
+                    if let Ask::LogCall { log, .. } = r.ask {
+                        let due = r.sent.unwrap_or(now) + LOG_SETTLE;
+                        self.look_up_log(due, r.contact, log);
+                    }
                 }
                 // Updates by Id can always run again; they may be a finished contact's last
-                // words (its Task's disposition).
-                (_, action @ SalesforceAction::SaveLog { .. })
-                | (PendingEffect::Settings | PendingEffect::Layout, action) => {
-                    self.effect(action, e.why);
+                // words (its log's disposition).
+                _ if matches!(r.ask, Ask::LogCall { .. } | Ask::WriteRecord { .. }) => {
+                    self.request_about(r.contact, r.ask, r.why);
+                }
+                Purpose::Settings | Purpose::PopRules => {
+                    self.request_about(r.contact, r.ask, r.why);
                 }
                 // A pop or a read for a contact no longer on screen has nothing left to do.
-                (_, action) if e.contact == current => self.effect(action, e.why),
+                _ if r.contact == current => self.request_about(r.contact, r.ask, r.why),
                 _ => {}
             }
         }
-        self.page_state();
+        self.page.shown = Some(Shown::defaults());
+    }
+
+    /// No page runs the requests: they wait for the next one.
+    pub(super) fn page_gone(&mut self) {
+        self.out.page = false;
+        self.page.shown = None;
     }
 }

@@ -1,22 +1,21 @@
 //! W-SCREENPOP: when a delivered contact is searched (W-PREDICTIVE once the agent answers,
-//! W-PREVIEW and inbound at once, W-PRIVATE never), which record pops (the softphone layout and
+//! W-PREVIEW and inbound at once, W-PRIVATE never), which record pops (the pop rules and
 //! `searchTypePriority`), W-EXTERNAL (the matched record takes the call's Neotel data), and
 //! `CRM_ShowingContact` once the contact is on screen.
 
 use neotel_api::{DialerType, Position, Request};
 use serde_json::{Map, Value, json};
 use sf_callcenter::{
-    CallType, NeotelData, ScreenPop, decide_screen_pop, parse_search_result, pop_without_search,
-    record_update,
+    CallType, NeotelData, ScreenPop, SearchMatch, decide_screen_pop, pop_without_search,
 };
 
-use crate::effect::SalesforceAction;
+use crate::crm::Ask;
 use crate::message::{Code, Message};
 use crate::view::RecordView;
 
 use super::Session;
 use super::notices::Scope;
-use super::outbox::{Pending, PendingEffect};
+use super::outbox::{Pending, Purpose};
 
 impl Session {
     /// W-PREDICTIVE: search once the agent answers; W-PREVIEW and inbound: right away. A
@@ -53,65 +52,47 @@ impl Session {
             self.apply_pop(pop);
             return;
         }
-        let search = c.key.clone();
-        self.effect(
-            SalesforceAction::SearchAndScreenPop {
-                search_params: search,
-                call_type: call_type.as_str(),
-                default_field_values: fields,
-                deferred: true,
-            },
-            PendingEffect::Search,
-        );
+        let key = c.key.clone();
+        let ask = Ask::FindRecords {
+            key,
+            direction: call_type,
+            new_record: fields,
+        };
+        self.request(ask, Purpose::Search);
     }
 
-    pub(super) fn search_answered(&mut self, v: &Value) {
+    pub(super) fn search_answered(&mut self, matches: Vec<SearchMatch>) {
         let fields = self.new_record_fields();
         let call_type = self.call_type();
         let Some(search) = self.contact.as_ref().map(|c| c.key.clone()) else {
             return;
         };
-        match parse_search_result(v) {
-            Ok(matches) => {
-                if let Some(c) = self.contact.as_mut() {
-                    c.values.insert(NeotelData::SearchData, search.clone());
-                    c.matches = matches
-                        .iter()
-                        .map(|m| (m.id.clone(), m.name.clone()))
-                        .collect();
-                }
-                let pop = decide_screen_pop(
-                    &matches,
-                    &self.layout,
-                    call_type,
-                    &self.options.search_priority,
-                    &search,
-                    &fields,
-                );
-                self.apply_pop(pop);
-            }
-            Err(e) => {
-                self.notices.error =
-                    Some(Message::new(Code::SearchFailed).with("error", e.to_string()));
-                self.showing();
-            }
+        if let Some(c) = self.contact.as_mut() {
+            c.values.insert(NeotelData::SearchData, search.clone());
+            c.matches = matches
+                .iter()
+                .map(|m| (m.id.clone(), m.name.clone()))
+                .collect();
         }
+        let pop = decide_screen_pop(
+            &matches,
+            &self.layout,
+            call_type,
+            &self.options.search_priority,
+            &search,
+            &fields,
+        );
+        self.apply_pop(pop);
     }
 
-    fn pop(&mut self, pop_type: &'static str, params: Value) {
-        self.effect(
-            SalesforceAction::ScreenPop { pop_type, params },
-            PendingEffect::Pop,
-        );
+    fn pop(&mut self, ask: Ask) {
+        self.request(ask, Purpose::Pop);
     }
 
     /// F-CONFIG: the softphone gets out of the way when the agent asked it to.
     fn minimize(&mut self, asked: bool) {
         if asked {
-            self.effect(
-                SalesforceAction::SetSoftphonePanelVisibility { visible: false },
-                PendingEffect::Other,
-            );
+            self.request(Ask::Minimize, Purpose::Other);
         }
     }
 
@@ -132,7 +113,7 @@ impl Session {
                         name,
                     });
                 }
-                self.pop("sobject", json!({ "recordId": id }));
+                self.pop(Ask::ShowRecord { id });
                 self.write_external();
             }
             ScreenPop::NewRecord {
@@ -146,15 +127,15 @@ impl Session {
                         .map(str::to_owned);
                 }
                 self.minimize(self.settings.minimize_on_no_match);
-                self.pop(
-                    "newRecord",
-                    json!({ "entityName": object_type, "defaultFieldValues": fields }),
-                );
+                self.pop(Ask::ShowNewRecord {
+                    object_type,
+                    fields,
+                });
                 self.notify(Code::NewRecord, Scope::Contact);
             }
             ScreenPop::SearchPage { search } => {
                 self.minimize(self.settings.minimize_on_several);
-                self.pop("search", json!({ "searchString": search }));
+                self.pop(Ask::ShowSearch { text: search });
             }
             ScreenPop::AgentPicks(candidates) => {
                 if let Some(c) = self.contact.as_mut() {
@@ -177,7 +158,7 @@ impl Session {
             object_type: m.object_type.clone(),
             name: m.name,
         });
-        self.pop("sobject", json!({ "recordId": m.id }));
+        self.pop(Ask::ShowRecord { id: m.id });
         self.write_external();
         self.update_saved_task();
         Ok(())
@@ -209,8 +190,10 @@ impl Session {
     pub(super) fn write_external(&mut self) {
         let Some(c) = &self.contact else { return };
         let Some(r) = &c.record else { return };
-        if let Some(value) = record_update(&r.id, &self.options.external_data, &c.values) {
-            self.effect(SalesforceAction::SaveLog { value }, PendingEffect::Other);
+        let fields = self.options.external_data.apply(&c.values);
+        if !fields.is_empty() {
+            let id = r.id.clone();
+            self.request(Ask::WriteRecord { id, fields }, Purpose::Other);
         }
     }
 

@@ -1,12 +1,10 @@
 //! F-CONFIG: the panel's size and automatic minimizing, and the agent's language (which also
 //! words the utility bar's label). The server keeps them per user.
 
-use crate::effect::SalesforceAction;
 use crate::message::{Code, Message};
 use crate::view::PanelSettings;
 
 use super::Session;
-use super::outbox::PendingEffect;
 
 impl Session {
     pub(super) fn save_settings(
@@ -26,18 +24,7 @@ impl Session {
         if !settings.is_valid() {
             return Err(Code::BadSize.into());
         }
-        if settings.width_px != self.settings.width_px {
-            self.effect(
-                SalesforceAction::SetSoftphonePanelWidth { width_px },
-                PendingEffect::Other,
-            );
-        }
-        if settings.height_px != self.settings.height_px {
-            self.effect(
-                SalesforceAction::SetSoftphonePanelHeight { height_px },
-                PendingEffect::Other,
-            );
-        }
+        // The surface is resized with the next view (page.rs).
         self.settings = settings;
         self.notify_briefly(Code::SettingsSaved);
         Ok(())
@@ -49,7 +36,7 @@ impl Session {
         }
         self.settings.language = language;
         // The utility bar's label is in the agent's language too.
-        self.page.last_status = None;
+        self.say_status_again();
         Ok(())
     }
 }

@@ -134,6 +134,7 @@ impl Session {
         }
         s.writes = snapshot.writes.restored();
         s.resume_writes();
+        s.told_as_restored();
         s.refresh_view();
         Ok(s)
     }

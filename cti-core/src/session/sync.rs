@@ -1,17 +1,17 @@
 //! W-SYNC: the new-record pop pre-fills a fresh `neoSyncId__c`; a record is linked to the
-//! contact only when its `neoSyncId__c` (read through `NeotelDataRetrieval`, as Salesforce
-//! offers nothing else) is that id, or when it is one of the search's matches. Any other record
-//! the agent opens is never linked or written. The sync button does the same by hand.
+//! contact only when its `neoSyncId__c` (read from the record: the surface reads a record's
+//! Neotel fields) is that id, or when it is one of the search's matches. Any other record the
+//! agent opens is never linked or written. The sync button does the same by hand.
 
 use serde_json::{Map, Value};
 
-use crate::effect::SalesforceAction;
+use crate::crm::{Ask, RecordRef};
 use crate::message::{Code, Message};
 use crate::view::RecordView;
 
 use super::Session;
 use super::notices::Scope;
-use super::outbox::PendingEffect;
+use super::outbox::Purpose;
 
 /// The `neoSyncId__c` numbers this session hands out, deterministic from its seed.
 #[derive(Debug, Clone)]
@@ -44,20 +44,9 @@ impl SyncIds {
     }
 }
 
-/// The objects `NeotelDataRetrieval` reads.
+/// The objects whose Neotel fields the surface reads (the package's Apex class reads these).
 pub(super) fn is_neotel_object(object_type: &str) -> bool {
     matches!(object_type, "Contact" | "Account" | "Lead" | "Opportunity")
-}
-
-/// The records a `runApex` of `NeotelDataRetrieval` answered (`{"runApex": "[{…}]"}`).
-pub(super) fn apex_records(v: &Value) -> Vec<Map<String, Value>> {
-    let list = match &v["runApex"] {
-        Value::String(s) => serde_json::from_str::<Value>(s).unwrap_or_default(),
-        other => other.clone(),
-    };
-    list.as_array()
-        .map(|rows| rows.iter().filter_map(|r| r.as_object().cloned()).collect())
-        .unwrap_or_default()
 }
 
 impl Session {
@@ -75,7 +64,7 @@ impl Session {
         } else if syncing && is_neotel_object(&record.object_type) {
             self.read_record(
                 &record,
-                PendingEffect::SyncRecord {
+                Purpose::SyncRecord {
                     record: record.clone(),
                     by_hand: false,
                 },
@@ -110,56 +99,56 @@ impl Session {
         self.update_saved_task();
     }
 
-    /// Reads a record's fields through `NeotelDataRetrieval.get{Object}ById`.
-    pub(super) fn read_record(&mut self, record: &RecordView, why: PendingEffect) {
-        self.effect(
-            SalesforceAction::RunApex {
-                apex_class: "NeotelDataRetrieval",
-                method_name: format!("get{}ById", record.object_type),
-                method_params: format!("Id={}", record.id),
-            },
-            why,
-        );
+    /// Reads a record's Neotel fields.
+    pub(super) fn read_record(&mut self, record: &RecordView, why: Purpose) {
+        let record = RecordRef {
+            id: record.id.clone(),
+            object_type: record.object_type.clone(),
+            name: None,
+        };
+        self.request(Ask::ReadRecord { record }, why);
     }
 
     /// The sync button: what Salesforce shows is read, and linked if it is the new record.
     pub(super) fn sync_by_hand(&mut self) -> Result<(), Message> {
-        self.effect(SalesforceAction::GetAppViewInfo, PendingEffect::SyncPage);
+        self.request(Ask::CurrentRecord, Purpose::SyncPage);
         Ok(())
     }
 
-    pub(super) fn sync_page_answered(&mut self, v: &Value) {
-        let id = v["recordId"].as_str().unwrap_or_default().to_owned();
-        let object_type = v["objectType"].as_str().unwrap_or_default().to_owned();
-        if id.is_empty() || !is_neotel_object(&object_type) {
+    pub(super) fn sync_page_answered(&mut self, shown: Option<RecordRef>) {
+        let Some(shown) = shown.filter(|r| !r.id.is_empty() && is_neotel_object(&r.object_type))
+        else {
             self.no_sync_record();
             return;
-        }
-        let record = RecordView {
-            id,
-            object_type,
-            name: v["recordName"].as_str().unwrap_or_default().to_owned(),
         };
-        let why = PendingEffect::SyncRecord {
+        let record = RecordView {
+            id: shown.id,
+            object_type: shown.object_type,
+            name: shown.name.unwrap_or_default(),
+        };
+        let why = Purpose::SyncRecord {
             record: record.clone(),
             by_hand: true,
         };
         self.read_record(&record, why);
     }
 
-    pub(super) fn sync_record_answered(&mut self, record: RecordView, by_hand: bool, v: &Value) {
+    pub(super) fn sync_record_answered(
+        &mut self,
+        record: RecordView,
+        by_hand: bool,
+        fields: Option<&Map<String, Value>>,
+    ) {
         let ours = self
             .contact
             .as_ref()
             .filter(|_| self.awaiting_sync())
             .and_then(|c| c.sync_id.clone());
-        let theirs = apex_records(v)
-            .first()
-            .and_then(|r| match &r["neoSyncId__c"] {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => n.as_u64().map(|n| n.to_string()),
-                _ => None,
-            });
+        let theirs = fields.and_then(|r| match &r["neoSyncId__c"] {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => n.as_u64().map(|n| n.to_string()),
+            _ => None,
+        });
         if ours.is_some() && ours == theirs {
             self.link_record(record);
         } else if by_hand {

@@ -17,6 +17,8 @@ pub(super) enum Timer {
     Write(WriteKind),
     /// A Task Salesforce did not save is saved again.
     RetryTask,
+    /// Log creations whose answer was lost are looked up, once they can no longer land.
+    LookUpLogs,
     /// The users list is read again while a list of users is offered.
     Users,
     /// Lists Neotel failed to give are asked for again.

@@ -1,18 +1,23 @@
 //! The view: what the page draws after every input (sent only when it changed), and the
 //! utility bar's label and icon, which follow the agent's state.
 
-use crate::effect::SalesforceAction;
 use crate::io::Output;
 use crate::message::{Code, Message};
 use crate::view::{AgentStatus, CallPhase, CallView, ContactView, InfoView, SyncView, View};
 
 use super::Session;
-use super::outbox::PendingEffect;
 use super::timer::Timer;
 
 impl Session {
+    /// Brings the surface to the session's state now (outside an input: the logout).
+    pub(super) fn show_now(&mut self) {
+        let status = self.status();
+        let label = self.status_label(status);
+        self.show(status, &label);
+    }
+
     /// The agent's state, from the contact on screen, the call and Neotel's rule.
-    fn status(&self) -> AgentStatus {
+    pub(super) fn status(&self) -> AgentStatus {
         match (&self.contact, &self.calls.call) {
             (Some(c), _) if c.released => AgentStatus::Released,
             (Some(_), Some(_)) => AgentStatus::WithContact,
@@ -86,22 +91,9 @@ impl Session {
     pub(super) fn refresh_view(&mut self) {
         let status = self.status();
         let mut view = self.view(status);
-        // The utility bar says what the status line says, in the agent's language (the page
-        // words it), whenever that changes.
-        let label_now = (status, view.status_label.clone());
-        if self.page.last_status.as_ref() != Some(&label_now) {
-            self.page.last_status = Some(label_now);
-            let label = view.status_label.clone();
-            self.effect(
-                SalesforceAction::SetSoftphoneItemLabel { label },
-                PendingEffect::Other,
-            );
-            let key = status.icon();
-            self.effect(
-                SalesforceAction::SetSoftphoneItemIcon { key },
-                PendingEffect::Other,
-            );
-        }
+        // The utility says what the status line says, in the agent's language (the page words
+        // it), whenever that changes.
+        self.show(status, &view.status_label);
         let a = view.actions;
         self.keep_users_fresh(a.transfer || a.invite || a.monitor);
         // A view is sent when something but the clocks changed: the page counts seconds itself.

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use cti_core::{
-    Command, Config, Input, Output, SalesforceAction, SalesforceEffect, SalesforceError,
-    SalesforceEvent, Session, SessionError, Snapshot, View,
+    CallEvent, Command, Config, Input, Output, RequestId, SalesforceEvent, Session, SessionError,
+    Snapshot, View,
 };
 use neotel_api::{Fault, Reply, Request};
 use neotel_sim::{Platform, Scenario};
 use serde_json::{Map, Value, json};
+use sf_opencti::{SalesforceAction, SalesforceEffect, SalesforceError};
 
 pub struct Harness {
     pub session: Session,
@@ -26,6 +27,8 @@ pub struct Harness {
     pub tasks: Vec<Map<String, Value>>,
     pub views: Vec<View>,
     pub effects: Vec<SalesforceEffect>,
+    /// The call events, in order.
+    pub calls: Vec<CallEvent>,
     pub requests: Vec<Request>,
     pub ended: bool,
     /// NeoApi methods to fail (timeout, not applied) the next N times.
@@ -71,9 +74,8 @@ pub struct Harness {
     /// Every message bound for the page, in order, as the server sends it: `{"effect": …}`
     /// and `{"view": …}` (the wire the Open CTI page sees).
     pub wire: Vec<Value>,
-    /// A page is attached (the server's greet: until then effects wait, views go nowhere).
+    /// A page is attached (the server's greet: until then requests wait, views go nowhere).
     attached: bool,
-    unsent: Vec<SalesforceEffect>,
 }
 
 /// The session's snapshot as the server stores it ([`Session::write_snapshot`]), checked to be
@@ -174,6 +176,7 @@ impl Harness {
             tasks: Vec::new(),
             views: Vec::new(),
             effects: Vec::new(),
+            calls: Vec::new(),
             requests: Vec::new(),
             ended: false,
             fail: Vec::new(),
@@ -198,27 +201,29 @@ impl Harness {
             left_before_stored: Vec::new(),
             wire: Vec::new(),
             attached: false,
-            unsent: Vec::new(),
         };
         h.drive();
         h.attach();
         h
     }
 
-    /// The page attaches (the server's greet): the last view, then the effects no page had.
+    /// The page attaches (the server's greet): the last view, then the requests no page had.
     fn attach(&mut self) {
         self.attached = true;
         if let Some(v) = self.views.last() {
             self.wire.push(json!({ "view": v }));
         }
-        for effect in std::mem::take(&mut self.unsent) {
-            self.wire.push(json!({ "effect": effect }));
-            self.effects.push(effect.clone());
-            let result = self.salesforce(&effect);
-            self.inputs
-                .push_back(Input::EffectDone(self.now, effect.id, result));
-        }
+        let _ = self
+            .session
+            .handle_input(Input::Salesforce(self.now, SalesforceEvent::PageChanged));
         self.drive();
+    }
+
+    /// The server is replaced by a build that finds `stored` (a snapshot another build wrote)
+    /// in the store, and resumes the session from it.
+    pub fn upgrade_from(&mut self, stored: &str) {
+        self.stored = stored.as_bytes().to_vec();
+        self.restart();
     }
 
     /// The server dies and starts again, right after the last outputs left: the session is
@@ -235,6 +240,8 @@ impl Harness {
         self.session = Session::restore(config, snapshot, self.now).expect("same format");
         self.stored = stored_form(&self.session);
         self.drive();
+        // The page attaches again to the resumed session.
+        self.event(SalesforceEvent::PageChanged);
     }
 
     pub fn wall(&self) -> NaiveDateTime {
@@ -265,14 +272,13 @@ impl Harness {
                 self.stored = stored_form(&self.session);
             }
             while let Some(out) = self.session.poll_output() {
-                if !store_first {
+                // Call events go nowhere on Open CTI (its page follows the views).
+                if !store_first && !matches!(out, Output::Call(_)) {
                     self.left_before_stored.push(match &out {
                         Output::NeoApi(_, r) => r.method().to_owned(),
-                        Output::Salesforce(e) if e.action.is_page_state() => "page state".into(),
-                        Output::Salesforce(e) => json!(e.action)["kind"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
+                        Output::Surface(_) => "page state".into(),
+                        Output::Crm(r) => sf_opencti::effect(r).action.kind().to_owned(),
+                        Output::Call(_) => unreachable!("not counted"),
                         Output::View(_) => "view".to_owned(),
                         Output::Ended => "ended".to_owned(),
                     });
@@ -305,19 +311,14 @@ impl Harness {
                             self.inputs.push_back(Input::NeoApi(self.now, id, result));
                         }
                     }
-                    Output::Salesforce(effect) if !self.attached => self.unsent.push(effect),
-                    Output::Salesforce(effect) => {
-                        self.wire.push(json!({ "effect": effect }));
-                        self.effects.push(effect.clone());
-                        if self.hold_next > 0 {
-                            self.hold_next -= 1;
-                            self.held.push(effect);
-                        } else {
-                            let result = self.salesforce(&effect);
-                            self.inputs
-                                .push_back(Input::EffectDone(self.now, effect.id, result));
-                        }
+                    Output::Crm(request) => {
+                        let effect = sf_opencti::effect(&request);
+                        self.run_effect(effect, Some(&request.ask));
                     }
+                    Output::Surface(update) => {
+                        self.run_effect(sf_opencti::surface_effect(&update), None);
+                    }
+                    Output::Call(event) => self.calls.push(event),
                     Output::View(v) => {
                         if self.attached {
                             self.wire.push(json!({ "view": v }));
@@ -335,6 +336,33 @@ impl Harness {
             };
             let _ = self.session.handle_input(input);
         }
+    }
+
+    /// The page gets an effect: held, or run and answered (a surface update needs no answer).
+    fn run_effect(&mut self, effect: SalesforceEffect, ask: Option<&cti_core::Ask>) {
+        self.wire.push(json!({ "effect": effect }));
+        self.effects.push(effect.clone());
+        if self.hold_next > 0 {
+            self.hold_next -= 1;
+            self.held.push(effect);
+        } else if let Some(ask) = ask {
+            let result = self.salesforce(&effect);
+            let answer = sf_opencti::answer(ask, result);
+            self.inputs
+                .push_back(Input::Answered(self.now, effect.id, answer));
+        }
+    }
+
+    /// An answer for request `id` comes now (late, perhaps from a page gone away): read by
+    /// the adapter if the session still waits for it, as the server does.
+    pub fn answer_late(&mut self, id: RequestId, value: Value) {
+        if let Some(ask) = self.session.ask_of(id).cloned() {
+            let answer = sf_opencti::answer(&ask, Ok(value));
+            let _ = self
+                .session
+                .handle_input(Input::Answered(self.now, id, answer));
+        }
+        self.drive();
     }
 
     fn neoapi(&mut self, request: &Request) -> Result<Reply, neotel_api::Error> {
@@ -509,10 +537,14 @@ impl Harness {
     /// Answers the held effects now (late), as Salesforce would.
     pub fn answer_held(&mut self) {
         for effect in std::mem::take(&mut self.held) {
+            let Some(ask) = self.session.ask_of(effect.id).cloned() else {
+                continue;
+            };
             let result = self.salesforce(&effect);
+            let answer = sf_opencti::answer(&ask, result);
             let _ = self
                 .session
-                .handle_input(Input::EffectDone(self.now, effect.id, result));
+                .handle_input(Input::Answered(self.now, effect.id, answer));
             self.drive();
         }
     }

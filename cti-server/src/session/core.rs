@@ -1,12 +1,15 @@
 //! cti-core's session behind the driver's seam ([`super::machine::Core`]): the server's
 //! vocabulary (JSON from the page, NeoApi results with ids) translated to cti-core's inputs, and
-//! its outputs to what the driver routes. [`factory`] is the production [`MachineFactory`].
+//! its outputs to what the driver routes, through the Open CTI adapter (`sf-opencti`): the
+//! page runs `sforce.opencti` calls, and their answers are read back in the core's terms.
+//! [`factory`] is the production [`MachineFactory`].
 
 use std::time::Instant;
 
 use chrono::Offset as _;
-use cti_core::{ApiId, EffectId, Input, Output, SalesforceError, SalesforceEvent, SessionError};
+use cti_core::{ApiId, Input, Output, RequestId, SalesforceEvent, SessionError};
 use rand::TryRngCore as _;
+use sf_opencti::SalesforceError;
 
 use super::machine::{
     Core, CoreInput, CoreOutput, MachineFactory, MachineStart, PendingWrites, Refused,
@@ -144,6 +147,13 @@ impl Core for CoreSession {
                 Input::Command(now, command)
             }
             CoreInput::EffectResult(r) => {
+                let id = RequestId(r.id);
+                let Some(ask) = self.session.ask_of(id).cloned() else {
+                    return Err(Refused::plain(format!(
+                        "no effect {} is waiting for an answer",
+                        r.id
+                    )));
+                };
                 let result = if r.ok {
                     Ok(r.value.unwrap_or(serde_json::Value::Null))
                 } else {
@@ -156,7 +166,7 @@ impl Core for CoreSession {
                         description: e.description,
                     })
                 };
-                Input::EffectDone(now, EffectId(r.id), result)
+                Input::Answered(now, id, sf_opencti::answer(&ask, result))
             }
             CoreInput::Event(event) => Input::Salesforce(
                 now,
@@ -177,26 +187,27 @@ impl Core for CoreSession {
             CoreInput::Api { id, result } => Input::NeoApi(now, ApiId(id), result),
             CoreInput::Timeout => Input::Timeout(now),
             CoreInput::PageChanged => Input::Salesforce(now, SalesforceEvent::PageChanged),
+            CoreInput::PageGone => Input::Salesforce(now, SalesforceEvent::PageGone),
         };
         self.session.handle_input(input).map_err(refused)
     }
 
     fn poll_output(&mut self) -> Option<CoreOutput> {
+        let effect = |effect: sf_opencti::SalesforceEffect| CoreOutput::Effect {
+            id: effect.id.0,
+            kind: effect.action.kind().to_owned(),
+            effect: serde_json::to_value(&effect).expect("effects always serialize"),
+        };
         Some(match self.session.poll_output()? {
             Output::NeoApi(ApiId(id), request) => CoreOutput::Api {
                 id,
                 request,
                 shared: self.session.shared_read(ApiId(id)),
             },
-            Output::Salesforce(effect) => {
-                let json = serde_json::to_value(&effect).expect("effects always serialize");
-                let kind = json["kind"].as_str().unwrap_or("unknown").to_owned();
-                CoreOutput::Effect {
-                    id: effect.id.0,
-                    kind,
-                    effect: json,
-                }
-            }
+            Output::Crm(request) => effect(sf_opencti::effect(&request)),
+            Output::Surface(update) => effect(sf_opencti::surface_effect(&update)),
+            // The Open CTI page follows the views, not the call events.
+            Output::Call(_) => return self.poll_output(),
             Output::View(mut view) => {
                 let lists = std::mem::take(&mut view.lists);
                 let lists_json = match &self.lists {
@@ -245,6 +256,10 @@ impl Core for CoreSession {
 
     fn holds_work(&self) -> bool {
         self.session.holds_work()
+    }
+
+    fn oldest_unanswered(&self) -> Option<Instant> {
+        self.session.oldest_unanswered()
     }
 
     fn outputs_repeatable(&self) -> bool {

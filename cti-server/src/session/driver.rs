@@ -12,7 +12,6 @@
 //! waits for the next renewal; a lost one (another instance took the session) stops the task
 //! at once, writing nothing more.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,13 +35,6 @@ struct Conn {
     dropped: tokio_util::sync::CancellationToken,
     token: String,
     expires_at: String,
-}
-
-/// An effect not answered yet.
-struct Pending {
-    effect: serde_json::Value,
-    /// When it went to the leader; `None` while there was no connection to send it to.
-    sent_at: Option<Instant>,
 }
 
 /// How long the leader may leave an effect unanswered before another connection takes over.
@@ -76,12 +68,9 @@ struct Driver {
     settings_changed: Option<serde_json::Value>,
     /// When the attached tabs' tokens are renewed next.
     keepalive_at: Option<Instant>,
-    /// The attached connections; the first is the leader, which runs the effects.
+    /// The attached connections; the first is the leader, which runs the effects (the
+    /// machine keeps the book of them: which went to a page, which it must run again).
     conns: Vec<Conn>,
-    /// Some connection has led this session: a new leader replaces a page.
-    led: bool,
-    /// Effects not answered yet.
-    pending: BTreeMap<u64, Pending>,
     api_tx: mpsc::Sender<Answer>,
     /// Since when the session has had no connection.
     idle_since: Option<Instant>,
@@ -161,8 +150,6 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
         keepalive_at: None,
         core,
         conns: Vec::new(),
-        led: false,
-        pending: BTreeMap::new(),
         api_tx,
         idle_since: Some(now),
         neotel_gone: false,
@@ -404,8 +391,7 @@ impl Driver {
                 },
             );
         }
-        self.conns.clear();
-        self.idle_since = Some(self.now);
+        self.no_leader();
         self.sessions
             .revoke_tokens(&self.user, self.generation)
             .await;
@@ -440,16 +426,10 @@ impl Driver {
                             .pop_latency
                             .observe(took.as_secs_f64());
                     }
-                    let leader = self.conns.first().map(|c| (c.id, c.tx.clone()));
-                    self.pending.insert(
-                        id,
-                        Pending {
-                            effect: effect.clone(),
-                            sent_at: leader.as_ref().map(|_| self.now),
-                        },
-                    );
-                    if let Some((conn, tx)) = leader {
-                        self.deliver(conn, &tx, Down::Effect { effect });
+                    // The machine sends effects only while a connection leads.
+                    match self.conns.first().map(|c| (c.id, c.tx.clone())) {
+                        Some((conn, tx)) => self.deliver(conn, &tx, Down::Effect { effect }),
+                        None => tracing::error!(id, "an effect with no connection to run it"),
                     }
                 }
                 CoreOutput::View { mut view, lists } => {
@@ -552,14 +532,10 @@ impl Driver {
                         ErrorCode::NotLeader,
                         "only the leader connection answers effects".into(),
                     );
-                } else if self.pending.remove(&result.id).is_none() {
-                    self.reply_error(
-                        conn,
-                        ErrorCode::NotLeader,
-                        format!("no effect {} is waiting for an answer", result.id),
-                    );
-                } else {
-                    self.feed(CoreInput::EffectResult(result));
+                } else if let Err(refused) = self.core.handle(CoreInput::EffectResult(result), now)
+                {
+                    // An effect the machine no longer waits for (a page that went away).
+                    self.reply_error(conn, ErrorCode::NotLeader, refused.message);
                 }
             }
             ToSession::Event { conn, event } => {
@@ -629,18 +605,22 @@ impl Driver {
         }
     }
 
-    /// The first connection leads now. If another led before, its page is gone: what it left
-    /// unanswered is lost and the machine is told (it sends again what must run).
+    /// The first connection leads now: the machine is told (it decides what runs again of
+    /// what a page before left unanswered, and sends what no page got yet).
     fn new_leader(&mut self) {
         let Some(conn) = self.conns.first().map(|c| c.id) else {
             return;
         };
         tracing::debug!(conn, "new leader");
-        if std::mem::replace(&mut self.led, true) {
-            self.pending.retain(|_, p| p.sent_at.is_none());
-            self.feed(CoreInput::PageChanged);
-        }
+        self.feed(CoreInput::PageChanged);
         self.greet(conn, true);
+    }
+
+    /// No connection is left: the machine keeps its effects for the next.
+    fn no_leader(&mut self) {
+        self.conns.clear();
+        self.idle_since = Some(self.now);
+        self.feed(CoreInput::PageGone);
     }
 
     /// When the leader's oldest unanswered effect times out, if another connection could
@@ -649,11 +629,7 @@ impl Driver {
         if self.conns.len() < 2 {
             return None;
         }
-        self.pending
-            .values()
-            .filter_map(|p| p.sent_at)
-            .min()
-            .map(|t| t + EFFECT_TIMEOUT)
+        self.core.oldest_unanswered().map(|t| t + EFFECT_TIMEOUT)
     }
 
     /// The leader left an effect unanswered too long: the next connection leads, the silent
@@ -673,7 +649,7 @@ impl Driver {
         self.greet(id, false);
     }
 
-    /// `session`, the view, and for a leader every effect no page has had.
+    /// `session` and the view (the machine sends a leader its effects next).
     fn greet(&mut self, conn: u64, leader: bool) {
         let Some(c) = self.conns.iter().find(|c| c.id == conn) else {
             return;
@@ -690,21 +666,6 @@ impl Driver {
             let view = Arc::new(view);
             self.deliver(conn, &tx, Down::View { view });
         }
-        if leader {
-            let at = self.now;
-            let unsent: Vec<serde_json::Value> = self
-                .pending
-                .values_mut()
-                .filter(|p| p.sent_at.is_none())
-                .map(|p| {
-                    p.sent_at = Some(at);
-                    p.effect.clone()
-                })
-                .collect();
-            for effect in unsent {
-                self.deliver(conn, &tx, Down::Effect { effect });
-            }
-        }
     }
 
     fn detach(&mut self, conn: u64) {
@@ -714,7 +675,7 @@ impl Driver {
         self.conns.remove(index);
         tracing::debug!(conn, "connection detached");
         if self.conns.is_empty() {
-            self.idle_since = Some(self.now);
+            self.no_leader();
         } else if index == 0 {
             self.new_leader();
         }

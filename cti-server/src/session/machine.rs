@@ -27,9 +27,12 @@ pub(crate) enum CoreInput {
     },
     /// The machine's timer fired.
     Timeout,
-    /// Another connection runs the effects now: those sent to the last one and unanswered
-    /// were lost (the machine decides what runs again).
+    /// A connection runs the effects now (the first, or the next after one went away or fell
+    /// silent): the machine decides what runs again of what the last one left unanswered, and
+    /// sends what no page got yet.
     PageChanged,
+    /// No connection runs the effects any more: the machine keeps them for the next.
+    PageGone,
 }
 
 /// What the machine asks for.
@@ -42,7 +45,8 @@ pub(crate) enum CoreOutput {
         /// A list read every session makes alike: another session's recent answer will do.
         shared: bool,
     },
-    /// Send this effect to the leader; its result comes back with `id`.
+    /// Send this effect to the leader (there is one whenever the machine sends effects); its
+    /// result comes back with `id`.
     Effect {
         id: u64,
         kind: String,
@@ -79,7 +83,8 @@ impl Refused {
 
 /// The agent's state machine, as the driver needs it.
 pub(crate) trait Core: Send + 'static {
-    /// Feeds one input at `now`; a command the machine cannot take is refused.
+    /// Feeds one input at `now`; a command the machine cannot take is refused, and so is the
+    /// result of an effect it does not wait for.
     fn handle(&mut self, input: CoreInput, now: Instant) -> Result<(), Refused>;
     /// The next output, until `None`.
     fn poll_output(&mut self) -> Option<CoreOutput>;
@@ -105,6 +110,9 @@ pub(crate) trait Core: Send + 'static {
     }
     /// The writes Neotel has not accepted.
     fn pending_writes(&self) -> PendingWrites;
+    /// When the oldest effect the leader got and did not answer went to it (the machine keeps
+    /// the book of unanswered effects; the driver only times the leader out).
+    fn oldest_unanswered(&self) -> Option<Instant>;
     /// Work the session must not be ended with (a write pending, a contact awaiting its
     /// disposition): the idle timeout waits.
     fn holds_work(&self) -> bool;

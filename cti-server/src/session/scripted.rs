@@ -12,7 +12,8 @@ use crate::config::{Binding, Config, NeoApiConfig};
 use crate::neoapi::NeoApi;
 
 /// Scripted by the commands it gets: `{"emit":"effect"|"view"|"end"}`, `{"refuse":…}`.
-/// Like cti-core, it sends its unanswered effects again (with new ids) to a new page.
+/// Like cti-core, it keeps its effects while no page leads, sends those a gone page left
+/// unanswered again (with new ids) to the next, and refuses a result it does not wait for.
 pub(crate) struct Scripted {
     /// Every input it got, as a label, and the driver's logout calls.
     pub(crate) seen: Arc<Mutex<Vec<String>>>,
@@ -20,7 +21,11 @@ pub(crate) struct Scripted {
     /// The last view polled.
     view: Option<serde_json::Value>,
     next_effect: u64,
+    /// Sent to a page and not answered.
     unanswered: Vec<u64>,
+    /// Made while no page led.
+    waiting: Vec<u64>,
+    page: bool,
     user: String,
 }
 
@@ -37,6 +42,8 @@ impl Scripted {
             view: None,
             next_effect: 0,
             unanswered: Vec::new(),
+            waiting: Vec::new(),
+            page: false,
             user: user.to_owned(),
         }
     }
@@ -46,6 +53,14 @@ impl Scripted {
     fn emit_effect(&mut self) {
         self.next_effect += 1;
         let id = self.next_effect;
+        if self.page {
+            self.send(id);
+        } else {
+            self.waiting.push(id);
+        }
+    }
+
+    fn send(&mut self, id: u64) {
         self.unanswered.push(id);
         self.out.push_back(CoreOutput::Effect {
             id,
@@ -64,15 +79,26 @@ impl Core for Scripted {
             CoreInput::Api { id, result } => format!("api {id} ok={}", result.is_ok()),
             CoreInput::Timeout => "timeout".to_owned(),
             CoreInput::PageChanged => "pageChanged".to_owned(),
+            CoreInput::PageGone => "pageGone".to_owned(),
         };
         self.seen.lock().unwrap().push(label);
         if let CoreInput::EffectResult(r) = &input {
+            if !self.unanswered.contains(&r.id) {
+                return Err(Refused::plain(format!("no effect {} is waiting", r.id)));
+            }
             self.unanswered.retain(|id| *id != r.id);
         }
         if matches!(input, CoreInput::PageChanged) {
+            self.page = true;
             for _ in std::mem::take(&mut self.unanswered) {
                 self.emit_effect();
             }
+            for id in std::mem::take(&mut self.waiting) {
+                self.send(id);
+            }
+        }
+        if matches!(input, CoreInput::PageGone) {
+            self.page = false;
         }
         if let CoreInput::Command(c) = input {
             if let Some(why) = c.get("refuse") {
@@ -126,6 +152,9 @@ impl Core for Scripted {
     }
     fn holds_work(&self) -> bool {
         false
+    }
+    fn oldest_unanswered(&self) -> Option<Instant> {
+        None
     }
     fn outputs_repeatable(&self) -> bool {
         // Its scripts stand for any output: each waits for the store.

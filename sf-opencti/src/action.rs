@@ -1,20 +1,15 @@
-//! What the core asks Salesforce to do: one `sforce.opencti` call per effect, serialized as the
-//! page executes it (`{"kind": …, "id": …, …arguments}`), with the id its result echoes.
+//! The `sforce.opencti` calls the Open CTI page runs, typed: one per variant, serialized as the
+//! page executes it (`{"kind": …, "id": …, …arguments by their Open CTI names}`).
 
+use cti_core::{Message, RequestId};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::message::Message;
-
-/// The id an effect's result echoes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct EffectId(pub u64);
-
-/// One Salesforce effect for the page to run.
+/// One call for the page to run, with the id its result echoes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SalesforceEffect {
     /// Echoed by the result.
-    pub id: EffectId,
+    pub id: RequestId,
     /// What to call.
     #[serde(flatten)]
     pub action: SalesforceAction,
@@ -99,8 +94,8 @@ pub enum SalesforceAction {
 }
 
 impl SalesforceAction {
-    /// Sets what the page's Salesforce side shows for the session (click-to-dial, panel
-    /// size, utility label and icon): set again in full for every new page, never re-run.
+    /// Sets what the page's Salesforce side shows (click-to-dial, panel size, utility label
+    /// and icon): nothing waits for its answer.
     #[must_use]
     pub fn is_page_state(&self) -> bool {
         matches!(
@@ -113,4 +108,36 @@ impl SalesforceAction {
                 | Self::SetSoftphoneItemIcon { .. }
         )
     }
+
+    /// The call's name as the page runs it (`saveLog`, `screenPop`, …).
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::SearchAndScreenPop { .. } => "searchAndScreenPop",
+            Self::ScreenPop { .. } => "screenPop",
+            Self::SaveLog { .. } => "saveLog",
+            Self::RunApex { .. } => "runApex",
+            Self::GetCallCenterSettings => "getCallCenterSettings",
+            Self::GetSoftphoneLayout => "getSoftphoneLayout",
+            Self::GetAppViewInfo => "getAppViewInfo",
+            Self::SetSoftphonePanelVisibility { .. } => "setSoftphonePanelVisibility",
+            Self::SetSoftphonePanelHeight { .. } => "setSoftphonePanelHeight",
+            Self::SetSoftphonePanelWidth { .. } => "setSoftphonePanelWidth",
+            Self::SetSoftphoneItemLabel { .. } => "setSoftphoneItemLabel",
+            Self::SetSoftphoneItemIcon { .. } => "setSoftphoneItemIcon",
+            Self::EnableClickToDial => "enableClickToDial",
+            Self::DisableClickToDial => "disableClickToDial",
+        }
+    }
+}
+
+/// The page's failure of a call: Open CTI's error code (`INVALID_PARAM`, `GENERIC_ERROR`,
+/// `SERVER_ERROR`, `SOFTPHONE_CONTAINER_ERROR`, or the page's own `TIMEOUT` after 10 s) and
+/// Salesforce's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesforceError {
+    /// The error code.
+    pub code: String,
+    /// Salesforce's words.
+    pub description: String,
 }
