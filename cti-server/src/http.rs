@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::connect_info::Connected;
-use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, RawQuery, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::serve::IncomingStream;
@@ -35,8 +36,9 @@ impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for ClientAddr {
 /// `/metrics` unless `metrics.listen` gives it a listener of its own ([`metrics_app`]).
 ///
 /// Every response carries the Content-Security-Policy (framing allowed only by this origin and
-/// the allowed ones), and, when the public URL is `https://`, Strict-Transport-Security. Serve
-/// it with `into_make_service_with_connect_info::<ClientAddr>()`.
+/// the allowed ones), and, when the public URL is `https://`, Strict-Transport-Security; a
+/// request with more than one `Origin` header is refused (400). Serve it with
+/// `into_make_service_with_connect_info::<ClientAddr>()`.
 pub fn app(state: AppState) -> Router {
     let csp = state.inner.csp.clone();
     let own_metrics = state.sessions().config.metrics.listen.is_none();
@@ -54,6 +56,7 @@ pub fn app(state: AppState) -> Router {
     }
     let router = router
         .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), one_origin))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             csp,
@@ -87,6 +90,20 @@ pub fn metrics_app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
+}
+
+/// Refuses a request with more than one `Origin` header, whatever it asks (a page, the
+/// WebSocket): which of them a check reads is not the sender's to choose.
+async fn one_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if security::several_origins(request.headers()) {
+        state.metrics().refused("severalOrigins");
+        tracing::warn!(
+            path = request.uri().path(),
+            "request refused: more than one Origin header"
+        );
+        return AppError::BadRequest("more than one Origin header".into()).into_response();
+    }
+    next.run(request).await
 }
 
 /// `/` and `/softphone` to the softphone, the query kept (Salesforce's adapter URL may carry one).

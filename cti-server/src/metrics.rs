@@ -45,10 +45,11 @@ pub struct Metrics {
     pub neoapi_errors: Family<KindLabel, Counter>,
     /// Salesforce effects sent to pages, by kind.
     pub effects: Family<KindLabel, Counter>,
-    /// Login attempts by outcome.
+    /// Login attempts by outcome (`rateLimited`: a user's or an address's failures;
+    /// `throttled`: the account's failures, whatever the addresses).
     pub logins: Family<OutcomeLabel, Counter>,
     /// What the gate refused, by kind (`connectionLimit`, `addressLimit`, `dropped`,
-    /// `commandRate`, `loginDeadline`, `metricsClient`).
+    /// `commandRate`, `loginDeadline`, `metricsClient`, `severalOrigins`).
     pub refused: Family<KindLabel, Counter>,
     /// NeoApi writes (dispositions, schedules, Play) not yet accepted by Neotel.
     pub pending_writes: Gauge,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::HeaderValue;
 
-use crate::security::{CommandLimiter, LoginLimiter, Origins};
+use crate::security::{AccountLimiter, CommandLimiter, LoginLimiter, Origins};
 use crate::session::Sessions;
 
 /// Everything the handlers, connections and sessions share (cheap to clone).
@@ -21,6 +21,8 @@ pub(crate) struct Inner {
     pub(crate) origins: Origins,
     pub(crate) csp: HeaderValue,
     pub(crate) limiter: LoginLimiter,
+    /// Failed logins per account, whatever the addresses (in the session store).
+    pub(crate) accounts: AccountLimiter,
     pub(crate) commands: CommandLimiter,
     pub(crate) probe: reqwest::Client,
 }
@@ -57,6 +59,10 @@ impl AppState {
                 limiter: LoginLimiter::new(
                     config.login_attempts_per_minute,
                     config.login_failures_per_address_per_minute,
+                ),
+                accounts: AccountLimiter::new(
+                    config.login_failures_per_account_per_hour,
+                    sessions.store.clone(),
                 ),
                 commands: CommandLimiter::new(
                     config.limits.commands_per_second,

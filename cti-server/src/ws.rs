@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::clock;
 use crate::protocol::{self, ByeReason, Down, ErrorCode, Up};
+use crate::security::AccountRefusal;
 use crate::session::{self, Attachment, SessionHandle, ToSession};
 use crate::state::AppState;
 
@@ -261,9 +262,25 @@ async fn handle(
                     return Step::Reply(error(ErrorCode::RateLimited, &message));
                 }
             };
+            // Then the account's own bound, whatever the address (a distributed guesser).
+            let account = match state.inner.accounts.begin(&user, &device, client).await {
+                Ok(account) => account,
+                Err(throttled @ AccountRefusal::Throttled(_)) => {
+                    sessions.metrics.login("throttled");
+                    tracing::warn!(%user, %client, "login refused: too many failures for this user");
+                    return Step::Reply(error(ErrorCode::RateLimited, &throttled.to_string()));
+                }
+                Err(AccountRefusal::Store(e)) => {
+                    sessions.metrics.login("storeUnavailable");
+                    tracing::error!(error = %e, "login refused: the session store did not answer");
+                    let message = "the session store is unavailable";
+                    return Step::Reply(error(ErrorCode::StoreUnavailable, message));
+                }
+            };
             match session::login(sessions, &device, &user, password.0.into()).await {
                 Ok(session) => {
                     attempt.succeeded();
+                    account.succeeded().await;
                     sessions.metrics.login("ok");
                     attach(state, down_tx, attached, session).await
                 }
@@ -271,6 +288,7 @@ async fn handle(
                     // Only a wrong user or password counts against the limits.
                     if e.code() == ErrorCode::LoginFailed {
                         attempt.failed();
+                        account.failed();
                     }
                     sessions.metrics.login(e.outcome());
                     tracing::info!(%user, %device, %client, error = ?e, "login refused");

@@ -2,7 +2,8 @@
 //! mode: the login limit counts failures per user and address, sockets without a login and
 //! slow requests are cut, connections are capped with a clear refusal, commands cannot be
 //! amplified onto Neotel, and the smaller ones (user names, HSTS, the metrics listener, the
-//! redirect's query).
+//! redirect's query). Issue 29: one account's failures are bounded whatever the addresses, in
+//! the session store (across a restart, across servers), and two `Origin` headers are refused.
 
 mod common;
 
@@ -759,6 +760,211 @@ async fn hsts_under_tls() {
             .headers()
             .get("strict-transport-security")
             .is_none()
+    );
+    server.stop().await;
+}
+
+// ----- 5. a guesser with many addresses (issue 29) ----------------------------------------
+
+/// The defaults, behind a trusted proxy on loopback: each test's client address is the
+/// `X-Forwarded-For` it sends.
+fn behind_the_proxy() -> cti_server::config::Config {
+    let mut config = common::config();
+    config.trusted_proxies.networks = vec!["127.0.0.1/32".parse().unwrap()];
+    config
+}
+
+/// A WebSocket from client `address`, as the trusted proxy forwards it.
+async fn from(server: &TestServer, address: &str) -> Ws {
+    server
+        .ws_with(&[
+            ("origin", server.public_url.as_str()),
+            ("x-forwarded-for", address),
+        ])
+        .await
+        .expect("the upgrade is accepted")
+}
+
+/// `user` logs in at `address` and logs out: the account knows this device and address from
+/// now on. Returns once the session is gone (a later login asks NeoApi again).
+async fn a_day_at_the_desk(server: &TestServer, user: &str, address: &str) {
+    let mut tab = from(server, address).await;
+    let session = tab.login(user, user, &format!("SIP/{user}")).await;
+    assert_eq!(session["type"], "session", "{session}");
+    tab.send(json!({"v":1,"type":"logout"})).await;
+    tab.recv_type("bye").await;
+    for _ in 0..100 {
+        if server.metrics().await.contains("cti_sessions 0") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the session did not end");
+}
+
+/// The `code` of the answer to a login of `user` with `password` from `address`.
+async fn login_from(server: &TestServer, address: &str, user: &str, password: &str) -> Value {
+    from(server, address)
+        .await
+        .login(user, password, &format!("SIP/{user}"))
+        .await
+}
+
+/// 200 wrong passwords for 1001, one after the other as fast as the answers come, each from an
+/// address of its own (before, all 200 reached NeoApi): the account's bound holds them back
+/// whatever the addresses, so at most 100 (a handful, with the growing delays) reach NeoApi and
+/// the others are answered `rateLimited` without it. Meanwhile 1001 logs in at the desk and
+/// device it used before, and 1002 from the guesser's addresses is not slowed.
+#[tokio::test]
+async fn a_guesser_with_200_addresses_is_bounded_and_the_agent_still_logs_in() {
+    let server = TestServer::start_with(behind_the_proxy()).await;
+    let desk = "198.51.100.9";
+    a_day_at_the_desk(&server, "1001", desk).await;
+    let before = neotel_logins(&server).await;
+
+    let addresses: Vec<String> = (0..200)
+        .map(|i| format!("203.0.{}.{}", 113 + i / 100, 1 + i % 100))
+        .collect();
+    let mut codes = Vec::new();
+    for address in &addresses {
+        codes.push(login_from(&server, address, "1001", "guess").await["code"].clone());
+    }
+    let failed = codes.iter().filter(|c| *c == "loginFailed").count();
+    let throttled = codes.iter().filter(|c| *c == "rateLimited").count();
+    assert_eq!(failed + throttled, 200, "{codes:?}");
+    let reached = neotel_logins(&server).await - before;
+    assert_eq!(reached, failed, "a throttled guess never reaches NeoApi");
+    assert!(reached <= 100, "{reached} guesses reached NeoApi");
+
+    // The agent, at the desk and device it logged in from before: in at once.
+    let session = login_from(&server, desk, "1001", "1001").await;
+    assert_eq!(session["type"], "session", "{session}");
+
+    // Another agent from the guesser's addresses: its own mistypes reach NeoApi, and it logs in.
+    for address in &addresses[..5] {
+        let answer = login_from(&server, address, "1002", "mistyped").await;
+        assert_eq!(answer["code"], "loginFailed", "{answer}");
+    }
+    let session = login_from(&server, &addresses[199], "1002", "1002").await;
+    assert_eq!(session["type"], "session", "{session}");
+
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains(&format!(
+            "cti_logins_total{{outcome=\"throttled\"}} {throttled}"
+        )),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+/// The account's bucket and the devices it knows live in the session store: after a restart a
+/// stranger is still held back (even with the right password), NeoApi is not asked, and the
+/// agent's desk still logs in.
+#[tokio::test]
+async fn the_account_bound_survives_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let config = || {
+        let mut config = behind_the_proxy();
+        config.data_dir = data.path().to_owned();
+        // 10 an hour: strangers fill four of the bucket's five, then wait a leak (12 minutes).
+        config.login_failures_per_account_per_hour = 10;
+        config
+    };
+    let server = TestServer::start_with(config()).await;
+    a_day_at_the_desk(&server, "1001", "198.51.100.9").await;
+    for i in 1..=4 {
+        let answer = login_from(&server, &format!("203.0.113.{i}"), "1001", "guess").await;
+        assert_eq!(answer["code"], "loginFailed", "{answer}");
+    }
+    let answer = login_from(&server, "203.0.113.5", "1001", "guess").await;
+    assert_eq!(answer["code"], "rateLimited", "{answer}");
+    server.stop().await;
+
+    let server = TestServer::start_with(config()).await;
+    let answer = login_from(&server, "203.0.113.6", "1001", "1001").await;
+    assert_eq!(answer["code"], "rateLimited", "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many failed logins for this user"),
+        "{answer}"
+    );
+    assert_eq!(neotel_logins(&server).await, 0, "NeoApi is not asked");
+    let session = login_from(&server, "198.51.100.9", "1001", "1001").await;
+    assert_eq!(session["type"], "session", "{session}");
+    server.stop().await;
+}
+
+/// Two servers on one PostgreSQL store share each account's bucket and the devices it knows:
+/// guesses through one hold strangers back on the other, where the agent's desk logs in.
+#[tokio::test]
+async fn two_servers_share_the_account_bound() {
+    let pg = common::cluster::Postgres::start().await;
+    let config = || {
+        let mut config = behind_the_proxy();
+        config.store_url = Some(pg.url.clone());
+        config.login_failures_per_account_per_hour = 10;
+        config
+    };
+    let (a, b) = (
+        TestServer::start_with(config()).await,
+        TestServer::start_with(config()).await,
+    );
+    a_day_at_the_desk(&a, "1001", "198.51.100.9").await;
+    for i in 1..=4 {
+        let answer = login_from(&a, &format!("203.0.113.{i}"), "1001", "guess").await;
+        assert_eq!(answer["code"], "loginFailed", "{answer}");
+    }
+    let answer = login_from(&b, "203.0.113.5", "1001", "1001").await;
+    assert_eq!(answer["code"], "rateLimited", "{answer}");
+    assert_eq!(neotel_logins(&b).await, 0, "B's NeoApi is not asked");
+    let session = login_from(&b, "198.51.100.9", "1001", "1001").await;
+    assert_eq!(session["type"], "session", "{session}");
+    a.stop().await;
+    b.stop().await;
+}
+
+/// A WebSocket upgrade or a page request with two `Origin` headers is refused (400), even when
+/// both name the server's own origin: which one a check would read is not the sender's choice.
+#[tokio::test]
+async fn a_request_with_two_origin_headers_is_refused() {
+    let server = TestServer::start().await;
+    let own = server.public_url.clone();
+    for second in [own.as_str(), "https://evil.example"] {
+        let err = server
+            .ws_with(&[("origin", own.as_str()), ("origin", second)])
+            .await
+            .err()
+            .expect("refused");
+        assert_eq!(http_status(&err), Some(400), "{err}");
+    }
+    let page = |origins: usize| {
+        let own = own.clone();
+        async move {
+            let mut stream = TcpStream::connect(server.addr).await.unwrap();
+            let headers = format!("Origin: {own}\r\n").repeat(origins);
+            let request = format!(
+                "GET /softphone/ HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n"
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.unwrap();
+            answer
+        }
+    };
+    let refused = page(2).await;
+    assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
+    assert!(refused.contains("more than one Origin header"), "{refused}");
+    assert!(page(1).await.starts_with("HTTP/1.1 200"));
+    assert!(page(0).await.starts_with("HTTP/1.1 200"));
+    // The one allowed origin still opens the WebSocket.
+    drop(server.ws().await);
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("cti_refused_total{kind=\"severalOrigins\"} 3"),
+        "{metrics}"
     );
     server.stop().await;
 }

@@ -157,6 +157,12 @@ pub struct SecurityKeys {
         value_name = "N"
     )]
     pub login_failures_per_address_per_minute: Option<u32>,
+    /// Failed logins reaching NeoApi per hour for one user, whatever the addresses (10..=1000).
+    #[arg(
+        long = "security-login-failures-per-account-per-hour",
+        value_name = "N"
+    )]
+    pub login_failures_per_account_per_hour: Option<u32>,
     /// Largest browser message accepted, in bytes.
     #[arg(long = "security-max-message-bytes", value_name = "BYTES")]
     pub max_message_bytes: Option<usize>,
@@ -352,6 +358,8 @@ pub mod defaults {
     /// `security.login_failures_per_address_per_minute`: a shift of agents behind one office
     /// address mistyping now and then stays well under it; a password spray does not.
     pub const LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE: u32 = 60;
+    /// `security.login_failures_per_account_per_hour`: OWASP ASVS 2.2.1's most.
+    pub const LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR: u32 = 100;
     /// `security.client_address_header`: what nginx's `$proxy_add_x_forwarded_for` sets.
     pub const CLIENT_ADDRESS_HEADER: &str = "x-forwarded-for";
     /// `limits.login_deadline_secs`.

@@ -146,6 +146,8 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// Failed logins allowed per minute from one client address, whatever the users.
     pub login_failures_per_address_per_minute: u32,
+    /// Failed logins reaching NeoApi in any hour for one user, whatever the addresses.
+    pub login_failures_per_account_per_hour: u32,
     /// The proxies whose forwarding header names the client's address.
     pub trusted_proxies: TrustedProxies,
     /// What connections, addresses and sessions may hold and send.

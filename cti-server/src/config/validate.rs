@@ -382,6 +382,12 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         d::LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE,
         1,
     );
+    let per_account = c.within(
+        "security.login_failures_per_account_per_hour",
+        security.login_failures_per_account_per_hour,
+        d::LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR,
+        (10, 1000),
+    );
     let trusted_proxies = c.trusted_proxies(&security);
     let limits = c.limits(keys.limits);
     let metrics = c.metrics(keys.metrics);
@@ -475,6 +481,7 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         token_ttl: Duration::from_secs(ttl),
         login_attempts_per_minute: attempts,
         login_failures_per_address_per_minute: per_address,
+        login_failures_per_account_per_hour: per_account,
         trusted_proxies,
         limits,
         metrics,

@@ -8,6 +8,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use axum::http::{HeaderMap, header};
 use base64::Engine as _;
 use rand::TryRngCore as _;
 use subtle::ConstantTimeEq as _;
@@ -24,12 +25,18 @@ struct Entry {
 /// A token's SHA-256, lower-case hex: what the store keeps (`None` for a malformed token).
 #[must_use]
 pub fn token_hash(text: &str) -> Option<String> {
+    Some(hex(&digest(&decode(text)?)))
+}
+
+/// `bytes` in lower-case hex.
+fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    let hash = digest(&decode(text)?);
-    Some(hash.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    }))
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 fn digest(token: &[u8; 32]) -> [u8; 32] {
@@ -231,6 +238,14 @@ impl Origins {
     }
 }
 
+/// Whether a request carries more than one `Origin` header. A browser sends one at most (RFC
+/// 6454); with two, the one a check reads and the one a proxy or a browser goes by may differ,
+/// so such a request (a page, a WebSocket upgrade) is refused whole.
+#[must_use]
+pub fn several_origins(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ORIGIN).iter().nth(1).is_some()
+}
+
 /// `scheme://host[:port]` of a URL, lower-cased.
 fn origin_of(url: &str) -> String {
     let lower = url.trim().to_ascii_lowercase();
@@ -239,9 +254,11 @@ fn origin_of(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
+mod account;
 mod address;
 mod limits;
 
+pub use account::{AccountAttempt, AccountLimit, AccountLimiter, AccountRefusal};
 pub use address::{address_key, client_address};
 pub use limits::{
     Admission, CommandLimiter, ConnectionLimits, LoginAttempt, LoginLimiter, Refusal, RefusalSlot,
@@ -251,8 +268,6 @@ pub use limits::{
 #[cfg(test)]
 mod tests {
     use std::net::IpAddr;
-
-    use axum::http::HeaderMap;
 
     use super::*;
     use crate::config::{ClientAddressHeader, TrustedProxies};
@@ -310,6 +325,23 @@ mod tests {
             "frame-ancestors 'self' http://localhost:8081 https://acme.lightning.force.com"
         ));
         assert!(csp.contains("connect-src 'self' ws://127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn one_origin_header_at_most() {
+        use axum::http::HeaderValue;
+        let mut h = HeaderMap::new();
+        assert!(!several_origins(&h));
+        h.append(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
+        assert!(!several_origins(&h));
+        h.append(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
+        assert!(several_origins(&h), "the same one twice is two");
     }
 
     fn ip(text: &str) -> IpAddr {

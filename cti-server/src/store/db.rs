@@ -107,7 +107,7 @@ struct Put {
 
 /// The writes the group commit carries: the frequent, small ones of every session.
 #[derive(Debug)]
-enum Write {
+pub(super) enum Write {
     Snapshot {
         agent: String,
         generation: Generation,
@@ -121,6 +121,13 @@ enum Write {
     Settings {
         agent: String,
         settings: String,
+    },
+    /// A login attempt that did not fail gives its charge back; one that succeeded makes its
+    /// device and address (`known`, their keyed hash) known to the account.
+    LoginSettled {
+        account: String,
+        leak_ms: i64,
+        known: Option<String>,
     },
 }
 
@@ -155,8 +162,8 @@ fn writer_gone() -> StoreError {
 /// The most writes one commit carries.
 const MOST_PER_COMMIT: usize = 512;
 
-/// Snapshots change on every step of every session, and every login writes a token and the
-/// agent's settings: committed one by one, thousands of agents would wait on one disk flush
+/// Snapshots change on every step of every session, and every login writes a token, the
+/// agent's settings and its attempt's settlement (the gate's bucket): committed one by one, thousands of agents would wait on one disk flush
 /// each (at 200 agents through SQLite's one connection, 2-7 s). The writer commits whatever is
 /// waiting in one transaction, and answers each (a fenced one is refused alone).
 async fn write_groups(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) {
@@ -233,6 +240,15 @@ async fn commit(pool: &AnyPool, batch: &[Put]) -> Result<Vec<Result<(), StoreErr
                 .bind(settings)
                 .execute(&mut *tx)
                 .await?;
+                Ok(())
+            }
+            Write::LoginSettled {
+                account,
+                leak_ms,
+                known,
+            } => {
+                super::logins::settle(&mut tx, account, *leak_ms, known.as_deref(), now * 1000)
+                    .await?;
                 Ok(())
             }
         };
@@ -367,7 +383,7 @@ impl Store {
         Ok(())
     }
 
-    fn queue(&self, write: Write) -> Queued {
+    pub(super) fn queue(&self, write: Write) -> Queued {
         let (done, answer) = oneshot::channel();
         // A writer gone leaves the answer closed: `Queued` says so.
         let _ = self.group.send(Put { write, done });
@@ -530,8 +546,8 @@ impl Store {
         rows.iter().map(token_row).collect()
     }
 
-    /// Deletes what has no use any more: tokens dead at `now` (Unix seconds) and ownership
-    /// records older than a week.
+    /// Deletes what has no use any more: tokens dead at `now` (Unix seconds), ownership
+    /// records older than a week, empty login buckets and devices unused for 90 days.
     ///
     /// # Errors
     /// The write failed.
@@ -544,7 +560,7 @@ impl Store {
             .bind((now - 7 * 24 * 3600) * 1000)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        self.purge_logins(now * 1000).await
     }
 
     /// Keeps `agent`'s panel settings (the agent's, not a session's: not fenced), in the next

@@ -71,7 +71,7 @@ fn millis(d: Duration) -> i64 {
 
 impl Store {
     /// The database's clock, milliseconds since the epoch.
-    async fn db_now(&self, tx: &mut Transaction<'_, Any>) -> Result<i64, StoreError> {
+    pub(super) async fn db_now(&self, tx: &mut Transaction<'_, Any>) -> Result<i64, StoreError> {
         let sql = match self.kind {
             Kind::Sqlite => "SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS BIGINT)",
             Kind::Postgres => "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",

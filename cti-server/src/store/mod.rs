@@ -11,12 +11,17 @@
 //! Every write of a session names its lease generation: a write naming one the session no
 //! longer has is refused ([`StoreError::Fenced`]), so an instance that lost a session (it was
 //! paused, its lease ran out, another took the session) can never overwrite the new owner.
+//!
+//! The login gate keeps its buckets of failed logins here too ([`LoginBucket`], issue 29), so a
+//! restart or another instance does not reset them.
 
 mod db;
 mod lease;
+mod logins;
 
 pub use db::{Generation, Queued, SessionRow, Store, StoreError, TokenRow, sqlite_url};
 pub use lease::{Claim, Claimed, Held, LeaseRecord};
+pub use logins::LoginBucket;
 
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::db::*;
+use super::logins::LoginBucket;
 
 fn row(agent: &str) -> SessionRow {
     SessionRow {
@@ -156,5 +157,52 @@ async fn a_database_that_cannot_be_created_is_a_clear_error() {
     assert!(
         text.contains("/proc/cti-nope"),
         "it names the database: {text}"
+    );
+}
+
+/// What the bucket of `account` is, and whether `pair` is known, as a charge sees them.
+async fn seen(store: &Store, account: &str, pair: &str) -> (LoginBucket, bool) {
+    let seen = std::cell::Cell::new(None);
+    let _ = store
+        .charge_login(account, pair, |bucket, known, _| {
+            seen.set(Some((bucket, known)));
+            Err::<LoginBucket, ()>(())
+        })
+        .await
+        .unwrap();
+    seen.get().expect("the judge was asked")
+}
+
+#[tokio::test]
+async fn empty_login_buckets_and_devices_unused_for_90_days_are_purged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&sqlite_url(dir.path())).await.unwrap();
+    let now = crate::clock::wall().timestamp();
+    let bucket = |empty_at| LoginBucket {
+        empty_at,
+        last_at: 1,
+    };
+    for (account, empty_at) in [("empty", now * 1000 - 1), ("full", now * 1000 + 60_000)] {
+        let charged = store
+            .charge_login(account, "p", |_, _, _| Ok::<_, ()>(bucket(empty_at)))
+            .await
+            .unwrap();
+        assert_eq!(charged, Ok(()));
+    }
+    store
+        .queue_login_settled("full", 0, Some("desk"))
+        .done()
+        .await
+        .unwrap();
+    store.purge(now).await.unwrap();
+    assert_eq!(seen(&store, "empty", "x").await.0, LoginBucket::default());
+    assert_eq!(
+        seen(&store, "full", "desk").await,
+        (bucket(now * 1000 + 60_000), true)
+    );
+    store.purge(now + 91 * 24 * 3600).await.unwrap();
+    assert_eq!(
+        seen(&store, "full", "desk").await,
+        (LoginBucket::default(), false)
     );
 }
