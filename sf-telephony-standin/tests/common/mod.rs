@@ -157,3 +157,31 @@ impl Harness {
         (status, response.json().await.unwrap_or_default())
     }
 }
+
+/// Fragments of a private key that must never be shown: every 16-character run of its PEM's
+/// base64 and every 16-hex-digit run of its DER (those also in its public certificate
+/// excepted), and the PEM's opening lines.
+pub fn key_fragments(private_key_pem: &str, certificate_pem: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let base64: String = private_key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&base64)
+        .expect("PEM body is base64");
+    let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();
+    let runs = |text: &str| -> Vec<String> {
+        text.as_bytes()
+            .chunks(16)
+            .filter(|c| c.len() == 16)
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect()
+    };
+    let mut out = runs(&base64);
+    out.extend(runs(&hex));
+    out.retain(|f| !certificate_pem.contains(f.as_str()));
+    out.push("BEGIN PRIVATE KEY".into());
+    out.push("BEGIN RSA PRIVATE KEY".into());
+    out
+}
