@@ -283,7 +283,8 @@ pub struct StoredCall {
     pub created_with: Value,
     /// Every R2 body applied to it, in order: `updates.len()` is the number of R2 writes.
     pub updates: Vec<Value>,
-    /// The record as it stands: R1's fields overwritten by each R2's.
+    /// The record as it stands: R1's fields overwritten by each R2's, with the custom fields
+    /// of every `callAttributes` spread out by name (`NeoCallId__c`, …) as on a VoiceCall.
     pub fields: Map<String, Value>,
     /// How many R9 requests reached it.
     pub clear_routing: u32,
@@ -698,9 +699,7 @@ impl StandIn {
             Op::Create => self.create(body),
             Op::Update(id) => {
                 let call = self.find_mut(id).expect("checked: the call exists");
-                for (name, value) in &body {
-                    call.fields.insert(name.clone(), value.clone());
-                }
+                merge(&mut call.fields, &body);
                 call.updates.push(Value::Object(body));
                 Reply::ok(json!({"status": "pending"}))
             }
@@ -754,7 +753,11 @@ impl StandIn {
             parent_voice_call_id: parent,
             parent_found,
             create_requests: 1,
-            fields: body.clone(),
+            fields: {
+                let mut fields = Map::new();
+                merge(&mut fields, &body);
+                fields
+            },
             created_with: Value::Object(body),
             updates: Vec::new(),
             clear_routing: 0,
@@ -831,6 +834,18 @@ fn fault_key(fault: &Fault) -> String {
         format!("{kind}AfterWrite")
     } else {
         kind.into()
+    }
+}
+
+/// Writes a checked body's fields into a record's: `callAttributes` spread out by name.
+fn merge(fields: &mut Map<String, Value>, body: &Map<String, Value>) {
+    for (name, value) in body {
+        match (name.as_str(), value.as_str().map(call_attributes)) {
+            ("callAttributes", Some(Ok(attributes))) => fields.extend(attributes),
+            _ => {
+                fields.insert(name.clone(), value.clone());
+            }
+        }
     }
 }
 

@@ -253,8 +253,16 @@ async fn updates_find_the_call_by_id_or_vendor_key_and_clear_routing_is_counted(
     assert_eq!(call.updates.len(), 2);
     assert_eq!(call.clear_routing, 1);
     assert_eq!(
-        call.fields["callAttributes"], "{\"NeoCategory__c\":\"No contesta\"}",
+        call.fields["NeoCategory__c"], "No contesta",
         "the latest write wins"
+    );
+    assert_eq!(
+        call.fields["NeoCallId__c"], "neotel-30",
+        "R1's custom fields stay"
+    );
+    assert!(
+        call.fields.get("callAttributes").is_none(),
+        "spread out by name"
     );
     assert_eq!(
         call.fields["vendorCallKey"], "neotel-30",

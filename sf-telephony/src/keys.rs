@@ -57,7 +57,7 @@ pub enum KeyError {
     },
     /// The certificate file holds a private key: the two paths are probably swapped.
     #[error(
-        "the certificate file holds a private key, not a certificate (are the two paths swapped?)"
+        "the certificate file holds a private key: give the certificate alone (are the two paths swapped?)"
     )]
     CertificateIsPrivateKey,
     /// The certificate could not be read as a PEM X.509 certificate.
