@@ -202,6 +202,8 @@ export class NeotelConnectorCore {
       case 'voiceResult': this.settle(m); break;
       case 'error': this.serverError(m); break;
       case 'bye': this.bye(m); break;
+      // Open CTI's effects are not this surface's: the server never makes it the leader.
+      case 'effect': this.log.warn('scv-connector: an Open CTI effect reached the voice page, ignored', m.effect && m.effect.kind); break;
       default: break; // `view` is for part 2 (the vendor UI over the MESSAGE bridge)
     }
   }

@@ -2121,6 +2121,10 @@
         case "bye":
           this.bye(m);
           break;
+        // Open CTI's effects are not this surface's: the server never makes it the leader.
+        case "effect":
+          this.log.warn("scv-connector: an Open CTI effect reached the voice page, ignored", m.effect && m.effect.kind);
+          break;
         default:
           break;
       }

@@ -9,7 +9,7 @@
  * `Scv4Adapter extends VendorConnector` (init, getTelephonyConnector, setAgentStatus,
  * getAgentStatus, logout, handleMessage, getSharedCapabilities…) and
  * `Scv4TelephonyAdapter extends TelephonyConnector` (dial(contact, dialOptions), mute(call),
- * getVoiceCapabilities…), each method one line onto the same core; the bundle's entry picks the
+ * getVoiceCapabilities…), each method one line onto the same core; page.js picks the
  * adapter. Nothing in the core changes.
  */
 import scv from '@salesforce/scv-connector-base';
