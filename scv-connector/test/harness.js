@@ -8,6 +8,8 @@
  */
 import { jest, expect } from '@jest/globals';
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { startConnectorPage } from '../src/page.js';
 import { CONNECTOR_CONFIG, voiceSetup } from './fixtures.js';
@@ -19,12 +21,13 @@ for (const level of ['error', 'info']) {
   console[level] = (first, ...rest) => { if (!(typeof first === 'string' && first.startsWith('SCV '))) { original(first, ...rest); } };
 }
 
-const repo = new URL('../../', import.meta.url);
-const markup = fs.readFileSync(new URL('cti-server/web/scv/index.html', repo), 'utf8');
+// Paths, not URLs: under jsdom `URL` is the window's, which Node's fs does not take.
+const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const markup = fs.readFileSync(path.join(repo, 'cti-server', 'web', 'scv', 'index.html'), 'utf8');
 
 /** The softphone's catalogs, as the page reads them from the server. */
 export function catalogFromDisk(language) {
-  return Promise.resolve(JSON.parse(fs.readFileSync(new URL(`cti-server/web/softphone/i18n/${language}.json`, repo), 'utf8')));
+  return Promise.resolve(JSON.parse(fs.readFileSync(path.join(repo, 'cti-server', 'web', 'softphone', 'i18n', `${language}.json`), 'utf8')));
 }
 
 /** Waits until `predicate()` is truthy (polling, for at most 5 s: the page's reconnect backs
