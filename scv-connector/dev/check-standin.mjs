@@ -7,7 +7,10 @@
  *   node dev/check-standin.mjs [--screenshots ../docs/screenshots]
  *
  * With --screenshots: voice-standin-login.png (SHOW_LOGIN, the login form in the connector's
- * frame) and voice-standin.png (a call's life in the event log).
+ * frame) and voice-standin.png (a call's life in the event log). With --axe PATH (axe.min.js,
+ * e.g. target/npm/node_modules/axe-core/axe.min.js from scripts/install-test-deps): the
+ * connector's login form, with an error shown, and the stand-in host are checked by axe-core
+ * (WCAG 2 A/AA).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -19,6 +22,7 @@ import WebSocket from 'ws';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const port = 18443;
+const axePath = process.argv.includes('--axe') ? path.resolve(process.argv[process.argv.indexOf('--axe') + 1]) : null;
 const shots = process.argv.includes('--screenshots') ? path.resolve(process.argv[process.argv.indexOf('--screenshots') + 1]) : null;
 const host = `https://standin.lightning.force.com:${port}/standin-voice/?connector=https://localhost:${port}/scv/`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -124,6 +128,16 @@ try {
   await until(`document.querySelector('#run-state') !== null`, 'the host page');
   await sleep(300); // the catalog's words
   await screenshot('voice-standin-login.png');
+  if (axePath) {
+    // The form as the agent sees it after a refused login too.
+    await evaluate(`document.getElementById('error').textContent = 'Usuario o contraseña incorrectos.'; document.getElementById('error').hidden = false; true`, connector);
+    await evaluate(readFileSync(axePath, 'utf8'), connector);
+    const violations = await evaluate(`axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']}).then(r => r.violations.map(v => v.id + ': ' + v.nodes.length))`, connector);
+    check('axe-core on the login form', violations, []);
+    await evaluate(readFileSync(axePath, 'utf8'));
+    check('axe-core on the stand-in host', await evaluate(`axe.run(document, {runOnly: ['wcag2a', 'wcag2aa'], exclude: [['iframe']]}).then(r => r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))`), []);
+    await evaluate(`document.getElementById('error').hidden = true; true`, connector);
+  }
   await evaluate(`document.getElementById('device').value = 'SIP/1001'; document.getElementById('user').value = '1001';
     document.getElementById('password').value = '1001'; document.getElementById('login').requestSubmit(); true`, connector);
   await until(`!!standin.ready()`, 'CONNECTOR_READY');

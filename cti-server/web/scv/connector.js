@@ -2362,16 +2362,11 @@
     onSubmit(fn) {
       this.submit = fn;
     }
-    /** The form, for Salesforce to show (the device field first). */
+    /** The form, for Salesforce to show. Nothing is focused from here: the frame may still be
+     * hidden, and the agent may be typing in Salesforce. */
     showLogin() {
       this.el("agent").hidden = true;
       this.el("login").hidden = false;
-      const device = this.el("device");
-      if (!device.value) {
-        device.focus();
-      } else {
-        this.el("user").focus();
-      }
     }
     /** Logged in: the form goes, the agent's name stays (Salesforce hides the frame anyway). */
     showAgent(user) {
