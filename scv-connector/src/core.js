@@ -62,6 +62,8 @@ export class NeotelConnectorCore {
     this.loggedIn = false;
     this.identity = null;
     this.user = null;
+    // init()'s answer, once asked.
+    this.started = null;
     // The server's last descriptions (validated on arrival, built anew for every question: the
     // base writes into what it is given, e.g. `isReplayedCall`).
     this.setup = { agentConfig: DESK_PHONE, capabilities: NOTHING_BUT_CALLS, activeCalls: [] };

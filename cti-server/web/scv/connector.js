@@ -1953,6 +1953,7 @@
       this.loggedIn = false;
       this.identity = null;
       this.user = null;
+      this.started = null;
       this.setup = { agentConfig: DESK_PHONE, capabilities: NOTHING_BUT_CALLS, activeCalls: [] };
       this.pending = /* @__PURE__ */ new Map();
       this.lastId = 0;
