@@ -89,7 +89,7 @@ impl Rig {
                     }
                     // Through the Open CTI adapter, as the server does.
                     Output::Crm(request) => {
-                        let effect = sf_opencti::effect(&request);
+                        let effect = sf_opencti::effect(&request, &|m| m.to_string());
                         let page = salesforce(&effect.action);
                         let answer = sf_opencti::answer(&request.ask, Ok(page));
                         inputs.push(Input::Answered(self.now, request.id, answer));

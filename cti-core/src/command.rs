@@ -176,10 +176,11 @@ pub enum Command {
     },
     /// F-CONFIG: the agent's panel size and automatic minimizing.
     SaveSettings {
-        /// Panel width, 200–1920 px.
-        width_px: u32,
+        /// Panel width, 200–1920 px (anything else, negative included, is refused with the
+        /// allowed range).
+        width_px: i64,
         /// Panel height, 240–2560 px.
-        height_px: u32,
+        height_px: i64,
         /// Minimize when a call's record is new.
         #[serde(default)]
         minimize_on_no_match: bool,

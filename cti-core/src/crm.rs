@@ -6,10 +6,90 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sf_callcenter::{CallLog, CallType, DialingOptions, Options, Problem, SearchMatch};
+use sf_callcenter::{CallType, DialingOptions, Options, Problem, SearchMatch};
 
 use crate::message::Message;
 use crate::view::{AgentStatus, TransferView};
+
+/// What a call's log says (W-ACTIVITY), whatever Salesforce object keeps it: a Task under
+/// Open CTI, a VoiceCall under Salesforce Voice. Its words are messages the surface's adapter
+/// words in the agent's language ([`CallLog::worded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallLog {
+    /// `Llamada saliente 1144445555`, …
+    pub subject: Message,
+    /// Direction.
+    pub call_type: CallType,
+    /// Neotel call id (`IDLLAMADA`): what finds the log again.
+    pub call_id: i64,
+    /// The customer's number.
+    pub phone: String,
+    /// How long the call lasted.
+    pub duration_secs: u64,
+    /// `Category / Subcategory`, when categorized (F-RELEASE).
+    pub category: Option<String>,
+    /// When the customer is called back (F-AGENDA).
+    pub callback: Option<Message>,
+    /// With `useTaskDescriptionField` (X-TASK-DESC): that the agent dialed it (F-MANUAL).
+    pub manual: Option<Message>,
+    /// With `useTaskDescriptionField`: the agent's management notes.
+    pub notes: Option<String>,
+    /// The record it is about.
+    pub record: Option<RecordRef>,
+    /// With `campaignEntityName` (X-CAMPAIGN-ENTITY): the record of that object whose Neotel
+    /// campaign id is the call's campaign.
+    pub campaign_record: Option<RecordRef>,
+    /// The call's date (the agent's local date).
+    pub date: chrono::NaiveDate,
+}
+
+/// A call's log in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordedLog {
+    /// The subject.
+    pub subject: String,
+    /// Category and callback, at most 255 characters.
+    pub disposition: Option<String>,
+    /// The manual call and the notes, at most 32,000 characters.
+    pub description: Option<String>,
+}
+
+const DISPOSITION_MAX: usize = 255;
+const DESCRIPTION_MAX: usize = 32_000;
+
+fn cut(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+impl CallLog {
+    /// The log in words: `words` words a message in the agent's language.
+    #[must_use]
+    pub fn worded(&self, words: &dyn Fn(&Message) -> String) -> WordedLog {
+        let disposition = match (&self.category, &self.callback) {
+            (Some(c), Some(at)) => Some(format!("{c} · {}", words(at))),
+            (Some(c), None) => Some(c.clone()),
+            (None, Some(at)) => Some(words(at)),
+            (None, None) => None,
+        };
+        let mut description = self.manual.as_ref().map(words).unwrap_or_default();
+        if let Some(notes) = self
+            .notes
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            if !description.is_empty() {
+                description.push('\n');
+            }
+            description.push_str(notes);
+        }
+        WordedLog {
+            subject: words(&self.subject).trim_end().to_owned(),
+            disposition: disposition.map(|d| cut(&d, DISPOSITION_MAX)),
+            description: (!description.is_empty()).then(|| cut(&description, DESCRIPTION_MAX)),
+        }
+    }
+}
 
 /// The id a request's answer echoes (and an update's, which needs none). Requests, updates and
 /// NeoApi calls share one sequence: an id names one thing.
@@ -93,7 +173,7 @@ pub enum Ask {
     /// or update the one created (`existing` names it).
     LogCall {
         /// What the log says.
-        log: CallLog,
+        log: Box<CallLog>,
         /// The log already created for this call.
         existing: Option<String>,
     },
@@ -104,6 +184,14 @@ pub enum Ask {
     },
     /// The record the agent is looking at (W-SYNC by hand): [`Answer::Current`].
     CurrentRecord,
+    /// The record of `object_type` whose Neotel campaign id (`neoCampaignId__c`) is
+    /// `campaign` (X-CAMPAIGN-ENTITY): [`Answer::Records`].
+    FindCampaignRecord {
+        /// The object `campaignEntityName` names.
+        object_type: String,
+        /// The call's Neotel campaign.
+        campaign: i64,
+    },
 }
 
 impl Ask {

@@ -195,6 +195,22 @@ pub enum Code {
     StatusReleased,
     /// Signed out of Neotel: the softphone waits for a login.
     StatusSignedOut,
+    /// A supervisor listens to a user's call (`user`).
+    StatusListening,
+    /// A supervisor assists a user, the customer not hearing (`user`).
+    StatusAssisting,
+
+    // ----- a call's log (the Task's words, in the agent's language)
+    /// An inbound call's subject (`phone`).
+    TaskInbound,
+    /// An outbound call's subject (`phone`).
+    TaskOutbound,
+    /// An internal call's subject (`phone`).
+    TaskInternal,
+    /// The agent dialed it (`phone`).
+    TaskManual,
+    /// When the customer is called back (`at`).
+    TaskCallback,
 
     // ----- another user's state (the users lists)
     /// Logged in and free.

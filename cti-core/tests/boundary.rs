@@ -11,15 +11,13 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use cti_core::{
-    AgentStatus, Answer, Ask, CallEvent, CallOrigin, Command, Config, CrmRequest, Input, Output,
-    RecordRef, SalesforceEvent, Session, SurfaceSet,
+    AgentStatus, Answer, Ask, CallEvent, CallLog, CallOrigin, Command, Config, CrmRequest, Input,
+    Output, RecordRef, SalesforceEvent, Session, SurfaceSet,
 };
 use neotel_api::{Fault, Reply};
 use neotel_sim::{Platform, Scenario};
 use serde_json::{Map, Value, json};
-use sf_callcenter::{
-    CallLog, DialingOptions, Options, PopRule, PopRules, SearchMatch, SoftphoneLayout,
-};
+use sf_callcenter::{DialingOptions, Options, PopRule, PopRules, SearchMatch, SoftphoneLayout};
 
 /// Open CTI's words, which only its adapter may say.
 const OPEN_CTI: &[&str] = &[
@@ -161,7 +159,7 @@ impl TestSurface {
                 let id = existing
                     .clone()
                     .unwrap_or_else(|| format!("LOG{}", self.logs.len() + 1));
-                self.logs.insert(id.clone(), log.clone());
+                self.logs.insert(id.clone(), (**log).clone());
                 Answer::Logged(Some(id))
             }
             Ask::FindCallLog { call_id } => Answer::LogFound(
@@ -171,6 +169,7 @@ impl TestSurface {
                     .map(|(id, _)| id.clone()),
             ),
             Ask::CurrentRecord => Answer::Current(self.shown.clone()),
+            Ask::FindCampaignRecord { .. } => Answer::Records(Vec::new()),
             pop @ (Ask::ShowRecord { .. }
             | Ask::ShowNewRecord { .. }
             | Ask::ShowSearch { .. }
@@ -364,7 +363,7 @@ fn a_predictive_call_through_a_surface_that_is_not_open_cti() {
     assert_eq!(d.surface.logs.len(), 1);
     let log = d.surface.logs.values().next().unwrap();
     assert_eq!(log.call_id, delivered.call_id);
-    assert!(log.disposition.is_some(), "{log:?}");
+    assert!(log.category.is_some(), "{log:?}");
     assert_eq!(
         log.record.as_ref().map(|r| r.id.as_str()),
         Some(delivered.data.as_str())
@@ -578,13 +577,5 @@ fn a_log_creation_left_by_a_page_that_went_away_is_looked_up_once_it_cannot_land
     });
     d.advance(Duration::from_secs(2));
     assert_eq!(d.surface.logs.len(), 1, "one log per call");
-    assert!(
-        d.surface
-            .logs
-            .values()
-            .next()
-            .unwrap()
-            .disposition
-            .is_some()
-    );
+    assert!(d.surface.logs.values().next().unwrap().category.is_some());
 }

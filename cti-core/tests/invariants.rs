@@ -10,7 +10,10 @@
 //!
 //! Invariants: no panic; no `Dial` during a call; no `UpdateContact` without a contact; a
 //! shown contact is finished before `CRM_Available` and never shown again; at most one Task per
-//! call; Neotel data and Tasks are written only to a record the contact was matched to (one of
+//! call, and a Task that names a call is never saved for another; every number reaching NeoApi
+//! is digits only (the agent types them anyhow); whenever Neotel holds the agent for a contact
+//! and the session has settled, some command the view allows leads back to available (a
+//! release, a schedule or Play, campaign or not); Neotel data and Tasks are written only to a record the contact was matched to (one of
 //! its search's results) or synced to (the record carrying its pre-filled `neoSyncId__c`); what
 //! an `UpdateContact` carries was entered for that contact, and a contact's outcome reaches
 //! Neotel at most once per time Neotel handed it over; every effect the page loses runs
@@ -46,7 +49,8 @@ enum Step {
     Do(Command),
     Draft(Whose, Option<i64>),
     Release(Whose, Option<i64>),
-    Schedule(Whose),
+    /// A schedule, to the customer's number or to another typed anyhow.
+    Schedule(Whose, &'static str),
     Deliver,
     Inbound(Option<&'static str>),
     AgentAnswer,
@@ -99,29 +103,33 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Do(Command::LeaveCampaign)),
         1 => (1i64..4).prop_map(|b| Step::Do(Command::TakeBreak { break_id: b })),
         1 => Just(Step::Do(Command::EndBreak)),
-        1 => Just(Step::Do(Command::Dial {
-            number: "1144445555".into()
-        })),
+        1 => prop_oneof![Just("1144445555"), Just("(011) 4444-5555"), Just("+54 9 11 4444-5555")]
+            .prop_map(|n| Step::Do(Command::Dial { number: n.into() })),
+        1 => prop_oneof![Just("11 5555-0000"), Just("1002"), Just("sin número")]
+            .prop_map(|n| Step::Do(Command::Invite { extension: n.into() })),
         1 => Just(Step::Do(Command::Hangup)),
         1 => (whose(), subcategory()).prop_map(|(w, s)| Step::Draft(w, s)),
         2 => (whose(), subcategory()).prop_map(|(w, s)| Step::Release(w, s)),
-        1 => whose().prop_map(Step::Schedule),
+        1 => (whose(), prop_oneof![Just(""), Just("11-5555-0000 int. 3"), Just("--")])
+            .prop_map(|(w, phone)| Step::Schedule(w, phone)),
         2 => Just(Step::Do(Command::Play)),
         1 => "[0-9a#*]{0,3}".prop_map(|d| Step::Do(Command::SendDtmf { digits: d })),
-        1 => any::<bool>().prop_map(|attended| Step::Do(Command::Transfer {
-            target: cti_core::TransferTarget::Phone("1140001000".into()),
-            attended
-        })),
+        1 => (any::<bool>(), prop_oneof![Just("1140001000"), Just("11-4000-1000 int. 3")])
+            .prop_map(|(attended, phone)| Step::Do(Command::Transfer {
+                target: cti_core::TransferTarget::Phone(phone.into()),
+                attended
+            })),
         1 => Just(Step::Do(Command::EndTransfer)),
         1 => Just(Step::Do(Command::StartConference)),
         1 => Just(Step::Do(Command::EndConference)),
         1 => Just(Step::Do(Command::SyncRecord)),
         1 => any::<bool>().prop_map(|watching| Step::Do(Command::WatchUsers { watching })),
-        1 => Just(Step::Do(Command::SendText {
-            channel: cti_core::TextChannel::Sms,
-            phone: String::new(),
-            text: "hola".into()
-        })),
+        1 => prop_oneof![Just(""), Just("11 5555-0000"), Just("+54 11 5555-0000")]
+            .prop_map(|phone| Step::Do(Command::SendText {
+                channel: cti_core::TextChannel::Sms,
+                phone: phone.into(),
+                text: "hola".into()
+            })),
         2 => Just(Step::Deliver),
         2 => prop_oneof![
             Just(Some("0038d0000000002AAA")),
@@ -417,7 +425,7 @@ fn a_lost_play_then_the_same_customer_calling_again() {
         Step::Hold(3),
         Step::Fail("CRM_Available"),
         Step::CustomerHangup,
-        Step::Schedule(Whose::This),
+        Step::Schedule(Whose::This, ""),
         Step::Inbound(Some("0038d0000000002AAA")),
         Step::Do(Command::StartConference),
         Step::Do(Command::Play),
@@ -499,7 +507,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     }
                 }
             }
-            Step::Schedule(w) if pick(w).is_some() || matches!(w, Whose::Unsaid) => {
+            Step::Schedule(w, phone) if pick(w).is_some() || matches!(w, Whose::Unsaid) => {
                 let handle = pick(w);
                 let notes = note(handle, &mut truth);
                 let contact = if matches!(w, Whose::Unsaid) {
@@ -512,7 +520,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     at,
                     agent_offset_minutes: 0,
                     subcategory: Some(28),
-                    phone: String::new(),
+                    phone: phone.into(),
                     notes: notes.clone(),
                     contact,
                 });
@@ -520,7 +528,7 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     released.push(notes);
                 }
             }
-            Step::Schedule(_) => {}
+            Step::Schedule(..) => {}
             Step::Deliver => {
                 if let Ok(d) = h.neotel.deliver_contact(
                     h.wall(),
@@ -580,7 +588,12 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             Step::Hold(n) => h.hold_next = n,
             Step::AnswerHeld => h.answer_held(),
             Step::ChangePage => {
-                let (lost, sent) = h.change_page();
+                let (lost, mut sent) = h.change_page();
+                // A lost Task creation is looked up only once it can no longer land (10 s after
+                // it went to the old page): what the new page runs includes that look-up.
+                let before = h.effects.len();
+                h.advance(Duration::from_secs(11));
+                sent.extend(h.effects[before..].iter().cloned());
                 let lost: Vec<&SalesforceEffect> =
                     lost.iter().filter(|e| !e.action.is_page_state()).collect();
                 for e in &lost {
@@ -758,6 +771,66 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             accepted
         );
     }
+    // A Task, once it names a call, is never saved for another (issue 24).
+    for (id, call) in &h.task_updates {
+        let made_for = h.task_calls.get(id);
+        prop_assert_eq!(
+            made_for,
+            Some(call),
+            "Task {} was made for call {:?} and saved for call {}",
+            id,
+            made_for,
+            call
+        );
+    }
+    // Every number reaching NeoApi is digits only (the harness's call center has no prefixes).
+    let digits = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+    };
+    for r in &h.requests {
+        let number = match r {
+            Request::Dial { phone, .. } => Some(phone.as_str()),
+            Request::BlindTransfer { extension, .. }
+            | Request::AttendedTransfer { extension, .. }
+            | Request::InviteParticipant { extension, .. } => Some(extension.as_str()),
+            Request::UpdateContact {
+                schedule: Some(s), ..
+            } if !s.phone.is_empty() => Some(s.phone.as_str()),
+            _ => None,
+        };
+        if let Some(n) = number {
+            prop_assert!(
+                digits(n),
+                "{} reached NeoApi with the number {:?}",
+                r.method(),
+                n
+            );
+        }
+    }
+    // Settled, Neotel holding the agent for a contact (no call): a way back to available.
+    let position = h.neotel.position("1001").ok();
+    let held = position
+        .as_deref()
+        .and_then(|p| neotel_api::Position::parse(p).ok())
+        .is_some_and(|p| {
+            p.call_id().is_none()
+                && matches!(
+                    p.crm_state(),
+                    neotel_api::CrmState::ShowingContact
+                        | neotel_api::CrmState::GetContact
+                        | neotel_api::CrmState::Unavailable
+                )
+        });
+    if held {
+        let a = h.view().actions;
+        prop_assert!(
+            a.play || a.categorize || a.release || a.schedule,
+            "Neotel holds the agent and nothing leads back to available: {:?}",
+            h.view()
+        );
+    }
     // At most one Task per call.
     let mut per_call: HashMap<String, usize> = HashMap::new();
     for t in &h.tasks {
@@ -850,7 +923,7 @@ fn a_restart_then_a_schedule_whose_answer_is_lost() {
         Step::CustomerHangup,
         Step::Lose("UpdateContact"),
         Step::Wait(1001),
-        Step::Schedule(Whose::This),
+        Step::Schedule(Whose::This, ""),
     ])
     .unwrap();
 }

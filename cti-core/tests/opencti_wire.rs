@@ -5,7 +5,9 @@
 //! terms and the Open CTI adapter translates: the page must not see the difference.
 //!
 //! `BLESS_WIRE=1 cargo test -p cti-core --test opencti_wire` records the file again; only a
-//! deliberate change of the wire may do that.
+//! deliberate change of the wire may do that. Done once since: issue 24 words a call's Task in
+//! the agent's language (the last scenario's session is in English; every other message of
+//! every scenario stayed as the build before sent it).
 
 mod common;
 

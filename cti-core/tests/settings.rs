@@ -11,8 +11,8 @@ use sf_opencti::SalesforceAction;
 
 fn save(s: &PanelSettings) -> Command {
     Command::SaveSettings {
-        width_px: s.width_px,
-        height_px: s.height_px,
+        width_px: s.width_px.into(),
+        height_px: s.height_px.into(),
         minimize_on_no_match: s.minimize_on_no_match,
         minimize_on_several: s.minimize_on_several,
     }

@@ -8,8 +8,6 @@
 //! - The connector's options, typed ([`Options`], X-* ids), the Neotel data names
 //!   ([`NeotelData`]) and the `externalData` / `defaultNewRowData` field maps ([`FieldMap`]).
 //! - Which record wins ([`decide_screen_pop`], W-SCREENPOP; [`pop_without_search`], W-PRIVATE).
-//! - What a call's log says ([`CallRecord::log`], [`CallLog`], W-ACTIVITY); the Salesforce
-//!   object that keeps it is each surface adapter's to write.
 //! - Click-to-dial numbers ([`normalize_number`], W-CLICK2DIAL).
 //!
 //! ```
@@ -27,13 +25,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod activity;
 mod model;
 mod options;
 mod screenpop;
 mod validate;
 
-pub use activity::{CallLog, CallRecord, LinkedRecord};
 pub use model::{CallCenter, Item, Problem, ProblemKind, Section};
 pub use options::{
     DialError, DialingOptions, FieldMap, NeotelData, NeotelValues, ObjectType, Options,

@@ -10,7 +10,7 @@
 //!
 //! // The core asks for a record's page; the page runs `screenPop`.
 //! let request = CrmRequest { id: RequestId(7), ask: Ask::ShowRecord { id: "003A".into() } };
-//! let effect = sf_opencti::effect(&request);
+//! let effect = sf_opencti::effect(&request, &|m| m.to_string());
 //! assert_eq!(
 //!     serde_json::to_value(&effect).unwrap(),
 //!     json!({"id": 7, "kind": "screenPop", "type": "sobject", "params": {"recordId": "003A"}})
@@ -40,11 +40,11 @@ mod read;
 mod task;
 
 use cti_core::{
-    AgentStatus, Answer, Ask, CrmError, CrmRequest, CrmResult, Outcome, RecordRef, SurfaceSet,
-    SurfaceUpdate,
+    AgentStatus, Answer, Ask, CrmError, CrmRequest, CrmResult, Message, Outcome, RecordRef,
+    SurfaceSet, SurfaceUpdate,
 };
 use serde_json::{Map, Value, json};
-use sf_callcenter::CallType;
+use sf_callcenter::{CallType, SearchMatch};
 
 pub use action::{SalesforceAction, SalesforceEffect, SalesforceError};
 pub use read::{ShapeError, apex_records, layout_from_json, parse_search_result};
@@ -76,16 +76,17 @@ pub fn icon(status: AgentStatus) -> &'static str {
     }
 }
 
-/// The `sforce.opencti` call that does what the core asks.
+/// The `sforce.opencti` call that does what the core asks; `words` words the core's messages
+/// in the agent's language (a call's Task is written in it).
 #[must_use]
-pub fn effect(request: &CrmRequest) -> SalesforceEffect {
+pub fn effect(request: &CrmRequest, words: &dyn Fn(&Message) -> String) -> SalesforceEffect {
     SalesforceEffect {
         id: request.id,
-        action: action(&request.ask),
+        action: action(&request.ask, words),
     }
 }
 
-fn action(ask: &Ask) -> SalesforceAction {
+fn action(ask: &Ask, words: &dyn Fn(&Message) -> String) -> SalesforceAction {
     let apex = |method_name: String, method_params: String| SalesforceAction::RunApex {
         apex_class: APEX_CLASS,
         method_name,
@@ -127,13 +128,20 @@ fn action(ask: &Ask) -> SalesforceAction {
             SalesforceAction::SaveLog { value }
         }
         Ask::LogCall { log, existing } => SalesforceAction::SaveLog {
-            value: task_fields(log, existing.as_deref()),
+            value: task_fields(log, existing.as_deref(), words),
         },
         Ask::FindCallLog { call_id } => apex(
             "getTaskByCallObject".into(),
             format!("CallObject={call_id}"),
         ),
         Ask::CurrentRecord => SalesforceAction::GetAppViewInfo,
+        Ask::FindCampaignRecord {
+            object_type,
+            campaign,
+        } => apex(
+            "getRecordByNeotelCampaign".into(),
+            format!("objectName={object_type}&campaignId={campaign}"),
+        ),
     }
 }
 
@@ -188,6 +196,19 @@ pub fn answer(ask: &Ask, result: Result<Value, SalesforceError>) -> CrmResult {
             Answer::Records(parse_search_result(&value).map_err(|e| unreadable(e.to_string()))?)
         }
         Ask::ReadRecord { .. } => Answer::Record(apex_records(&value).into_iter().next()),
+        Ask::FindCampaignRecord { object_type, .. } => Answer::Records(
+            apex_records(&value)
+                .into_iter()
+                .filter_map(|r| {
+                    let text = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_owned);
+                    Some(SearchMatch {
+                        id: text("Id")?,
+                        object_type: object_type.clone(),
+                        name: text("Name").unwrap_or_default(),
+                    })
+                })
+                .collect(),
+        ),
         Ask::LogCall { .. } => Answer::Logged(value.as_str().map(str::to_owned)),
         Ask::FindCallLog { .. } => Answer::LogFound(
             apex_records(&value)

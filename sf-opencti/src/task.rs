@@ -1,8 +1,8 @@
 //! W-ACTIVITY under Open CTI: the call's log is a Task, written with `saveLog`.
 
-use cti_core::Ask;
+use cti_core::{Ask, CallLog, Message};
 use serde_json::{Map, Value, json};
-use sf_callcenter::{CallLog, CallType};
+use sf_callcenter::CallType;
 
 /// Task `CallType` picklist value.
 fn task_call_type(call_type: CallType) -> &'static str {
@@ -13,16 +13,27 @@ fn task_call_type(call_type: CallType) -> &'static str {
     }
 }
 
+/// A person (`WhoId`) rather than anything else (`WhatId`: Salesforce refuses an Account as
+/// `WhoId`).
+fn is_person(object_type: &str) -> bool {
+    object_type == "Contact" || object_type == "Lead"
+}
+
 /// The `saveLog` value of a call's Task: a creation (`entityApiName` Task), or the update of
-/// the Task `existing`.
+/// the Task `existing`; `words` words the log's messages in the agent's language.
 #[must_use]
-pub fn task_fields(log: &CallLog, existing: Option<&str>) -> Map<String, Value> {
+pub fn task_fields(
+    log: &CallLog,
+    existing: Option<&str>,
+    words: &dyn Fn(&Message) -> String,
+) -> Map<String, Value> {
+    let worded = log.worded(words);
     let mut m = Map::new();
     match existing {
         Some(id) => m.insert("Id".into(), json!(id)),
         None => m.insert("entityApiName".into(), json!("Task")),
     };
-    m.insert("Subject".into(), json!(log.subject));
+    m.insert("Subject".into(), json!(worded.subject));
     m.insert("CallType".into(), json!(task_call_type(log.call_type)));
     // The call id finds the Task again (`getTaskByCallObject`) after a lost answer.
     m.insert("CallObject".into(), json!(log.call_id.to_string()));
@@ -33,20 +44,26 @@ pub fn task_fields(log: &CallLog, existing: Option<&str>) -> Map<String, Value> 
         "ActivityDate".into(),
         json!(log.date.format("%Y-%m-%d").to_string()),
     );
-    if let Some(d) = &log.disposition {
+    if let Some(d) = &worded.disposition {
         m.insert("CallDisposition".into(), json!(d));
     }
-    if let Some(d) = &log.description {
+    if let Some(d) = &worded.description {
         m.insert("Description".into(), json!(d));
     }
     if let Some(r) = &log.record {
-        // WhoId takes people; anything else goes to WhatId (Salesforce refuses an Account as WhoId).
-        let key = if r.object_type == "Contact" || r.object_type == "Lead" {
+        let key = if is_person(&r.object_type) {
             "WhoId"
         } else {
             "WhatId"
         };
         m.insert(key.into(), json!(r.id));
+    }
+    // X-CAMPAIGN-ENTITY: the campaign's record takes `WhatId`, unless the call's own record
+    // does (an Account or an Opportunity).
+    if let Some(c) = &log.campaign_record
+        && !m.contains_key("WhatId")
+    {
+        m.insert("WhatId".into(), json!(c.id));
     }
     m
 }
@@ -59,35 +76,61 @@ pub fn is_task_creation(ask: &Ask) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use cti_core::Ask;
-    use sf_callcenter::{CallRecord, LinkedRecord, NeotelData, NeotelValues, Options};
+    use cti_core::{Code, CrmRequest, RecordRef, RequestId};
+    use sf_callcenter::{NeotelData, NeotelValues, Options};
 
     use super::*;
 
-    fn call(object: &str) -> CallRecord {
-        CallRecord {
+    /// The words of the softphone's Spanish catalog (the server words logs with it).
+    fn spanish(m: &Message) -> String {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../cti-server/web/softphone/i18n/es.json"
+        );
+        let catalog: Map<String, Value> =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut text = catalog[&format!("msg.{}", m.code.as_str())]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for (k, v) in &m.params {
+            text = text.replace(&format!("{{{k}}}"), v);
+        }
+        text
+    }
+
+    fn record(id: &str, object: &str) -> RecordRef {
+        RecordRef {
+            id: id.into(),
+            object_type: object.into(),
+            name: None,
+        }
+    }
+
+    fn log(object: &str) -> CallLog {
+        CallLog {
+            subject: Message::new(Code::TaskOutbound).with("phone", "1144445555"),
             call_type: CallType::Outbound,
             call_id: 1_159_449,
             phone: "1144445555".into(),
             duration_secs: 95,
-            disposition: Some("Venta / Venta concretada".into()),
-            notes: "quiere factura A".into(),
-            manual: true,
-            record: Some(LinkedRecord {
-                id: "003A".into(),
-                object_type: object.into(),
-            }),
+            category: Some("Venta / Venta concretada".into()),
+            callback: None,
+            manual: Some(Message::new(Code::TaskManual).with("phone", "1144445555")),
+            notes: Some("quiere factura A".into()),
+            record: Some(record("003A", object)),
+            campaign_record: None,
             date: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
         }
     }
 
-    fn create(object: &str, options: &Options) -> Map<String, Value> {
-        task_fields(&call(object).log(options), None)
+    fn create(object: &str) -> Map<String, Value> {
+        task_fields(&log(object), None, &spanish)
     }
 
     #[test]
     fn w_activity_task_carries_the_call_fields() {
-        let t = create("Contact", &Options::default());
+        let t = create("Contact");
         assert_eq!(t["entityApiName"], "Task");
         assert_eq!(t["Subject"], "Llamada saliente 1144445555");
         assert_eq!(t["CallType"], "Outbound");
@@ -99,33 +142,44 @@ mod tests {
         assert_eq!(t["ActivityDate"], "2026-11-24");
         assert_eq!(t["WhoId"], "003A");
         assert!(t.get("WhatId").is_none());
+        assert_eq!(
+            t["Description"],
+            "Llamado manual al 1144445555\nquiere factura A"
+        );
     }
 
     #[test]
     fn w_activity_accounts_and_opportunities_go_to_what_id() {
         for object in ["Account", "Opportunity", "Case"] {
-            let t = create(object, &Options::default());
+            let t = create(object);
             assert_eq!(t["WhatId"], "003A", "{object}");
             assert!(t.get("WhoId").is_none());
         }
-        let u = task_fields(&call("Lead").log(&Options::default()), Some("00T1"));
+        let u = task_fields(&log("Lead"), Some("00T1"), &spanish);
         assert_eq!(u["Id"], "00T1");
         assert!(u.get("entityApiName").is_none());
         assert_eq!(u["WhoId"], "003A");
     }
 
     #[test]
-    fn x_task_desc_and_f_manual_notes_only_with_the_option() {
-        let t = create("Contact", &Options::default());
-        assert_eq!(
-            t["Description"],
-            "Llamado manual al 1144445555\nquiere factura A"
-        );
-        let off = Options {
-            use_task_description: false,
-            ..Options::default()
+    fn x_campaign_entity_relates_the_task_to_the_campaigns_record() {
+        let with = |object: &str| CallLog {
+            campaign_record: Some(record("701C", "Campaign")),
+            ..log(object)
         };
-        assert!(create("Contact", &off).get("Description").is_none());
+        let t = task_fields(&with("Contact"), None, &spanish);
+        assert_eq!(
+            (t["WhoId"].as_str(), t["WhatId"].as_str()),
+            (Some("003A"), Some("701C"))
+        );
+        // An Account needs WhatId itself: the call's own record wins.
+        let t = task_fields(&with("Account"), None, &spanish);
+        assert_eq!(t["WhatId"], "003A");
+        let no_record = CallLog {
+            record: None,
+            ..with("Contact")
+        };
+        assert_eq!(task_fields(&no_record, None, &spanish)["WhatId"], "701C");
     }
 
     #[test]
@@ -137,14 +191,16 @@ mod tests {
         ]
         .into();
         let fields = Options::default().external_data.apply(&values);
-        let request = cti_core::CrmRequest {
-            id: cti_core::RequestId(1),
+        let request = CrmRequest {
+            id: RequestId(1),
             ask: Ask::WriteRecord {
                 id: "003A".into(),
                 fields,
             },
         };
-        let crate::SalesforceAction::SaveLog { value: u } = crate::effect(&request).action else {
+        let crate::SalesforceAction::SaveLog { value: u } =
+            crate::effect(&request, &spanish).action
+        else {
             panic!("a record's Neotel data is a saveLog");
         };
         assert_eq!(u["Id"], "003A");

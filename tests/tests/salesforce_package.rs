@@ -164,7 +164,8 @@ fn every_metadata_file_is_well_formed_and_of_its_types_shape() {
         }
     }
     assert_eq!(seen.get("ApexClass"), Some(&2));
-    assert_eq!(seen.get("CustomField"), Some(&20));
+    // Five on each of the four objects, and the Neotel campaign id on Campaign.
+    assert_eq!(seen.get("CustomField"), Some(&21));
     assert_eq!(seen.get("PermissionSet"), Some(&1));
 }
 
@@ -332,22 +333,49 @@ fn the_apex_class_keeps_the_seeds_signatures_and_is_written_safely() {
             "the seed's signature for {object}"
         );
     }
-    // The only dynamic query binds the Id and builds its field list from the schema.
+    // The dynamic queries bind the caller's values (the Id; the campaign id), and build their
+    // field list and object from the schema.
     let queries: Vec<&str> = code
         .lines()
         .filter(|l| l.contains("Database.query("))
         .collect();
-    assert_eq!(queries.len(), 1);
-    let soql = code
-        .lines()
-        .find(|l| l.trim_start().starts_with("String soql"))
-        .expect("the query string");
-    assert!(soql.contains("WHERE Id = :recordId"), "{soql}");
-    for input in ["+ Id", "+ value", "+ recordId", "+Id"] {
-        assert!(
-            !soql.contains(input),
-            "caller input concatenated into SOQL: {soql}"
-        );
+    assert_eq!(queries.len(), 2);
+    let lines: Vec<&str> = code.lines().collect();
+    let soqls: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("String soql"))
+        .map(|(i, _)| {
+            // A statement may go on over the next line.
+            let mut text = lines[i].to_owned();
+            if !text.trim_end().ends_with(';') {
+                text.push_str(lines[i + 1]);
+            }
+            text
+        })
+        .collect();
+    assert_eq!(soqls.len(), 2);
+    assert!(
+        soqls[0].contains("WHERE neoCampaignId__c = :key"),
+        "{}",
+        soqls[0]
+    );
+    assert!(soqls[1].contains("WHERE Id = :recordId"), "{}", soqls[1]);
+    for soql in &soqls {
+        for input in [
+            "+ Id",
+            "+ value",
+            "+ recordId",
+            "+Id",
+            "+ objectName",
+            "+ campaignId",
+            "+ key",
+        ] {
+            assert!(
+                !soql.contains(input),
+                "caller input concatenated into SOQL: {soql}"
+            );
+        }
     }
     assert!(
         code.contains("describe.fields.getMap().keySet()"),

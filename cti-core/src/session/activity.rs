@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use std::time::{Duration, Instant};
 
-use sf_callcenter::{CallLog, CallRecord, CallType, LinkedRecord};
+use sf_callcenter::CallType;
 
-use crate::crm::{Answer, Ask, CrmError, CrmResult, Outcome};
+use crate::crm::{Answer, Ask, CallLog, CrmError, CrmResult, Outcome, RecordRef};
 use crate::message::{Code, Message};
 
 use super::contact::LastCall;
@@ -32,7 +32,7 @@ pub(super) struct LostLog {
     /// The contact it was for, if any.
     pub(super) contact: Option<u64>,
     /// The creation, made once the surface says it did not happen.
-    pub(super) create: CallLog,
+    pub(super) create: Box<CallLog>,
 }
 
 /// Where the call's Task stands.
@@ -49,20 +49,27 @@ pub(super) enum TaskSave {
 }
 
 impl Session {
-    fn record_of(&self, call: &LastCall) -> CallRecord {
-        CallRecord {
-            call_type: if call.inbound {
-                CallType::Inbound
-            } else {
-                CallType::Outbound
-            },
+    /// The log of a call that ended, before anything of its contact goes in.
+    fn log_of(&self, call: &LastCall) -> CallLog {
+        let (call_type, subject) = if call.inbound {
+            (CallType::Inbound, Code::TaskInbound)
+        } else {
+            (CallType::Outbound, Code::TaskOutbound)
+        };
+        let described = self.options.use_task_description;
+        CallLog {
+            subject: Message::new(subject).with("phone", &call.phone),
+            call_type,
             call_id: call.id,
             phone: call.phone.clone(),
             duration_secs: call.duration_secs,
-            disposition: None,
-            notes: String::new(),
-            manual: call.manual,
+            category: None,
+            callback: None,
+            manual: (described && call.manual)
+                .then(|| Message::new(Code::TaskManual).with("phone", &call.phone)),
+            notes: None,
             record: None,
+            campaign_record: None,
             date: self.today(),
         }
     }
@@ -70,25 +77,22 @@ impl Session {
     /// The contact's call's log as it stands, or `None` before the call ended.
     fn call_log(&self) -> Option<CallLog> {
         let c = self.contact.as_ref()?;
-        let mut disposition = c.category_name.clone();
-        if let Some(at) = c.callback {
+        let described = self.options.use_task_description;
+        Some(CallLog {
+            category: c.category_name.clone(),
             // The log says when the customer is called back, whatever the description setting.
-            let when = format!("Agenda {}", at.format("%d/%m/%Y %H:%M"));
-            disposition = Some(match disposition {
-                Some(d) => format!("{d} · {when}"),
-                None => when,
-            });
-        }
-        let record = CallRecord {
-            disposition,
-            notes: c.draft.notes.clone(),
-            record: c.record.as_ref().map(|r| LinkedRecord {
+            callback: c
+                .callback
+                .map(|at| Message::new(Code::TaskCallback).with("at", at.format("%d/%m/%Y %H:%M"))),
+            notes: described.then(|| c.draft.notes.clone()),
+            record: c.record.as_ref().map(|r| RecordRef {
                 id: r.id.clone(),
                 object_type: r.object_type.clone(),
+                name: None,
             }),
-            ..self.record_of(c.last_call.as_ref()?)
-        };
-        Some(record.log(&self.options))
+            campaign_record: c.campaign_record.clone(),
+            ..self.log_of(c.last_call.as_ref()?)
+        })
     }
 
     /// Creates the call's log, or updates it once created.
@@ -111,13 +115,19 @@ impl Session {
                 None
             }
         };
-        self.request(Ask::LogCall { log, existing }, Purpose::Log);
+        self.request(
+            Ask::LogCall {
+                log: Box::new(log),
+                existing,
+            },
+            Purpose::Log,
+        );
     }
 
     /// A call without a contact (F-MANUAL) still leaves its log.
     pub(super) fn save_task_without_contact(&mut self, call: &LastCall) {
         if self.options.save_activity_log {
-            let log = self.record_of(call).log(&self.options);
+            let log = Box::new(self.log_of(call));
             let ask = Ask::LogCall {
                 log,
                 existing: None,
@@ -140,7 +150,7 @@ impl Session {
     /// A log creation whose answer was lost may have happened: once it can no longer land
     /// (`due`), the surface is asked before `create` runs again. `contact` is the handle of
     /// the contact it was for, if any.
-    pub(super) fn look_up_log(&mut self, due: Instant, contact: Option<u64>, create: CallLog) {
+    pub(super) fn look_up_log(&mut self, due: Instant, contact: Option<u64>, create: Box<CallLog>) {
         if let Some(c) = self.contact.as_mut().filter(|c| Some(c.handle) == contact) {
             c.task = TaskSave::LookingUp;
         }
@@ -185,7 +195,7 @@ impl Session {
     pub(super) fn look_up_lost_task(&mut self, handle: u64) {
         if let Some(create) = self.call_log() {
             let due = self.now() + LOG_SETTLE;
-            self.look_up_log(due, Some(handle), create);
+            self.look_up_log(due, Some(handle), Box::new(create));
         }
     }
 
@@ -263,7 +273,12 @@ impl Session {
     }
 
     /// The look-up of a log creation whose answer was lost.
-    pub(super) fn log_looked_up(&mut self, result: CrmResult, sent: &SentRequest, create: CallLog) {
+    pub(super) fn log_looked_up(
+        &mut self,
+        result: CrmResult,
+        sent: &SentRequest,
+        create: Box<CallLog>,
+    ) {
         let found = match &result {
             Ok(Answer::LogFound(found)) => Some(found.clone()),
             _ => None,
@@ -299,5 +314,59 @@ impl Session {
                 self.notices.error = Some(Message::new(Code::TaskUnknown).with("error", why));
             }
         }
+    }
+
+    /// X-CAMPAIGN-ENTITY: the record the contact's call's log is related to, found by the
+    /// call's campaign in the object `campaignEntityName` names (asked once per campaign).
+    pub(super) fn find_campaign_record(&mut self, campaign: i64) {
+        let Some(object_type) = self.options.campaign_entity.clone() else {
+            return;
+        };
+        let key = (object_type.clone(), campaign);
+        if let Some(known) = self.campaign_records.get(&key).cloned() {
+            if let Some(c) = self.contact.as_mut() {
+                c.campaign_record = known;
+            }
+            return;
+        }
+        let ask = Ask::FindCampaignRecord {
+            object_type: object_type.clone(),
+            campaign,
+        };
+        self.request(
+            ask,
+            Purpose::CampaignRecord {
+                object_type,
+                campaign,
+            },
+        );
+    }
+
+    pub(super) fn campaign_record_found(
+        &mut self,
+        sent: &SentRequest,
+        object_type: String,
+        campaign: i64,
+        found: Vec<sf_callcenter::SearchMatch>,
+    ) {
+        // Only the one record of that campaign: none, or several, relates nothing.
+        let record = match found.as_slice() {
+            [one] => Some(RecordRef {
+                id: one.id.clone(),
+                object_type: one.object_type.clone(),
+                name: Some(one.name.clone()),
+            }),
+            _ => None,
+        };
+        self.campaign_records
+            .insert((object_type, campaign), record.clone());
+        if let Some(c) = self
+            .contact
+            .as_mut()
+            .filter(|c| Some(c.handle) == sent.contact)
+        {
+            c.campaign_record = record;
+        }
+        self.update_saved_task();
     }
 }

@@ -78,6 +78,13 @@ impl Session {
             }
             // The search is a nicety: the click still dials.
             (Purpose::ClickedRecord { number, .. }, _) => self.dial_clicked(number),
+            (
+                Purpose::CampaignRecord {
+                    object_type,
+                    campaign,
+                },
+                Ok(Answer::Records(found)),
+            ) => self.campaign_record_found(&sent, object_type, campaign, found),
             (Purpose::Log, Ok(answer)) => self.log_saved(&sent, &answer),
             (Purpose::Log, Err(e)) => self.log_failed(&e, &sent),
             (Purpose::LogLookup { create }, result) => {

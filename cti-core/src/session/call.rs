@@ -15,7 +15,7 @@ use crate::message::{Code, Message};
 use crate::view::{CallPhase, Participant};
 
 use super::Session;
-use super::contact::LastCall;
+use super::contact::{ContactState, LastCall};
 use super::notices;
 use super::outbox::Pending;
 use super::timer::Timer;
@@ -67,9 +67,15 @@ pub(super) struct Calls {
 }
 
 impl Session {
+    /// A number the agent typed or clicked, as NeoApi takes it: its digits, a leading `+` as
+    /// the international prefix, the outside prefix first (W-CLICK2DIAL's rule, for every
+    /// number: a call, a transfer, an invitation, a schedule's other phone, a text message).
+    pub(super) fn number(&self, typed: &str) -> Result<String, Message> {
+        normalize_number(typed, &self.config.dialing).map_err(|_| Message::new(Code::NoDigits))
+    }
+
     pub(super) fn dial(&mut self, number: &str) -> Result<(), Message> {
-        let phone = normalize_number(number, &self.config.dialing)
-            .map_err(|_| Message::new(Code::NoDigits))?;
+        let phone = self.number(number)?;
         let user = self.user();
         self.api(Request::Dial { user, phone }, Pending::Command);
         self.poll();
@@ -84,6 +90,8 @@ impl Session {
     }
 
     pub(super) fn send_dtmf(&mut self, digits: &str) -> Result<(), Message> {
+        // The last batch's "sent" is not about these digits, sent or refused.
+        self.forget(Code::DtmfSent);
         if digits.is_empty()
             || !digits
                 .chars()
@@ -148,6 +156,14 @@ impl Session {
 
     /// The call as `Position` shows it: up (its state kept), or gone.
     pub(super) fn track_call(&mut self, p: &Position) {
+        // The contact's call: the one it came with (or the first after the click-to-dial search
+        // took it, or a preview contact's once dialed). Any later call while it is on screen
+        // (dialed during its wrap-up) is another call, with its own log, whatever `Position`
+        // says: Neotel names the held contact during any call of the agent.
+        let of_contact = |c: &ContactState, id: i64| {
+            c.call.as_ref().is_some_and(|cc| cc.id == id)
+                || (c.call.is_none() && c.last_call.is_none())
+        };
         match p.call_id() {
             Some(id) => {
                 let known = self.calls.call.as_ref().filter(|c| c.id == id);
@@ -158,11 +174,12 @@ impl Session {
                     .filter(|_| conference.is_some())
                     .map(|c| c.participants.clone())
                     .unwrap_or_default();
-                let manual = self
-                    .contact
-                    .as_ref()
-                    .is_none_or(|c| c.call.as_ref().is_none_or(|cc| cc.id != id))
-                    && p.contact().is_none();
+                // The agent dialed it (F-MANUAL): no contact came with it, or it is a call of its
+                // own while a contact is on screen (the contact's own call is not).
+                let manual = match self.contact.as_ref() {
+                    Some(c) => !of_contact(c, id),
+                    None => p.contact().is_none(),
+                };
                 self.calls.call = Some(CallState {
                     id,
                     phone: p.customer_phone().to_owned(),
@@ -185,6 +202,7 @@ impl Session {
         }
         if let (Some(c), Some(call)) = (self.contact.as_mut(), self.calls.call.as_ref())
             && !c.released
+            && of_contact(c, call.id)
         {
             c.call = Some(call.clone());
         }
@@ -201,20 +219,23 @@ impl Session {
             inbound: call.inbound,
             ended: self.wall(),
         };
-        if let Some(c) = self.contact.as_mut()
-            && c.call.as_ref().is_some_and(|cc| cc.id == call.id)
-        {
+        let of_contact = self
+            .contact
+            .as_ref()
+            .is_some_and(|c| c.call.as_ref().is_some_and(|cc| cc.id == call.id));
+        if let Some(c) = self.contact.as_mut().filter(|_| of_contact) {
             c.last_call = Some(ended.clone());
             c.call = None;
         }
-        if self.contact.is_some() {
+        if of_contact {
             self.save_task();
             if let Some(secs) = self.options.automatic_release {
                 let at = self.now() + Duration::from_secs(u64::from(secs));
                 self.timers.set(Timer::AutoRelease, at);
             }
         } else {
-            // A manual call without a contact still leaves its Task (F-MANUAL).
+            // A call of no contact (F-MANUAL, or made during a contact's wrap-up) leaves its
+            // own Task: a contact's Task is never rewritten for another call (W-ACTIVITY).
             self.save_task_without_contact(&ended);
         }
     }

@@ -24,6 +24,13 @@ impl Session {
     }
 
     pub(super) fn invite(&mut self, extension: String) -> Result<(), Message> {
+        // A platform user is invited by their number; anything else is a phone: its digits.
+        let known_user = self.lists.users.iter().any(|u| u.user == extension.trim());
+        let extension = if known_user {
+            extension.trim().to_owned()
+        } else {
+            self.number(&extension)?
+        };
         let user = self.user();
         let invited = extension.clone();
         self.api(

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use neotel_api::{ContactRef, CrmState, Direction, Position};
 use sf_callcenter::{NeotelData, NeotelValues, SearchMatch};
 
+use crate::crm::RecordRef;
 use crate::message::{Code, Message};
 use crate::view::{Draft, RecordView};
 
@@ -67,6 +68,10 @@ pub(super) struct ContactState {
     /// The records the search found (Id, name): the only records, besides the synced new one,
     /// this contact may be linked to.
     pub(super) matches: Vec<(String, String)>,
+    /// X-CAMPAIGN-ENTITY: the record of `campaignEntityName`'s object whose Neotel campaign
+    /// id is the call's campaign; the call's log is related to it.
+    #[serde(default)]
+    pub(super) campaign_record: Option<RecordRef>,
 }
 
 impl ContactState {
@@ -94,6 +99,7 @@ impl ContactState {
             draft: Draft::default(),
             sync_id: None,
             matches: Vec::new(),
+            campaign_record: None,
         }
     }
 }
@@ -168,13 +174,23 @@ impl Session {
                 values.insert(datum, value);
             }
         }
-        self.load_contact_lists(contact.crm, p.campaign().or(p.outbound_campaign()));
+        // The transfer phones are the call's campaign's: none for a queue call of no campaign
+        // (not the campaign the agent happens to be in).
+        let campaign = if inbound {
+            p.campaign()
+        } else {
+            p.campaign().or(p.outbound_campaign())
+        };
+        self.load_contact_lists(contact.crm, campaign);
         self.new_contact(ContactState {
             private,
             inbound,
             call: self.calls.call.clone(),
             ..ContactState::new(contact, key, values)
         });
+        if let Some(campaign) = campaign {
+            self.find_campaign_record(campaign);
+        }
     }
 
     /// A new contact on screen: nothing of the last one stays (its notices, its draft).

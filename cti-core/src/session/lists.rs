@@ -114,9 +114,16 @@ impl Session {
         };
         let categories = vec!["categories".into(), crm.to_string()];
         self.read_list(ListKind::Categories, task, categories);
-        if let Some(campaign) = campaign {
-            let phones = vec!["transferPhones".into(), campaign.to_string()];
-            self.read_list(ListKind::TransferPhones, task, phones);
+        match campaign {
+            Some(campaign) => {
+                let phones = vec!["transferPhones".into(), campaign.to_string()];
+                self.read_list(ListKind::TransferPhones, task, phones);
+            }
+            // A call of no campaign has no transfer phones (not the last contact's).
+            None if !self.lists.lists.transfer_phones.is_empty() => {
+                self.lists_mut().transfer_phones.clear();
+            }
+            None => {}
         }
     }
 

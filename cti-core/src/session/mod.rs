@@ -108,6 +108,8 @@ pub struct Session {
     writes: Writes,
     /// Log creations whose answer was lost, waiting to be looked up.
     lost_logs: Vec<activity::LostLog>,
+    /// X-CAMPAIGN-ENTITY: each campaign's record, as found (by object and campaign).
+    campaign_records: std::collections::BTreeMap<(String, i64), Option<crate::crm::RecordRef>>,
     /// What the surface was last told of the calls (call events are announced once).
     announced: calls_told::Announced,
     ended: bool,
@@ -146,6 +148,7 @@ impl Session {
             sync_ids: SyncIds::new(config.sync_seed),
             writes: Writes::default(),
             lost_logs: Vec::new(),
+            campaign_records: std::collections::BTreeMap::new(),
             announced: calls_told::Announced::default(),
             ended: false,
             config,
@@ -176,6 +179,13 @@ impl Session {
     #[must_use]
     pub fn shared_read(&self, id: ApiId) -> bool {
         self.out.reads_list(id.0)
+    }
+
+    /// The agent's language (the surface words the core's messages in it: the utility's
+    /// label, a call's log).
+    #[must_use]
+    pub fn language(&self) -> &str {
+        &self.settings.language
     }
 
     /// What request `id` asks, while it waits for its answer: an adapter reads the surface's

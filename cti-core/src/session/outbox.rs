@@ -7,9 +7,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
 use neotel_api::Request;
-use sf_callcenter::CallLog;
 
-use crate::crm::{Ask, CrmRequest, RequestId, SurfaceSet, SurfaceUpdate};
+use crate::crm::{Ask, CallLog, CrmRequest, RequestId, SurfaceSet, SurfaceUpdate};
 use crate::io::{ApiId, Output};
 use crate::message::{Code, Message};
 use crate::view::{MonitorView, RecordView, TransferView};
@@ -63,7 +62,7 @@ pub(super) enum Purpose {
     /// W-ACTIVITY: whether a log creation whose answer was lost happened after all; `create`
     /// is that creation, made once the surface says there is no such log.
     LogLookup {
-        create: CallLog,
+        create: Box<CallLog>,
     },
     /// Its answer is not needed (a record's Neotel fields, a contactless call's log).
     Other,
@@ -79,6 +78,11 @@ pub(super) enum Purpose {
     ClickedRecord {
         number: String,
         record: RecordView,
+    },
+    /// X-CAMPAIGN-ENTITY: the campaign's record, for the call's log.
+    CampaignRecord {
+        object_type: String,
+        campaign: i64,
     },
 }
 

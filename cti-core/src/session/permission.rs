@@ -157,8 +157,9 @@ impl Session {
                 let c = contact.ok_or(Code::NoContact)?;
                 check(!self.releasing(c), Code::AlreadyReleased)
             }
+            // Whenever Neotel holds the agent for a contact, Play frees it, campaign or not
+            // (an inbound call reaches an agent outside any campaign too).
             Act::Play => {
-                check(self.neotel.campaign.is_some(), Code::NotInCampaign)?;
                 // A Play on its way (the agent's, or the one a schedule makes) is not sent twice:
                 // a second one arriving late would free the agent from the next contact.
                 let playing = self
@@ -202,6 +203,8 @@ impl Session {
             .find_map(|(ok, p)| ok.then_some(p))
         };
         match status {
+            // Neotel still holding the agent (after a reload): Play first.
+            AgentStatus::NoCampaign if a.play => Some(Primary::Play),
             AgentStatus::NoCampaign => a.join_campaign.then_some(Primary::JoinCampaign),
             AgentStatus::OnBreak => a.end_break.then_some(Primary::EndBreak),
             AgentStatus::WithContact | AgentStatus::OnCall if a.end_transfer => {

@@ -68,6 +68,12 @@ impl Session {
         if neotel_at <= self.wall() {
             return Err(Code::PastSchedule.into());
         }
+        // Another phone for the callback: Neotel dials it, so its digits only.
+        let phone = if phone.trim().is_empty() {
+            String::new()
+        } else {
+            self.number(&phone)?
+        };
         let schedule = Schedule {
             at: neotel_at,
             user: self.user(),

@@ -9,11 +9,15 @@ use super::Session;
 impl Session {
     pub(super) fn save_settings(
         &mut self,
-        width_px: u32,
-        height_px: u32,
+        width_px: i64,
+        height_px: i64,
         minimize_on_no_match: bool,
         minimize_on_several: bool,
     ) -> Result<(), Message> {
+        let (Ok(width_px), Ok(height_px)) = (u32::try_from(width_px), u32::try_from(height_px))
+        else {
+            return Err(Code::BadSize.into());
+        };
         let settings = PanelSettings {
             width_px,
             height_px,

@@ -19,11 +19,12 @@ impl Session {
         let phone = if phone.trim().is_empty() {
             self.customer_phone()
         } else {
-            phone.trim().to_owned()
+            phone.to_owned()
         };
-        if phone.is_empty() || text.trim().is_empty() {
+        if phone.trim().is_empty() || text.trim().is_empty() {
             return Err(Code::TextIncomplete.into());
         }
+        let phone = self.number(&phone)?;
         let channel = match channel {
             TextChannel::Sms => "sms",
             TextChannel::Whatsapp => "whatsapp",

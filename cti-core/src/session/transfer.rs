@@ -20,6 +20,11 @@ impl Session {
         attended: bool,
     ) -> Result<(), Message> {
         let user = self.user();
+        // A phone is dialed: its digits only. Users, queues and campaigns are Neotel's ids.
+        let target = match target {
+            TransferTarget::Phone(typed) => TransferTarget::Phone(self.number(&typed)?),
+            other => other,
+        };
         let consulted = TransferView::of(&target, attended);
         let request = match (target, attended) {
             (TransferTarget::Phone(extension) | TransferTarget::User(extension), false) => {

@@ -63,6 +63,20 @@ impl Session {
                 }
             };
         }
+        if let Some(m) = &self.monitoring {
+            // A supervisor's line says whom they monitor (by name when listed).
+            let user = self
+                .lists
+                .users
+                .iter()
+                .find(|u| u.user == m.user)
+                .map_or_else(|| m.user.clone(), |u| u.name.clone());
+            let code = match m.mode {
+                crate::MonitorMode::Listen => Code::StatusListening,
+                crate::MonitorMode::Assist => Code::StatusAssisting,
+            };
+            return Message::new(code).with("user", user);
+        }
         match (status, self.neotel.break_id) {
             (AgentStatus::OnBreak, Some(id)) => {
                 Message::new(Code::StatusOnBreak).with("name", name_of(&lists.breaks, id))

@@ -25,6 +25,10 @@ pub struct Harness {
     wall0: NaiveDateTime,
     pub records: Vec<Value>,
     pub tasks: Vec<Map<String, Value>>,
+    /// Task updates Salesforce applied, with the call each named (`CallObject`), in order.
+    pub task_updates: Vec<(String, String)>,
+    /// The call each Task named when it was created, by Task Id.
+    pub task_calls: std::collections::HashMap<String, String>,
     pub views: Vec<View>,
     pub effects: Vec<SalesforceEffect>,
     /// The call events, in order.
@@ -86,6 +90,26 @@ fn stored_form(session: &Session) -> Vec<u8> {
     let owned = serde_json::to_vec(&session.snapshot()).expect("a snapshot is JSON");
     assert_eq!(out, owned, "the stored form is the snapshot's JSON");
     out
+}
+
+/// The words of the softphone's catalog for `language` (the server words a call's Task with it).
+pub fn words(language: &str) -> impl Fn(&cti_core::Message) -> String {
+    let path = format!(
+        "{}/../cti-server/web/softphone/i18n/{language}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let catalog: Map<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("a catalog")).expect("JSON");
+    move |m: &cti_core::Message| {
+        let mut text = catalog
+            .get(&format!("msg.{}", m.code.as_str()))
+            .and_then(Value::as_str)
+            .map_or_else(|| m.to_string(), str::to_owned);
+        for (k, v) in &m.params {
+            text = text.replace(&format!("{{{k}}}"), v);
+        }
+        text
+    }
 }
 
 /// A late NeoApi call: when Neotel applies it, the method and its parameters.
@@ -174,6 +198,8 @@ impl Harness {
             wall0,
             records,
             tasks: Vec::new(),
+            task_updates: Vec::new(),
+            task_calls: std::collections::HashMap::new(),
             views: Vec::new(),
             effects: Vec::new(),
             calls: Vec::new(),
@@ -277,7 +303,10 @@ impl Harness {
                     self.left_before_stored.push(match &out {
                         Output::NeoApi(_, r) => r.method().to_owned(),
                         Output::Surface(_) => "page state".into(),
-                        Output::Crm(r) => sf_opencti::effect(r).action.kind().to_owned(),
+                        Output::Crm(r) => sf_opencti::effect(r, &|m| m.to_string())
+                            .action
+                            .kind()
+                            .to_owned(),
                         Output::Call(_) => unreachable!("not counted"),
                         Output::View(_) => "view".to_owned(),
                         Output::Ended => "ended".to_owned(),
@@ -312,7 +341,7 @@ impl Harness {
                         }
                     }
                     Output::Crm(request) => {
-                        let effect = sf_opencti::effect(&request);
+                        let effect = sf_opencti::effect(&request, &words(self.session.language()));
                         self.run_effect(effect, Some(&request.ask));
                     }
                     Output::Surface(update) => {
@@ -496,6 +525,27 @@ impl Harness {
                 method_name,
                 method_params,
                 ..
+            } if method_name == "getRecordByNeotelCampaign" => {
+                let param = |name: &str| {
+                    method_params
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let (object, campaign) = (param("objectName"), param("campaignId"));
+                let list: Vec<&Value> = self
+                    .records
+                    .iter()
+                    .filter(|r| r["type"] == object.as_str())
+                    .filter(|r| r["neoCampaignId__c"] == campaign.as_str())
+                    .collect();
+                Ok(json!({ "runApex": serde_json::to_string(&list).unwrap() }))
+            }
+            SalesforceAction::RunApex {
+                method_name,
+                method_params,
+                ..
             } => {
                 let id = method_params.strip_prefix("Id=").unwrap_or_default();
                 let object = method_name
@@ -518,6 +568,9 @@ impl Harness {
     fn save_log(&mut self, value: &Map<String, Value>) -> Value {
         if let Some(id) = value.get("Id").and_then(Value::as_str) {
             if let Some(t) = self.tasks.iter_mut().find(|t| t["Id"] == id) {
+                let call = value.get("CallObject").and_then(Value::as_str);
+                self.task_updates
+                    .push((id.to_owned(), call.unwrap_or_default().to_owned()));
                 t.extend(value.clone());
             } else if let Some(r) = self.records.iter_mut().find(|r| r["Id"] == id) {
                 for (k, v) in value {
@@ -527,6 +580,9 @@ impl Harness {
             json!(id)
         } else {
             let id = format!("00T{:015}", self.tasks.len() + 1);
+            let call = value.get("CallObject").and_then(Value::as_str);
+            self.task_calls
+                .insert(id.clone(), call.unwrap_or_default().to_owned());
             let mut t = value.clone();
             t.insert("Id".into(), json!(id));
             self.tasks.push(t);
@@ -608,8 +664,15 @@ impl Harness {
         self.drive();
     }
 
-    /// Moves fake time forward, firing the session's timers on the way.
+    /// Moves fake time forward, firing the session's timers on the way. An answer held for
+    /// the next call's comes now if no call followed (an answer never waits forever).
     pub fn advance(&mut self, by: Duration) {
+        if let Some((id, result)) = self.overtaking.take() {
+            let _ = self
+                .session
+                .handle_input(Input::NeoApi(self.now, id, result));
+            self.drive();
+        }
         let target = self.now + by;
         let mut fired = 0;
         while let Some(at) = self.session.poll_timeout().filter(|at| *at <= target) {

@@ -193,6 +193,9 @@ impl Core for CoreSession {
     }
 
     fn poll_output(&mut self) -> Option<CoreOutput> {
+        // The call's Task is written in the agent's language.
+        let language = self.session.language().to_owned();
+        let words = |m: &cti_core::Message| crate::i18n::render(&language, m);
         let effect = |effect: sf_opencti::SalesforceEffect| CoreOutput::Effect {
             id: effect.id.0,
             kind: effect.action.kind().to_owned(),
@@ -204,7 +207,7 @@ impl Core for CoreSession {
                 request,
                 shared: self.session.shared_read(ApiId(id)),
             },
-            Output::Crm(request) => effect(sf_opencti::effect(&request)),
+            Output::Crm(request) => effect(sf_opencti::effect(&request, &words)),
             Output::Surface(update) => effect(sf_opencti::surface_effect(&update)),
             // The Open CTI page follows the views, not the call events.
             Output::Call(_) => return self.poll_output(),
