@@ -149,6 +149,11 @@ pub enum Command {
     },
     /// F-PLAY.
     Play,
+    /// The surface says the agent's after-call work is over (Salesforce Voice ends it when
+    /// the agent closes the call's tab or goes available): a contact not released yet is
+    /// released without a category where `allowContactRelease` allows it, then Play (none is
+    /// needed after a schedule).
+    EndAfterCallWork,
     /// Several records matched: the agent picks this one.
     PickRecord {
         /// Record Id.

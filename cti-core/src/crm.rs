@@ -384,6 +384,11 @@ pub enum CallEvent {
         /// The call it was for.
         id: i64,
     },
+    /// Neotel refused a dial the agent asked for (no call will come of it).
+    DialFailed {
+        /// Why, in the agent's terms.
+        message: Message,
+    },
     /// The agent's state changed.
     Status {
         /// The state.

@@ -8,7 +8,7 @@ use sf_callcenter::SearchMatch;
 use crate::message::{Code, Message};
 
 /// The agent's state, as the softphone shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum AgentStatus {
     /// Logged in, no outbound campaign.

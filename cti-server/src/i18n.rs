@@ -23,6 +23,28 @@ static CATALOGS: LazyLock<BTreeMap<String, BTreeMap<String, String>>> = LazyLock
         .collect()
 });
 
+/// Every catalog as JSON, by language, shared (the Lightning components of every Salesforce
+/// Voice session are sent the agent's).
+static CATALOGS_JSON: LazyLock<
+    std::sync::Arc<BTreeMap<String, std::sync::Arc<serde_json::Value>>>,
+> = LazyLock::new(|| {
+    std::sync::Arc::new(
+        CATALOGS
+            .iter()
+            .map(|(language, words)| {
+                let json = serde_json::to_value(words).unwrap_or_default();
+                (language.clone(), std::sync::Arc::new(json))
+            })
+            .collect(),
+    )
+});
+
+/// Every catalog as JSON, by language.
+#[must_use]
+pub fn catalogs_json() -> std::sync::Arc<BTreeMap<String, std::sync::Arc<serde_json::Value>>> {
+    CATALOGS_JSON.clone()
+}
+
 /// The languages there is a catalog for (`en`, `es`).
 #[must_use]
 pub fn languages() -> Vec<String> {

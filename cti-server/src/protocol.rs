@@ -24,11 +24,33 @@ pub enum Up {
         user: String,
         /// The password (`CLAVE`); never logged.
         password: Secret,
+        /// The page's Salesforce surface (the Open CTI softphone when absent).
+        #[serde(default)]
+        surface: Surface,
+        /// Who Salesforce Voice says is asking (the voice connector page's).
+        #[serde(default)]
+        voice: Option<VoiceIdentity>,
     },
     /// Join the running session of the token's user (a reload or another tab).
     Attach {
         /// The token from `session`.
         token: String,
+        /// The page's Salesforce surface (the Open CTI softphone when absent).
+        #[serde(default)]
+        surface: Surface,
+        /// Who Salesforce Voice says is asking (the voice connector page's).
+        #[serde(default)]
+        voice: Option<VoiceIdentity>,
+    },
+    /// A method Salesforce Voice called on the connector page; answered by `voiceResult`.
+    VoiceCall {
+        /// Echoed by the result.
+        id: u64,
+        /// The base's method name (`dial`, `endCall`, …).
+        method: String,
+        /// Its arguments by name, as plain JSON.
+        #[serde(default)]
+        args: serde_json::Value,
     },
     /// An agent command for the session (the core's command vocabulary).
     Command {
@@ -44,6 +66,36 @@ pub enum Up {
     },
     /// End the session: NeoApi `Logout`, the token dies, every tab gets `bye`.
     Logout,
+}
+
+/// Which Salesforce surface a page is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Surface {
+    /// The Open CTI softphone (`/softphone/`).
+    #[default]
+    OpenCti,
+    /// The Salesforce Voice connector (`/scv/`).
+    Voice,
+}
+
+/// Who Salesforce Voice says is asking: the page's `connectorConfig` values, which the server
+/// only compares with its own configuration (it never uses them for its own calls).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceIdentity {
+    /// The org id.
+    #[serde(default)]
+    pub organization_id: Option<String>,
+    /// The contact center's internal name.
+    #[serde(default)]
+    pub call_center: Option<String>,
+    /// The Salesforce user's id.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The Salesforce user's name.
+    #[serde(default)]
+    pub user_name: Option<String>,
 }
 
 /// A text that never reaches a log: its `Debug` is redacted.
@@ -168,6 +220,41 @@ pub enum Down {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         text: Option<AgentMessage>,
     },
+    /// To a Salesforce Voice page after `session`: the agent's phone, the capabilities, the
+    /// calls in progress (descriptions of the base's classes).
+    VoiceSetup {
+        /// An `AgentConfigResult`.
+        agent_config: serde_json::Value,
+        /// A `CapabilitiesResult`.
+        capabilities: serde_json::Value,
+        /// `PhoneCall`s.
+        active_calls: Vec<serde_json::Value>,
+    },
+    /// The calls in progress now.
+    VoiceCalls {
+        /// `PhoneCall`s.
+        active_calls: Vec<serde_json::Value>,
+    },
+    /// `publishEvent({eventType, payload})` on the page.
+    VoicePublish {
+        /// The base's event type.
+        event_type: String,
+        /// A description, or plain JSON.
+        payload: serde_json::Value,
+    },
+    /// The result of a `voiceCall`.
+    VoiceResult {
+        /// The call's id.
+        id: u64,
+        /// Resolved or rejected.
+        ok: bool,
+        /// What it resolves with (a description), when `ok`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<serde_json::Value>,
+        /// What it is rejected with, when not `ok`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<serde_json::Value>,
+    },
     /// The server is closing this connection.
     Bye {
         /// Why (see [`ByeReason`]).
@@ -217,6 +304,9 @@ pub enum ErrorCode {
     NotLeader,
     /// The command was refused by the session.
     CommandRefused,
+    /// A Salesforce Voice page's org or contact center is not the one the server is set up
+    /// for (`voice.organization_id`, `voice.call_center`).
+    VoiceMismatch,
     /// Something failed inside the server.
     Internal,
 }

@@ -238,12 +238,17 @@ async fn handle(
             device,
             user,
             password,
+            surface,
+            voice,
         } => {
             if attached.is_some() {
                 return Step::Reply(error(
                     ErrorCode::AlreadyInSession,
                     "this connection already has a session",
                 ));
+            }
+            if let Some(refused) = voice_mismatch(state, surface, voice.as_ref()) {
+                return refused;
             }
             // The user as Neotel and every limit know it, however it was typed.
             let user = cti_core::user_name(&user);
@@ -282,7 +287,7 @@ async fn handle(
                     attempt.succeeded();
                     account.succeeded().await;
                     sessions.metrics.login("ok");
-                    attach(state, down_tx, attached, session).await
+                    attach(state, down_tx, attached, session, surface).await
                 }
                 Err(e) => {
                     // Only a wrong user or password counts against the limits.
@@ -296,16 +301,23 @@ async fn handle(
                 }
             }
         }
-        Up::Attach { token } => {
+        Up::Attach {
+            token,
+            surface,
+            voice,
+        } => {
             if attached.is_some() {
                 return Step::Reply(error(
                     ErrorCode::AlreadyInSession,
                     "this connection already has a session",
                 ));
             }
+            if let Some(refused) = voice_mismatch(state, surface, voice.as_ref()) {
+                return refused;
+            }
             // The session may run on another instance, or on none: it is taken over here.
             match session::by_token(sessions, &token).await {
-                Ok(session) => attach(state, down_tx, attached, session).await,
+                Ok(session) => attach(state, down_tx, attached, session, surface).await,
                 Err(session::TokenError::Busy) => {
                     tracing::info!(%client, "attach deferred: the session is not free yet");
                     Step::Bye(ByeReason::Moved)
@@ -335,7 +347,68 @@ async fn handle(
             forward(attached, |conn| ToSession::Event { conn, event }).await
         }
         Up::Logout => forward(attached, |conn| ToSession::Logout { conn }).await,
+        Up::VoiceCall { id, method, args } => {
+            // An error about a method call must answer it: a bare `error` names no call.
+            let refuse = |code: ErrorCode, message: String| {
+                Step::Reply(Down::VoiceResult {
+                    id,
+                    ok: false,
+                    result: None,
+                    error: Some(serde_json::json!({
+                        "type": "GENERIC_ERROR",
+                        "message": format!("{}: {message}", serde_json::json!(code)),
+                    })),
+                })
+            };
+            if attached.is_none() {
+                return refuse(ErrorCode::NotLoggedIn, "log in or attach first".into());
+            }
+            if let Some(Step::Reply(Down::Error { code, message, .. })) =
+                over_command_limit(state, attached.as_ref())
+            {
+                return refuse(code, message);
+            }
+            forward(attached, |conn| ToSession::VoiceCall {
+                conn,
+                id,
+                method,
+                args,
+            })
+            .await
+        }
     }
+}
+
+/// A Salesforce Voice page of another org or contact center than the server's: refused
+/// (the server never uses the browser's values for its own calls; it only compares them).
+fn voice_mismatch(
+    state: &AppState,
+    surface: protocol::Surface,
+    voice: Option<&protocol::VoiceIdentity>,
+) -> Option<Step> {
+    if surface != protocol::Surface::Voice {
+        return None;
+    }
+    let wanted = &state.sessions().config.voice;
+    let said = voice.cloned().unwrap_or_default();
+    let differs = |ours: &Option<String>, theirs: &Option<String>| {
+        ours.as_ref()
+            .is_some_and(|o| theirs.as_ref().is_some_and(|t| !t.eq_ignore_ascii_case(o)))
+    };
+    if differs(&wanted.organization_id, &said.organization_id)
+        || differs(&wanted.call_center, &said.call_center)
+    {
+        state.metrics().refused("voiceMismatch");
+        tracing::warn!(
+            ?said,
+            "a Salesforce Voice page of another org or contact center"
+        );
+        return Some(Step::Reply(error(
+            ErrorCode::VoiceMismatch,
+            "this Salesforce Voice contact center is not the one this server is set up for",
+        )));
+    }
+    None
 }
 
 /// A command or page event over the session's rate: refused before it can become NeoApi calls.
@@ -366,6 +439,7 @@ async fn attach(
     down_tx: &mpsc::Sender<Box<Down>>,
     attached: &mut Option<Attached>,
     session: SessionHandle,
+    surface: protocol::Surface,
 ) -> Step {
     // A fresh token for every connection; the page keeps the newest.
     let (token, expires) = state
@@ -381,6 +455,7 @@ async fn attach(
         dropped: dropped.clone(),
         token,
         expires_at: expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        surface,
     };
     if session.send(ToSession::Attach(attachment)).await {
         *attached = Some(Attached {

@@ -24,6 +24,17 @@ impl Session {
                 }
                 self.poll();
             }
+            Pending::Dial => {
+                if let Err(e) = result {
+                    let message = notices::fault(&e);
+                    self.out
+                        .push(crate::io::Output::Call(crate::crm::CallEvent::DialFailed {
+                            message: message.clone(),
+                        }));
+                    self.notices.error = Some(message);
+                }
+                self.poll();
+            }
             Pending::Confirm(done) => {
                 match result {
                     Ok(_) => self.notify_briefly(done),

@@ -77,7 +77,7 @@ impl Session {
     pub(super) fn dial(&mut self, number: &str) -> Result<(), Message> {
         let phone = self.number(number)?;
         let user = self.user();
-        self.api(Request::Dial { user, phone }, Pending::Command);
+        self.api(Request::Dial { user, phone }, Pending::Dial);
         self.poll();
         Ok(())
     }

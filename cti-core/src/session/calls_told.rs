@@ -9,6 +9,7 @@
 
 use chrono::NaiveDateTime;
 use neotel_api::DialerType;
+use serde::{Deserialize, Serialize};
 use sf_callcenter::{CallType, NeotelData};
 
 use crate::crm::{CallEvent, CallOrigin, CallStart};
@@ -18,7 +19,7 @@ use crate::view::AgentStatus;
 use super::Session;
 
 /// A call as last announced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Told {
     id: i64,
     started: NaiveDateTime,
@@ -27,8 +28,9 @@ struct Told {
     conference: bool,
 }
 
-/// What the surface was last told.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What the surface was last told (kept in the snapshot: a resumed session does not tell it
+/// again).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Announced {
     call: Option<Told>,
     /// The call whose wrap-up is on.
@@ -59,9 +61,23 @@ impl Session {
         }
     }
 
-    /// A resumed session takes what it restored as told.
-    pub(super) fn told_as_restored(&mut self) {
-        self.announced = self.to_tell();
+    /// A resumed session takes what its snapshot says was told; a snapshot of a build that
+    /// told nothing, what it restored.
+    pub(super) fn told_as_restored(&mut self, stored: Option<Announced>) {
+        self.announced = stored.unwrap_or_else(|| self.to_tell());
+    }
+
+    /// What was last announced, for the snapshot.
+    pub(super) fn announced(&self) -> &Announced {
+        &self.announced
+    }
+
+    /// The call in progress as the surface was told of it: how it started and whether it is
+    /// connected (for a surface page that attaches while it is up).
+    #[must_use]
+    pub fn current_call(&self) -> Option<(CallStart, bool)> {
+        let told = self.announced.call.as_ref()?;
+        Some((self.call_start(told.id), told.connected))
     }
 
     fn tell(&mut self, event: CallEvent) {

@@ -72,6 +72,9 @@ pub(super) struct ContactState {
     /// id is the call's campaign; the call's log is related to it.
     #[serde(default)]
     pub(super) campaign_record: Option<RecordRef>,
+    /// The surface ended the after-call work: Play follows the release.
+    #[serde(default)]
+    pub(super) play_on_release: bool,
 }
 
 impl ContactState {
@@ -100,6 +103,7 @@ impl ContactState {
             sync_id: None,
             matches: Vec::new(),
             campaign_record: None,
+            play_on_release: false,
         }
     }
 }

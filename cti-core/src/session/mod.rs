@@ -390,6 +390,7 @@ impl Session {
                 contact,
             } => self.schedule(contact, at, agent_offset_minutes, subcategory, phone, notes),
             Command::Play => self.play(),
+            Command::EndAfterCallWork => self.end_after_call_work(),
             Command::PickRecord { id } => self.pick_record(&id),
         }
     }

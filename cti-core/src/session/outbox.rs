@@ -25,6 +25,8 @@ pub(super) enum Pending {
     List(ListRead),
     /// A command whose answer only needs its fault said.
     Command,
+    /// F-DIAL: a dial; a fault is said, and announced (a surface waits for the call).
+    Dial,
     /// A command whose success is confirmed to the agent with this message.
     Confirm(Message),
     /// F-CONF: an invitation (the phone or the user invited).

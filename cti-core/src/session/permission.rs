@@ -32,6 +32,7 @@ pub(super) enum Act {
     Schedule,
     EditDraft,
     Play,
+    EndAfterCallWork,
     Monitor,
     EndMonitor,
     SendText,
@@ -85,6 +86,7 @@ impl Act {
             Command::Schedule { .. } => Self::Schedule,
             Command::Draft { .. } => Self::EditDraft,
             Command::Play => Self::Play,
+            Command::EndAfterCallWork => Self::EndAfterCallWork,
             Command::Monitor { .. } => Self::Monitor,
             Command::EndMonitor => Self::EndMonitor,
             Command::SendText { .. } => Self::SendText,
@@ -173,6 +175,14 @@ impl Session {
                     None => check(self.neotel.crm_holds, Code::NothingToResume),
                 }
             }
+            // Released: Play; not yet: a plain release first, where allowed.
+            Act::EndAfterCallWork => match contact {
+                Some(c) if !c.released => {
+                    releasable()?;
+                    check(self.options.allow_contact_release, Code::CategoryRequired)
+                }
+                _ => self.may(Act::Play),
+            },
             Act::Monitor => {
                 check(self.lists.supervisor, Code::NotSupervisor)?;
                 check(self.monitoring.is_none(), Code::CannotMonitor)?;

@@ -124,6 +124,7 @@ impl Session {
             return;
         };
         let schedule = w.callback.is_some();
+        let play = schedule || c.play_on_release;
         c.released = true;
         c.scheduled = schedule;
         c.callback = w.callback;
@@ -132,8 +133,9 @@ impl Session {
             self.notify_briefly(Message::new(Code::ScheduleAccepted).with("at", at));
         }
         self.save_task();
-        // A scheduled contact needs no Play (F-AGENDA, F-PLAY): the core frees the agent.
-        if schedule {
+        // A scheduled contact needs no Play (F-AGENDA, F-PLAY): the core frees the agent; nor
+        // does one whose after-call work the surface ended.
+        if play {
             self.play_now();
         }
     }
@@ -152,6 +154,19 @@ impl Session {
         let allowed = self.may(Act::Release);
         if let Err(m) = allowed.and_then(|()| self.release(None, notes, None)) {
             self.notices.error = Some(m);
+        }
+    }
+
+    /// The surface ended the after-call work: released plainly (with the notes typed) if not
+    /// yet, Play once Neotel has the release.
+    pub(super) fn end_after_call_work(&mut self) -> Result<(), Message> {
+        match self.contact.as_mut() {
+            Some(c) if !c.released => {
+                c.play_on_release = true;
+                let notes = c.draft.notes.clone();
+                self.release(None, notes, None)
+            }
+            _ => self.play(),
         }
     }
 

@@ -10,6 +10,7 @@ use crate::config::Config;
 
 use super::Session;
 use super::activity::TaskSave;
+use super::calls_told::Announced;
 use super::contact::ContactState;
 use super::write::Writes;
 
@@ -23,6 +24,9 @@ pub struct Snapshot {
     writes: Writes,
     contacts_seen: u64,
     sync_ids_handed_out: u64,
+    /// What the surface was told of the calls (format 2; format 1 told nothing).
+    #[serde(default)]
+    announced: Option<Announced>,
 }
 
 /// [`Snapshot`] borrowed from the session: the same JSON, field for field, without copying it.
@@ -33,21 +37,27 @@ struct SnapshotRef<'a> {
     writes: &'a Writes,
     contacts_seen: u64,
     sync_ids_handed_out: u64,
+    announced: Option<&'a Announced>,
 }
 
 /// A snapshot this build cannot restore.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a session stored by another version (format {found}, this build reads {expected})")]
+#[error("a session stored by another version (format {found}, this build reads 1 to {expected})")]
 pub struct SnapshotError {
     /// The stored format.
     pub found: u32,
-    /// The format this build reads.
+    /// The newest format this build reads.
     pub expected: u32,
 }
 
 impl Snapshot {
-    /// The format this build writes and reads.
-    pub const VERSION: u32 = 1;
+    /// The format this build writes. It reads every format since 1: a deploy never logs an
+    /// agent out of their screen.
+    ///
+    /// - 1: the contact, the writes Neotel has not confirmed, the handles and sync ids.
+    /// - 2: and what the surface was told of the calls (`announced`); the contact may carry
+    ///   the campaign's record (X-CAMPAIGN-ENTITY) and whether Play follows its release.
+    pub const VERSION: u32 = 2;
 
     /// Writes Neotel has not accepted, kept in this snapshot.
     #[must_use]
@@ -76,6 +86,7 @@ impl Session {
             writes: self.writes.clone(),
             contacts_seen: self.page.contacts_seen,
             sync_ids_handed_out: self.sync_ids.handed_out(),
+            announced: Some(self.announced().clone()),
         }
     }
 
@@ -90,6 +101,7 @@ impl Session {
             writes: &self.writes,
             contacts_seen: self.page.contacts_seen,
             sync_ids_handed_out: self.sync_ids.handed_out(),
+            announced: Some(self.announced()),
         };
         serde_json::to_writer(out, &snapshot).expect("snapshots always serialize");
     }
@@ -106,7 +118,8 @@ impl Session {
         snapshot: Snapshot,
         now: Instant,
     ) -> Result<Self, SnapshotError> {
-        if snapshot.version != Snapshot::VERSION {
+        // Format 1 lacks only what 2 added, each read as its default (serde).
+        if !(1..=Snapshot::VERSION).contains(&snapshot.version) {
             return Err(SnapshotError {
                 found: snapshot.version,
                 expected: Snapshot::VERSION,
@@ -134,7 +147,7 @@ impl Session {
         }
         s.writes = snapshot.writes.restored();
         s.resume_writes();
-        s.told_as_restored();
+        s.told_as_restored(snapshot.announced);
         s.refresh_view();
         Ok(s)
     }

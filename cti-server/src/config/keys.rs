@@ -64,6 +64,9 @@ pub struct Keys {
     /// Where sessions are kept across restarts (`[store]`).
     #[command(flatten)]
     pub store: StoreKeys,
+    /// Salesforce Voice partner telephony (`[voice]`).
+    #[command(flatten)]
+    pub voice: VoiceKeys,
     /// Where the lists the agent picks from come from (file only).
     #[arg(skip)]
     pub lists: ListKeys,
@@ -264,6 +267,82 @@ pub struct DemoKeys {
     /// of the server).
     #[arg(long = "demo-sim-url", value_name = "URL")]
     pub sim_url: Option<String>,
+}
+
+/// `[voice]`: Salesforce Voice partner telephony (the connector page `/scv/`, and VoiceCall
+/// records through the Telephony Integration API).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
+#[serde(default, deny_unknown_fields)]
+pub struct VoiceKeys {
+    /// The Salesforce org id (the JWT's issuer; a connector page of another org is refused).
+    #[arg(
+        id = "voice_organization_id",
+        long = "voice-organization-id",
+        value_name = "ID"
+    )]
+    pub organization_id: Option<String>,
+    /// The contact center's internal name (`reqInternalName`: the JWT's subject; a page of
+    /// another contact center is refused).
+    #[arg(
+        id = "voice_call_center",
+        long = "voice-call-center",
+        value_name = "NAME"
+    )]
+    pub call_center: Option<String>,
+    /// The Telephony Integration API's base URL (`https://MyDomain.my.salesforce-scrt.com`);
+    /// without it no VoiceCall record is written.
+    #[arg(id = "voice_scrt_url", long = "voice-scrt-url", value_name = "URL")]
+    pub scrt_url: Option<String>,
+    /// The private key (PEM) signing the API's tokens; never leaves the server.
+    #[arg(id = "voice_key", long = "voice-key", value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The certificate (PEM) whose public key the contact center holds
+    /// (`reqTelephonyIntegrationCertificate`).
+    #[arg(
+        id = "voice_certificate",
+        long = "voice-certificate",
+        value_name = "FILE"
+    )]
+    pub certificate: Option<PathBuf>,
+    /// The `Telephony-Provider-Name` the API is told.
+    #[arg(
+        id = "voice_provider_name",
+        long = "voice-provider-name",
+        value_name = "NAME"
+    )]
+    pub provider_name: Option<String>,
+    /// Whether the contact center allows after-call work (`isACWAllowed`).
+    #[arg(
+        id = "voice_after_call_work",
+        long = "voice-after-call-work",
+        value_name = "BOOL",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub after_call_work: Option<bool>,
+    /// The Omni-Channel presence status (its id) meaning available for Neotel's calls.
+    #[arg(
+        id = "voice_available_status",
+        long = "voice-available-status",
+        value_name = "ID"
+    )]
+    pub available_status: Option<String>,
+    /// The Omni-Channel presence status (its id) of an agent in no Neotel campaign.
+    #[arg(
+        id = "voice_no_campaign_status",
+        long = "voice-no-campaign-status",
+        value_name = "ID"
+    )]
+    pub no_campaign_status: Option<String>,
+    /// The package's namespace for the custom labels of refusals.
+    #[arg(
+        id = "voice_label_namespace",
+        long = "voice-label-namespace",
+        value_name = "NS"
+    )]
+    pub label_namespace: Option<String>,
+    /// Neotel break subtype → Omni-Channel presence status id (file only).
+    #[arg(skip)]
+    pub break_statuses: BTreeMap<String, String>,
 }
 
 /// `[lists]`: each list is `{ static = [...] }` or `{ task = N, params = [...] }`.

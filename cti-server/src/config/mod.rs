@@ -22,7 +22,8 @@ pub use layers::{Sources, env_name};
 pub(crate) use model::choice;
 pub use model::{
     CallCenterFallback, ClientAddressHeader, Config, ConfigError, Limits, ListSource, Lists,
-    MetricsConfig, NeoApiConfig, Problem, TaskCall, Tasks, TlsConfig, TrustedProxies,
+    MetricsConfig, NeoApiConfig, Problem, ScrtSettings, TaskCall, Tasks, TlsConfig, TrustedProxies,
+    VoiceSettings,
 };
 pub use neotel_api::Binding;
 

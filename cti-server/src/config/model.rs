@@ -179,6 +179,57 @@ pub struct Config {
     pub logout_on_shutdown: bool,
     /// Demo mode: a simulator already running at this URL instead of an embedded one.
     pub demo_sim_url: Option<String>,
+    /// Salesforce Voice partner telephony.
+    pub voice: VoiceSettings,
+}
+
+/// Salesforce Voice partner telephony (`[voice]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoiceSettings {
+    /// The org id: a connector page of another org is refused; the JWT's issuer.
+    pub organization_id: Option<String>,
+    /// The contact center's internal name: a page of another is refused; the JWT's subject.
+    pub call_center: Option<String>,
+    /// The Telephony Integration API, when VoiceCall records are written.
+    pub scrt: Option<ScrtSettings>,
+    /// After-call work is announced (`isACWAllowed`).
+    pub after_call_work: bool,
+    /// Omni-Channel presence: available for Neotel's calls.
+    pub available_status: Option<String>,
+    /// Omni-Channel presence: in no Neotel campaign.
+    pub no_campaign_status: Option<String>,
+    /// Neotel break subtype → Omni-Channel presence status id.
+    pub break_statuses: Vec<(i64, String)>,
+    /// The package's namespace for custom labels.
+    pub label_namespace: String,
+}
+
+impl Default for VoiceSettings {
+    fn default() -> Self {
+        Self {
+            organization_id: None,
+            call_center: None,
+            scrt: None,
+            after_call_work: true,
+            available_status: None,
+            no_campaign_status: None,
+            break_statuses: Vec::new(),
+            label_namespace: "neotel".into(),
+        }
+    }
+}
+
+/// The Telephony Integration API and the key that signs its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScrtSettings {
+    /// Its base URL.
+    pub url: String,
+    /// The private key (PEM file).
+    pub key: PathBuf,
+    /// The certificate (PEM file) the contact center holds.
+    pub certificate: PathBuf,
+    /// `Telephony-Provider-Name`.
+    pub provider_name: String,
 }
 
 /// The reverse proxies trusted to name the client's address, and the header they set.

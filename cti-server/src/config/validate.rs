@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::keys::{
-    Keys, LimitsKeys, ListKey, MetricsKeys, NeoApiKeys, SecurityKeys, TlsKeys, defaults,
+    Keys, LimitsKeys, ListKey, MetricsKeys, NeoApiKeys, SecurityKeys, TlsKeys, VoiceKeys, defaults,
     defaults as d,
 };
 use super::model::{
     CallCenterFallback, ClientAddressHeader, Config, ConfigError, Limits, ListSource, Lists,
-    MetricsConfig, NeoApiConfig, Problem, TaskCall, Tasks, TlsConfig, TrustedProxies, choice,
+    MetricsConfig, NeoApiConfig, Problem, ScrtSettings, TaskCall, Tasks, TlsConfig, TrustedProxies,
+    VoiceSettings, choice,
 };
 use neotel_api::Binding;
 
@@ -77,6 +78,67 @@ impl<F: Fn(&str) -> String> Checks<F> {
     fn readable(&mut self, key: &str, file: &Path) {
         if !file.is_file() {
             self.bad(key, format!("{} is not a readable file", file.display()));
+        }
+    }
+
+    /// `[voice]`: the Telephony Integration API needs its URL, key, certificate, org and
+    /// contact center together (the files are loaded and matched at start).
+    fn voice(&mut self, keys: VoiceKeys) -> VoiceSettings {
+        let text = |v: Option<String>| v.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        let organization_id = text(keys.organization_id);
+        let call_center = text(keys.call_center);
+        let scrt = match (text(keys.scrt_url), keys.key, keys.certificate) {
+            (None, None, None) => None,
+            (Some(url), Some(key), Some(certificate)) => {
+                if let Err(m) = check_http_url(&url, false) {
+                    self.bad("voice.scrt_url", m);
+                }
+                self.readable("voice.key", &key);
+                self.readable("voice.certificate", &certificate);
+                for (name, set) in [
+                    ("voice.organization_id", organization_id.is_some()),
+                    ("voice.call_center", call_center.is_some()),
+                ] {
+                    if !set {
+                        self.bad(name, "needed with voice.scrt_url (the tokens name it)");
+                    }
+                }
+                Some(ScrtSettings {
+                    url: url.trim_end_matches('/').to_owned(),
+                    key,
+                    certificate,
+                    provider_name: text(keys.provider_name).unwrap_or_else(|| "neotel".into()),
+                })
+            }
+            _ => {
+                self.bad(
+                    "voice.scrt_url",
+                    "voice.scrt_url, voice.key and voice.certificate go together",
+                );
+                None
+            }
+        };
+        let mut break_statuses = Vec::new();
+        for (subtype, status) in keys.break_statuses {
+            match subtype.parse::<i64>() {
+                Ok(b) if !status.trim().is_empty() => {
+                    break_statuses.push((b, status.trim().to_owned()));
+                }
+                _ => self.bad(
+                    "voice.break_statuses",
+                    format!("`{subtype} = {status}`: a break subtype (a number) = a status id"),
+                ),
+            }
+        }
+        VoiceSettings {
+            organization_id,
+            call_center,
+            scrt,
+            after_call_work: keys.after_call_work.unwrap_or(true),
+            available_status: text(keys.available_status),
+            no_campaign_status: text(keys.no_campaign_status),
+            break_statuses,
+            label_namespace: text(keys.label_namespace).unwrap_or_else(|| "neotel".into()),
         }
     }
 
@@ -464,6 +526,7 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
     {
         c.bad("demo.sim_url", m);
     }
+    let voice = c.voice(keys.voice);
     if !c.problems.is_empty() {
         return Err(ConfigError::Invalid(c.problems));
     }
@@ -497,6 +560,7 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         store_lease: Duration::from_millis(lease_ms),
         logout_on_shutdown: session.logout_on_shutdown.unwrap_or(false),
         demo_sim_url,
+        voice,
     })
 }
 

@@ -11,17 +11,31 @@ use cti_core::{ApiId, Input, Output, RequestId, SalesforceEvent, SessionError};
 use rand::TryRngCore as _;
 use sf_opencti::SalesforceError;
 
+use std::collections::VecDeque;
+
 use super::machine::{
     Core, CoreInput, CoreOutput, MachineFactory, MachineStart, PendingWrites, Refused,
 };
 use crate::config::ListSource;
-use crate::protocol::PageEvent;
+use crate::protocol::{Down, PageEvent, Surface};
 
 /// An agent's cti-core session.
 pub(crate) struct CoreSession {
     session: cti_core::Session,
     /// The lists of the last view: the core shares them between views until they change.
     lists: Option<std::sync::Arc<cti_core::Lists>>,
+    /// The Salesforce Voice side, once a voice page attached (the calls it was told of).
+    voice: Option<sf_voice::VoiceSession>,
+    /// What it is made from.
+    voice_config: sf_voice::VoiceConfig,
+    /// The page that runs the requests, and its surface.
+    leader: Option<(u64, Surface)>,
+    /// Outputs ready for the driver (the voice side makes several of one core output).
+    ready: VecDeque<CoreOutput>,
+    /// The session's start, on both clocks (Salesforce Voice's timestamps are wall times).
+    started: (Instant, chrono::DateTime<chrono::Utc>),
+    /// The last input's instant: the outputs it made follow from it.
+    now: Instant,
 }
 
 /// The production machines: cti-core's session for each agent.
@@ -61,6 +75,22 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
         .try_fill_bytes(&mut seed)
         .map_err(|e| format!("no random seed: {e}"))?;
     core.sync_seed = u64::from_le_bytes(seed);
+    let voice = &config.voice;
+    let voice_config = sf_voice::VoiceConfig {
+        user: start.user.to_owned(),
+        device: start.device.to_owned(),
+        presence: sf_voice::Presence {
+            available: voice.available_status.clone(),
+            no_campaign: voice.no_campaign_status.clone(),
+            breaks: voice.break_statuses.clone(),
+        },
+        label_namespace: voice.label_namespace.clone(),
+        after_call_work: voice.after_call_work,
+        options: core.options.clone(),
+        dialing: core.dialing.clone(),
+        pop_rules: voice_pop_rules(),
+        catalogs: crate::i18n::catalogs_json(),
+    };
     let session = match start.snapshot {
         None => cti_core::Session::new(core, start.now),
         Some(json) => {
@@ -72,7 +102,142 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
     Ok(CoreSession {
         session,
         lists: None,
+        voice: None,
+        voice_config,
+        leader: None,
+        ready: VecDeque::new(),
+        started: (start.now, start.wall),
+        now: start.now,
     })
+}
+
+/// W-SCREENPOP under Salesforce Voice, which has no softphone layout: a match pops its record,
+/// several the search page, none a new Contact (the softphone layout the seed recommends).
+fn voice_pop_rules() -> sf_callcenter::SoftphoneLayout {
+    use sf_callcenter::{PopRule, PopRules, SoftphoneLayout};
+    SoftphoneLayout::uniform(PopRules {
+        no_match: PopRule::PopToEntity("Contact".into()),
+        single_match: PopRule::PopToEntity(String::new()),
+        multiple_matches: PopRule::PopToSearch,
+    })
+}
+
+/// A Salesforce Voice page's message, as the protocol sends it.
+fn voice_down(message: sf_voice::PageMessage) -> Down {
+    use sf_voice::PageMessage;
+    match message {
+        PageMessage::Setup {
+            agent_config,
+            capabilities,
+            active_calls,
+        } => Down::VoiceSetup {
+            agent_config,
+            capabilities,
+            active_calls,
+        },
+        PageMessage::Calls(active_calls) => Down::VoiceCalls { active_calls },
+        PageMessage::Publish {
+            event_type,
+            payload,
+        } => Down::VoicePublish {
+            event_type: event_type.to_owned(),
+            payload,
+        },
+        PageMessage::Result { id, result } => match result {
+            Ok(result) => Down::VoiceResult {
+                id,
+                ok: true,
+                result,
+                error: None,
+            },
+            Err(error) => Down::VoiceResult {
+                id,
+                ok: false,
+                result: None,
+                error: Some(error),
+            },
+        },
+    }
+}
+
+impl CoreSession {
+    /// Salesforce Voice's timestamps: the wall time at `now`.
+    fn wall(&self, now: Instant) -> chrono::DateTime<chrono::Utc> {
+        let (at, wall) = self.started;
+        wall + chrono::Duration::from_std(now.saturating_duration_since(at)).unwrap_or_default()
+    }
+
+    /// The voice side, made when a first voice page attaches: told of the call in progress.
+    fn voice(&mut self, now: Instant) -> &mut sf_voice::VoiceSession {
+        if self.voice.is_none() {
+            let mut voice = sf_voice::VoiceSession::new(self.voice_config.clone());
+            if let Some((start, connected)) = self.session.current_call() {
+                voice.known_call(start, connected, self.wall(now));
+            }
+            self.voice = Some(voice);
+        }
+        self.voice.as_mut().expect("made above")
+    }
+
+    /// Carries out what the voice side wants: messages for its pages, commands and answers for
+    /// the core (whose outcomes it is told).
+    fn run_voice(&mut self, outs: Vec<sf_voice::Out>, now: Instant) {
+        use sf_voice::Out;
+        let mut outs: VecDeque<Out> = outs.into();
+        while let Some(out) = outs.pop_front() {
+            match out {
+                Out::To(conn, message) => self.ready.push_back(CoreOutput::Voice {
+                    conn,
+                    down: voice_down(message),
+                }),
+                Out::Command(command, then) => {
+                    let outcome = match self.session.handle_input(Input::Command(now, command)) {
+                        Ok(()) => Ok(()),
+                        Err(SessionError::Refused(m)) => Err(m),
+                        Err(SessionError::Ended) => {
+                            Err(cti_core::Message::new(cti_core::Code::NeotelNotLogged))
+                        }
+                    };
+                    let language = self.session.language().to_owned();
+                    let words = |m: &cti_core::Message| crate::i18n::render(&language, m);
+                    let more = self.voice(now).commanded(then, outcome, &words);
+                    outs.extend(more);
+                }
+                Out::Answer(id, result) => {
+                    let _ = self.session.handle_input(Input::Answered(now, id, result));
+                }
+                Out::ComponentAnswer(id, message) => {
+                    if let Some(ask) = self.session.ask_of(id).cloned() {
+                        let result = sf_voice::read_answer(&ask, &message);
+                        let _ = self.session.handle_input(Input::Answered(now, id, result));
+                    }
+                }
+                Out::Event(event) => {
+                    let _ = self.session.handle_input(Input::Salesforce(now, event));
+                }
+                Out::LogOut(asked) => self.ready.push_back(CoreOutput::LogOut {
+                    conn: asked.page,
+                    down: voice_down(match sf_voice::VoiceSession::logged_out(asked) {
+                        Out::To(_, m) => m,
+                        _ => unreachable!("a page's message"),
+                    }),
+                }),
+            }
+        }
+    }
+
+    /// The core's next output, for the driver (the voice side may make several, or none).
+    fn next_output(&mut self, now: Instant) -> Option<CoreOutput> {
+        loop {
+            if let Some(out) = self.ready.pop_front() {
+                return Some(out);
+            }
+            let output = self.session.poll_output()?;
+            if let Some(out) = self.translate(output, now) {
+                return Some(out);
+            }
+        }
+    }
 }
 
 /// A configured list as the core takes it (static items were checked at start; a
@@ -140,6 +305,7 @@ fn lists_delta(old: &cti_core::Lists, new: &cti_core::Lists) -> Option<serde_jso
 
 impl Core for CoreSession {
     fn handle(&mut self, input: CoreInput, now: Instant) -> Result<(), Refused> {
+        self.now = self.now.max(now);
         let input = match input {
             CoreInput::Command(json) => {
                 let command: cti_core::Command = serde_json::from_value(json)
@@ -186,50 +352,53 @@ impl Core for CoreSession {
             ),
             CoreInput::Api { id, result } => Input::NeoApi(now, ApiId(id), result),
             CoreInput::Timeout => Input::Timeout(now),
-            CoreInput::PageChanged => Input::Salesforce(now, SalesforceEvent::PageChanged),
-            CoreInput::PageGone => Input::Salesforce(now, SalesforceEvent::PageGone),
+            CoreInput::PageChanged { conn, surface } => {
+                self.leader = Some((conn, surface));
+                let voice_leads = (surface == Surface::Voice).then_some(conn);
+                if let Some(voice) = self.voice.as_mut() {
+                    voice.leads(voice_leads);
+                } else if voice_leads.is_some() {
+                    self.voice(now).leads(voice_leads);
+                }
+                Input::Salesforce(now, SalesforceEvent::PageChanged)
+            }
+            CoreInput::PageGone => {
+                self.leader = None;
+                if let Some(voice) = self.voice.as_mut() {
+                    voice.leads(None);
+                }
+                Input::Salesforce(now, SalesforceEvent::PageGone)
+            }
+            CoreInput::VoiceAttached { conn } => {
+                let outs = self.voice(now).setup(conn);
+                self.run_voice(outs, now);
+                return Ok(());
+            }
+            CoreInput::VoiceDetached { conn } => {
+                if let Some(voice) = self.voice.as_mut() {
+                    voice.page_gone(conn);
+                }
+                return Ok(());
+            }
+            CoreInput::VoiceCall {
+                conn,
+                id,
+                method,
+                args,
+            } => {
+                let wall = self.wall(now);
+                let asked = sf_voice::Asked { page: conn, id };
+                let outs = self.voice(now).method(asked, &method, &args, wall);
+                self.run_voice(outs, now);
+                return Ok(());
+            }
         };
         self.session.handle_input(input).map_err(refused)
     }
 
     fn poll_output(&mut self) -> Option<CoreOutput> {
-        // The call's Task is written in the agent's language.
-        let language = self.session.language().to_owned();
-        let words = |m: &cti_core::Message| crate::i18n::render(&language, m);
-        let effect = |effect: sf_opencti::SalesforceEffect| CoreOutput::Effect {
-            id: effect.id.0,
-            kind: effect.action.kind().to_owned(),
-            effect: serde_json::to_value(&effect).expect("effects always serialize"),
-        };
-        Some(match self.session.poll_output()? {
-            Output::NeoApi(ApiId(id), request) => CoreOutput::Api {
-                id,
-                request,
-                shared: self.session.shared_read(ApiId(id)),
-            },
-            Output::Crm(request) => effect(sf_opencti::effect(&request, &words)),
-            Output::Surface(update) => effect(sf_opencti::surface_effect(&update)),
-            // The Open CTI page follows the views, not the call events.
-            Output::Call(_) => return self.poll_output(),
-            Output::View(mut view) => {
-                let lists = std::mem::take(&mut view.lists);
-                let lists_json = match &self.lists {
-                    Some(last) if std::sync::Arc::ptr_eq(last, &lists) => None,
-                    Some(last) => lists_delta(last, &lists),
-                    None => Some(serde_json::to_value(&*lists).expect("lists always serialize")),
-                };
-                self.lists = Some(lists);
-                let mut view = serde_json::to_value(&view).expect("views always serialize");
-                if let Some(map) = view.as_object_mut() {
-                    map.remove("lists");
-                }
-                CoreOutput::View {
-                    view,
-                    lists: lists_json,
-                }
-            }
-            Output::Ended => CoreOutput::Ended,
-        })
+        // Outputs follow the input that made them: their time is that input's.
+        self.next_output(self.now)
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
@@ -266,11 +435,79 @@ impl Core for CoreSession {
     }
 
     fn outputs_repeatable(&self) -> bool {
-        self.session.outputs_repeatable()
+        self.ready.is_empty() && self.session.outputs_repeatable()
     }
 
     fn view(&self) -> Option<serde_json::Value> {
         let view = self.session.last_view()?;
         Some(serde_json::to_value(view).expect("views always serialize"))
+    }
+}
+
+impl CoreSession {
+    /// One core output for the driver, through the page's surface: the Open CTI page's calls,
+    /// or the voice side's messages (`None`: nothing for the driver, or queued in `ready`).
+    fn translate(&mut self, output: Output, now: Instant) -> Option<CoreOutput> {
+        // The call's Task is written in the agent's language.
+        let language = self.session.language().to_owned();
+        let words = |m: &cti_core::Message| crate::i18n::render(&language, m);
+        let effect = |effect: sf_opencti::SalesforceEffect| CoreOutput::Effect {
+            id: effect.id.0,
+            kind: effect.action.kind().to_owned(),
+            effect: serde_json::to_value(&effect).expect("effects always serialize"),
+        };
+        let voice_leads = matches!(self.leader, Some((_, Surface::Voice)));
+        Some(match output {
+            Output::NeoApi(ApiId(id), request) => CoreOutput::Api {
+                id,
+                request,
+                shared: self.session.shared_read(ApiId(id)),
+            },
+            Output::Crm(request) if voice_leads => {
+                let outs = self.voice(now).request(&request, &words);
+                self.run_voice(outs, now);
+                return None;
+            }
+            Output::Crm(request) => effect(sf_opencti::effect(&request, &words)),
+            // What the Open CTI page shows; Salesforce Voice shows its own.
+            Output::Surface(_) if voice_leads => return None,
+            Output::Surface(update) => effect(sf_opencti::surface_effect(&update)),
+            Output::Call(event) => {
+                // The Open CTI page follows the views, not the call events.
+                let wall = self.wall(now);
+                if let Some(voice) = self.voice.as_mut() {
+                    let outs = voice.event(&event, wall, &words);
+                    self.run_voice(outs, now);
+                }
+                return None;
+            }
+            Output::View(mut view) => {
+                let lists = std::mem::take(&mut view.lists);
+                let lists_json = match &self.lists {
+                    Some(last) if std::sync::Arc::ptr_eq(last, &lists) => None,
+                    Some(last) => lists_delta(last, &lists),
+                    None => Some(serde_json::to_value(&*lists).expect("lists always serialize")),
+                };
+                self.lists = Some(lists.clone());
+                let mut json = serde_json::to_value(&*view).expect("views always serialize");
+                if let Some(voice) = self.voice.as_mut() {
+                    // The components get the whole view, lists included.
+                    let mut whole = json.clone();
+                    whole["lists"] = serde_json::to_value(&*lists).expect("lists serialize");
+                    let outs = voice.view(&view, &whole);
+                    self.run_voice(outs, now);
+                }
+                if let Some(map) = json.as_object_mut() {
+                    map.remove("lists");
+                }
+                // The voice side's messages (if any) go first: they are about the same change.
+                self.ready.push_back(CoreOutput::View {
+                    view: json,
+                    lists: lists_json,
+                });
+                return None;
+            }
+            Output::Ended => CoreOutput::Ended,
+        })
     }
 }

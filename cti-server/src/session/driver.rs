@@ -23,7 +23,7 @@ use super::leases::LeaseState;
 use super::machine::{Core, CoreInput, CoreOutput, PendingWrites, Refused};
 use super::registry::{Attachment, SessionHandle, ToSession, next_connection_id};
 use crate::clock;
-use crate::protocol::{ByeReason, Down, ErrorCode};
+use crate::protocol::{ByeReason, Down, ErrorCode, Surface};
 use crate::store::Queued;
 
 /// A NeoApi call's answer, for the call `id` (boxed: see [`Attachment::tx`]).
@@ -35,6 +35,8 @@ struct Conn {
     dropped: tokio_util::sync::CancellationToken,
     token: String,
     expires_at: String,
+    /// The page's Salesforce surface.
+    surface: Surface,
 }
 
 /// How long the leader may leave an effect unanswered before another connection takes over.
@@ -443,8 +445,9 @@ impl Driver {
                     if let Some(changed) = lists {
                         view["lists"] = changed;
                     }
+                    // The Salesforce Voice pages draw nothing.
                     let view = Arc::new(view);
-                    for (id, tx) in self.senders() {
+                    for (id, tx) in self.senders_of(Surface::OpenCti) {
                         let view = view.clone();
                         self.deliver(id, &tx, Down::View { view });
                     }
@@ -452,6 +455,27 @@ impl Driver {
                 CoreOutput::Ended => {
                     self.neotel_gone = true;
                     return Some(ByeReason::SessionEnded);
+                }
+                CoreOutput::Voice { conn, down } => {
+                    let to: Vec<_> = match conn {
+                        Some(c) => self
+                            .conns
+                            .iter()
+                            .filter(|x| x.id == c)
+                            .map(|x| (x.id, x.tx.clone()))
+                            .collect(),
+                        None => self.senders_of(Surface::Voice),
+                    };
+                    for (id, tx) in to {
+                        self.deliver(id, &tx, down.clone());
+                    }
+                }
+                CoreOutput::LogOut { conn, down } => {
+                    tracing::info!(conn, "logout requested by Salesforce Voice");
+                    self.reply(conn, down);
+                    self.core.log_out(self.now);
+                    let _ = self.drain();
+                    return Some(ByeReason::Logout);
                 }
             }
         }
@@ -461,6 +485,14 @@ impl Driver {
 
     fn senders(&self) -> Vec<(u64, mpsc::Sender<Box<Down>>)> {
         self.conns.iter().map(|c| (c.id, c.tx.clone())).collect()
+    }
+
+    fn senders_of(&self, surface: Surface) -> Vec<(u64, mpsc::Sender<Box<Down>>)> {
+        self.conns
+            .iter()
+            .filter(|c| c.surface == surface)
+            .map(|c| (c.id, c.tx.clone()))
+            .collect()
     }
 
     /// Sends to one connection; a connection too slow to keep up is dropped.
@@ -545,6 +577,20 @@ impl Driver {
                     self.feed(CoreInput::Event(event));
                 }
             }
+            ToSession::VoiceCall {
+                conn,
+                id,
+                method,
+                args,
+            } => {
+                self.touch(now);
+                self.feed(CoreInput::VoiceCall {
+                    conn,
+                    id,
+                    method,
+                    args,
+                });
+            }
             // Handled in the loop (they await the store or end the task).
             ToSession::TakeOver | ToSession::HandOff | ToSession::LeaseLost => {}
             ToSession::Logout { conn } => {
@@ -587,12 +633,14 @@ impl Driver {
     fn attach(&mut self, a: Attachment) {
         let leader = self.conns.is_empty();
         tracing::debug!(conn = a.conn, leader, "connection attached");
+        let voice = a.surface == Surface::Voice;
         self.conns.push(Conn {
             id: a.conn,
             tx: a.tx.clone(),
             dropped: a.dropped.clone(),
             token: a.token,
             expires_at: a.expires_at,
+            surface: a.surface,
         });
         self.idle_since = None;
         if self.keepalive_at.is_none() {
@@ -603,16 +651,19 @@ impl Driver {
         } else {
             self.greet(a.conn, false);
         }
+        if voice {
+            self.feed(CoreInput::VoiceAttached { conn: a.conn });
+        }
     }
 
     /// The first connection leads now: the machine is told (it decides what runs again of
     /// what a page before left unanswered, and sends what no page got yet).
     fn new_leader(&mut self) {
-        let Some(conn) = self.conns.first().map(|c| c.id) else {
+        let Some((conn, surface)) = self.conns.first().map(|c| (c.id, c.surface)) else {
             return;
         };
-        tracing::debug!(conn, "new leader");
-        self.feed(CoreInput::PageChanged);
+        tracing::debug!(conn, ?surface, "new leader");
+        self.feed(CoreInput::PageChanged { conn, surface });
         self.greet(conn, true);
     }
 
@@ -661,8 +712,10 @@ impl Driver {
             expires_at: c.expires_at.clone(),
             leader,
         };
+        let voice = c.surface == Surface::Voice;
         self.deliver(conn, &tx, session);
-        if let Some(view) = self.core.view() {
+        // A Salesforce Voice page gets its setup from the machine instead.
+        if let Some(view) = self.core.view().filter(|_| !voice) {
             let view = Arc::new(view);
             self.deliver(conn, &tx, Down::View { view });
         }
@@ -672,8 +725,11 @@ impl Driver {
         let Some(index) = self.conns.iter().position(|c| c.id == conn) else {
             return;
         };
-        self.conns.remove(index);
+        let gone = self.conns.remove(index);
         tracing::debug!(conn, "connection detached");
+        if gone.surface == Surface::Voice {
+            self.feed(CoreInput::VoiceDetached { conn });
+        }
         if self.conns.is_empty() {
             self.no_leader();
         } else if index == 0 {

@@ -137,6 +137,7 @@ pub(crate) async fn login(
         config: &sessions.config,
         callcenter: &sessions.callcenter,
         user,
+        device,
         settings,
         now,
         wall: clock::wall(),

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use neotel_api::{Reply, Request};
 
 use crate::config::Config;
-use crate::protocol::{AgentMessage, EffectResult, PageEvent};
+use crate::protocol::{AgentMessage, Down, EffectResult, PageEvent, Surface};
 
 /// What the driver feeds the agent's state machine.
 #[derive(Debug)]
@@ -29,10 +29,36 @@ pub(crate) enum CoreInput {
     Timeout,
     /// A connection runs the effects now (the first, or the next after one went away or fell
     /// silent): the machine decides what runs again of what the last one left unanswered, and
-    /// sends what no page got yet.
-    PageChanged,
+    /// sends what no page got yet (to that connection's surface).
+    PageChanged {
+        /// The connection.
+        conn: u64,
+        /// Its Salesforce surface.
+        surface: Surface,
+    },
     /// No connection runs the effects any more: the machine keeps them for the next.
     PageGone,
+    /// A Salesforce Voice page attached (after its `session`): it gets its setup.
+    VoiceAttached {
+        /// The connection.
+        conn: u64,
+    },
+    /// A Salesforce Voice page went away.
+    VoiceDetached {
+        /// The connection.
+        conn: u64,
+    },
+    /// A method Salesforce Voice called on a page.
+    VoiceCall {
+        /// The page.
+        conn: u64,
+        /// Echoed by the result.
+        id: u64,
+        /// The method.
+        method: String,
+        /// Its arguments.
+        args: serde_json::Value,
+    },
 }
 
 /// What the machine asks for.
@@ -60,6 +86,20 @@ pub(crate) enum CoreOutput {
     },
     /// Neotel no longer has the user logged in: the session is over.
     Ended,
+    /// For Salesforce Voice pages: to `conn`, or to every voice page (`None`).
+    Voice {
+        /// The page, or every voice page.
+        conn: Option<u64>,
+        /// The message.
+        down: Down,
+    },
+    /// Salesforce Voice asked to log out: `down` (its result) to `conn`, then the logout.
+    LogOut {
+        /// The page that asked.
+        conn: u64,
+        /// Its result.
+        down: Down,
+    },
 }
 
 /// A refused command: a text for logs and integrators, and the agent's words when the core
@@ -137,6 +177,8 @@ pub(crate) struct MachineStart<'a> {
     pub(crate) callcenter: &'a sf_callcenter::Config,
     /// The agent (`USUARIO`).
     pub(crate) user: &'a str,
+    /// The agent's device (`DEVICE`).
+    pub(crate) device: &'a str,
     /// The user's panel settings from their last session on this server (F-CONFIG).
     pub(crate) settings: Option<serde_json::Value>,
     /// The session's start, on the server's clock.

@@ -148,6 +148,8 @@ pub(crate) struct Attachment {
     pub(crate) dropped: tokio_util::sync::CancellationToken,
     pub(crate) token: String,
     pub(crate) expires_at: String,
+    /// The page's Salesforce surface.
+    pub(crate) surface: crate::protocol::Surface,
 }
 
 /// What connections tell their session.
@@ -170,6 +172,13 @@ pub(crate) enum ToSession {
     },
     Logout {
         conn: u64,
+    },
+    /// A method Salesforce Voice called on a voice page.
+    VoiceCall {
+        conn: u64,
+        id: u64,
+        method: String,
+        args: serde_json::Value,
     },
     /// A password login took the session over: the tabs attached until now are told why and
     /// their tokens die.

@@ -15,6 +15,7 @@ pub(crate) fn machine(sessions: &Sessions, row: &SessionRow) -> Option<Box<dyn C
             config: &sessions.config,
             callcenter: &sessions.callcenter,
             user: &row.agent,
+            device: &row.device,
             settings: sessions.registry.settings(&row.agent),
             now: clock::now(),
             wall: clock::wall(),

@@ -78,8 +78,11 @@ impl Core for Scripted {
             CoreInput::Event(e) => format!("event {e:?}"),
             CoreInput::Api { id, result } => format!("api {id} ok={}", result.is_ok()),
             CoreInput::Timeout => "timeout".to_owned(),
-            CoreInput::PageChanged => "pageChanged".to_owned(),
+            CoreInput::PageChanged { .. } => "pageChanged".to_owned(),
             CoreInput::PageGone => "pageGone".to_owned(),
+            CoreInput::VoiceAttached { conn } => format!("voiceAttached {conn}"),
+            CoreInput::VoiceDetached { conn } => format!("voiceDetached {conn}"),
+            CoreInput::VoiceCall { method, .. } => format!("voiceCall {method}"),
         };
         self.seen.lock().unwrap().push(label);
         if let CoreInput::EffectResult(r) = &input {
@@ -88,7 +91,7 @@ impl Core for Scripted {
             }
             self.unanswered.retain(|id| *id != r.id);
         }
-        if matches!(input, CoreInput::PageChanged) {
+        if matches!(input, CoreInput::PageChanged { .. }) {
             self.page = true;
             for _ in std::mem::take(&mut self.unanswered) {
                 self.emit_effect();

@@ -48,6 +48,7 @@ async fn connect(handle: &SessionHandle) -> (u64, mpsc::Receiver<Box<Down>>) {
                 dropped: tokio_util::sync::CancellationToken::new(),
                 token: format!("token{conn}"),
                 expires_at: "2030-01-01T00:00:00Z".into(),
+                surface: crate::protocol::Surface::OpenCti,
             }))
             .await
     );
@@ -326,6 +327,7 @@ async fn a_tab_that_does_not_keep_up_is_dropped_and_closed() {
                 dropped: dropped.clone(),
                 token: "slow".into(),
                 expires_at: "2030-01-01T00:00:00Z".into(),
+                surface: crate::protocol::Surface::OpenCti,
             }))
             .await
     );

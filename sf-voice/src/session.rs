@@ -1,0 +1,1046 @@
+//! One agent's Salesforce Voice side: what Salesforce's softphone was told of the calls, the
+//! methods Salesforce calls turned into the core's commands and answered, the core's call
+//! events turned into the base's events, and the core's requests sent to our Lightning
+//! components (or answered from the server's configuration).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use cti_core::{
+    AgentStatus, Answer, Ask, CallEvent, CallOrigin, CallStart, Command, CrmRequest, CrmResult,
+    Message, MonitorMode, RecordRef, RequestId, SalesforceEvent, TransferTarget, TransferView,
+    View,
+};
+use serde_json::{Value, json};
+use sf_callcenter::{CallType, DialingOptions, Options, SoftphoneLayout};
+
+use crate::bridge::{self, FromComponents};
+use crate::describe::{self, class};
+
+/// What the adapter needs from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct VoiceConfig {
+    /// The Neotel user (`USUARIO`): part of every call's key.
+    pub user: String,
+    /// The agent's desk phone (`DEVICE`), Salesforce's selected phone.
+    pub device: String,
+    /// Omni-Channel presence statuses ↔ Neotel's states (F-BREAK).
+    pub presence: Presence,
+    /// The package's namespace for the custom labels of refusals (`neotel`).
+    pub label_namespace: String,
+    /// The contact center allows after-call work (`isACWAllowed`): the wrap-up is announced.
+    pub after_call_work: bool,
+    /// The connector's options and dialing prefixes: under Salesforce Voice no call center
+    /// settings map reaches the connector, the server's configuration holds them.
+    pub options: Options,
+    /// The dialing prefixes (W-CLICK2DIAL).
+    pub dialing: DialingOptions,
+    /// The record pop rules per call type (Salesforce Voice has no softphone layout).
+    pub pop_rules: SoftphoneLayout,
+    /// The words the components word the view with, by language (the softphone's catalogs,
+    /// shared by every session).
+    pub catalogs: Arc<BTreeMap<String, Arc<Value>>>,
+}
+
+/// Omni-Channel presence statuses (their ids, as the org has them) for Neotel's states.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Presence {
+    /// Ready for Neotel's calls.
+    pub available: Option<String>,
+    /// Logged in to Neotel, in no campaign.
+    pub no_campaign: Option<String>,
+    /// One per Neotel break subtype.
+    pub breaks: Vec<(i64, String)>,
+}
+
+impl Presence {
+    fn of(&self, status: AgentStatus, break_id: Option<i64>) -> Option<&str> {
+        match (status, break_id) {
+            (AgentStatus::OnBreak, Some(b)) => self
+                .breaks
+                .iter()
+                .find(|(id, _)| *id == b)
+                .map(|(_, s)| s.as_str()),
+            (AgentStatus::Available, _) => self.available.as_deref(),
+            (AgentStatus::NoCampaign, _) => self.no_campaign.as_deref(),
+            // On a call, in wrap-up: Salesforce's own handling.
+            _ => None,
+        }
+    }
+
+    fn break_of(&self, status_id: &str) -> Option<i64> {
+        self.breaks
+            .iter()
+            .find(|(_, s)| s == status_id)
+            .map(|(b, _)| *b)
+    }
+}
+
+/// A method Salesforce called on a page: its page and the id its result echoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asked {
+    /// The voice page (the server's connection id).
+    pub page: u64,
+    /// The call's id.
+    pub id: u64,
+}
+
+/// What to send a page (`cti-server/docs/protocol.md`, "Server → page").
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageMessage {
+    /// The agent's phone, the capabilities, the calls in progress (after a login or attach).
+    Setup {
+        /// An `AgentConfigResult` description.
+        agent_config: Value,
+        /// A `CapabilitiesResult` description.
+        capabilities: Value,
+        /// `PhoneCall` descriptions.
+        active_calls: Vec<Value>,
+    },
+    /// The calls in progress now.
+    Calls(Vec<Value>),
+    /// `publishEvent({eventType, payload})`.
+    Publish {
+        /// The base's event type.
+        event_type: &'static str,
+        /// A description, or plain JSON.
+        payload: Value,
+    },
+    /// The result of a method call: a description (or nothing), or the error to reject with.
+    Result {
+        /// The call's id.
+        id: u64,
+        /// `Ok` to resolve, `Err` to reject.
+        result: Result<Option<Value>, Value>,
+    },
+}
+
+/// What the adapter wants done.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    /// Send a voice page this (`None`: every voice page of the session).
+    To(Option<u64>, PageMessage),
+    /// Give the core this command, then tell [`VoiceSession::commanded`] how it went.
+    Command(Command, Then),
+    /// Give the core this answer to its request.
+    Answer(RequestId, CrmResult),
+    /// A component answered request `id`: read it with [`crate::read_answer`] against the
+    /// request the core keeps, and give the core the result.
+    ComponentAnswer(RequestId, Value),
+    /// Give the core this event.
+    Event(SalesforceEvent),
+    /// Log the agent out (Salesforce's `logout`): answer `asked` before the goodbye.
+    LogOut(Asked),
+}
+
+/// What follows a command's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Then {
+    asked: Option<Asked>,
+    kind: ThenKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum ThenKind {
+    /// Resolve with this (or nothing).
+    Resolve(Option<Value>),
+    /// A dial: the call answers it (or Neotel's refusal).
+    Dial,
+    /// The agent ended a leg: resolve with it ended, and the base publishes the hang-up.
+    EndLeg {
+        leg: Value,
+        third_party: bool,
+        call: i64,
+    },
+    /// A transfer: resolve with the participant; a blind one ends the call in Salesforce.
+    Transfer {
+        result: Value,
+        blind: bool,
+        call: i64,
+    },
+    /// A conference: the base publishes it.
+    Conference { call: i64 },
+    /// A component's command: a refusal is told to it.
+    Component { command: String },
+}
+
+/// A call as Salesforce's softphone was told of it.
+#[derive(Debug, Clone)]
+struct Leg {
+    start: CallStart,
+    connected: bool,
+    consult: Option<TransferView>,
+    /// Since when it is in its state.
+    since: DateTime<Utc>,
+    /// Salesforce ended it (END_CALL): the base published its hang-up; it is not shown.
+    ended_by_salesforce: bool,
+    /// Salesforce ended the consultation (END_CALL of the third party).
+    consult_ended_by_salesforce: bool,
+    /// Salesforce added the consulted party (ADD_PARTICIPANT): the base published it.
+    consult_by_salesforce: bool,
+    /// Salesforce asked for the conference: the base published it.
+    conference_by_salesforce: bool,
+}
+
+/// One agent's Salesforce Voice side.
+#[derive(Debug, Clone)]
+pub struct VoiceSession {
+    config: VoiceConfig,
+    calls: BTreeMap<i64, Leg>,
+    /// A dial Salesforce asked for, waiting for its call.
+    dialing: Option<Asked>,
+    /// What the core showed last: its lists (phone contacts), state and language.
+    view: Option<View>,
+    /// The state last published (or set by Salesforce): not published again.
+    presence: Option<String>,
+    /// The voice page whose components run the core's requests.
+    leader: Option<u64>,
+    /// The pages whose components said hello (they get the views).
+    components: BTreeSet<u64>,
+    /// The last view, as the components get it.
+    view_json: Option<Value>,
+}
+
+impl VoiceSession {
+    /// The Salesforce Voice side of `config.user`'s session.
+    #[must_use]
+    pub fn new(config: VoiceConfig) -> Self {
+        Self {
+            config,
+            calls: BTreeMap::new(),
+            dialing: None,
+            view: None,
+            presence: None,
+            leader: None,
+            components: BTreeSet::new(),
+            view_json: None,
+        }
+    }
+
+    /// The key Salesforce knows call `id` by (`callId`, the VoiceCall's `vendorCallKey`): the
+    /// user is in it, so a supervisor's `superviseCall` names whom to monitor.
+    #[must_use]
+    pub fn call_key(&self, id: i64) -> String {
+        format!("neotel-{}-{id}", self.config.user)
+    }
+
+    fn consult_key(&self, id: i64) -> String {
+        format!("{}-consult", self.call_key(id))
+    }
+
+    /// A call in progress when the session (re)starts: Salesforce was told of it already.
+    pub fn known_call(&mut self, start: CallStart, connected: bool, now: DateTime<Utc>) {
+        self.calls.insert(
+            start.id,
+            Leg {
+                start,
+                connected,
+                consult: None,
+                since: now,
+                ended_by_salesforce: false,
+                consult_ended_by_salesforce: false,
+                consult_by_salesforce: false,
+                conference_by_salesforce: false,
+            },
+        );
+    }
+
+    /// The customer's leg of call `leg` as a `PhoneCall`.
+    fn phone_call(&self, leg: &Leg, state: &str) -> Value {
+        let s = &leg.start;
+        let call_type = match (s.direction, s.origin) {
+            (CallType::Inbound, _) | (_, CallOrigin::Dialer)
+                if s.dialer.as_deref() != Some("Preview") =>
+            {
+                "Inbound"
+            }
+            _ => "Outbound",
+        };
+        let mut attributes = json!({ "participantType": "Initial_Caller" });
+        if s.dialer.as_deref() == Some("Preview") {
+            attributes["dialerType"] = json!("OutboundPreview");
+        }
+        let mut call = json!({
+            "callId": self.call_key(s.id),
+            "callType": call_type,
+            "phoneNumber": s.phone,
+            "state": state,
+            "contact": describe::contact(&s.phone),
+            "callAttributes": attributes,
+            "callInfo": describe::call_info(leg.since),
+        });
+        if state == "ended" {
+            call["reason"] = json!("ended");
+        }
+        class("PhoneCall", call)
+    }
+
+    /// The consulted party's leg.
+    fn third_party(&self, leg: &Leg, target: &TransferView, state: &str) -> Value {
+        class(
+            "PhoneCall",
+            json!({
+                "callId": self.consult_key(leg.start.id),
+                "callType": "AddParticipant",
+                "phoneNumber": target.value,
+                "state": state,
+                "contact": describe::contact(&target.value),
+                "callAttributes": { "participantType": "Third_Party" },
+                "callInfo": describe::call_info(leg.since),
+            }),
+        )
+    }
+
+    /// The calls Salesforce's softphone has now.
+    fn active_calls(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        for leg in self.calls.values().filter(|l| !l.ended_by_salesforce) {
+            let state = if leg.connected {
+                "connected"
+            } else {
+                "ringing"
+            };
+            out.push(self.phone_call(leg, state));
+            if let Some(t) = leg
+                .consult
+                .as_ref()
+                .filter(|_| !leg.consult_ended_by_salesforce)
+            {
+                out.push(self.third_party(leg, t, "transferring"));
+            }
+        }
+        out
+    }
+
+    fn calls_now(&self) -> Out {
+        Out::To(None, PageMessage::Calls(self.active_calls()))
+    }
+
+    fn publish(event_type: &'static str, payload: Value) -> Out {
+        Out::To(
+            None,
+            PageMessage::Publish {
+                event_type,
+                payload,
+            },
+        )
+    }
+
+    fn resolve(asked: Asked, value: Option<Value>) -> Out {
+        Out::To(
+            Some(asked.page),
+            PageMessage::Result {
+                id: asked.id,
+                result: Ok(value),
+            },
+        )
+    }
+
+    fn reject(asked: Asked, error: Value) -> Out {
+        Out::To(
+            Some(asked.page),
+            PageMessage::Result {
+                id: asked.id,
+                result: Err(error),
+            },
+        )
+    }
+
+    /// A refusal the agent reads in Salesforce: the package's label for the core's code.
+    fn refusal(&self, message: &Message, words: &dyn Fn(&Message) -> String) -> Value {
+        let label = format!("Neotel_{}", message.code.as_str());
+        describe::custom_error(&self.config.label_namespace, &label, &words(message))
+    }
+
+    /// A page logged in or attached: its phone, what it can do, the calls in progress.
+    #[must_use]
+    pub fn setup(&self, page: u64) -> Vec<Out> {
+        vec![Out::To(
+            Some(page),
+            PageMessage::Setup {
+                agent_config: describe::agent_config(&self.config.device),
+                capabilities: describe::capabilities(),
+                active_calls: self.active_calls(),
+            },
+        )]
+    }
+
+    /// A voice page went away.
+    pub fn page_gone(&mut self, page: u64) {
+        self.components.remove(&page);
+        if self.dialing.is_some_and(|a| a.page == page) {
+            self.dialing = None;
+        }
+        if self.leader == Some(page) {
+            self.leader = None;
+        }
+    }
+
+    /// The voice page `page` runs the core's requests now (`None`: no voice page does).
+    pub fn leads(&mut self, page: Option<u64>) {
+        self.leader = page;
+    }
+
+    /// The core's new view: kept for what Salesforce asks (the phone contacts, the state), and
+    /// sent to the components as `view` is to the Open CTI page.
+    pub fn view(&mut self, view: &View, json: &Value) -> Vec<Out> {
+        self.view = Some(view.clone());
+        self.view_json = Some(json.clone());
+        let message = bridge::message("view", json!({ "view": json }));
+        self.components
+            .iter()
+            .map(|page| {
+                Out::To(
+                    Some(*page),
+                    PageMessage::Publish {
+                        event_type: "MESSAGE",
+                        payload: message.clone(),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// A request of the core, when a voice page leads: the configuration answers the
+    /// connector's options and pop rules; the components, the rest.
+    pub fn request(&mut self, r: &CrmRequest, words: &dyn Fn(&Message) -> String) -> Vec<Out> {
+        let answer = |a| vec![Out::Answer(r.id, Ok(a))];
+        match &r.ask {
+            Ask::Settings => answer(Answer::Settings(Box::new(Ok((
+                self.config.options.clone(),
+                self.config.dialing.clone(),
+            ))))),
+            Ask::PopRules => answer(Answer::PopRules(Box::new(Ok(self
+                .config
+                .pop_rules
+                .clone())))),
+            // Salesforce owns the softphone's panel.
+            Ask::Minimize => answer(Answer::Done),
+            _ => vec![Out::To(
+                self.leader,
+                PageMessage::Publish {
+                    event_type: "MESSAGE",
+                    payload: bridge::request(r, words),
+                },
+            )],
+        }
+    }
+
+    /// A call event of the core, as Salesforce's softphone is told of it.
+    pub fn event(
+        &mut self,
+        event: &CallEvent,
+        now: DateTime<Utc>,
+        words: &dyn Fn(&Message) -> String,
+    ) -> Vec<Out> {
+        let mut out = Vec::new();
+        match event {
+            CallEvent::Started(start) => {
+                // Known already: a call Salesforce dialed itself, or one the server had told of
+                // before a restart.
+                if self.calls.contains_key(&start.id) {
+                    return out;
+                }
+                self.known_call(start.clone(), false, now);
+                let leg = &self.calls[&start.id];
+                let call = self.phone_call(leg, "ringing");
+                out.push(self.calls_now());
+                match self.dialing.take() {
+                    // The call Salesforce's DIAL made: its result, and the base publishes it.
+                    Some(asked) if start.origin == CallOrigin::Agent => {
+                        out.push(Self::resolve(
+                            asked,
+                            Some(class("CallResult", json!({ "call": call }))),
+                        ));
+                    }
+                    other => {
+                        self.dialing = other;
+                        out.push(Self::publish(
+                            "CALL_STARTED",
+                            class("CallResult", json!({ "call": call })),
+                        ));
+                    }
+                }
+            }
+            CallEvent::Connected { id } => {
+                let Some(leg) = self.calls.get_mut(id) else {
+                    return out;
+                };
+                leg.connected = true;
+                leg.since = now;
+                let call = self.phone_call(&self.calls[id], "connected");
+                out.push(self.calls_now());
+                out.push(Self::publish(
+                    "CALL_CONNECTED",
+                    class("CallResult", json!({ "call": call })),
+                ));
+            }
+            CallEvent::ConsultStarted { id, target } => {
+                let Some(leg) = self.calls.get_mut(id) else {
+                    return out;
+                };
+                leg.consult = Some(target.clone());
+                leg.consult_ended_by_salesforce = false;
+                let by_salesforce = std::mem::take(&mut leg.consult_by_salesforce);
+                out.push(self.calls_now());
+                if !by_salesforce {
+                    let participant = self.participant(*id, target, false, now);
+                    out.push(Self::publish("PARTICIPANT_ADDED", participant));
+                }
+            }
+            CallEvent::ConsultEnded { id } => {
+                let Some(leg) = self.calls.get_mut(id) else {
+                    return out;
+                };
+                let Some(target) = leg.consult.take() else {
+                    return out;
+                };
+                let by_salesforce = std::mem::take(&mut leg.consult_ended_by_salesforce);
+                out.push(self.calls_now());
+                if !by_salesforce && !self.calls[id].ended_by_salesforce {
+                    let third = self.third_party(&self.calls[id], &target, "ended");
+                    out.push(Self::publish(
+                        "PARTICIPANT_REMOVED",
+                        class("CallResult", json!({ "call": third })),
+                    ));
+                }
+            }
+            CallEvent::Conferenced { id } => {
+                let Some(leg) = self.calls.get_mut(id) else {
+                    return out;
+                };
+                if !std::mem::take(&mut leg.conference_by_salesforce) {
+                    out.push(Self::publish(
+                        "PARTICIPANTS_CONFERENCED",
+                        class(
+                            "HoldToggleResult",
+                            json!({ "isThirdPartyOnHold": false, "isCustomerOnHold": false }),
+                        ),
+                    ));
+                }
+            }
+            CallEvent::Ended { id, .. } => {
+                let Some(leg) = self.calls.remove(id) else {
+                    return out;
+                };
+                out.push(self.calls_now());
+                if !leg.ended_by_salesforce {
+                    let call = self.phone_call(&leg, "ended");
+                    out.push(Self::publish(
+                        "HANGUP",
+                        class("HangupResult", json!({ "calls": [call] })),
+                    ));
+                }
+            }
+            CallEvent::WrapUpStarted { id } if self.config.after_call_work => {
+                out.push(Self::publish(
+                    "AFTER_CALL_WORK_STARTED",
+                    json!({ "callId": self.call_key(*id) }),
+                ));
+            }
+            CallEvent::WrapUpEnded { id } if self.config.after_call_work => {
+                out.push(Self::publish(
+                    "WRAP_UP_ENDED",
+                    json!({ "callId": self.call_key(*id) }),
+                ));
+            }
+            CallEvent::WrapUpStarted { .. } | CallEvent::WrapUpEnded { .. } => {}
+            CallEvent::DialFailed { message } => {
+                if let Some(asked) = self.dialing.take() {
+                    out.push(Self::reject(asked, self.refusal(message, words)));
+                }
+            }
+            CallEvent::Status { status, break_id } => {
+                let Some(id) = self.config.presence.of(*status, *break_id) else {
+                    return out;
+                };
+                if self.presence.as_deref() != Some(id) {
+                    self.presence = Some(id.to_owned());
+                    out.push(Self::publish(
+                        "SET_AGENT_STATUS",
+                        class("AgentStatusInfo", json!({ "statusId": id })),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn participant(
+        &self,
+        id: i64,
+        target: &TransferView,
+        ended: bool,
+        now: DateTime<Utc>,
+    ) -> Value {
+        class(
+            "ParticipantResult",
+            json!({
+                "initialCallHasEnded": ended,
+                "callInfo": describe::call_info(now),
+                "phoneNumber": target.value,
+                "callId": self.consult_key(id),
+            }),
+        )
+    }
+
+    /// The call Salesforce names (its `callId`), else the one in progress.
+    fn call_named(&self, call: &Value) -> Option<i64> {
+        let key = call.get("callId").and_then(Value::as_str);
+        key.and_then(|k| {
+            self.calls
+                .keys()
+                .find(|id| self.call_key(**id) == k || self.consult_key(**id) == k)
+                .copied()
+        })
+        .or_else(|| self.calls.keys().next_back().copied())
+    }
+
+    /// A method Salesforce called on a page.
+    pub fn method(
+        &mut self,
+        asked: Asked,
+        method: &str,
+        args: &Value,
+        now: DateTime<Utc>,
+    ) -> Vec<Out> {
+        let command = |c: Command, kind: ThenKind| {
+            vec![Out::Command(
+                c,
+                Then {
+                    asked: Some(asked),
+                    kind,
+                },
+            )]
+        };
+        let not_with_neotel = |code: &str| {
+            let message = match code {
+                "accept" => "Answer the call on your phone",
+                _ => "Not available with Neotel",
+            };
+            let label = if code == "accept" {
+                "Neotel_AnswerOnPhone"
+            } else {
+                "Neotel_NotAvailable"
+            };
+            vec![Self::reject(
+                asked,
+                describe::custom_error(&self.config.label_namespace, label, message),
+            )]
+        };
+        match method {
+            "dial" => {
+                let number = args["contact"]["phoneNumber"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                command(Command::Dial { number }, ThenKind::Dial)
+            }
+            "endCall" | "declineCall" => {
+                let third_party = args["call"]["callAttributes"]["participantType"].as_str()
+                    == Some("Third_Party");
+                let Some(call) = self.call_named(&args["call"]) else {
+                    // Nothing up: Salesforce's call is over already.
+                    let calls = args.get("call").cloned().into_iter().collect::<Vec<_>>();
+                    return vec![Self::resolve(
+                        asked,
+                        Some(class("HangupResult", json!({ "calls": calls }))),
+                    )];
+                };
+                let leg = &self.calls[&call];
+                let ended = match (third_party, &leg.consult) {
+                    (true, Some(t)) => self.third_party(leg, t, "ended"),
+                    _ => self.phone_call(leg, "ended"),
+                };
+                let (c, result) = if third_party {
+                    (Command::EndTransfer, ended)
+                } else if method == "declineCall" {
+                    (
+                        Command::Hangup,
+                        class("CallResult", json!({ "call": ended })),
+                    )
+                } else {
+                    (
+                        Command::Hangup,
+                        class("HangupResult", json!({ "calls": [ended] })),
+                    )
+                };
+                command(
+                    c,
+                    ThenKind::EndLeg {
+                        leg: result,
+                        third_party,
+                        call,
+                    },
+                )
+            }
+            "sendDigits" => {
+                let digits = args["digits"].as_str().unwrap_or_default().to_owned();
+                command(Command::SendDtmf { digits }, ThenKind::Resolve(None))
+            }
+            "addParticipant" => {
+                let contact = &args["contact"];
+                let blind = args["isBlindTransfer"].as_bool().unwrap_or(false);
+                let id = contact["id"].as_str().unwrap_or_default();
+                let phone = contact["phoneNumber"].as_str().unwrap_or_default();
+                let target = match contact["type"].as_str() {
+                    Some("Agent") => TransferTarget::User(id.to_owned()),
+                    Some("Queue") if id.starts_with("campaign-") => TransferTarget::Campaign(
+                        id.trim_start_matches("campaign-")
+                            .parse()
+                            .unwrap_or_default(),
+                    ),
+                    Some("Queue") => TransferTarget::Queue(
+                        id.trim_start_matches("queue-").parse().unwrap_or_default(),
+                    ),
+                    _ => TransferTarget::Phone(phone.to_owned()),
+                };
+                let Some(call) = self.call_named(&args["call"]) else {
+                    return not_with_neotel("transfer");
+                };
+                let shown = match &target {
+                    TransferTarget::Phone(p) | TransferTarget::User(p) => p.clone(),
+                    TransferTarget::Queue(q) | TransferTarget::Campaign(q) => q.to_string(),
+                };
+                let result = class(
+                    "ParticipantResult",
+                    json!({
+                        "initialCallHasEnded": blind,
+                        "callInfo": describe::call_info(now),
+                        "phoneNumber": if phone.is_empty() { shown } else { phone.to_owned() },
+                        "callId": self.consult_key(call),
+                    }),
+                );
+                command(
+                    Command::Transfer {
+                        target,
+                        attended: !blind,
+                    },
+                    ThenKind::Transfer {
+                        result,
+                        blind,
+                        call,
+                    },
+                )
+            }
+            "conference" => match self.call_named(&Value::Null) {
+                Some(call) => command(Command::StartConference, ThenKind::Conference { call }),
+                None => not_with_neotel("conference"),
+            },
+            "setAgentStatus" => self.set_agent_status(asked, args),
+            "getAgentStatus" => {
+                let id = self.presence.clone().unwrap_or_default();
+                vec![Self::resolve(
+                    asked,
+                    Some(class("AgentVendorStatusInfo", json!({ "statusId": id }))),
+                )]
+            }
+            "wrapUpCall" => command(Command::EndAfterCallWork, ThenKind::Resolve(None)),
+            "getPhoneContacts" => vec![Self::resolve(asked, Some(self.phone_contacts(args)))],
+            "superviseCall" => {
+                let info = &args["supervisedCallInfo"];
+                let key = info["callId"].as_str().unwrap_or_default();
+                // `neotel-{user}-{call id}`: the user is whom to monitor.
+                let user = key
+                    .strip_prefix("neotel-")
+                    .and_then(|rest| rest.rsplit_once('-'))
+                    .map(|(user, _)| user.to_owned())
+                    .unwrap_or_default();
+                let call = class(
+                    "PhoneCall",
+                    json!({
+                        "callId": key,
+                        "callType": info["callType"].as_str().unwrap_or("Inbound"),
+                        "callAttributes": { "participantType": "Supervisor" },
+                        "callInfo": describe::call_info(now),
+                    }),
+                );
+                command(
+                    Command::Monitor {
+                        user,
+                        mode: MonitorMode::Listen,
+                    },
+                    ThenKind::Resolve(Some(class("SuperviseCallResult", json!({ "call": call })))),
+                )
+            }
+            "supervisorDisconnect" => {
+                let monitoring = self.view.as_ref().is_some_and(|v| v.monitoring.is_some());
+                let result = class("SupervisorHangupResult", json!({ "calls": [] }));
+                if monitoring {
+                    command(Command::EndMonitor, ThenKind::Resolve(Some(result)))
+                } else {
+                    // The base asks before a call connects while supervising: nothing to end.
+                    vec![Self::resolve(asked, Some(result))]
+                }
+            }
+            "setAgentConfig" => vec![Self::resolve(
+                asked,
+                Some(class("GenericResult", json!({ "success": true }))),
+            )],
+            "getSignedRecordingUrl" => vec![Self::resolve(
+                asked,
+                Some(class(
+                    "SignedRecordingUrlResult",
+                    json!({ "success": false }),
+                )),
+            )],
+            "logout" => vec![Out::LogOut(asked)],
+            "handleMessage" => self.component_message(asked, &args["message"]),
+            "acceptCall" => not_with_neotel("accept"),
+            "mute" | "unmute" | "hold" | "resume" | "swap" | "pauseRecording"
+            | "resumeRecording" | "supervisorBargeIn" => not_with_neotel(method),
+            _ => vec![Self::reject(
+                asked,
+                json!({ "type": "GENERIC_ERROR", "message": format!("unknown method {method}") }),
+            )],
+        }
+    }
+
+    /// F-BREAK both ways: a break status takes that break; the available one ends a break, or
+    /// the after-call work (Play); others change nothing in Neotel.
+    fn set_agent_status(&mut self, asked: Asked, args: &Value) -> Vec<Out> {
+        let id = args["statusInfo"]["statusId"].as_str().unwrap_or_default();
+        self.presence = Some(id.to_owned());
+        let ok = Some(class("GenericResult", json!({ "success": true })));
+        let status = self.view.as_ref().map(|v| v.status);
+        let command = if let Some(break_id) = self.config.presence.break_of(id) {
+            Some(Command::TakeBreak { break_id })
+        } else if self.config.presence.available.as_deref() == Some(id) {
+            match status {
+                Some(AgentStatus::OnBreak) => Some(Command::EndBreak),
+                Some(AgentStatus::WrapUp | AgentStatus::Released) => {
+                    Some(Command::EndAfterCallWork)
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        match command {
+            Some(c) => vec![Out::Command(
+                c,
+                Then {
+                    asked: Some(asked),
+                    kind: ThenKind::Resolve(ok),
+                },
+            )],
+            None => vec![Self::resolve(asked, ok)],
+        }
+    }
+
+    /// The transfer targets: the call's campaign's phones, the users, the queues and the
+    /// campaigns (F-XFER), `filter.contains` narrowing them.
+    fn phone_contacts(&self, args: &Value) -> Value {
+        let contains = args["filter"]["contains"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase();
+        let fits = |name: &str, number: &str| {
+            contains.is_empty()
+                || name.to_lowercase().contains(&contains)
+                || number.contains(&contains)
+        };
+        let mut contacts = Vec::new();
+        if let Some(v) = &self.view {
+            let l = &v.lists;
+            for p in &l.transfer_phones {
+                let number = p.group.clone().unwrap_or_else(|| p.id.to_string());
+                if fits(&p.name, &number) {
+                    contacts.push(class(
+                        "Contact",
+                        json!({ "id": format!("phone-{}", p.id), "type": "PhoneBook",
+                            "name": p.name, "phoneNumber": number }),
+                    ));
+                }
+            }
+            for u in l.users.iter() {
+                if fits(&u.name, &u.user) {
+                    contacts.push(class(
+                        "Contact",
+                        json!({ "id": u.user, "type": "Agent", "name": u.name }),
+                    ));
+                }
+            }
+            for q in &l.queues {
+                if fits(&q.name, "") {
+                    contacts.push(class(
+                        "Contact",
+                        json!({ "id": format!("queue-{}", q.id), "type": "Queue", "name": q.name }),
+                    ));
+                }
+            }
+            for c in &l.campaigns {
+                if fits(&c.name, "") {
+                    contacts.push(class(
+                        "Contact",
+                        json!({ "id": format!("campaign-{}", c.id), "type": "Queue",
+                            "name": c.name }),
+                    ));
+                }
+            }
+        }
+        class(
+            "PhoneContactsResult",
+            json!({ "contacts": contacts, "contactTypes": ["PhoneBook", "Agent", "Queue"] }),
+        )
+    }
+
+    /// A component's message (`handleMessage`).
+    fn component_message(&mut self, asked: Asked, message: &Value) -> Vec<Out> {
+        let mut out = vec![Self::resolve(asked, None)];
+        match bridge::read(message) {
+            FromComponents::Hello => {
+                self.components.insert(asked.page);
+                let language = self
+                    .view
+                    .as_ref()
+                    .map_or("es", |v| v.settings.language.as_str())
+                    .to_owned();
+                if let Some(messages) = self.config.catalogs.get(&language) {
+                    let catalog = bridge::message(
+                        "catalog",
+                        json!({ "language": language, "messages": messages.as_ref() }),
+                    );
+                    out.push(Out::To(
+                        Some(asked.page),
+                        PageMessage::Publish {
+                            event_type: "MESSAGE",
+                            payload: catalog,
+                        },
+                    ));
+                }
+                if let Some(view) = &self.view_json {
+                    out.push(Out::To(
+                        Some(asked.page),
+                        PageMessage::Publish {
+                            event_type: "MESSAGE",
+                            payload: bridge::message("view", json!({ "view": view })),
+                        },
+                    ));
+                }
+            }
+            FromComponents::Command(json) => {
+                let name = json["command"].as_str().unwrap_or_default().to_owned();
+                match serde_json::from_value::<Command>(json) {
+                    Ok(c) => out.push(Out::Command(
+                        c,
+                        Then {
+                            asked: Some(asked),
+                            kind: ThenKind::Component { command: name },
+                        },
+                    )),
+                    Err(e) => out.push(Out::To(
+                        Some(asked.page),
+                        PageMessage::Publish {
+                            event_type: "MESSAGE",
+                            payload: bridge::message(
+                                "refused",
+                                json!({ "command": name, "error": e.to_string() }),
+                            ),
+                        },
+                    )),
+                }
+            }
+            FromComponents::Answer(id, m) => out.push(Out::ComponentAnswer(id, m)),
+            FromComponents::Navigation(record) => {
+                out.push(Out::Event(SalesforceEvent::Navigation {
+                    record_id: record.as_ref().map(|r| r.id.clone()),
+                    object_type: record.as_ref().map(|r| r.object_type.clone()),
+                    record_name: record.and_then(|r: RecordRef| r.name),
+                }));
+            }
+            FromComponents::Unknown => {}
+        }
+        out
+    }
+
+    /// How a command given for a method went: its result, or its refusal.
+    pub fn commanded(
+        &mut self,
+        then: Then,
+        outcome: Result<(), Message>,
+        words: &dyn Fn(&Message) -> String,
+    ) -> Vec<Out> {
+        let Some(asked) = then.asked else {
+            return Vec::new();
+        };
+        if let Err(message) = outcome {
+            if let ThenKind::Component { command } = then.kind {
+                // The components show it; the method itself went through.
+                let refused =
+                    bridge::message("refused", json!({ "command": command, "message": message }));
+                return vec![Out::To(
+                    Some(asked.page),
+                    PageMessage::Publish {
+                        event_type: "MESSAGE",
+                        payload: refused,
+                    },
+                )];
+            }
+            return vec![Self::reject(asked, self.refusal(&message, words))];
+        }
+        match then.kind {
+            ThenKind::Resolve(value) => vec![Self::resolve(asked, value)],
+            ThenKind::Component { .. } => Vec::new(),
+            ThenKind::Dial => {
+                self.dialing = Some(asked);
+                Vec::new()
+            }
+            ThenKind::EndLeg {
+                leg,
+                third_party,
+                call,
+            } => {
+                if let Some(l) = self.calls.get_mut(&call) {
+                    if third_party {
+                        l.consult_ended_by_salesforce = true;
+                    } else {
+                        l.ended_by_salesforce = true;
+                    }
+                }
+                // The base asks for the calls right after: they must not hold the leg ended.
+                vec![self.calls_now(), Self::resolve(asked, Some(leg))]
+            }
+            ThenKind::Transfer {
+                result,
+                blind,
+                call,
+            } => {
+                if let Some(l) = self.calls.get_mut(&call) {
+                    if blind {
+                        // The base publishes the hang-up of Salesforce's call itself.
+                        l.ended_by_salesforce = true;
+                    } else {
+                        l.consult_by_salesforce = true;
+                    }
+                }
+                vec![self.calls_now(), Self::resolve(asked, Some(result))]
+            }
+            ThenKind::Conference { call } => {
+                if let Some(l) = self.calls.get_mut(&call) {
+                    l.conference_by_salesforce = true;
+                }
+                vec![Self::resolve(
+                    asked,
+                    Some(class(
+                        "HoldToggleResult",
+                        json!({ "isThirdPartyOnHold": false, "isCustomerOnHold": false }),
+                    )),
+                )]
+            }
+        }
+    }
+
+    /// Salesforce's `logout` went through: its result, to send before the goodbye.
+    #[must_use]
+    pub fn logged_out(asked: Asked) -> Out {
+        Self::resolve(
+            asked,
+            Some(class(
+                "LogoutResult",
+                json!({ "success": true, "loginFrameHeight": 350 }),
+            )),
+        )
+    }
+}
