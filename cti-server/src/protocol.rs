@@ -25,10 +25,10 @@ pub enum Up {
         /// The password (`CLAVE`); never logged.
         password: Secret,
         /// The page's Salesforce surface (the Open CTI softphone when absent).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Surface::is_open_cti")]
         surface: Surface,
         /// Who Salesforce Voice says is asking (the voice connector page's).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         voice: Option<VoiceIdentity>,
     },
     /// Join the running session of the token's user (a reload or another tab).
@@ -36,10 +36,10 @@ pub enum Up {
         /// The token from `session`.
         token: String,
         /// The page's Salesforce surface (the Open CTI softphone when absent).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Surface::is_open_cti")]
         surface: Surface,
         /// Who Salesforce Voice says is asking (the voice connector page's).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         voice: Option<VoiceIdentity>,
     },
     /// A method Salesforce Voice called on the connector page; answered by `voiceResult`.
@@ -77,6 +77,14 @@ pub enum Surface {
     OpenCti,
     /// The Salesforce Voice connector (`/scv/`).
     Voice,
+}
+
+impl Surface {
+    /// The default: the Open CTI softphone.
+    #[must_use]
+    pub fn is_open_cti(&self) -> bool {
+        *self == Self::OpenCti
+    }
 }
 
 /// Who Salesforce Voice says is asking: the page's `connectorConfig` values, which the server

@@ -27,8 +27,19 @@ const UP: &[&str] = &[
     "effectResult",
     "event",
     "logout",
+    "voiceCall",
 ];
-const DOWN: &[&str] = &["session", "view", "effect", "error", "bye"];
+const DOWN: &[&str] = &[
+    "session",
+    "view",
+    "effect",
+    "error",
+    "bye",
+    "voiceSetup",
+    "voiceCalls",
+    "voicePublish",
+    "voiceResult",
+];
 
 #[test]
 fn every_example_round_trips() {

@@ -195,6 +195,13 @@ impl Session {
         self.out.request(id)
     }
 
+    /// Whether the answer of `id` is expected (a request's, or a surface update's): another is
+    /// stale (its page went away, or it was never sent).
+    #[must_use]
+    pub fn expects_answer(&self, id: crate::crm::RequestId) -> bool {
+        self.out.expects(id)
+    }
+
     /// When the oldest request a page got and has not answered went to it: a page silent for
     /// long while another could take over is replaced by it (the server's call).
     #[must_use]

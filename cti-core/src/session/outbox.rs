@@ -123,6 +123,9 @@ pub(super) struct Outbox {
     requests: BTreeMap<u64, SentRequest>,
     /// A page runs the requests now.
     pub(super) page: bool,
+    /// The surface updates the page got and has not acknowledged (it answers every call it
+    /// runs; only an answer for none of these nor a request is stale).
+    updates: VecDeque<u64>,
     /// An input came from the agent or the page since the outputs were last drained: a resumed
     /// session would not get it again, so what it changed is stored before anything leaves.
     pub(super) told: bool,
@@ -163,7 +166,15 @@ impl Outbox {
     }
 
     pub(super) fn request_answered(&mut self, id: RequestId) -> Option<SentRequest> {
+        if let Some(at) = self.updates.iter().position(|u| *u == id.0) {
+            self.updates.remove(at);
+        }
         self.requests.remove(&id.0)
+    }
+
+    /// Whether an answer for `id` is expected: a request's, or a surface update's.
+    pub(super) fn expects(&self, id: RequestId) -> bool {
+        self.requests.contains_key(&id.0) || self.updates.contains(&id.0)
     }
 
     /// What request `id` asks, while it waits for its answer.
@@ -212,6 +223,7 @@ impl Outbox {
     /// this one now, in order.
     pub(super) fn page_changed(&mut self, now: Instant) -> Vec<SentRequest> {
         self.page = true;
+        self.updates.clear();
         let lost: Vec<u64> = self
             .requests
             .iter()
@@ -283,9 +295,15 @@ impl Session {
         );
     }
 
-    /// Sets what the surface shows (no answer is awaited).
+    /// Sets what the surface shows (its answer changes nothing).
     pub(super) fn surface_set(&mut self, set: SurfaceSet) {
+        /// A page that never acknowledges keeps only this many in the book.
+        const KEPT: usize = 64;
         let id = RequestId(self.out.id());
+        if self.out.updates.len() == KEPT {
+            self.out.updates.pop_front();
+        }
+        self.out.updates.push_back(id.0);
         self.out.push(Output::Surface(SurfaceUpdate { id, set }));
     }
 }

@@ -314,11 +314,20 @@ impl Core for CoreSession {
             }
             CoreInput::EffectResult(r) => {
                 let id = RequestId(r.id);
-                let Some(ask) = self.session.ask_of(id).cloned() else {
+                if !self.session.expects_answer(id) {
                     return Err(Refused::plain(format!(
                         "no effect {} is waiting for an answer",
                         r.id
                     )));
+                }
+                // A surface update's answer changes nothing.
+                let Some(ask) = self.session.ask_of(id).cloned() else {
+                    let _ = self.session.handle_input(Input::Answered(
+                        now,
+                        id,
+                        Ok(cti_core::Answer::Done),
+                    ));
+                    return Ok(());
                 };
                 let result = if r.ok {
                     Ok(r.value.unwrap_or(serde_json::Value::Null))
