@@ -11,6 +11,8 @@
 //! - What a call's log says ([`CallRecord::log`], [`CallLog`], W-ACTIVITY); the Salesforce
 //!   object that keeps it is each surface adapter's to write.
 //! - Click-to-dial numbers ([`normalize_number`], W-CLICK2DIAL).
+//! - The Salesforce Voice partner-telephony contact center ([`VoiceConfig`]): checked
+//!   ([`check_voice`]) and generated ([`generate_voice`]) like the Open CTI call center.
 //!
 //! ```
 //! use sf_callcenter::{Install, check, generate};
@@ -32,6 +34,7 @@ mod model;
 mod options;
 mod screenpop;
 mod validate;
+mod voice;
 
 pub use activity::{CallLog, CallRecord, LinkedRecord};
 pub use model::{CallCenter, Item, Problem, ProblemKind, Section};
@@ -46,4 +49,7 @@ pub use screenpop::{
 pub use validate::{
     CompatibilityMode, Config, DIALING_SECTION, GENERAL_SECTION, GeneralInfo, Install,
     OPTIONS_SECTION, check, generate,
+};
+pub use voice::{
+    CERTIFICATE_PLACEHOLDER, HVCC_SECTION, VoiceConfig, VoiceInstall, check_voice, generate_voice,
 };
