@@ -293,14 +293,12 @@ impl CallCenter {
                 }
                 v.to_owned()
             });
-        let recording = s
-            .item("reqUniversalCallRecordingAccess")
-            .is_some_and(|i| {
-                parse_bool(&i.value).unwrap_or_else(|e| {
-                    problems.push(bad(i, e));
-                    false
-                })
-            });
+        let recording = s.item("reqUniversalCallRecordingAccess").is_some_and(|i| {
+            parse_bool(&i.value).unwrap_or_else(|e| {
+                problems.push(bad(i, e));
+                false
+            })
+        });
         if problems.len() > before {
             return None;
         }
