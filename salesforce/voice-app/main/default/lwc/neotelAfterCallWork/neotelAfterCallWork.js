@@ -59,7 +59,7 @@ export default class NeotelAfterCallWork extends NeotelElement {
         return !!this.view.contact;
     }
 
-    get title() {
+    get heading() {
         return this.ready ? this.say(this.view.statusLabel) : 'Neotel';
     }
 

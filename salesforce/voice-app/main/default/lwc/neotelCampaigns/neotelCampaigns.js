@@ -14,7 +14,7 @@ export default class NeotelCampaigns extends NeotelElement {
         return ['joinCampaign', 'leaveCampaign'];
     }
 
-    get title() {
+    get heading() {
         return this.words ? this.ui('campaign') : 'Neotel';
     }
 

@@ -15,7 +15,7 @@ const FIELDS = [
 ];
 
 export default class NeotelInfo extends NeotelElement {
-    get title() {
+    get heading() {
         return this.words ? this.ui('info') : 'Neotel';
     }
 

@@ -22,7 +22,7 @@ export default class NeotelRecordPicker extends NeotelElement {
         return !!this.words && this.candidates.length > 0;
     }
 
-    get title() {
+    get heading() {
         return this.ui('pick');
     }
 

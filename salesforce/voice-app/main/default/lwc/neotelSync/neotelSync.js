@@ -18,7 +18,7 @@ export default class NeotelSync extends NeotelElement {
         return !!this.ready && (!!this.view.sync || this.notices.length > 0 || !!this.refusal);
     }
 
-    get title() {
+    get heading() {
         return this.ui('sync');
     }
 

@@ -31,7 +31,7 @@ export default class NeotelTextMessage extends NeotelElement {
         return !!(this.actions.sendText || this.view.sending);
     }
 
-    get title() {
+    get heading() {
         return this.words ? this.ui('textMessage') : 'Neotel';
     }
 
