@@ -1,9 +1,14 @@
 //! The call center definition, through `sf-callcenter`: generating it for this server, checking a
-//! file, and the options fallback used when Salesforce does not send its settings.
+//! file, and the options fallback used when Salesforce does not send its settings; and the
+//! Salesforce Voice partner-telephony contact center, generated with the server's certificate
+//! and checked.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
-use sf_callcenter::{CallCenter, CompatibilityMode, Install, Item, OPTIONS_SECTION};
+use base64::Engine as _;
+use sf_callcenter::{CallCenter, CompatibilityMode, Install, Item, OPTIONS_SECTION, VoiceInstall};
+use sha2::Digest as _;
 
 use crate::config::Config;
 
@@ -54,6 +59,143 @@ pub fn check(xml: &str) -> Result<String, Vec<String>> {
     let config = sf_callcenter::check(xml)
         .map_err(|problems| problems.iter().map(ToString::to_string).collect::<Vec<_>>())?;
     Ok(serde_json::to_string_pretty(&config).expect("the typed configuration serializes"))
+}
+
+/// What the Salesforce Voice contact center says beyond the server's certificate; `None` keeps
+/// the template's value (`NeotelContactCenter`, `Neotel`, `NeotelVendor`, no prefix).
+#[derive(Debug, Clone, Default)]
+pub struct VoiceNames {
+    /// `reqInternalName`: the contact center's API name, which must be the one the server's
+    /// configuration names (its tokens' `sub`).
+    pub internal_name: Option<String>,
+    /// `reqDisplayName`.
+    pub display_name: Option<String>,
+    /// `reqVendorInfoApiName` (`neotel__NeotelVendor` from a namespaced package).
+    pub vendor_info_api_name: Option<String>,
+    /// `reqLongDistPrefix`.
+    pub long_distance_prefix: Option<String>,
+}
+
+/// The partner-telephony contact center XML (Salesforce Voice) holding the certificate in
+/// `certificate` (PEM; the first certificate of a chain), checked before it is returned.
+///
+/// # Errors
+/// The file cannot be read or holds no usable certificate (a private key is refused without
+/// being quoted), or every problem the generated file has, in words.
+pub fn generate_voice(certificate: &Path, names: VoiceNames) -> Result<String, Vec<String>> {
+    let text = std::fs::read_to_string(certificate)
+        .map_err(|e| vec![format!("cannot read {}: {e}", certificate.display())])?;
+    let cert = Certificate::parse(&text)
+        .map_err(|why| vec![format!("{}: {why}", certificate.display())])?;
+    let template = VoiceInstall::default();
+    let install = VoiceInstall {
+        internal_name: names.internal_name.unwrap_or(template.internal_name),
+        display_name: names.display_name.unwrap_or(template.display_name),
+        vendor_info_api_name: names
+            .vendor_info_api_name
+            .unwrap_or(template.vendor_info_api_name),
+        certificate_pem: cert.pem,
+        long_distance_prefix: names
+            .long_distance_prefix
+            .unwrap_or(template.long_distance_prefix),
+    };
+    let xml = sf_callcenter::generate_voice(&install).to_xml();
+    sf_callcenter::check_voice(&xml)
+        .map_err(|problems| problems.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    Ok(xml)
+}
+
+/// Checks a partner-telephony contact center file: its configuration as JSON (the certificate
+/// summarized: subject, SHA-256 fingerprint, expiry, key size), or every problem in words.
+///
+/// # Errors
+/// Every problem, each with its line, section and item; a certificate that is not an RSA X.509
+/// certificate.
+pub fn check_voice(xml: &str) -> Result<String, Vec<String>> {
+    let config = sf_callcenter::check_voice(xml)
+        .map_err(|problems| problems.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let cert = Certificate::parse(&config.certificate_pem).map_err(|why| {
+        vec![format!(
+            "{}/reqTelephonyIntegrationCertificate: {why}",
+            sf_callcenter::HVCC_SECTION
+        )]
+    })?;
+    let report = serde_json::json!({
+        "internalName": config.internal_name,
+        "displayName": config.display_name,
+        "vendorInfoApiName": config.vendor_info_api_name,
+        "longDistancePrefix": config.long_distance_prefix,
+        "universalCallRecordingAccess": config.universal_call_recording_access,
+        "certificate": {
+            "subject": cert.subject,
+            "sha256": cert.sha256,
+            "notAfter": cert.not_after,
+            "rsaBits": cert.rsa_bits,
+        },
+    });
+    Ok(serde_json::to_string_pretty(&report).expect("the report serializes"))
+}
+
+/// The certificate a partner-telephony contact center holds: the public half of the key pair
+/// the server signs Salesforce's tokens with (RS256, so RSA).
+struct Certificate {
+    /// Re-encoded from its DER: one block, 64-character lines.
+    pem: String,
+    subject: String,
+    /// Lowercase hex with colons.
+    sha256: String,
+    /// RFC 3339.
+    not_after: String,
+    rsa_bits: usize,
+}
+
+impl Certificate {
+    fn parse(text: &str) -> Result<Self, String> {
+        if text.contains("PRIVATE KEY-----") {
+            // Refused before any parser sees it, so no parser's message can quote it.
+            return Err("the file holds a private key: give the server's certificate; its private key stays on the server".into());
+        }
+        let block = x509_parser::pem::Pem::iter_from_buffer(text.as_bytes())
+            .filter_map(Result::ok)
+            .find(|pem| pem.label == "CERTIFICATE")
+            .ok_or("no PEM `CERTIFICATE` block")?;
+        let cert = block
+            .parse_x509()
+            .map_err(|_| "the `CERTIFICATE` block is not a valid X.509 certificate")?;
+        let x509_parser::public_key::PublicKey::RSA(rsa) = cert
+            .public_key()
+            .parsed()
+            .map_err(|_| "the certificate's public key does not parse")?
+        else {
+            return Err(
+                "the certificate's public key is not RSA: Salesforce verifies RS256 tokens".into(),
+            );
+        };
+        let sha256 = sha2::Sha256::digest(&block.contents)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        let not_after = chrono::DateTime::from_timestamp(cert.validity().not_after.timestamp(), 0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        let body = base64::engine::general_purpose::STANDARD.encode(&block.contents);
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        Ok(Self {
+            pem: format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----",
+                lines.join("\n")
+            ),
+            subject: cert.subject().to_string(),
+            sha256,
+            not_after,
+            rsa_bits: rsa.key_size(),
+        })
+    }
 }
 
 /// The demo's call center for the softphone at `adapter_url`, with the server's options. Not
@@ -218,6 +360,68 @@ mod tests {
                 .any(|p| p.starts_with("callcenter.options.automaticContactRelease")),
             "{problems:?}"
         );
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../sf-telephony/tests/fixtures")
+            .join(name)
+    }
+
+    #[test]
+    fn the_voice_contact_center_holds_the_servers_certificate_and_checks() {
+        let xml = generate_voice(
+            &fixture("test-only-pkcs1-cert.pem"),
+            VoiceNames {
+                internal_name: Some("AcmeVoice".into()),
+                ..VoiceNames::default()
+            },
+        )
+        .unwrap();
+        assert!(xml.contains(">AcmeVoice</item>"));
+        assert!(xml.contains("-----BEGIN CERTIFICATE-----\nMII"));
+        let report: serde_json::Value = serde_json::from_str(&check_voice(&xml).unwrap()).unwrap();
+        assert_eq!(report["internalName"], "AcmeVoice");
+        assert_eq!(report["vendorInfoApiName"], "NeotelVendor");
+        assert_eq!(report["certificate"]["rsaBits"], 2048);
+        // As `openssl x509 -noout -fingerprint -sha256` prints it (lowercased).
+        assert_eq!(
+            report["certificate"]["sha256"],
+            "39:42:49:68:76:34:38:fc:ce:28:5f:e6:4e:86:b2:d1:0d:2f:35:92:94:9d:77:61:c6:a3:e2:89:80:ae:b8:ca"
+        );
+        assert!(
+            report["certificate"]["notAfter"]
+                .as_str()
+                .unwrap()
+                .ends_with('Z')
+        );
+        // The Open CTI check keeps refusing it: the two kinds are told apart by the flag.
+        assert!(check(&xml).is_err());
+    }
+
+    #[test]
+    fn a_private_key_or_a_non_rsa_certificate_is_refused_without_quoting_the_file() {
+        let key = fixture("test-only-pkcs1-key.pem");
+        let secret = std::fs::read_to_string(&key).unwrap();
+        let problems = generate_voice(&key, VoiceNames::default()).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("private key stays on the server"));
+        let body = secret.lines().nth(1).unwrap();
+        assert!(!problems[0].contains(body), "the key is never quoted");
+
+        let problems =
+            generate_voice(&fixture("test-only-ec-cert.pem"), VoiceNames::default()).unwrap_err();
+        assert!(problems[0].contains("not RSA"), "{problems:?}");
+
+        let problems = generate_voice(
+            &fixture("test-only-pkcs1-cert.pem"),
+            VoiceNames {
+                vendor_info_api_name: Some("Neotel Vendor".into()),
+                ..VoiceNames::default()
+            },
+        )
+        .unwrap_err();
+        assert!(problems[0].contains("reqVendorInfoApiName"), "{problems:?}");
     }
 
     fn fallback_problems(config: &Config) -> Vec<String> {

@@ -52,25 +52,57 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum CallCenterCommand {
-    /// Print a call center definition (XML) for this connector.
+    /// Print a call center definition (XML) for this connector: the Open CTI call center, or
+    /// with --voice the Salesforce Voice partner-telephony contact center.
     Generate {
-        /// The softphone's URL (https, ends in /softphone/).
-        #[arg(long)]
-        adapter_url: String,
-        /// Softphone width in pixels (200–1920).
-        #[arg(long)]
+        /// The softphone's URL (https, ends in /softphone/). Open CTI only.
+        #[arg(long, required_unless_present = "voice")]
+        adapter_url: Option<String>,
+        /// Softphone width in pixels (200–1920). Open CTI only.
+        #[arg(long, conflicts_with = "voice")]
         width: Option<u32>,
-        /// Softphone height in pixels (240–2560).
-        #[arg(long)]
+        /// Softphone height in pixels (240–2560). Open CTI only.
+        #[arg(long, conflicts_with = "voice")]
         height: Option<u32>,
-        /// Salesforce compatibility mode (Lightning or Classic_and_Lightning).
-        #[arg(long)]
+        /// Salesforce compatibility mode (Lightning or Classic_and_Lightning). Open CTI only.
+        #[arg(long, conflicts_with = "voice")]
         mode: Option<String>,
+        /// The Salesforce Voice partner-telephony contact center (Setup → Partner Telephony
+        /// Contact Centers → Import) instead of the Open CTI call center.
+        #[arg(long, conflicts_with = "adapter_url")]
+        voice: bool,
+        /// --voice: the server's certificate (PEM), the public half of the key pair it signs
+        /// Salesforce's tokens with. Never the private key.
+        #[arg(
+            long,
+            value_name = "FILE",
+            requires = "voice",
+            required_if_eq("voice", "true")
+        )]
+        certificate: Option<PathBuf>,
+        /// --voice: the contact center's internal name (default NeotelContactCenter): the one
+        /// the server's configuration names, the subject of its tokens.
+        #[arg(long, value_name = "NAME", requires = "voice")]
+        internal_name: Option<String>,
+        /// --voice: the name Salesforce shows (default Neotel).
+        #[arg(long, value_name = "NAME", requires = "voice")]
+        display_name: Option<String>,
+        /// --voice: the vendor's API name (default NeotelVendor; neotel__NeotelVendor when the
+        /// package has the neotel namespace).
+        #[arg(long, value_name = "NAME", requires = "voice")]
+        vendor_info: Option<String>,
+        /// --voice: the long-distance prefix (default none).
+        #[arg(long, value_name = "DIGITS", requires = "voice")]
+        long_distance_prefix: Option<String>,
     },
     /// Check a call center definition: prints its options, or every problem (exit 1).
     Check {
         /// The XML file.
         file: PathBuf,
+        /// A Salesforce Voice partner-telephony contact center (prints its names and its
+        /// certificate's subject, SHA-256 fingerprint and expiry).
+        #[arg(long)]
+        voice: bool,
     },
 }
 
@@ -231,35 +263,68 @@ fn callcenter(command: CallCenterCommand) -> ExitCode {
             width,
             height,
             mode,
-        } => match cti_server::callcenter::generate(&adapter_url, width, height, mode.as_deref()) {
-            Ok(xml) => {
-                print!("{xml}");
-                ExitCode::SUCCESS
-            }
-            Err(problems) => {
-                for p in problems {
-                    eprintln!("cti-server: {p}");
+            voice,
+            certificate,
+            internal_name,
+            display_name,
+            vendor_info,
+            long_distance_prefix,
+        } => {
+            let xml = match (voice, certificate, adapter_url) {
+                (true, Some(certificate), _) => cti_server::callcenter::generate_voice(
+                    &certificate,
+                    cti_server::callcenter::VoiceNames {
+                        internal_name,
+                        display_name,
+                        vendor_info_api_name: vendor_info,
+                        long_distance_prefix,
+                    },
+                ),
+                (false, _, Some(adapter_url)) => {
+                    cti_server::callcenter::generate(&adapter_url, width, height, mode.as_deref())
                 }
-                ExitCode::from(2)
-            }
-        },
-        CallCenterCommand::Check { file } => match std::fs::read_to_string(&file) {
-            Err(e) => {
-                eprintln!("cti-server: cannot read {}: {e}", file.display());
-                ExitCode::FAILURE
-            }
-            Ok(text) => match cti_server::callcenter::check(&text) {
-                Ok(report) => {
-                    println!("{report}");
+                // clap requires --certificate with --voice and --adapter-url without it.
+                _ => Err(vec![
+                    "give --adapter-url (Open CTI) or --voice --certificate FILE".to_owned(),
+                ]),
+            };
+            match xml {
+                Ok(xml) => {
+                    print!("{xml}");
                     ExitCode::SUCCESS
                 }
                 Err(problems) => {
                     for p in problems {
-                        println!("{}: {p}", file.display());
+                        eprintln!("cti-server: {p}");
                     }
-                    ExitCode::FAILURE
+                    ExitCode::from(2)
                 }
-            },
+            }
+        }
+        CallCenterCommand::Check { file, voice } => match std::fs::read_to_string(&file) {
+            Err(e) => {
+                eprintln!("cti-server: cannot read {}: {e}", file.display());
+                ExitCode::FAILURE
+            }
+            Ok(text) => {
+                let checked = if voice {
+                    cti_server::callcenter::check_voice(&text)
+                } else {
+                    cti_server::callcenter::check(&text)
+                };
+                match checked {
+                    Ok(report) => {
+                        println!("{report}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(problems) => {
+                        for p in problems {
+                            println!("{}: {p}", file.display());
+                        }
+                        ExitCode::FAILURE
+                    }
+                }
+            }
         },
     }
 }

@@ -9,6 +9,8 @@
 //!   ([`NeotelData`]) and the `externalData` / `defaultNewRowData` field maps ([`FieldMap`]).
 //! - Which record wins ([`decide_screen_pop`], W-SCREENPOP; [`pop_without_search`], W-PRIVATE).
 //! - Click-to-dial numbers ([`normalize_number`], W-CLICK2DIAL).
+//! - The Salesforce Voice partner-telephony contact center ([`VoiceConfig`]): checked
+//!   ([`check_voice`]) and generated ([`generate_voice`]) like the Open CTI call center.
 //!
 //! ```
 //! use sf_callcenter::{Install, check, generate};
@@ -29,6 +31,7 @@ mod model;
 mod options;
 mod screenpop;
 mod validate;
+mod voice;
 
 pub use model::{CallCenter, Item, Problem, ProblemKind, Section};
 pub use options::{
@@ -42,4 +45,7 @@ pub use screenpop::{
 pub use validate::{
     CompatibilityMode, Config, DIALING_SECTION, GENERAL_SECTION, GeneralInfo, Install,
     OPTIONS_SECTION, check, generate,
+};
+pub use voice::{
+    CERTIFICATE_PLACEHOLDER, HVCC_SECTION, VoiceConfig, VoiceInstall, check_voice, generate_voice,
 };

@@ -102,7 +102,7 @@ pub fn check(xml: &str) -> Result<Config, Vec<Problem>> {
     CallCenter::parse_xml(xml)?.validate()
 }
 
-fn is_alphanumeric(name: &str) -> bool {
+pub(crate) fn is_alphanumeric(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
@@ -116,7 +116,7 @@ impl CallCenter {
             &mut problems,
         );
         for s in &self.sections {
-            check_name(&s.name, Some(s), None, &mut problems);
+            check_name(&s.name, Some(s), None, &KNOWN_REQ, &mut problems);
             check_label(&s.label, Some(s), None, &mut problems);
             check_orders(
                 s.items.iter().map(|i| (i.sort_order, i.line)),
@@ -124,7 +124,7 @@ impl CallCenter {
                 &mut problems,
             );
             for i in &s.items {
-                check_name(&i.name, Some(s), Some(i), &mut problems);
+                check_name(&i.name, Some(s), Some(i), &KNOWN_REQ, &mut problems);
                 check_label(&i.label, Some(s), Some(i), &mut problems);
             }
             let mut seen = std::collections::BTreeSet::new();
@@ -156,7 +156,7 @@ impl CallCenter {
         let mut problems = Vec::new();
         if let Some(s) = self.section(OPTIONS_SECTION) {
             for i in &s.items {
-                check_name(&i.name, Some(s), Some(i), &mut problems);
+                check_name(&i.name, Some(s), Some(i), &KNOWN_REQ, &mut problems);
             }
         }
         let options = self.options(&mut problems);
@@ -356,7 +356,7 @@ fn value(s: &Section, item: &str) -> String {
         .unwrap_or_default()
 }
 
-fn check_orders(
+pub(crate) fn check_orders(
     orders: impl Iterator<Item = (u32, Option<u32>)>,
     section: Option<&Section>,
     problems: &mut Vec<Problem>,
@@ -383,10 +383,13 @@ fn check_orders(
     }
 }
 
-fn check_name(
+/// A section's or item's name: letters and digits, at most 40, not reserved (a `req*` name
+/// must be one of `known`, Salesforce's for that kind of contact center).
+pub(crate) fn check_name(
     name: &str,
     section: Option<&Section>,
     item: Option<&Item>,
+    known: &[&str],
     problems: &mut Vec<Problem>,
 ) {
     let what = if item.is_some() { "item" } else { "section" };
@@ -400,7 +403,7 @@ fn check_name(
         Some(format!(
             "\"{name}\": {what} names are at most 40 characters"
         ))
-    } else if RESERVED.contains(&name) || (name.starts_with("req") && !KNOWN_REQ.contains(&name)) {
+    } else if RESERVED.contains(&name) || (name.starts_with("req") && !known.contains(&name)) {
         Some(format!(
             "\"{name}\" is reserved by Salesforce (names starting with req, label, sortOrder, internalNameLabel, displayNameLabel)"
         ))
@@ -420,7 +423,7 @@ fn check_name(
     }
 }
 
-fn check_label(
+pub(crate) fn check_label(
     label: &str,
     section: Option<&Section>,
     item: Option<&Item>,
