@@ -1,0 +1,307 @@
+//! Salesforce Voice through the server: a WebSocket client plays the connector page (what the
+//! base publishes is what the page is told to publish) and its Lightning components (it answers
+//! the core's requests over the MESSAGE bridge), the simulator plays Neotel. Issue 26.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestServer, Ws};
+use serde_json::{Value, json};
+
+const AVAILABLE: &str = "0N5000000000001";
+const LUNCH: &str = "0N5000000000002";
+
+async fn server() -> TestServer {
+    let mut config = common::config();
+    config.voice.available_status = Some(AVAILABLE.into());
+    config.voice.break_statuses = vec![(12, LUNCH.into())];
+    config.voice.organization_id = Some("00D000000000001".into());
+    config.voice.call_center = Some("NeotelContactCenter".into());
+    TestServer::start_with(config).await
+}
+
+/// The connector page and its components: everything it was told, in order.
+struct Page {
+    ws: Ws,
+    /// `voicePublish`es: (event type, payload).
+    published: Vec<(String, Value)>,
+    /// The last active calls.
+    calls: Vec<Value>,
+    next_id: u64,
+    /// `voiceResult`s by id.
+    results: Vec<Value>,
+    /// The core's requests the components answered.
+    requests: Vec<Value>,
+}
+
+impl Page {
+    async fn login(s: &TestServer, user: &str) -> Self {
+        let mut ws = s.ws().await;
+        ws.send(
+            json!({"v":1,"type":"login","device":format!("SIP/{user}"),"user":user,
+            "password":user,"surface":"voice",
+            "voice":{"organizationId":"00D000000000001","callCenter":"NeotelContactCenter"}}),
+        )
+        .await;
+        let mut page = Self {
+            ws,
+            published: Vec::new(),
+            calls: Vec::new(),
+            next_id: 0,
+            results: Vec::new(),
+            requests: Vec::new(),
+        };
+        page.until("voiceSetup", |m| m["type"] == "voiceSetup")
+            .await;
+        page
+    }
+
+    /// Reads (acting on each message) until one satisfies `pred` (15 s).
+    async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let m =
+                self.ws.try_recv(left).await.unwrap_or_else(|| {
+                    panic!("no {what} within 15 s; published {:?}", self.kinds())
+                });
+            self.act(&m).await;
+            if pred(&m) {
+                return m;
+            }
+        }
+    }
+
+    /// What a page does with a message: keeps it, and its components answer the core.
+    async fn act(&mut self, m: &Value) {
+        match m["type"].as_str() {
+            Some("voicePublish") => {
+                let kind = m["eventType"].as_str().unwrap_or_default().to_owned();
+                if kind == "MESSAGE" && m["payload"]["type"] == "request" {
+                    let request = m["payload"].clone();
+                    self.requests.push(request.clone());
+                    let answer = components_answer(&request);
+                    let id = self.next();
+                    self.ws
+                        .send(
+                            json!({"v":1,"type":"voiceCall","id":id,"method":"handleMessage",
+                            "args":{"message":{"neotel":1,"type":"answer","id":request["id"],
+                            "ok":true,"answer":answer}}}),
+                        )
+                        .await;
+                }
+                self.published.push((kind, m["payload"].clone()));
+            }
+            Some("voiceCalls" | "voiceSetup") => {
+                self.calls = m["activeCalls"].as_array().cloned().unwrap_or_default();
+            }
+            Some("voiceResult") => self.results.push(m.clone()),
+            _ => {}
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Salesforce calls `method`: its result.
+    async fn call(&mut self, method: &str, args: Value) -> Value {
+        let id = self.next();
+        self.ws
+            .send(json!({"v":1,"type":"voiceCall","id":id,"method":method,"args":args}))
+            .await;
+        self.until(&format!("the result of {method}"), |m| {
+            m["type"] == "voiceResult" && m["id"] == id
+        })
+        .await
+    }
+
+    fn kinds(&self) -> Vec<&str> {
+        self.published
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| *k != "MESSAGE")
+            .collect()
+    }
+}
+
+/// What the components answer: the org has the dataset's María González (one match).
+fn components_answer(request: &Value) -> Value {
+    match request["ask"].as_str().unwrap_or_default() {
+        "findRecords" if request["key"] == "0038d0000000001AAA" => json!({"records": [
+            {"id": "0038d0000000001AAA", "objectType": "Contact", "name": "María González"}
+        ]}),
+        "findRecords" | "findCampaignRecord" => json!({"records": []}),
+        "readRecord" | "currentRecord" => json!({"record": null}),
+        "logCall" => json!({"logId": "00T000000000009AAA"}),
+        "findCallLog" => json!({"logId": null}),
+        _ => json!({}),
+    }
+}
+
+async fn applied(s: &TestServer, method: &str) -> usize {
+    s.journal()
+        .await
+        .iter()
+        .filter(|e| e["method"] == method && e["status"] == 200)
+        .count()
+}
+
+#[tokio::test]
+async fn a_predictive_call_then_the_after_call_work_ended_from_salesforce() {
+    let s = server().await;
+    let mut page = Page::login(&s, "1001").await;
+    page.ws
+        .send(json!({"v":1,"type":"command","command":{"command":"joinCampaign","campaign":97}}))
+        .await;
+    page.until("available", |m| {
+        m["type"] == "voicePublish"
+            && m["eventType"] == "SET_AGENT_STATUS"
+            && m["payload"]["statusId"] == AVAILABLE
+    })
+    .await;
+    let delivered = s
+        .sim_post("/sim/dialer/deliver", json!({"campaign":97,"user":"1001"}))
+        .await;
+    let key = format!("neotel-1001-{}", delivered["call_id"]);
+    page.until("CALL_STARTED", |m| m["eventType"] == "CALL_STARTED")
+        .await;
+    assert_eq!(page.calls.len(), 1, "the calls come before the event");
+    assert_eq!(page.calls[0]["callId"], key.as_str());
+    assert_eq!(page.calls[0]["callInfo"]["isSoftphoneCall"], false);
+    s.sim_post("/sim/agents/1001/answer", json!({})).await;
+    page.until("CALL_CONNECTED", |m| m["eventType"] == "CALL_CONNECTED")
+        .await;
+    // W-SCREENPOP through the components: the one match pops.
+    page.until("the pop", |m| {
+        m["eventType"] == "MESSAGE" && m["payload"]["ask"] == "showRecord"
+    })
+    .await;
+    s.sim_post(
+        &format!("/sim/calls/{}/hangup", delivered["call_id"]),
+        json!({}),
+    )
+    .await;
+    page.until("HANGUP", |m| m["eventType"] == "HANGUP").await;
+    page.until("AFTER_CALL_WORK_STARTED", |m| {
+        m["eventType"] == "AFTER_CALL_WORK_STARTED"
+    })
+    .await;
+    // The rep goes available in Omni: the after-call work ends, Neotel frees the agent once.
+    let result = page
+        .call(
+            "setAgentStatus",
+            json!({"agentStatus":"Available","statusInfo":{"statusId":AVAILABLE}}),
+        )
+        .await;
+    assert_eq!(result["ok"], true, "{result}");
+    page.until("WRAP_UP_ENDED", |m| m["eventType"] == "WRAP_UP_ENDED")
+        .await;
+    assert_eq!(applied(&s, "UpdateContact").await, 1);
+    assert_eq!(applied(&s, "CRM_Available").await, 1);
+    let kinds = page.kinds();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "CALL_STARTED").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "HANGUP").count(),
+        1,
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_dial_from_salesforce_and_a_number_without_digits() {
+    let s = server().await;
+    let mut page = Page::login(&s, "1002").await;
+    let refused = page
+        .call("dial", json!({"contact":{"phoneNumber":"sin número"}}))
+        .await;
+    assert_eq!(refused["ok"], false);
+    assert_eq!(
+        refused["error"]["customError"]["labelName"], "Neotel_noDigits",
+        "{refused}"
+    );
+    let dialed = page
+        .call("dial", json!({"contact":{"phoneNumber":"(011) 4444-5555"}}))
+        .await;
+    assert_eq!(dialed["ok"], true, "{dialed}");
+    assert_eq!(dialed["result"]["$class"], "CallResult");
+    assert_eq!(dialed["result"]["call"]["callType"], "Outbound");
+    let dials: Vec<Value> = s
+        .journal()
+        .await
+        .into_iter()
+        .filter(|e| e["method"] == "Dial")
+        .collect();
+    assert_eq!(dials.len(), 1, "only the number with digits reached Neotel");
+    assert_eq!(dials[0]["params"]["TELEFONO"], "01144445555");
+    // The base published CALL_STARTED itself from the result: the server does not again.
+    assert!(
+        !page.kinds().contains(&"CALL_STARTED"),
+        "{:?}",
+        page.kinds()
+    );
+    // DTMF and the end of the call, from Salesforce.
+    assert_eq!(
+        page.call("sendDigits", json!({"digits":"1"})).await["ok"],
+        true
+    );
+    let ended = page
+        .call(
+            "endCall",
+            json!({"call":{"callAttributes":{"participantType":"Initial_Caller"}}}),
+        )
+        .await;
+    assert_eq!(ended["ok"], true, "{ended}");
+    assert!(page.calls.is_empty(), "no call left when endCall answers");
+    assert_eq!(applied(&s, "Hangup").await, 1);
+}
+
+#[tokio::test]
+async fn a_break_set_in_salesforce_reaches_neotel_and_one_from_neotel_reaches_salesforce() {
+    let s = server().await;
+    let mut page = Page::login(&s, "1003").await;
+    let r = page
+        .call(
+            "setAgentStatus",
+            json!({"agentStatus":"Break","statusInfo":{"statusId":LUNCH}}),
+        )
+        .await;
+    assert_eq!(r["ok"], true);
+    let pauses: Vec<Value> = s
+        .journal()
+        .await
+        .into_iter()
+        .filter(|e| e["method"] == "Pause")
+        .collect();
+    assert_eq!(pauses.len(), 1);
+    assert_eq!(pauses[0]["params"]["SUBTIPO_DESCANSO"], "12");
+    // From Neotel's side (another screen ends the break): Salesforce is told.
+    page.ws
+        .send(json!({"v":1,"type":"command","command":{"command":"endBreak"}}))
+        .await;
+    page.ws
+        .send(json!({"v":1,"type":"command","command":{"command":"joinCampaign","campaign":97}}))
+        .await;
+    page.until("available", |m| {
+        m["eventType"] == "SET_AGENT_STATUS" && m["payload"]["statusId"] == AVAILABLE
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_page_of_another_org_is_refused() {
+    let s = server().await;
+    let mut ws = s.ws().await;
+    ws.send(json!({"v":1,"type":"login","device":"SIP/1004","user":"1004","password":"1004",
+        "surface":"voice","voice":{"organizationId":"00DOTHER","callCenter":"NeotelContactCenter"}}))
+        .await;
+    let m = ws.recv_type("error").await;
+    assert_eq!(m["code"], "voiceMismatch");
+    assert!(s.journal().await.iter().all(|e| e["method"] != "Login"));
+}
