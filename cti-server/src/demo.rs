@@ -1,5 +1,7 @@
-//! The embedded demo: the Neotel simulator in-process and the local Lightning stand-in on a
-//! second listener, so the softphone iframe is cross-site as inside Salesforce.
+//! The embedded demo: the Neotel simulator in-process and, on a second listener so the page
+//! Salesforce frames is cross-site as inside Salesforce, a stand-in of Salesforce: Lightning
+//! with the Open CTI softphone (`demo.surface = "opencti"`), or Salesforce Voice's host with
+//! the connector page (`"voice"`, both listeners over HTTPS).
 //!
 //! Never started beside a real NeoApi.
 
@@ -13,14 +15,29 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get};
 use neotel_sim::{Scenario, SimServer};
-use tokio::net::TcpListener;
 
 use crate::assets;
-use crate::config::Config;
+use crate::config::{Config, DemoSurface};
 use crate::error::{AppError, ServeError};
+use crate::listener::Bound;
+use crate::tls::TlsListener;
 
 /// The stand-in's files under `web/`.
 pub(crate) const STANDIN_ROOT: &str = "standin";
+/// The Salesforce Voice stand-in host's files under `web/`.
+const VOICE_ROOT: &str = "standin-voice";
+/// The Salesforce host name the Voice stand-in is opened on: the base (3.6.2) takes its
+/// SETUP_CONNECTOR only from an https origin on one of Salesforce's domains, so a browser maps
+/// this name to loopback (README.md).
+pub(crate) const VOICE_HOST: &str = "standin.lightning.force.com";
+
+/// The names the Voice demo's certificate covers: the stand-in's Salesforce host name and the
+/// main listener's loopback names.
+pub(crate) fn certificate_names() -> Vec<String> {
+    [VOICE_HOST, "localhost", "127.0.0.1", "::1"]
+        .map(str::to_owned)
+        .to_vec()
+}
 /// The files the stand-in's page loads from `/support/` (under `web/`).
 const SUPPORT_ROOT: &str = "standin/support";
 
@@ -30,13 +47,15 @@ pub(crate) struct Demo {
     /// The embedded simulator; `None` when `demo.sim_url` names one already running.
     sim: Option<SimServer>,
     sim_url: String,
-    listener: TcpListener,
+    listener: Bound,
     standin_addr: SocketAddr,
     router: Router,
+    surface: DemoSurface,
 }
 
 #[derive(Clone)]
 struct StandinState {
+    /// The page Salesforce frames: the softphone, or the Voice connector page.
     adapter_url: Arc<str>,
     sim_url: Arc<str>,
     callcenter_xml: Arc<str>,
@@ -45,11 +64,13 @@ struct StandinState {
 
 impl Demo {
     /// Starts the simulator on a free loopback port with its default scenario and binds the
-    /// stand-in's listener; `public_url` is the main listener's (the softphone's) base URL.
+    /// stand-in's listener (over `tls` when given: the Voice demo's); `public_url` is the main
+    /// listener's (the framed page's) base URL.
     pub(crate) async fn start(
         config: &Config,
         public_url: &str,
         callcenter: &sf_callcenter::Config,
+        tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Result<Self, ServeError> {
         let sim = match &config.demo_sim_url {
             Some(_) => None,
@@ -67,9 +88,17 @@ impl Demo {
             .clone()
             .or_else(|| sim.as_ref().map(SimServer::base_url))
             .unwrap_or_default();
-        let listener = ServeError::listen("demo.standin_listen", config.standin_listen).await?;
-        let standin_addr = listener.local_addr()?;
-        let adapter_url = format!("{public_url}/softphone/");
+        let tcp = ServeError::listen("demo.standin_listen", config.standin_listen).await?;
+        let standin_addr = tcp.local_addr()?;
+        let listener = match tls {
+            Some(tls) => Bound::Tls(TlsListener::new(tcp, tls)?),
+            None => Bound::Plain(tcp),
+        };
+        let surface = config.demo_surface;
+        let adapter_url = match surface {
+            DemoSurface::OpenCti => format!("{public_url}/softphone/"),
+            DemoSurface::Voice => format!("{public_url}/scv/"),
+        };
         let callcenter_xml = crate::callcenter::demo_xml(&adapter_url, callcenter);
         let state = StandinState {
             adapter_url: adapter_url.into(),
@@ -77,12 +106,17 @@ impl Demo {
             callcenter_xml: callcenter_xml.into(),
             http: reqwest::Client::new(),
         };
+        let router = match surface {
+            DemoSurface::OpenCti => standin_app(state),
+            DemoSurface::Voice => voice_app(state),
+        };
         Ok(Self {
-            router: standin_app(state),
+            router,
             sim,
             sim_url,
             listener,
             standin_addr,
+            surface,
         })
     }
 
@@ -94,21 +128,45 @@ impl Demo {
         self.standin_addr
     }
 
-    /// What a person opens: `localhost`, so the page is another site than `127.0.0.1`.
+    /// What a person opens: another site than the main listener's `127.0.0.1`, so the framed
+    /// page is cross-site as inside Salesforce (`localhost`, or the Voice host's Salesforce name).
     pub(crate) fn standin_url(&self) -> String {
-        format!("http://localhost:{}/", self.standin_addr.port())
+        let port = self.standin_addr.port();
+        match self.surface {
+            DemoSurface::OpenCti => format!("http://localhost:{port}/"),
+            DemoSurface::Voice => format!("https://{VOICE_HOST}:{port}/"),
+        }
     }
 
-    /// The stand-in's origins, allowed to frame the softphone.
+    /// The one line telling a person what to open.
+    pub(crate) fn open_line(&self) -> String {
+        match self.surface {
+            DemoSurface::OpenCti => format!(
+                "Open {} — log in as 1001 / 1001 on SIP/1001",
+                self.standin_url()
+            ),
+            DemoSurface::Voice => format!(
+                "Open {} in Chromium started with --host-resolver-rules=\"MAP {VOICE_HOST} \
+                 127.0.0.1\" --ignore-certificate-errors (the demo's certificate is made at \
+                 start) — log in as 1001 / 1001 on SIP/1001",
+                self.standin_url()
+            ),
+        }
+    }
+
+    /// The stand-in's origins, allowed to frame the page.
     pub(crate) fn origins(&self) -> Vec<String> {
         let port = self.standin_addr.port();
-        vec![
-            format!("http://localhost:{port}"),
-            format!("http://127.0.0.1:{port}"),
-        ]
+        match self.surface {
+            DemoSurface::OpenCti => vec![
+                format!("http://localhost:{port}"),
+                format!("http://127.0.0.1:{port}"),
+            ],
+            DemoSurface::Voice => vec![format!("https://{VOICE_HOST}:{port}")],
+        }
     }
 
-    pub(crate) fn into_parts(self) -> (TcpListener, Router, Option<SimServer>) {
+    pub(crate) fn into_parts(self) -> (Bound, Router, Option<SimServer>) {
         (self.listener, self.router, self.sim)
     }
 }
@@ -123,6 +181,40 @@ fn standin_app(state: StandinState) -> Router {
         .route("/sim/{*path}", any(proxy_sim))
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
+}
+
+/// The Salesforce Voice stand-in: its host page at `/` (redirected to carry the connector
+/// page's URL), the simulator's control API for its demo panel.
+fn voice_app(state: StandinState) -> Router {
+    Router::new()
+        .route("/", get(voice_index))
+        .route("/standin-voice/", get(voice_index))
+        .route("/standin/dataset.json", get(dataset))
+        .route("/standin-voice/{*path}", assets::folder(VOICE_ROOT))
+        .route("/sim/{*path}", any(proxy_sim))
+        .fallback(|| async { AppError::NotFound })
+        .with_state(state)
+}
+
+/// The host page (`/standin-voice/`, its files beside it); without `?connector=` it redirects
+/// there with the connector page's URL.
+async fn voice_index(
+    State(state): State<StandinState>,
+    uri: Uri,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let has_connector = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("connector=")));
+    if !has_connector || uri.path() == "/" {
+        let encoded = url_encode(&state.adapter_url);
+        let query = match query.filter(|_| has_connector) {
+            Some(q) => q,
+            None => format!("connector={encoded}"),
+        };
+        return Ok(Redirect::to(&format!("/standin-voice/?{query}")).into_response());
+    }
+    assets::serve(VOICE_ROOT, "index.html")
 }
 
 /// The console page; without `?adapter=` it redirects to itself with the softphone's URL.

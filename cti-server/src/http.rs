@@ -32,7 +32,8 @@ impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for ClientAddr {
     }
 }
 
-/// The main listener's router: the softphone page, `/ws`, `/healthz`, `/readyz`, and
+/// The main listener's router: the softphone page, the Salesforce Voice connector page
+/// (`/scv/`), `/ws`, `/healthz`, `/readyz`, and
 /// `/metrics` unless `metrics.listen` gives it a listener of its own ([`metrics_app`]).
 ///
 /// Every response carries the Content-Security-Policy (framing allowed only by this origin and
@@ -48,6 +49,9 @@ pub fn app(state: AppState) -> Router {
         .route("/softphone/", get(softphone_index))
         .route("/softphone/i18n/languages.json", get(languages))
         .route("/softphone/{*path}", assets::folder("softphone"))
+        .route("/scv", get(|| async { Redirect::to("/scv/") }))
+        .route("/scv/", get(scv_index))
+        .route("/scv/{*path}", assets::folder("scv"))
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz));
@@ -116,6 +120,11 @@ async fn to_softphone(RawQuery(query): RawQuery) -> Redirect {
 
 async fn softphone_index() -> Result<Response, AppError> {
     assets::serve("softphone", "")
+}
+
+/// The Salesforce Voice connector page (the contact center's adapter URL under Voice).
+async fn scv_index() -> Result<Response, AppError> {
+    assets::serve("scv", "")
 }
 
 /// The languages there is a catalog for, each with its own name (the page's language button).

@@ -53,6 +53,29 @@ pub(crate) struct Gate {
 
 /// Serves `router` on `listener` until `cancel`, then waits for its HTTP connections (upgraded
 /// WebSockets are the sessions' to close).
+/// A bound listener, plain or TLS.
+pub(crate) enum Bound {
+    /// HTTP.
+    Plain(tokio::net::TcpListener),
+    /// HTTPS.
+    Tls(crate::tls::TlsListener),
+}
+
+impl Bound {
+    /// [`serve`]s it in a task of its own.
+    pub(crate) fn spawn(
+        self,
+        router: Router,
+        gate: Gate,
+        cancel: CancellationToken,
+    ) -> tokio::task::JoinHandle<io::Result<()>> {
+        match self {
+            Self::Plain(l) => tokio::spawn(serve(l, router, gate, cancel)),
+            Self::Tls(l) => tokio::spawn(serve(l, router, gate, cancel)),
+        }
+    }
+}
+
 pub(crate) async fn serve<L>(
     mut listener: L,
     router: Router,

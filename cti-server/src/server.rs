@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::config::{Binding, Config, NeoApiConfig, defaults};
+use crate::config::{Binding, Config, DemoSurface, NeoApiConfig, defaults};
 use crate::demo::Demo;
 use crate::error::ServeError;
 use crate::http::{app, metrics_app};
-use crate::listener::{self, Gate};
+use crate::listener::{self, Bound, Gate};
 use crate::neoapi::NeoApi;
 use crate::security::ConnectionLimits;
 use crate::session::{self, MachineFactory, Sessions};
@@ -19,15 +19,10 @@ use crate::state::AppState;
 use crate::store::Store;
 use crate::tls::{self, TlsListener};
 
-enum MainListener {
-    Plain(TcpListener),
-    Tls(TlsListener),
-}
-
 /// A bound server, ready to [`run`](Self::run).
 pub struct Server {
     state: AppState,
-    main: MainListener,
+    main: Bound,
     local_addr: SocketAddr,
     /// `metrics.listen`, bound.
     metrics: Option<TcpListener>,
@@ -93,7 +88,14 @@ impl Server {
             config.trusted_proxies.clone(),
         );
         let local_addr = tcp.local_addr()?;
-        let scheme = if config.tls.is_some() {
+        // The Salesforce Voice demo is HTTPS on both listeners: the base accepts only an https
+        // host, and an https host frames only an https page.
+        let demo_tls = if config.demo() && config.demo_surface == DemoSurface::Voice {
+            Some(tls::demo_config(&crate::demo::certificate_names())?)
+        } else {
+            None
+        };
+        let scheme = if config.tls.is_some() || demo_tls.is_some() {
             "https"
         } else {
             "http"
@@ -105,15 +107,16 @@ impl Server {
             }
             format!("{scheme}://{addr}")
         });
-        let main = match &config.tls {
-            Some(t) => MainListener::Tls(TlsListener::new(tcp, tls::server_config(t)?)?),
-            None => MainListener::Plain(tcp),
+        let main = match (&config.tls, &demo_tls) {
+            (Some(t), _) => Bound::Tls(TlsListener::new(tcp, tls::server_config(t)?)?),
+            (None, Some(demo)) => Bound::Tls(TlsListener::new(tcp, demo.clone())?),
+            (None, None) => Bound::Plain(tcp),
         };
 
         let (neoapi_config, demo) = match &config.neoapi {
             Some(n) => (n.clone(), None),
             None => {
-                let demo = Demo::start(&config, &public_url, &callcenter).await?;
+                let demo = Demo::start(&config, &public_url, &callcenter, demo_tls).await?;
                 let neoapi = NeoApiConfig {
                     url: demo.sim_url(),
                     binding: Binding::Form,
@@ -201,10 +204,7 @@ impl Server {
     #[must_use]
     pub fn open_line(&self) -> String {
         match &self.demo {
-            Some(demo) => format!(
-                "Open {} — log in as 1001 / 1001 on SIP/1001",
-                demo.standin_url()
-            ),
+            Some(demo) => demo.open_line(),
             None => format!(
                 "Softphone at {}/softphone/ (the adapter URL of the call center)",
                 self.state.public_url()
@@ -250,14 +250,7 @@ impl Server {
                 state.sessions().config.trusted_proxies.clone(),
             )
         };
-        let main_task = match main {
-            MainListener::Plain(l) => {
-                tokio::spawn(listener::serve(l, router, gate(limits), cancel.clone()))
-            }
-            MainListener::Tls(l) => {
-                tokio::spawn(listener::serve(l, router, gate(limits), cancel.clone()))
-            }
-        };
+        let main_task = main.spawn(router, gate(limits), cancel.clone());
         let metrics_task = metrics.map(|l| {
             let router = metrics_app(state.clone());
             tokio::spawn(listener::serve(l, router, gate(own_caps()), cancel.clone()))
@@ -265,8 +258,8 @@ impl Server {
         let (standin_task, sim) = match demo {
             Some(demo) => {
                 let (standin, router, sim) = demo.into_parts();
-                let task = listener::serve(standin, router, gate(own_caps()), cancel.clone());
-                (Some(tokio::spawn(task)), sim)
+                let task = standin.spawn(router, gate(own_caps()), cancel.clone());
+                (Some(task), sim)
             }
             None => (None, None),
         };

@@ -52,6 +52,27 @@ pub fn server_config(tls: &TlsConfig) -> Result<Arc<rustls::ServerConfig>, TlsEr
         path: tls.key.display().to_string(),
         message: e.to_string(),
     })?;
+    config_of(certs, key)
+}
+
+/// A self-signed certificate for `names` (DNS names or IP addresses), made now and kept in
+/// memory: the Salesforce Voice demo's, since the base accepts its host only over HTTPS. A
+/// browser takes it only when told to ignore certificate errors (README.md).
+///
+/// # Errors
+/// A name is neither a DNS name nor an IP address.
+pub(crate) fn demo_config(names: &[String]) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    let made = rcgen::generate_simple_self_signed(names.to_vec())
+        .map_err(|e| TlsError::Rustls(rustls::Error::General(e.to_string())))?;
+    let key = PrivateKeyDer::try_from(made.signing_key.serialize_der())
+        .map_err(|e| TlsError::Rustls(rustls::Error::General(e.to_owned())))?;
+    config_of(vec![made.cert.der().clone()], key)
+}
+
+fn config_of(
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?

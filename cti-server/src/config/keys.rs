@@ -267,6 +267,10 @@ pub struct DemoKeys {
     /// of the server).
     #[arg(long = "demo-sim-url", value_name = "URL")]
     pub sim_url: Option<String>,
+    /// Which Salesforce the demo stands in for: `opencti` (the softphone in Lightning's
+    /// utility bar) or `voice` (Salesforce Voice's host with the connector page, over HTTPS).
+    #[arg(long = "demo-surface", value_name = "SURFACE")]
+    pub surface: Option<String>,
 }
 
 /// `[voice]`: Salesforce Voice partner telephony (the connector page `/scv/`, and VoiceCall
@@ -418,6 +422,8 @@ pub mod defaults {
     pub const LISTEN: &str = "127.0.0.1:8080";
     /// `demo.standin_listen`.
     pub const STANDIN_LISTEN: &str = "127.0.0.1:8081";
+    /// `demo.surface`.
+    pub const DEMO_SURFACE: &str = "opencti";
     /// `neoapi.binding`.
     pub const NEOAPI_BINDING: &str = "form";
     /// `neoapi.path`.

@@ -21,9 +21,9 @@ pub use keys::{
 pub use layers::{Sources, env_name};
 pub(crate) use model::choice;
 pub use model::{
-    CallCenterFallback, ClientAddressHeader, Config, ConfigError, Limits, ListSource, Lists,
-    MetricsConfig, NeoApiConfig, Problem, ScrtSettings, TaskCall, Tasks, TlsConfig, TrustedProxies,
-    VoiceSettings,
+    CallCenterFallback, ClientAddressHeader, Config, ConfigError, DemoSurface, Limits, ListSource,
+    Lists, MetricsConfig, NeoApiConfig, Problem, ScrtSettings, TaskCall, Tasks, TlsConfig,
+    TrustedProxies, VoiceSettings,
 };
 pub use neotel_api::Binding;
 

@@ -179,8 +179,33 @@ pub struct Config {
     pub logout_on_shutdown: bool,
     /// Demo mode: a simulator already running at this URL instead of an embedded one.
     pub demo_sim_url: Option<String>,
+    /// Demo mode: which Salesforce the stand-in plays.
+    pub demo_surface: DemoSurface,
     /// Salesforce Voice partner telephony.
     pub voice: VoiceSettings,
+}
+
+/// Which Salesforce surface the demo's stand-in plays (`demo.surface`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DemoSurface {
+    /// Lightning with the Open CTI softphone in its utility bar (`opencti`).
+    #[default]
+    OpenCti,
+    /// Salesforce Voice's Omni-Channel host framing the connector page (`voice`): both
+    /// listeners serve HTTPS with a certificate made at start, as the base requires.
+    Voice,
+}
+
+impl std::str::FromStr for DemoSurface {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "opencti" => Ok(Self::OpenCti),
+            "voice" => Ok(Self::Voice),
+            other => Err(format!("`{other}`: opencti or voice")),
+        }
+    }
 }
 
 /// Salesforce Voice partner telephony (`[voice]`).

@@ -12,9 +12,9 @@ use super::keys::{
     defaults as d,
 };
 use super::model::{
-    CallCenterFallback, ClientAddressHeader, Config, ConfigError, Limits, ListSource, Lists,
-    MetricsConfig, NeoApiConfig, Problem, ScrtSettings, TaskCall, Tasks, TlsConfig, TrustedProxies,
-    VoiceSettings, choice,
+    CallCenterFallback, ClientAddressHeader, Config, ConfigError, DemoSurface, Limits, ListSource,
+    Lists, MetricsConfig, NeoApiConfig, Problem, ScrtSettings, TaskCall, Tasks, TlsConfig,
+    TrustedProxies, VoiceSettings, choice,
 };
 use neotel_api::Binding;
 
@@ -526,6 +526,16 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
     {
         c.bad("demo.sim_url", m);
     }
+    let demo_surface = keys
+        .demo
+        .surface
+        .as_deref()
+        .unwrap_or(defaults::DEMO_SURFACE)
+        .parse::<DemoSurface>()
+        .unwrap_or_else(|m| {
+            c.bad("demo.surface", m);
+            DemoSurface::OpenCti
+        });
     let voice = c.voice(keys.voice);
     if !c.problems.is_empty() {
         return Err(ConfigError::Invalid(c.problems));
@@ -560,6 +570,7 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         store_lease: Duration::from_millis(lease_ms),
         logout_on_shutdown: session.logout_on_shutdown.unwrap_or(false),
         demo_sim_url,
+        demo_surface,
         voice,
     })
 }
