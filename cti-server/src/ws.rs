@@ -107,12 +107,16 @@ where
                     Down::Bye { reason: ByeReason::Moved } => Some((CLOSE_GOING_AWAY, "session moved")),
                     _ => None,
                 };
+                let let_go = matches!(down, Down::Bye { .. });
                 if send(&mut sink, &down).await.is_err() {
                     break None;
                 }
-                if bye.is_some() {
-                    // The session dropped this connection already.
+                if let_go {
+                    // The session dropped this connection already: it is free again (a tab
+                    // taken over stays open, and may log in again, as any user).
                     attached = None;
+                }
+                if bye.is_some() {
                     break bye;
                 }
             }

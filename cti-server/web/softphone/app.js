@@ -28,12 +28,25 @@
   var lastCallId = null;
   var calShown = null;
   var calPicked = null;
+  /** Why the session refused the agent's last command: shown until the agent's next command
+   * (the views that follow do not wipe it). */
+  var refusal = '';
+  /** A catalog on its way (a language change), until it is here. */
+  var loading = null;
 
   var $ = function (id) { return document.getElementById(id); };
   function words(key, params) {
     var text = catalog[key];
     if (text == null) { return null; }
-    Object.keys(params || {}).forEach(function (name) { text = text.split('{' + name + '}').join(params[name]); });
+    Object.keys(params || {}).forEach(function (name) {
+      var value = params[name] == null ? '' : String(params[name]);
+      var slot = '{' + name + '}';
+      // An empty value takes its separator with it ("En llamado · {phone}" of a private
+      // number), and a value that ends a sentence ends it once ("…: {error}." of "Int32.").
+      if (!value.trim()) { text = text.split(' · ' + slot).join('').split(slot + ' · ').join(''); }
+      if (/[.!?…]$/.test(value)) { text = text.split(slot + '.').join(slot); }
+      text = text.split(slot).join(value);
+    });
     return text;
   }
   var t = function (k) { return words('ui.' + k) || k; };
@@ -134,7 +147,7 @@
       blindTransfer: a.transfer, attendedTransfer: a.transfer, endTransfer: a.endTransfer,
       startConference: a.startConference, endConference: a.endConference, invitePhone: a.invite, inviteUser: a.invite,
       listen: a.monitor, assist: a.monitor, endMonitor: a.endMonitor, sendText: a.sendText, sync: a.sync, saveSettings: true };
-    renderPrimary(v.primary);
+    renderPrimary(v.primary, !!v.sending);
     document.querySelectorAll('[data-act]').forEach(function (b) { b.disabled = !enable[b.getAttribute('data-act')]; });
 
     // Each tool opens its panel while what it does is possible.
@@ -167,15 +180,19 @@
     var notes = (v.warnings || []);
     $('notice').innerHTML = notes.map(function (w) { return '<p>' + esc(say(w)) + '</p>'; }).join('');
     $('notice').hidden = notes.length === 0;
-    showError(v.error ? say(v.error) : '');
+    showError(v.error ? say(v.error) : refusal);
     clearDone(v, prev);
   }
 
-  /** The main action's button, right under the bar. */
-  function renderPrimary(primary) {
+  /** The main action's button, right under the bar; while an action is on its way to Neotel
+   * (a release, a Play…), the row says so, in place of the button the core took away. */
+  function renderPrimary(primary, sending) {
     var p = PRIMARY[primary];
     var b = $('primary');
-    $('primary-row').hidden = !p;
+    $('primary-row').hidden = !p && !sending;
+    $('primary-row').classList.toggle('only-sending', !p && sending);
+    $('sending').hidden = !sending;
+    b.hidden = !p;
     if (!p) { b.removeAttribute('data-act'); return; }
     b.setAttribute('data-act', p.act);
     b.className = 'btn btn-large ' + p.style;
@@ -187,10 +204,12 @@
     var callId = v.call ? v.call.id : null;
     if (callId && callId !== lastCallId) { $('number').value = ''; $('digits').value = ''; }
     lastCallId = callId;
+    // A confirmation is new when its words are (a second invitation's names another phone).
+    var key = function (w) { return w.code + JSON.stringify(w.params || {}); };
     var before = {};
-    ((prev && prev.warnings) || []).forEach(function (w) { before[w.code] = true; });
+    ((prev && prev.warnings) || []).forEach(function (w) { before[key(w)] = true; });
     (v.warnings || []).forEach(function (w) {
-      if (before[w.code]) { return; }
+      if (before[key(w)]) { return; }
       if (w.code === 'dtmfSent') { $('digits').value = ''; }
       if (w.code === 'inviteSent') { $('conf-phone').value = ''; }
       if (w.code === 'textSent') { $('sms-text').value = ''; }
@@ -337,9 +356,10 @@
     var html = c.private ? '<p class="weak">' + esc(t('private')) + '</p>' : '';
     if (c.record) { html += '<p class="record" data-testid="record">' + esc(t('record')) + ': <strong>' + esc(c.record.name || c.record.id) + '</strong> (' + esc(c.record.objectType) + ')</p>'; }
     if (c.candidates && c.candidates.length) {
-      html += '<p>' + esc(t('pick')) + '</p><div class="row">' + c.candidates.map(function (m) {
-        return '<button type="button" class="btn" data-pick="' + esc(m.id) + '">' + esc(m.objectType + ': ' + m.name) + '</button>';
-      }).join('') + '</div>';
+      // Several records matched: opening one in Salesforce links it, as picking it here does.
+      html += '<p data-testid="candidates-text">' + esc(t('pick')) + '</p><ul class="candidates" data-testid="candidates">' + c.candidates.map(function (m) {
+        return '<li><button type="button" class="btn" data-pick="' + esc(m.id) + '">' + esc(m.name || m.id) + '</button> <span class="weak">' + esc(m.objectType) + '</span></li>';
+      }).join('') + '</ul>';
     }
     $('contact-body').innerHTML = html;
     var s = v.sync;
@@ -379,27 +399,46 @@
     onMessage: function (m) {
       switch (m.type) {
         case 'needLogin': signedOut(); break;
-        case 'session': $('login').hidden = true; watchSent = false; break;
+        case 'session': $('login').hidden = true; watchSent = false; refusal = ''; break;
         case 'view':
           // A tab's first view has every list; later ones only those that changed.
           m.view.lists = Object.assign({}, (view && view.lists) || {}, m.view.lists || {});
           render(m.view);
           watchUsers();
           break;
-        case 'effect':
-          // A label the core sends is a message: worded here, in the agent's language.
-          if (m.effect && m.effect.label && typeof m.effect.label === 'object') { m.effect.label = say(m.effect.label); }
-          if (!api) { conn.send({ type: 'effectResult', id: m.effect.id, ok: false, error: { code: 'SOFTPHONE_CONTAINER_ERROR', description: 'Open CTI is not loaded' } }); break; }
-          window.NeotelOpenCti.run(api, m.effect).then(function (r) { conn.send(Object.assign({ type: 'effectResult' }, r)); });
+        case 'effect': {
+          var effect = m.effect;
+          var labelled = effect && effect.label && typeof effect.label === 'object';
+          var go = function () {
+            // A label the core sends is a message: worded here, in the agent's language.
+            if (labelled) { effect.label = say(effect.label); }
+            if (!api) { conn.send({ type: 'effectResult', id: effect.id, ok: false, error: { code: 'SOFTPHONE_CONTAINER_ERROR', description: 'Open CTI is not loaded' } }); return; }
+            window.NeotelOpenCti.run(api, effect).then(function (r) { conn.send(Object.assign({ type: 'effectResult' }, r)); });
+          };
+          // The session's language is loading (its first view named another than this
+          // browser's last): the label waits for its words, in order.
+          if (labelled && loading) { loading.then(go, go); } else { go(); }
           break;
-        case 'error': showError(errorText(m)); break;
+        }
+        case 'error':
+          // A refused command stays said until the agent's next one; other errors until the
+          // next view.
+          if (m.code === 'commandRefused') { refusal = errorText(m); }
+          showError(errorText(m));
+          break;
         case 'bye':
           // A server that stops resumes the session when it starts again, and a session that
           // moved to another server instance goes on there: the page keeps the agent's screen
           // and reattaches by itself.
           if (m.reason === 'shutdown' || m.reason === 'moved') { $('status').textContent = t('reconnecting'); break; }
           signedOut();
-          if (m.reason === 'takenOver') { showError(t('takenOver')); }
+          // A tab at the login form only waited too long; any other tab lost its session, and
+          // is signed out in every respect: its words, and its Salesforce side (no session
+          // will tell that one now).
+          if (m.reason === 'loginTimeout') { break; }
+          $('notice').hidden = true;
+          showError(m.reason === 'takenOver' ? t('takenOver') : '');
+          if (api) { window.NeotelOpenCti.signedOut(api, say({ code: 'statusSignedOut' })); }
           break;
       }
     }
@@ -408,7 +447,8 @@
   /** A command to the session; while the server cannot be reached, the agent is told it did
    * not go (nothing is queued behind the agent's back). */
   function command(c) {
-    if (!conn.send({ type: 'command', command: c })) { showError(t('notSent')); }
+    refusal = '';
+    if (!conn.send({ type: 'command', command: c })) { refusal = t('notSent'); showError(refusal); }
   }
 
   /** No session: the login form (the core told Salesforce's side, with its last effects). */
@@ -520,7 +560,7 @@
   }
   /** Loads `l`'s catalog, then words the page in it. */
   function setLang(l) {
-    return fetch('i18n/' + encodeURIComponent(l) + '.json').then(function (r) {
+    var done = fetch('i18n/' + encodeURIComponent(l) + '.json').then(function (r) {
       if (!r.ok) { throw new Error('no catalog for ' + l); }
       return r.json();
     }).then(function (c) {
@@ -529,6 +569,10 @@
       try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage blocked */ }
       translate();
     });
+    loading = done;
+    var settled = function () { if (loading === done) { loading = null; } };
+    done.then(settled, settled);
+    return done;
   }
   $('lang').addEventListener('click', function () {
     var next = nextLanguage();

@@ -83,6 +83,12 @@
     });
   }
 
+  /** This tab's session is gone and no session will tell its Salesforce side so (taken over,
+   * ended, logged out elsewhere): the utility bar says signed out and phones stop dialing. */
+  function signedOut(api, label) {
+    return Promise.all([call(api, 'disableClickToDial', {}), call(api, 'setSoftphoneItemLabel', { label: label })]);
+  }
+
   /** Registers the listeners that report Salesforce's events. */
   function listen(api, onEvent) {
     api.onClickToDial({ listener: function (p) {
@@ -95,5 +101,5 @@
     } });
   }
 
-  global.NeotelOpenCti = { salesforceOrigin: salesforceOrigin, load: load, run: run, call: call, listen: listen, VERSION: OPENCTI_VERSION };
+  global.NeotelOpenCti = { salesforceOrigin: salesforceOrigin, load: load, run: run, call: call, listen: listen, signedOut: signedOut, VERSION: OPENCTI_VERSION };
 })(window);

@@ -67,7 +67,8 @@
   }
 
   function build() {
-    var options = records().map(function (r) { return '<option value="' + esc(r.Id) + '">' + esc(r.type + ' · ' + r.Name) + '</option>'; }).join('');
+    // Callers are the records with a phone (a Campaign has none).
+    var options = records().filter(function (r) { return r.Phone; }).map(function (r) { return '<option value="' + esc(r.Id) + '">' + esc(r.type + ' · ' + r.Name) + '</option>'; }).join('');
     panel.innerHTML =
       '<h3>Discador</h3>' +
       '<button type="button" data-act="predictive">Contacto predictivo (97)</button>' +

@@ -4,7 +4,8 @@
  * would show (records, search page, new-record modal, activity timeline, utility bar).
  *
  * URL parameters: ?adapter=URL of the softphone page (default /softphone/),
- * ?dataset=URL (default /standin/dataset.json), ?callcenter=URL (default /standin/callcenter.xml),
+ * ?dataset=URL (default /standin/dataset.json), ?org=URL (records only Salesforce has, default
+ * /standin/org.json), ?callcenter=URL (default /standin/callcenter.xml),
  * ?sim=base of the simulator control API (default /sim/).
  * Test hooks live on window.standin (see README.md).
  */
@@ -15,7 +16,7 @@
   var query = new URLSearchParams(location.search);
   var adapterUrl = new URL(query.get('adapter') || '/softphone/', location.href);
   var adapterOrigin = adapterUrl.origin;
-  var PREFIX = { Contact: '003', Account: '001', Lead: '00Q', Opportunity: '006', Task: '00T' };
+  var PREFIX = { Contact: '003', Account: '001', Lead: '00Q', Opportunity: '006', Campaign: '701', Task: '00T' };
   var PHONE_FIELDS = ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone'];
 
   var org = { records: {}, tasks: [] };
@@ -25,11 +26,6 @@
   var view = { kind: 'home', objectType: 'Contact' };
   var clickToDial = false;
   var panel = { visible: false, width: 620, height: 420, label: 'Neotel CTI', icon: 'call' };
-  var injectedErrors = {};
-  // The org has the package's NeotelDataRetrieval (with getTaskByCallObject), not only the seed's.
-  var apexTaskLookup = true;
-  var injectedDelays = {};
-  var held = {}; // methodName -> answers waiting for release(methodName)
   var received = [];
   var ignored = 0;
   var registered = []; // {source, key, callId}: one per frame and event, however many listeners it holds
@@ -229,7 +225,24 @@
     return { code: 'GENERIC_ERROR', description: 'An error occurred while calling the saveLog() API method. Review the Details field in the error section.', details: [detail] };
   }
 
+  /** A write to the org (a Task, a record), kept across reloads as a real org keeps it. */
   function saveLog(value) {
+    var id = writeLog(value);
+    keepOrg();
+    return id;
+  }
+
+  // The org outlives a reload of the console (the tab's session storage), as Salesforce's
+  // does: a Task saved before the agent pressed F5 is there after it.
+  var ORG_KEY = 'neotel-standin-org';
+  function keepOrg() {
+    try { sessionStorage.setItem(ORG_KEY, JSON.stringify({ records: org.records, tasks: org.tasks, modified: modified, counter: counter })); } catch (e) { /* storage blocked: the org lives as long as the page */ }
+  }
+  function keptOrg() {
+    try { return JSON.parse(sessionStorage.getItem(ORG_KEY) || 'null'); } catch (e) { return null; }
+  }
+
+  function writeLog(value) {
     if (!value || typeof value !== 'object' || Array.isArray(value)) { throw invalid('value', 'An object', value); }
     var fields = Object.assign({}, value);
     if (fields.Id) {
@@ -270,10 +283,17 @@
   function runApex(a) {
     var params = new URLSearchParams(String(a.methodParams || ''));
     // The package's Task look-up (one Task per call): the Tasks created for a call, newest first.
-    if (a.apexClass === 'NeotelDataRetrieval' && a.methodName === 'getTaskByCallObject' && apexTaskLookup) {
+    if (a.apexClass === 'NeotelDataRetrieval' && a.methodName === 'getTaskByCallObject' && script.apexTaskLookup) {
       var call = String(params.get('CallObject') || '').trim();
       var found = call ? org.tasks.filter(function (t) { return String(t.CallObject) === call; }).reverse() : [];
       return { runApex: JSON.stringify(found.map(function (t) { return { Id: t.Id, WhoId: t.WhoId || null, WhatId: t.WhatId || null, CallObject: t.CallObject }; })) };
+    }
+    // X-CAMPAIGN-ENTITY: the records of an object whose Neotel campaign id is the call's campaign.
+    if (a.apexClass === 'NeotelDataRetrieval' && a.methodName === 'getRecordByNeotelCampaign') {
+      var object = String(params.get('objectName') || '');
+      var campaign = String(params.get('campaignId') || '').trim();
+      var records = campaign ? recordsOf(object).filter(function (r) { return String(r.neoCampaignId__c) === campaign; }) : [];
+      return { runApex: JSON.stringify(records.map(recordJson)) };
     }
     var m = a.apexClass === 'NeotelDataRetrieval' && /^get(Lead|Contact|Account|Opportunity)ById$/.exec(a.methodName || '');
     if (!m) { throw { code: 'SERVER_ERROR', description: 'Could not load Apex class: ' + a.apexClass + '.' }; }
@@ -301,6 +321,54 @@
     return { url: location.origin + path, recordId: null, recordName: null, objectType: null };
   }
 
+  // ---------- scripted host behaviour ----------
+  // Everything the stand-in does that an org would not do on its own, in one place: answers
+  // that fail, come late or wait, an org without the package's Task look-up. Tests script it
+  // through window.standin; the wire below asks here when to answer each call.
+  var script = {
+    errors: {},             // methodName -> {code, description}: answered as that error
+    delays: {},             // methodName -> ms before the answer
+    held: {},               // methodName -> answers waiting for release(methodName)
+    // The org has the package's NeotelDataRetrieval (with getTaskByCallObject), not only the seed's.
+    apexTaskLookup: true,
+    // A Task's creation is answered only after a look-up of its call (getTaskByCallObject) was
+    // answered, or LOOKUP_WAIT_MS after it came when none comes: a saveLog slower than the
+    // look-up, which nothing orders in a real org (issue 24, item 5).
+    saveLogAfterLookup: false,
+    awaitingLookup: [],     // {callObject, answer} of the Task creations waiting for a look-up
+    unanswered: 0           // calls received and not answered yet, whatever made them wait
+  };
+  var LOOKUP_WAIT_MS = 3000;
+
+  /** Answers one call now, later or once released, as the script says. */
+  function whenToAnswer(methodName, args, answer) {
+    var once = function () { script.unanswered -= 1; answer(); };
+    script.unanswered += 1;
+    var value = args.object;
+    var createsTask = methodName === 'saveLog' && value && value.entityApiName === 'Task' && !value.Id;
+    if (script.held[methodName]) { script.held[methodName].push(once); return; }
+    if (script.saveLogAfterLookup && createsTask) {
+      var waiting = { callObject: String(value.CallObject || ''), answer: once };
+      script.awaitingLookup.push(waiting);
+      setTimeout(function () { answerAwaiting(function (w) { return w === waiting; }); }, LOOKUP_WAIT_MS);
+      return;
+    }
+    var delay = script.delays[methodName];
+    if (delay) { setTimeout(once, delay); return; }
+    once();
+    if (methodName === 'runApex' && args.methodName === 'getTaskByCallObject') {
+      var call = String(new URLSearchParams(String(args.methodParams || '')).get('CallObject') || '').trim();
+      answerAwaiting(function (w) { return w.callObject === call; });
+    }
+  }
+
+  /** The Task creations `which` picks, answered now (each once). */
+  function answerAwaiting(which) {
+    var now = script.awaitingLookup.filter(which);
+    script.awaitingLookup = script.awaitingLookup.filter(function (w) { return now.indexOf(w) < 0; });
+    now.forEach(function (w) { w.answer(); });
+  }
+
   // ---------- the wire ----------
   function frames() { return Array.prototype.slice.call(document.querySelectorAll('#frames iframe')); }
   function frameIndex(source) { return frames().findIndex(function (f) { return f.contentWindow === source; }); }
@@ -318,7 +386,7 @@
         shouldExecuteCallback: data.isCallbackRegistered === true, shouldExecuteListener: false, response: response }, adapterOrigin);
     };
     var answer = function () {
-      var injected = injectedErrors[data.methodName];
+      var injected = script.errors[data.methodName];
       if (injected) { reply({ success: false, returnValue: null, errors: [injected] }); return; }
       if (!Object.prototype.hasOwnProperty.call(handlers, data.methodName)) {
         reply({ success: false, returnValue: null, errors: [{ code: 'GENERIC_ERROR', description: 'An error occurred while calling the API method: there is no method ' + data.methodName + '.' }] });
@@ -335,8 +403,7 @@
       if (data.isListenerRegistered === true) { register(event.source, listenerKey(data.methodName, args.eventName), data.callId); }
       reply({ success: true, returnValue: returnValue === undefined ? null : returnValue, errors: null });
     };
-    var delay = injectedDelays[data.methodName];
-    if (held[data.methodName]) { held[data.methodName].push(answer); } else if (delay) { setTimeout(answer, delay); } else { answer(); }
+    whenToAnswer(data.methodName, args, answer);
   });
 
   // LMS listeners are per channel; the others per method.
@@ -476,6 +543,14 @@
     return f;
   }
 
+  /** Every softphone frame goes, as when the agent closes the Salesforce tabs; its listeners
+   * go with it. */
+  function closeTabs() {
+    frames().forEach(function (f) { f.remove(); });
+    registered = [];
+    return frames().length;
+  }
+
   document.addEventListener('click', function (e) {
     var t = e.target.closest('[data-object],[data-open],[data-phone],[data-modal],#utility-item,#panel-min');
     if (!t) { return; }
@@ -498,11 +573,15 @@
   window.standin = {
     fireClickToDial: function (number, recordId) { clickPhone(number, recordId); },
     navigateTo: function (recordId) { navigate({ kind: 'record', id: recordId }); },
-    injectError: function (methodName, error) { if (error) { injectedErrors[methodName] = error; } else { delete injectedErrors[methodName]; } },
-    injectDelay: function (methodName, ms) { if (ms) { injectedDelays[methodName] = ms; } else { delete injectedDelays[methodName]; } },
-    hold: function (methodName) { held[methodName] = held[methodName] || []; },
-    release: function (methodName) { var waiting = held[methodName] || []; delete held[methodName]; waiting.forEach(function (a) { a(); }); return waiting.length; },
+    injectError: function (methodName, error) { if (error) { script.errors[methodName] = error; } else { delete script.errors[methodName]; } },
+    injectDelay: function (methodName, ms) { if (ms) { script.delays[methodName] = ms; } else { delete script.delays[methodName]; } },
+    hold: function (methodName) { script.held[methodName] = script.held[methodName] || []; },
+    release: function (methodName) { var waiting = script.held[methodName] || []; delete script.held[methodName]; waiting.forEach(function (a) { a(); }); return waiting.length; },
+    saveLogAfterLookup: function (on) { script.saveLogAfterLookup = !!on; },
+    unanswered: function () { return script.unanswered; },
     openSecondTab: function () { addFrame(); return frames().length; },
+    openTab: function () { addFrame(); return frames().length; },
+    closeTabs: closeTabs,
     calls: function () { return received.slice(); },
     ignored: function () { return ignored; },
     startWork: function (to) {
@@ -520,7 +599,7 @@
     modal: function () { return modalState ? { type: modalState.type, values: Object.assign({}, modalState.values) } : null; },
     saveModal: saveModal,
     setLayout: function (l) { layout = l; },
-    setApexTaskLookup: function (on) { apexTaskLookup = !!on; },
+    setApexTaskLookup: function (on) { script.apexTaskLookup = !!on; },
     layout: function () { return layout; },
     settings: function () { return settings; },
     setSetting: function (path, value) { settings[path] = String(value); },
@@ -533,10 +612,16 @@
   // ---------- start ----------
   Promise.all([
     fetch(query.get('dataset') || '/standin/dataset.json').then(function (r) { return r.json(); }),
-    fetch(query.get('callcenter') || '/standin/callcenter.xml').then(function (r) { return r.text(); })
+    fetch(query.get('callcenter') || '/standin/callcenter.xml').then(function (r) { return r.text(); }),
+    fetch(query.get('org') || '/standin/org.json').then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; })
   ]).then(function (loaded) {
     var loadedAt = new Date().toISOString();
-    (((loaded[0] || {}).salesforce || {}).records || []).forEach(function (r) { org.records[r.Id] = Object.assign({}, r); modified[r.Id] = loadedAt; });
+    var kept = keptOrg();
+    if (kept && kept.records) {
+      org.records = kept.records; org.tasks = kept.tasks || []; modified = kept.modified || {}; counter = kept.counter || 1;
+    } else {
+      (((loaded[0] || {}).salesforce || {}).records || []).concat((loaded[2] || {}).records || []).forEach(function (r) { org.records[r.Id] = Object.assign({}, r); modified[r.Id] = loadedAt; });
+    }
     settings = settingsFromXml(loaded[1]);
     var w = Number(settings['/reqGeneralInfo/reqSoftphoneWidth']); var h = Number(settings['/reqGeneralInfo/reqSoftphoneHeight']);
     if (w) { panel.width = w; } if (h) { panel.height = h; }

@@ -164,6 +164,58 @@ pub fn artifacts() -> PathBuf {
     dir
 }
 
+/// A Chromium of its own (its own profile: storage, cookies, a Salesforce of its own) driven by
+/// its own chromedriver, as a second person or a second browser profile is.
+async fn open_browser(name: &str, chromium: &Path, chromedriver: &Path) -> (Driver, Client) {
+    let port = free_port();
+    let profile =
+        std::env::temp_dir().join(format!("cti-browser-{name}-{}-{port}", std::process::id()));
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} does not start: {e}", chromedriver.display()));
+    let driver = Driver {
+        child,
+        profile: profile.clone(),
+    };
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    let webdriver = format!("http://127.0.0.1:{port}");
+    // fantoccini's connector is rustls; the process picks its crypto once (ring, as the server).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut client = None;
+    for _ in 0..100 {
+        match ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps.clone())
+            .connect(&webdriver)
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(TICK).await,
+        }
+    }
+    let client = client.expect("chromedriver accepts a session within 10 s");
+    (driver, client)
+}
+
 impl Stack {
     /// Starts everything and opens the stand-in, or `None` (with a note) when Chromium is not
     /// installed outside CI. In CI (`CI` set) a missing browser fails the test.
@@ -260,52 +312,7 @@ impl Stack {
             (standin, sim, server_url, Some(stop), Some(task), None)
         };
 
-        let port = free_port();
-        let profile =
-            std::env::temp_dir().join(format!("cti-browser-{name}-{}-{port}", std::process::id()));
-        let child = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{} does not start: {e}", chromedriver.display()));
-        let driver = Driver {
-            child,
-            profile: profile.clone(),
-        };
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            }),
-        );
-        let webdriver = format!("http://127.0.0.1:{port}");
-        // fantoccini's connector is rustls; the process picks its crypto once (ring, as the server).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut client = None;
-        for _ in 0..100 {
-            match ClientBuilder::rustls()
-                .expect("rustls")
-                .capabilities(caps.clone())
-                .connect(&webdriver)
-                .await
-            {
-                Ok(c) => {
-                    client = Some(c);
-                    break;
-                }
-                Err(_) => tokio::time::sleep(TICK).await,
-            }
-        }
-        let client = client.expect("chromedriver accepts a session within 10 s");
+        let (driver, client) = open_browser(name, &chromium, &chromedriver).await;
         let stack = Self {
             name: name.to_owned(),
             client,
@@ -321,6 +328,35 @@ impl Stack {
         };
         stack.open_standin().await;
         Some(stack)
+    }
+
+    /// Another browser profile (another person's Chromium, or the agent's second one) on the
+    /// same server and stand-in URL: its own storage, so its own softphone token and its own
+    /// Salesforce console. Stop it with [`Stack::stop`] before the stack that started the server.
+    pub async fn second_profile(&self, name: &str) -> Self {
+        let chromium = binary(
+            "CHROMIUM",
+            &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        )
+        .expect("the first profile found Chromium");
+        let chromedriver =
+            binary("CHROMEDRIVER", &["/usr/bin/chromedriver"]).expect("and chromedriver");
+        let (driver, client) = open_browser(name, &chromium, &chromedriver).await;
+        let stack = Self {
+            name: name.to_owned(),
+            client,
+            standin_url: self.standin_url.clone(),
+            server_url: self.server_url.clone(),
+            sim: self.sim.clone(),
+            http: reqwest::Client::new(),
+            driver,
+            stop: None,
+            task: None,
+            process: None,
+            _data: tempfile::tempdir().expect("a temporary directory"),
+        };
+        stack.open_standin().await;
+        stack
     }
 
     /// Opens the console and waits for its org and the softphone's login form.
@@ -615,6 +651,67 @@ impl Stack {
         let value: Value = r.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path} → {status}: {value}");
         value
+    }
+
+    /// GET on the simulator's control API (`/sim/agents/1001`, `/sim/outcomes`…).
+    pub async fn sim_get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.sim))
+            .send()
+            .await
+            .expect("the simulator answers")
+            .json()
+            .await
+            .expect("the simulator answers JSON")
+    }
+
+    /// The server's `/metrics` value of `name` (a sample without labels).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.server_url))
+            .send()
+            .await
+            .expect("the server answers")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+    }
+
+    /// Waits until the server counts `n` open page connections.
+    pub async fn wait_connections(&self, n: f64) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut seen = self.metric("cti_connections").await;
+        while seen != n && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(TICK).await;
+            seen = self.metric("cti_connections").await;
+        }
+        assert_eq!(seen, n, "[{}] page connections", self.name);
+    }
+
+    /// Waits until Neotel has been polled `n` more times for `user` (the session has read
+    /// what the simulator did since).
+    pub async fn wait_polls(&self, user: &str, n: usize) {
+        let polls = |journal: Vec<Value>| {
+            journal
+                .iter()
+                .filter(|e| e["method"] == "Position" && e["params"]["USUARIO"] == user)
+                .count()
+        };
+        let from = polls(self.journal().await);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while polls(self.journal().await) < from + n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "[{}] no {n} Position polls for {user} within 20 s",
+                self.name
+            );
+            tokio::time::sleep(TICK).await;
+        }
     }
 
     /// DELETE on the simulator's control API.
