@@ -359,6 +359,13 @@ fn buttons(h: &Harness) -> Vec<(&'static str, bool, Command)> {
 }
 
 /// What a lost effect's new run looks like on the next page.
+fn lost_call(lost: &SalesforceEffect) -> Option<&Value> {
+    match &lost.action {
+        SalesforceAction::SaveLog { value } => value.get("CallObject"),
+        _ => None,
+    }
+}
+
 fn reruns(lost: &SalesforceEffect, sent: &[SalesforceEffect]) -> usize {
     match &lost.action {
         SalesforceAction::SaveLog { value }
@@ -366,9 +373,14 @@ fn reruns(lost: &SalesforceEffect, sent: &[SalesforceEffect]) -> usize {
                 && value.get("entityApiName").and_then(Value::as_str) == Some("Task") =>
         {
             let call = value["CallObject"].as_str().unwrap_or_default();
-            // Its look-up, before the creation it may lead to (which, lost in its turn, is
-            // looked up again: that is another loss).
-            let again = sent.iter().position(|e| e.action == lost.action);
+            // Its look-up, before the creation it may lead to (which, lost or failed in its
+            // turn, is looked up again: that is another loss). The creation carries what the
+            // agent typed since, so it is found by its call, not by its fields.
+            let again = sent.iter().position(|e| {
+                matches!(&e.action, SalesforceAction::SaveLog { value }
+                    if !value.contains_key("Id")
+                        && value.get("CallObject") == lost_call(lost))
+            });
             sent[..again.unwrap_or(sent.len())]
                 .iter()
                 .filter(|e| {
@@ -416,6 +428,36 @@ fn a_position_overtaken_by_play_then_a_release() {
         Step::Wait(300),
         Step::Release(Whose::Unsaid, Some(27)),
         Step::Wait(1000),
+    ])
+    .unwrap();
+}
+
+/// The server restarted during an inbound call, the customer hung up, and the first `Position`
+/// after the restart was overtaken: the session still learns the call ended.
+#[test]
+fn a_restart_in_an_inbound_call_then_a_lost_position() {
+    run(vec![
+        Step::Inbound(Some("0038d0000000002AAA")),
+        Step::Restart,
+        Step::CustomerHangup,
+        Step::Overtaken("Position"),
+    ])
+    .unwrap();
+}
+
+/// A Task creation that timed out (perhaps saved), a page held, then a new page: the Task is
+/// looked up or created once on the new page, never twice.
+#[test]
+fn a_timed_out_task_then_a_held_page_then_a_new_one() {
+    run(vec![
+        Step::Inbound(Some("0038d0000000002AAA")),
+        Step::Do(Command::JoinCampaign { campaign: 97 }),
+        Step::CustomerHangup,
+        Step::FailTask("TIMEOUT"),
+        Step::Hold(1),
+        Step::Do(Command::StartConference),
+        Step::Draft(Whose::This, None),
+        Step::ChangePage,
     ])
     .unwrap();
 }
@@ -743,18 +785,6 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             _ => {}
         }
     }
-    eprintln!(
-        "JOURNAL {:?} DELIV {:?} VIEW {:?}",
-        accepted,
-        deliveries,
-        h.view().contact.as_ref().map(|c| c.handle)
-    );
-    eprintln!(
-        "JOURNAL {:?} DELIV {:?} VIEW {:?}",
-        accepted,
-        deliveries,
-        h.view().contact.as_ref().map(|c| c.handle)
-    );
     // A contact's outcome is written once per time Neotel handed it over: a contact released
     // and freed never comes back on screen to be released again (a stale `Position`).
     let mut updates: HashMap<(String, String), usize> = HashMap::new();

@@ -5,9 +5,10 @@
 //! terms and the Open CTI adapter translates: the page must not see the difference.
 //!
 //! `BLESS_WIRE=1 cargo test -p cti-core --test opencti_wire` records the file again; only a
-//! deliberate change of the wire may do that. Done once since: issue 24 words a call's Task in
-//! the agent's language (the last scenario's session is in English; every other message of
-//! every scenario stayed as the build before sent it).
+//! deliberate change of the wire may do that. Done twice since, both for issue 24: a call's Task
+//! worded in the agent's language (the last scenario's session is in English), and a queue
+//! call offering no transfer phones of the agent's campaign (the inbound scenario's views lose
+//! `transferPhones`, and one view fewer). Every other message stayed as the build before sent it.
 
 mod common;
 

@@ -382,3 +382,55 @@ fn x_campaign_entity_off_relates_nothing_more() {
         SalesforceAction::RunApex { method_name, .. } if method_name == "getRecordByNeotelCampaign")));
     assert_eq!(h.tasks[0].get("WhatId"), None::<&Value>);
 }
+
+/// Item 6: several matches under the search-page rule; Salesforce shows its search page and
+/// the softphone lists the same records, so the agent may pick one there too.
+#[test]
+fn item_6_several_matches_are_listed_beside_the_search_page() {
+    let mut h = Harness::new("1001");
+    h.inbound("1144475558", Some("1144475558".into()));
+    h.advance(Duration::from_secs(2));
+    let pops = h.pops();
+    assert!(
+        pops.iter().any(|(kind, _)| *kind == "search"),
+        "the search page: {pops:?}"
+    );
+    let candidates = h.view().contact.as_ref().unwrap().candidates.clone();
+    assert_eq!(candidates.len(), 2, "{candidates:?}");
+    h.command(Command::PickRecord {
+        id: candidates[1].id.clone(),
+    })
+    .unwrap();
+    h.advance(Duration::from_secs(1));
+    let c = h.view().contact.clone().unwrap();
+    assert_eq!(c.record.map(|r| r.id), Some(candidates[1].id.clone()));
+    assert!(c.candidates.is_empty(), "picked: the list goes");
+}
+
+/// Item 6: a queue call reaching an agent already in campaign 97 shows `CAMPAÑA=97` (the
+/// agent's, as the real 44-key sample shows), yet it is no call of that campaign: no transfer
+/// phones of 97, and its Task is related to no campaign's record.
+#[test]
+fn item_6_a_queue_call_is_not_the_agents_campaigns_call() {
+    let mut install = sf_callcenter::Install::default();
+    install.options.campaign_entity = Some("Campaign".into());
+    let mut h = Harness::with_install("1001", install);
+    h.records
+        .push(json!({"Id": "701000000000097AAA", "type": "Campaign",
+        "Name": "SALESFORCE", "neoCampaignId__c": "97"}));
+    h.join(97);
+    h.inbound("1144445555", Some("0038d0000000002AAA".into()));
+    let p = neotel_api::Position::parse(&h.neotel.position("1001").unwrap()).unwrap();
+    assert_eq!((p.campaign(), p.queue()), (Some(97), Some(200)));
+    assert!(h.view().contact.is_some());
+    assert!(
+        h.view().lists.transfer_phones.is_empty(),
+        "{:?}",
+        h.view().lists.transfer_phones
+    );
+    h.neotel.agent_answer(h.wall(), "1001").unwrap();
+    h.advance(Duration::from_secs(1));
+    h.command(Command::Hangup).unwrap();
+    h.advance(Duration::from_secs(2));
+    assert_eq!(h.tasks[0].get("WhatId"), None, "{:?}", h.tasks[0]);
+}

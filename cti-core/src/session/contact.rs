@@ -178,13 +178,7 @@ impl Session {
                 values.insert(datum, value);
             }
         }
-        // The transfer phones are the call's campaign's: none for a queue call of no campaign
-        // (not the campaign the agent happens to be in).
-        let campaign = if inbound {
-            p.campaign()
-        } else {
-            p.campaign().or(p.outbound_campaign())
-        };
+        let campaign = call_campaign(&values, inbound);
         self.load_contact_lists(contact.crm, campaign);
         self.new_contact(ContactState {
             private,
@@ -223,5 +217,20 @@ impl Session {
             record: Some(record),
             ..ContactState::new(contact, key, values)
         });
+    }
+}
+
+/// The campaign a contact's call belongs to (its transfer phones, its campaign's record): a
+/// dialer's or manual call's campaign; none for a queue call, whose `CAMPAÑA` is the agent's own
+/// campaign (the real 44-key sample: `COLA=3`, `CAMPAÑA=109` = `SAL_CAMPAÑA_DEFAULT`).
+pub(super) fn call_campaign(values: &NeotelValues, inbound: bool) -> Option<i64> {
+    if values.contains_key(&NeotelData::CallQueue) {
+        return None;
+    }
+    let number = |datum| values.get(&datum).and_then(|v| v.parse().ok());
+    if inbound {
+        number(NeotelData::CallCampaign)
+    } else {
+        number(NeotelData::CallCampaign).or_else(|| number(NeotelData::UserOutCampaign))
     }
 }

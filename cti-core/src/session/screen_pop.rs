@@ -82,6 +82,14 @@ impl Session {
             &search,
             &fields,
         );
+        // Salesforce's search page lists the matches, and so does the softphone: the agent
+        // may pick there rather than open one in Salesforce (which links it too: W-SYNC).
+        if matches!(pop, ScreenPop::SearchPage { .. })
+            && matches.len() > 1
+            && let Some(c) = self.contact.as_mut()
+        {
+            c.candidates = matches;
+        }
         self.apply_pop(pop);
     }
 

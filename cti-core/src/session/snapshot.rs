@@ -131,8 +131,7 @@ impl Session {
         if let Some(mut c) = snapshot.contact {
             // The call as it was: the first `Position` says whether it is still up.
             s.calls.call.clone_from(&c.call);
-            let campaign = c.values.get(&sf_callcenter::NeotelData::CallCampaign);
-            let campaign = campaign.and_then(|v| v.parse().ok());
+            let campaign = super::contact::call_campaign(&c.values, c.inbound);
             s.load_contact_lists(c.contact.crm, campaign);
             // A Task creation whose answer died with the server is looked up, not repeated.
             let lost = matches!(c.task, TaskSave::Creating | TaskSave::LookingUp);
