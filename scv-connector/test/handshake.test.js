@@ -99,9 +99,12 @@ test('a refused login is shown in words (English), the form stays, nothing reach
   expect(t.el('error').hidden).toBe(false);
   expect(t.el('error').textContent).toBe('Wrong user or password.');
   expect(t.el('error').getAttribute('role')).toBe('alert');
-  // A code the catalog does not know: the server's own message.
+  // A contact center the server is not set up for: worded from the catalog.
   t.server.say({ type: 'error', code: 'voiceMismatch', message: 'this server serves another contact center' });
-  expect(t.el('error').textContent).toBe('this server serves another contact center');
+  expect(t.el('error').textContent).toBe('This Salesforce Voice contact center is not the one the connector server is set up for.');
+  // A code the catalog does not know (a newer server): the server's own message.
+  t.server.say({ type: 'error', code: 'someNewRefusal', message: 'refused for a reason this page predates' });
+  expect(t.el('error').textContent).toBe('refused for a reason this page predates');
   await settle();
   expect(t.host.since()).toEqual([]);
   expect(t.el('login').hidden).toBe(false);
@@ -144,7 +147,7 @@ test('an attach the server refuses (another org or contact center) shows the for
   t.server.accept();
   t.server.say({ type: 'error', code: 'voiceMismatch', message: 'this server serves another Salesforce org' });
   await until(() => t.host.event('SHOW_LOGIN'), 'SHOW_LOGIN');
-  expect(t.el('error').textContent).toBe('this server serves another Salesforce org');
+  expect(t.el('error').textContent).toBe('Esta central de Salesforce Voice no es la configurada en el servidor del conector.');
   expect(t.host.ready()).toBeUndefined();
 });
 
