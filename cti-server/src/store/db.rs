@@ -209,7 +209,11 @@ async fn write_groups(
                 }
             }
             Err(e) => {
-                let why = e.to_string();
+                // `Commit` says "session store:" itself.
+                let why = match e {
+                    StoreError::Query(e) => e.to_string(),
+                    e => e.to_string(),
+                };
                 for put in batch {
                     let _ = put.done.send(Err(StoreError::Commit(why.clone())));
                 }
