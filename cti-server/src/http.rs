@@ -155,6 +155,9 @@ async fn metrics(
         tracing::warn!(%client, "metrics refused: client not allowed");
         return AppError::Forbidden("this address may not read the metrics").into_response();
     }
+    // What `/readyz` says of the store, as of this scrape (an alert fires on it).
+    let store_ready = state.sessions().store_ready();
+    state.metrics().store_ready.set(i64::from(store_ready));
     (
         [(
             header::CONTENT_TYPE,

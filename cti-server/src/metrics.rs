@@ -55,6 +55,9 @@ pub struct Metrics {
     pub pending_writes: Gauge,
     /// Writes to the session store that failed (a session that would not survive a restart).
     pub store_errors: Counter,
+    /// 1 while the session store renews this instance's leases (it may act for its sessions),
+    /// 0 while they wait for it (the database down, unreachable or too slow): set when read.
+    pub store_ready: Gauge,
     /// List reads answered with another session's recent read of the same list, without a
     /// NeoApi call.
     pub shared_reads: Counter,
@@ -133,6 +136,12 @@ impl Metrics {
             "Session store writes that failed",
             store_errors.clone(),
         );
+        let store_ready = Gauge::default();
+        registry.register(
+            "store_ready",
+            "1 while the session store renews this instance's leases, 0 while its sessions wait for it",
+            store_ready.clone(),
+        );
         let pending_write_oldest_age = Gauge::<f64, AtomicU64>::default();
         // The server's part of a pop: a core step and a group commit, milliseconds when well.
         let pop_latency = Histogram::new([
@@ -171,6 +180,7 @@ impl Metrics {
             refused,
             pending_writes,
             store_errors,
+            store_ready,
             shared_reads,
             pending_write_oldest_age,
             pop_latency,

@@ -138,7 +138,9 @@ impl Server {
             .store_url
             .clone()
             .unwrap_or_else(|| crate::store::sqlite_url(&config.data_dir));
-        let store = Store::open(&store_url).await?;
+        // A statement PostgreSQL has not answered within a lease is given up (the session
+        // or the keeper tries again): a connection that hangs never holds the server.
+        let store = Store::open_with(&store_url, config.store_lease).await?;
         let sessions = Sessions::new(config, neoapi, callcenter, machines, Some(store));
         // The sessions a stop or a crash left in the store come back before the first page.
         session::resume(&sessions).await?;

@@ -184,26 +184,29 @@ impl Driver {
             // search, polls, list reads, the view): then it is stored right after, off the
             // pop's path.
             let store_first = !self.core.outputs_repeatable();
-            if store_first && self.persist(true).await == Stored::Fenced {
+            let stored = if store_first {
+                self.persist(true).await
+            } else {
+                Stored::Done
+            };
+            let lease = inner.lease_state(&self.user, self.generation);
+            if stored == Stored::Fenced || lease == LeaseState::Lost {
                 self.fenced = true;
                 break ByeReason::Moved;
             }
-            match inner.lease_state(&self.user, self.generation) {
-                LeaseState::Valid => {}
-                LeaseState::Lost => {
-                    self.fenced = true;
-                    break ByeReason::Moved;
+            // Nothing leaves that the store has not taken first, nor while this instance
+            // cannot vouch for the lease: wait for the next renewal, then try again.
+            if stored == Stored::Failed || lease == LeaseState::Lapsed {
+                if lease == LeaseState::Lapsed {
+                    self.lapsed();
                 }
-                LeaseState::Lapsed => {
-                    tracing::warn!("the session's lease is not renewed: waiting");
-                    let mut renewed = inner.leases.subscribe();
-                    tokio::select! {
-                        _ = renewed.changed() => {}
-                        () = tokio::time::sleep(inner.leases.every()) => {}
-                        () = shutdown.cancelled() => break ByeReason::Shutdown,
-                    }
-                    continue;
+                let mut renewed = inner.leases.subscribe();
+                tokio::select! {
+                    _ = renewed.changed() => {}
+                    () = tokio::time::sleep(inner.leases.every()) => {}
+                    () = shutdown.cancelled() => break ByeReason::Shutdown,
                 }
+                continue;
             }
             if let Some(reason) = self.drain() {
                 break reason;
@@ -282,6 +285,27 @@ impl Driver {
         };
         self.end(reason).await;
         inner.metrics.sessions.dec();
+    }
+
+    /// The lease is not renewed (the store does not answer): the session waits, and its tabs
+    /// are told to connect again (`moved`), so the load balancer sends them to an instance that
+    /// can serve them; this one again once its store answers.
+    fn lapsed(&mut self) {
+        if self.conns.is_empty() {
+            return;
+        }
+        tracing::warn!("the session's lease is not renewed: waiting, its tabs sent away");
+        for (conn, tx) in self.senders() {
+            self.deliver(
+                conn,
+                &tx,
+                Down::Bye {
+                    reason: ByeReason::Moved,
+                },
+            );
+        }
+        self.conns.clear();
+        self.idle_since = Some(clock::now());
     }
 
     /// Another instance asks for the session: the tabs are told to connect again, the answers

@@ -40,6 +40,8 @@ pub(crate) struct Sessions {
     pub(crate) tracker: TaskTracker,
     /// Since when each agent's oldest pending write waits (only agents that have one).
     pending_since: Mutex<HashMap<Arc<str>, Instant>>,
+    /// When a store failure was last logged.
+    store_failures: Quiet,
 }
 
 fn unix_at(at: Instant) -> i64 {
@@ -56,14 +58,41 @@ pub(crate) enum Stored {
     Fenced,
 }
 
-fn stored(result: Result<(), StoreError>, metrics: &Metrics, what: &str) -> Stored {
-    match result {
-        Ok(()) => Stored::Done,
-        Err(StoreError::Fenced { .. }) => Stored::Fenced,
-        Err(e) => {
-            metrics.store_errors.inc();
-            tracing::error!(error = %e, "cannot store {what}");
-            Stored::Failed
+/// Store failures are logged at most once a second: when the database is down every session
+/// fails at every turn (the metric counts each).
+#[derive(Default)]
+struct Quiet {
+    last: Mutex<Option<Instant>>,
+    unsaid: std::sync::atomic::AtomicU64,
+}
+
+impl Quiet {
+    /// Whether to log now, and how many went unsaid since the last line.
+    fn say(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering;
+        let now = clock::now();
+        let mut last = self.last.lock().expect("never poisoned");
+        if last.is_some_and(|at| now.duration_since(at) < Duration::from_secs(1)) {
+            self.unsaid.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        *last = Some(now);
+        Some(self.unsaid.swap(0, Ordering::Relaxed))
+    }
+}
+
+impl Sessions {
+    fn stored(&self, result: Result<(), StoreError>, what: &str) -> Stored {
+        match result {
+            Ok(()) => Stored::Done,
+            Err(StoreError::Fenced { .. }) => Stored::Fenced,
+            Err(e) => {
+                self.metrics.store_errors.inc();
+                if let Some(more) = self.store_failures.say() {
+                    tracing::error!(error = %e, more_since_last = more, "cannot store {what}");
+                }
+                Stored::Failed
+            }
         }
     }
 }
@@ -92,6 +121,7 @@ impl Sessions {
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             pending_since: Mutex::new(HashMap::new()),
+            store_failures: Quiet::default(),
         })
     }
 
@@ -108,9 +138,8 @@ impl Sessions {
                 agent: user.to_owned(),
                 expires_at: unix_at(expires),
             };
-            stored(
+            self.stored(
                 store.put_token(&row, generation).await,
-                &self.metrics,
                 "a session token: a restart will ask for a login",
             );
         }
@@ -192,11 +221,7 @@ impl Sessions {
 
     /// What became of a snapshot handed to the store (a failure is counted and logged).
     pub(crate) fn snapshot_stored(&self, result: Result<(), StoreError>) -> Stored {
-        stored(
-            result,
-            &self.metrics,
-            "the session: it would not survive a restart",
-        )
+        self.stored(result, "the session: it would not survive a restart")
     }
 
     /// The session ended for good: it and its tokens leave the store.
@@ -206,9 +231,8 @@ impl Sessions {
         let Some(store) = &self.store else {
             return Stored::Done;
         };
-        stored(
+        self.stored(
             store.remove_session(user, generation).await,
-            &self.metrics,
             "the end of the session",
         )
     }
@@ -218,9 +242,8 @@ impl Sessions {
     pub(crate) async fn release_session(&self, user: &str, generation: Generation) {
         self.leases.forget(user, generation);
         if let Some(store) = &self.store {
-            stored(
+            self.stored(
                 store.release(user, generation).await,
-                &self.metrics,
                 "the release of the session's lease",
             );
         }

@@ -46,6 +46,9 @@ pub(crate) struct Leases {
     renewed: watch::Sender<u64>,
     /// When the last renewal that came back was asked for.
     last_renewal: Mutex<Option<Instant>>,
+    /// When renewals came back after this instance could not vouch for its leases (at start,
+    /// after the store failed).
+    back_since: Mutex<Option<Instant>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -60,6 +63,7 @@ impl Leases {
             held: Mutex::new(HashMap::new()),
             renewed: watch::Sender::new(0),
             last_renewal: Mutex::new(None),
+            back_since: Mutex::new(None),
         }
     }
 
@@ -118,7 +122,13 @@ impl Leases {
             true
         });
         drop(map);
-        *lock(&self.last_renewal) = Some(asked);
+        // Renewals may overlap (a slow database): the latest asked counts.
+        let mut last = lock(&self.last_renewal);
+        if !last.is_some_and(|at| asked < at + self.lease - self.every()) {
+            *lock(&self.back_since) = Some(asked);
+        }
+        *last = Some(last.map_or(asked, |at| at.max(asked)));
+        drop(last);
         self.renewed.send_modify(|n| *n += 1);
         lost
     }
@@ -138,6 +148,14 @@ impl Leases {
     /// The store renewed this instance's leases within the lease: it can serve.
     pub(crate) fn ready(&self, now: Instant) -> bool {
         lock(&self.last_renewal).is_some_and(|at| now < at + self.lease - self.every())
+    }
+
+    /// This instance may take the sessions whose lease ran out as its dead owners': it can
+    /// serve, and has for a lease. Right after the store failed every instance's leases have
+    /// run out though none died: the others get a lease to renew theirs first, so an outage
+    /// moves no session.
+    pub(crate) fn may_adopt(&self, now: Instant) -> bool {
+        self.ready(now) && lock(&self.back_since).is_none_or(|at| now >= at + self.lease)
     }
 }
 

@@ -136,6 +136,12 @@ impl SessionHandle {
     pub(crate) async fn send(&self, message: ToSession) -> bool {
         self.tx.send(Box::new(message)).await.is_ok()
     }
+
+    /// Sends a message if the session's queue has room; `false` when it has not or the
+    /// session has ended.
+    pub(crate) fn try_send(&self, message: ToSession) -> bool {
+        self.tx.try_send(Box::new(message)).is_ok()
+    }
 }
 
 /// A connection joining a session.

@@ -4,7 +4,9 @@
 //! owner to hand it over). The keeper also renews this instance's leases, tells the sessions
 //! that lost theirs, and hands over those another instance asks for.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::driver;
@@ -130,89 +132,153 @@ pub(crate) async fn acquire(
 }
 
 /// The keeper: every fifth of the lease, renews this instance's leases, tells the sessions
-/// that lost theirs, hands over those another instance wants, and adopts the sessions nobody
-/// holds (a dead instance's, once their lease ran out).
+/// that lost theirs and hands over those another instance wants; beside it, as often, adopts
+/// the sessions nobody holds (a dead instance's, once their lease ran out). A renewal is what
+/// every session here waits for when the database is slow: it never waits for a round of
+/// adoptions (each session's tokens and settings read from the store), nor for the previous
+/// renewal's answer.
 pub(crate) async fn keep(sessions: Arc<Sessions>) {
     let Some(store) = sessions.store.clone() else {
         return;
     };
-    let leases = &sessions.leases;
-    let mut every = tokio::time::interval(leases.every());
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut purged_at = clock::now();
+    // A SQLite store is this process's alone: renewing every session's lease would rewrite
+    // every row each round (2,000 rows a second at 2,000 agents, on its one connection)
+    // to prove what the lock proves, and nobody else can free or take a session.
+    let purged = Mutex::new(clock::now());
+    if store.is_sole() {
+        let minute = Duration::from_secs(60);
+        every_round(&sessions, minute, || purge_now_and_then(&store, &purged)).await;
+        return;
+    }
+    let every = sessions.leases.every();
+    let renewing = Arc::new(AtomicUsize::new(0));
+    let renewals = || {
+        // On time, whether the last one has come back or not (a slow database answers each
+        // late; a renewal's lease counts from when it was asked), but never many at once.
+        if renewing.fetch_add(1, Ordering::SeqCst) < RENEWALS_AT_ONCE {
+            let (sessions, store, renewing) = (sessions.clone(), store.clone(), renewing.clone());
+            sessions.tracker.clone().spawn(async move {
+                renew(&sessions, &store).await;
+                renewing.fetch_sub(1, Ordering::SeqCst);
+            });
+        } else {
+            renewing.fetch_sub(1, Ordering::SeqCst);
+        }
+        std::future::ready(())
+    };
+    tokio::join!(
+        every_round(&sessions, every, renewals),
+        every_round(&sessions, every, || adopt_free(&sessions, &store, &purged)),
+    );
+}
+
+/// The most renewals on their way at once.
+const RENEWALS_AT_ONCE: usize = 3;
+
+/// Runs `round` every `every` (a late round delays the next) until shutdown.
+async fn every_round<F: Future<Output = ()>>(
+    sessions: &Sessions,
+    every: Duration,
+    mut round: impl FnMut() -> F,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = every.tick() => {}
+            _ = ticks.tick() => {}
             () = sessions.shutdown.cancelled() => break,
         }
-        // A SQLite store is this process's alone: renewing every session's lease would rewrite
-        // every row each round (2,000 rows a second at 2,000 agents, on its one connection)
-        // to prove what the lock proves, and nobody else can free or take a session.
-        if store.is_sole() {
-            purge_now_and_then(&store, &mut purged_at).await;
-            continue;
-        }
-        let asked = clock::now();
-        match store.renew(&leases.owner, leases.lease).await {
-            Ok(held) => {
-                for (agent, generation) in leases.renewed(&held, asked) {
-                    tracing::warn!(%agent, generation, "the session's lease was lost: another instance runs it");
-                    tell(&sessions, &agent, generation, ToSession::LeaseLost).await;
-                }
-                for h in &held {
-                    let running = sessions
-                        .registry
-                        .get(&h.agent)
-                        .is_some_and(|r| r.generation() == h.generation);
-                    if running {
-                        if h.wanted {
-                            tell(&sessions, &h.agent, h.generation, ToSession::HandOff).await;
-                        }
-                    } else if !leases.knows(&h.agent, h.generation)
-                        && !sessions.registry.reserved(&h.agent)
-                    {
-                        // Held in the store but run nowhere here: let another take it.
-                        let _ = store.release(&h.agent, h.generation).await;
-                    }
-                }
-            }
-            Err(e) => {
-                sessions.metrics.store_errors.inc();
-                tracing::error!(error = %e, "cannot renew the session leases");
-            }
-        }
-        let asked = clock::now();
-        match store
-            .claim_free(&leases.owner, leases.lease, ADOPT_PER_ROUND, false)
-            .await
-        {
-            Ok(free) => {
-                for claimed in free {
-                    adopt(&sessions, claimed, asked).await;
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot look for sessions nobody holds"),
-        }
-        purge_now_and_then(&store, &mut purged_at).await;
+        round().await;
     }
+}
+
+/// One renewal: the leases this instance still holds run on, the sessions that lost theirs
+/// stop, the ones another instance asks for are handed over, and a lease held for no session
+/// running here is let go.
+async fn renew(sessions: &Arc<Sessions>, store: &Store) {
+    let leases = &sessions.leases;
+    let asked = clock::now();
+    let held = match store.renew(&leases.owner, leases.lease).await {
+        Ok(held) => held,
+        Err(e) => {
+            sessions.metrics.store_errors.inc();
+            tracing::error!(error = %e, "cannot renew the session leases");
+            return;
+        }
+    };
+    for (agent, generation) in leases.renewed(&held, asked) {
+        tracing::warn!(%agent, generation, "the session's lease was lost: another instance runs it");
+        tell(sessions, &agent, generation, ToSession::LeaseLost);
+    }
+    for h in &held {
+        let running = sessions
+            .registry
+            .get(&h.agent)
+            .is_some_and(|r| r.generation() == h.generation);
+        if running {
+            if h.wanted {
+                tell(sessions, &h.agent, h.generation, ToSession::HandOff);
+            }
+        } else if !leases.knows(&h.agent, h.generation) && !sessions.registry.reserved(&h.agent) {
+            // Held in the store but run nowhere here: let another take it.
+            let _ = store.release(&h.agent, h.generation).await;
+        }
+    }
+}
+
+/// One look for sessions nobody holds, each adopted; now and then, the purge.
+async fn adopt_free(sessions: &Arc<Sessions>, store: &Store, purged: &Mutex<Instant>) {
+    let leases = &sessions.leases;
+    // A connection ready for each renewal that may be on its way at once.
+    if let Err(e) = store.ready_renewals(RENEWALS_AT_ONCE).await {
+        tracing::warn!(error = %e, "cannot open a connection for the lease renewals");
+    }
+    if !leases.may_adopt(clock::now()) {
+        return;
+    }
+    let asked = clock::now();
+    match store
+        .claim_free(&leases.owner, leases.lease, ADOPT_PER_ROUND, false)
+        .await
+    {
+        Ok(free) => {
+            for claimed in free {
+                adopt(sessions, claimed, asked).await;
+            }
+        }
+        Err(e) => {
+            sessions.metrics.store_errors.inc();
+            tracing::warn!(error = %e, "cannot look for sessions nobody holds");
+        }
+    }
+    purge_now_and_then(store, purged).await;
 }
 
 /// Every ten minutes: dead tokens and old history go.
-async fn purge_now_and_then(store: &Store, purged_at: &mut Instant) {
-    if clock::now().duration_since(*purged_at) > Duration::from_secs(600) {
-        *purged_at = clock::now();
-        let _ = store.purge(clock::wall().timestamp()).await;
+async fn purge_now_and_then(store: &Store, purged_at: &Mutex<Instant>) {
+    let now = clock::now();
+    {
+        let mut at = purged_at
+            .lock()
+            .expect("the purge's time is never poisoned");
+        if now.duration_since(*at) <= Duration::from_secs(600) {
+            return;
+        }
+        *at = now;
     }
+    let _ = store.purge(clock::wall().timestamp()).await;
 }
 
-/// Sends `message` to `agent`'s running session if it is at `generation`.
-async fn tell(sessions: &Sessions, agent: &str, generation: Generation, message: ToSession) {
+/// Sends `message` to `agent`'s running session if it is at `generation`, without waiting: a
+/// session waiting for its lease reads no messages (a lost lease it finds by itself; a hand-over
+/// is asked again at the next renewal).
+fn tell(sessions: &Sessions, agent: &str, generation: Generation, message: ToSession) {
     if let Some(running) = sessions
         .registry
         .get(agent)
         .filter(|r| r.generation() == generation)
     {
-        running.send(message).await;
+        running.try_send(message);
     }
 }
 
@@ -232,6 +298,12 @@ pub(crate) async fn by_token(
     sessions: &Arc<Sessions>,
     token: &str,
 ) -> Result<SessionHandle, TokenError> {
+    // An instance whose store has not renewed its leases lately can run no session (its own
+    // wait, another's it could not take): the page connects again, and the load balancer,
+    // which sees `/readyz` fail, sends it to an instance that can.
+    if !sessions.store_ready() {
+        return Err(TokenError::Busy);
+    }
     if let Some(grant) = sessions.tokens.check(token, clock::now())
         && let Some(running) = sessions.registry.get(&grant.user)
     {

@@ -1,6 +1,7 @@
 //! The store's tables of sessions, tokens and settings, and opening it.
 
 use std::fs::File;
+use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +42,10 @@ pub enum StoreError {
     /// The group commit a snapshot was part of failed (or the writer is gone).
     #[error("session store: {0}")]
     Commit(String),
+    /// PostgreSQL did not answer in time (down, unreachable, or too slow): given up, the write
+    /// may or may not have been made.
+    #[error("the session store did not answer within {0:?}")]
+    TimedOut(Duration),
     /// The session has another generation now (another instance owns it) or is gone: this
     /// write was refused.
     #[error("the session of {agent} is no longer held under generation {generation}")]
@@ -92,6 +97,12 @@ pub(super) enum Kind {
 pub struct Store {
     pub(super) pool: AnyPool,
     pub(super) kind: Kind,
+    /// How long an operation on PostgreSQL may take before it is given up (none on SQLite).
+    deadline: Option<Duration>,
+    /// The lease renewals' own connections (PostgreSQL), idle between renewals.
+    pub(super) renewers: Arc<std::sync::Mutex<Vec<super::lease::Renewer>>>,
+    /// How many of them are open (idle or renewing).
+    pub(super) renewers_open: Arc<std::sync::atomic::AtomicUsize>,
     /// SQLite: the lock that keeps a second server off this file, held while the store lives.
     _lock: Option<Arc<File>>,
     /// The group commit's queue.
@@ -131,6 +142,19 @@ pub(super) enum Write {
     },
 }
 
+/// `work`, given up after `deadline` when there is one.
+pub(super) async fn bounded<T>(
+    deadline: Option<Duration>,
+    work: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    match deadline {
+        Some(d) => tokio::time::timeout(d, work)
+            .await
+            .map_err(|_| StoreError::TimedOut(d))?,
+        None => work.await,
+    }
+}
+
 /// A write handed to the group commit; [`Queued::done`] waits for its commit.
 #[derive(Debug)]
 pub struct Queued(oneshot::Receiver<Result<(), StoreError>>);
@@ -165,8 +189,18 @@ const MOST_PER_COMMIT: usize = 512;
 /// Snapshots change on every step of every session, and every login writes a token, the
 /// agent's settings and its attempt's settlement (the gate's bucket): committed one by one, thousands of agents would wait on one disk flush
 /// each (at 200 agents through SQLite's one connection, 2-7 s). The writer commits whatever is
-/// waiting in one transaction, and answers each (a fenced one is refused alone).
-async fn write_groups(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) {
+/// waiting at once ([`commit`]), and answers each (a fenced one is refused alone). A commit
+/// PostgreSQL does not answer within `deadline` is given up: each of its writes is answered
+/// failed (the session stores its snapshot again before anything leaves). The deadline is the
+/// store's twice: a slow database's commit takes a round trip to test the connection, one to
+/// prepare the statement and one to run it, and a session waiting for it sends nothing
+/// meanwhile anyway.
+async fn write_groups(
+    pool: AnyPool,
+    kind: Kind,
+    deadline: Option<Duration>,
+    mut puts: mpsc::UnboundedReceiver<Put>,
+) {
     while let Some(first) = puts.recv().await {
         let mut batch = vec![first];
         while batch.len() < MOST_PER_COMMIT {
@@ -175,14 +209,18 @@ async fn write_groups(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) {
                 Err(_) => break,
             }
         }
-        match commit(&pool, &batch).await {
+        match bounded(deadline, async { Ok(commit(&pool, kind, &batch).await?) }).await {
             Ok(results) => {
                 for (put, result) in batch.into_iter().zip(results) {
                     let _ = put.done.send(result);
                 }
             }
             Err(e) => {
-                let why = e.to_string();
+                // `Commit` says "session store:" itself.
+                let why = match e {
+                    StoreError::Query(e) => e.to_string(),
+                    e => e.to_string(),
+                };
                 for put in batch {
                     let _ = put.done.send(Err(StoreError::Commit(why.clone())));
                 }
@@ -191,8 +229,23 @@ async fn write_groups(pool: AnyPool, mut puts: mpsc::UnboundedReceiver<Put>) {
     }
 }
 
-/// Each put in one transaction; what became of each.
-async fn commit(pool: &AnyPool, batch: &[Put]) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
+/// Writes the batch; what became of each put.
+async fn commit(
+    pool: &AnyPool,
+    kind: Kind,
+    batch: &[Put],
+) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
+    match kind {
+        Kind::Sqlite => commit_in_transaction(pool, batch).await,
+        Kind::Postgres => commit_in_statements(pool, batch).await,
+    }
+}
+
+/// SQLite: each put in one transaction (one disk flush for all).
+async fn commit_in_transaction(
+    pool: &AnyPool,
+    batch: &[Put],
+) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
     let now = unix(crate::clock::wall());
     let mut tx = pool.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
@@ -217,29 +270,9 @@ async fn commit(pool: &AnyPool, batch: &[Put]) -> Result<Vec<Result<(), StoreErr
                 .await?;
                 fenced(done.rows_affected(), agent, *generation)
             }
-            Write::Token { token, generation } => {
-                let done = sqlx::query(
-                    "INSERT INTO tokens (hash, agent, expires_at) SELECT $1, $2, $3 \
-                     WHERE EXISTS (SELECT 1 FROM sessions WHERE agent = $2 AND generation = $4) \
-                     ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at",
-                )
-                .bind(&token.hash)
-                .bind(&token.agent)
-                .bind(token.expires_at)
-                .bind(*generation)
-                .execute(&mut *tx)
-                .await?;
-                fenced(done.rows_affected(), &token.agent, *generation)
-            }
+            Write::Token { token, generation } => write_token(&mut *tx, token, *generation).await?,
             Write::Settings { agent, settings } => {
-                sqlx::query(
-                    "INSERT INTO agent_settings (agent, settings) VALUES ($1, $2) \
-                     ON CONFLICT (agent) DO UPDATE SET settings = excluded.settings",
-                )
-                .bind(agent)
-                .bind(settings)
-                .execute(&mut *tx)
-                .await?;
+                write_settings(&mut *tx, agent, settings).await?;
                 Ok(())
             }
             Write::LoginSettled {
@@ -256,6 +289,163 @@ async fn commit(pool: &AnyPool, batch: &[Put]) -> Result<Vec<Result<(), StoreErr
     }
     tx.commit().await?;
     Ok(results)
+}
+
+/// PostgreSQL: every snapshot of the batch in one statement (one round trip, one WAL flush),
+/// then each token and each agent's settings (logins: few). No transaction spans round trips:
+/// a session's row is locked only while PostgreSQL runs the statement, never while an answer
+/// travels, so a slow or distant database never holds the lease renewal (which locks the same
+/// rows) behind the sessions' writes.
+async fn commit_in_statements(
+    pool: &AnyPool,
+    batch: &[Put],
+) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
+    let snapshots: Vec<(&str, Generation, &str, i64)> = batch
+        .iter()
+        .filter_map(|put| match &put.write {
+            Write::Snapshot {
+                agent,
+                generation,
+                snapshot,
+                pending_writes,
+            } => Some((
+                agent.as_str(),
+                *generation,
+                snapshot.as_str(),
+                *pending_writes,
+            )),
+            _ => None,
+        })
+        .collect();
+    let written = write_snapshots(pool, &snapshots).await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for put in batch {
+        results.push(match &put.write {
+            // A session's later snapshot in the batch stands for its earlier ones.
+            Write::Snapshot {
+                agent, generation, ..
+            } => {
+                if written.iter().any(|w| w == agent) {
+                    Ok(())
+                } else {
+                    fenced(0, agent, *generation)
+                }
+            }
+            Write::Token { token, generation } => write_token(pool, token, *generation).await?,
+            Write::Settings { agent, settings } => {
+                write_settings(pool, agent, settings).await?;
+                Ok(())
+            }
+            // Its own short transaction: it locks only the account's bucket, never a session.
+            Write::LoginSettled {
+                account,
+                leak_ms,
+                known,
+            } => {
+                let now_ms = unix(crate::clock::wall()) * 1000;
+                let mut tx = pool.begin().await?;
+                super::logins::settle(&mut tx, account, *leak_ms, known.as_deref(), now_ms)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        });
+    }
+    Ok(results)
+}
+
+/// Each session's last snapshot of `snapshots` (agent, generation, snapshot, pending writes),
+/// written where the session still has that generation, in one statement that locks the rows
+/// in the agents' order (as the lease renewal does); the agents written. The rows are padded
+/// to a power of two with rows that match no session, so a few statements serve every batch
+/// size (each prepared once per connection).
+async fn write_snapshots(
+    pool: &AnyPool,
+    snapshots: &[(&str, Generation, &str, i64)],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut last: Vec<&(&str, Generation, &str, i64)> = Vec::new();
+    for s in snapshots.iter().rev() {
+        if !last.iter().any(|l| l.0 == s.0) {
+            last.push(s);
+        }
+    }
+    if last.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = last.len().next_power_of_two();
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let n = 4 * i + 2;
+            format!(
+                "(${n}, CAST(${} AS BIGINT), ${}, CAST(${} AS BIGINT))",
+                n + 1,
+                n + 2,
+                n + 3
+            )
+        })
+        .collect();
+    let sql = format!(
+        "WITH v (agent, generation, snapshot, pending_writes) AS (VALUES {}), \
+         locked AS MATERIALIZED (SELECT s.agent FROM sessions s JOIN v ON s.agent = v.agent \
+         AND s.generation = v.generation ORDER BY s.agent FOR UPDATE OF s) \
+         UPDATE sessions s SET snapshot = v.snapshot, pending_writes = v.pending_writes, \
+         updated_at = $1 FROM v, locked WHERE s.agent = v.agent \
+         AND s.generation = v.generation AND locked.agent = s.agent RETURNING s.agent",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(unix(crate::clock::wall()));
+    for i in 0..rows {
+        // Padding: no session has an empty agent.
+        let (agent, generation, snapshot, pending) = last.get(i).map_or(("", -1, "", 0), |s| **s);
+        query = query
+            .bind(agent.to_owned())
+            .bind(generation)
+            .bind(snapshot.to_owned())
+            .bind(pending);
+    }
+    query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect()
+}
+
+/// Keeps a token if its session still has `generation`.
+async fn write_token<'c>(
+    e: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    token: &TokenRow,
+    generation: Generation,
+) -> Result<Result<(), StoreError>, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO tokens (hash, agent, expires_at) SELECT $1, $2, $3 \
+         WHERE EXISTS (SELECT 1 FROM sessions WHERE agent = $2 AND generation = $4) \
+         ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at",
+    )
+    .bind(&token.hash)
+    .bind(&token.agent)
+    .bind(token.expires_at)
+    .bind(generation)
+    .execute(e)
+    .await?;
+    Ok(fenced(done.rows_affected(), &token.agent, generation))
+}
+
+/// Keeps an agent's panel settings.
+async fn write_settings<'c>(
+    e: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    agent: &str,
+    settings: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO agent_settings (agent, settings) VALUES ($1, $2) \
+         ON CONFLICT (agent) DO UPDATE SET settings = excluded.settings",
+    )
+    .bind(agent)
+    .bind(settings)
+    .execute(e)
+    .await?;
+    Ok(())
 }
 
 /// The embedded default: `sessions.db` in `data_dir`.
@@ -304,13 +494,29 @@ fn lock_sqlite(url: &str, file: &Path) -> Result<Arc<File>, StoreError> {
     }
 }
 
+/// How long an operation on PostgreSQL may take by default before it is given up.
+const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
+
 impl Store {
     /// Opens the database at `url` (`sqlite://…`, `postgres://…`) and runs the migrations. A
-    /// SQLite file is locked for this process (one server per SQLite store).
+    /// SQLite file is locked for this process (one server per SQLite store). Operations on
+    /// PostgreSQL are given up after 10 s (see [`Self::open_with`]).
     ///
     /// # Errors
     /// The database cannot be opened or migrated, or another server holds the SQLite file.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, DEFAULT_DEADLINE).await
+    }
+
+    /// [`Self::open`], each operation on PostgreSQL given up after `deadline` with
+    /// [`StoreError::TimedOut`] (a commit of the sessions' writes, and a lease renewal, after
+    /// twice that): a database that is down, unreachable (a connection that hangs rather than
+    /// fails) or too slow never holds the server longer; the callers try again. A SQLite store
+    /// is this process's own file and is always waited for.
+    ///
+    /// # Errors
+    /// The database cannot be opened or migrated, or another server holds the SQLite file.
+    pub async fn open_with(url: &str, deadline: Duration) -> Result<Self, StoreError> {
         install_default_drivers();
         let kind = if url.starts_with("sqlite:") {
             Kind::Sqlite
@@ -331,10 +537,11 @@ impl Store {
                 lock = Some(lock_sqlite(url, file)?);
             }
         }
+        let deadline = (!sqlite).then_some(deadline);
         let options = AnyPoolOptions::new()
             // SQLite has one writer: one connection never waits on a lock.
             .max_connections(if sqlite { 1 } else { 8 })
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(deadline.unwrap_or(DEFAULT_DEADLINE))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if sqlite {
@@ -358,13 +565,37 @@ impl Store {
             })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let (group, puts) = mpsc::unbounded_channel();
-        tokio::spawn(write_groups(pool.clone(), puts));
+        tokio::spawn(write_groups(
+            pool.clone(),
+            kind,
+            deadline.map(|d| d * 2),
+            puts,
+        ));
         Ok(Self {
             pool,
             kind,
+            deadline,
+            renewers: Arc::default(),
+            renewers_open: Arc::default(),
             _lock: lock,
             group,
         })
+    }
+
+    /// `work`, given up after the store's deadline (PostgreSQL).
+    pub(super) async fn bounded<T>(
+        &self,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        bounded(self.deadline, work).await
+    }
+
+    /// `work`, given up after twice the store's deadline (PostgreSQL).
+    pub(super) async fn bounded_twice<T>(
+        &self,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        bounded(self.deadline.map(|d| d * 2), work).await
     }
 
     /// Only this process uses the store (SQLite, locked): every session in it is this
@@ -379,8 +610,11 @@ impl Store {
     /// # Errors
     /// It does not.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+        self.bounded(async {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        })
+        .await
     }
 
     pub(super) fn queue(&self, write: Write) -> Queued {
@@ -429,15 +663,18 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn session(&self, agent: &str) -> Result<Option<(SessionRow, String)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT agent, device, verifier, snapshot, pending_writes, started_at, owner \
-             FROM sessions WHERE agent = $1",
-        )
-        .bind(agent)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Ok((session_row(&r)?, r.try_get(6)?)))
-            .transpose()
+        self.bounded(async {
+            let row = sqlx::query(
+                "SELECT agent, device, verifier, snapshot, pending_writes, started_at, owner \
+                 FROM sessions WHERE agent = $1",
+            )
+            .bind(agent)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(|r| Ok((session_row(&r)?, r.try_get(6)?)))
+                .transpose()
+        })
+        .await
     }
 
     /// Every stored session.
@@ -445,13 +682,16 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn sessions(&self) -> Result<Vec<SessionRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT agent, device, verifier, snapshot, pending_writes, started_at FROM sessions \
-             ORDER BY agent",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(session_row).collect::<Result<_, _>>()?)
+        self.bounded(async {
+            let rows = sqlx::query(
+                "SELECT agent, device, verifier, snapshot, pending_writes, started_at FROM sessions \
+                 ORDER BY agent",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows.iter().map(session_row).collect::<Result<_, _>>()?)
+        })
+        .await
     }
 
     /// Keeps a token (by its hash), if `agent`'s session still has `generation`, in the next
@@ -483,16 +723,19 @@ impl Store {
         generation: Generation,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE tokens SET expires_at = $1 WHERE agent = $2 \
-             AND EXISTS (SELECT 1 FROM sessions WHERE agent = $2 AND generation = $3)",
-        )
-        .bind(expires_at)
-        .bind(agent)
-        .bind(generation)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.bounded(async {
+            sqlx::query(
+                "UPDATE tokens SET expires_at = $1 WHERE agent = $2 \
+                 AND EXISTS (SELECT 1 FROM sessions WHERE agent = $2 AND generation = $3)",
+            )
+            .bind(expires_at)
+            .bind(agent)
+            .bind(generation)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Forgets every token of `agent` (a takeover: the old tabs' tokens die), if the session
@@ -505,15 +748,18 @@ impl Store {
         agent: &str,
         generation: Generation,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "DELETE FROM tokens WHERE agent = $1 \
-             AND EXISTS (SELECT 1 FROM sessions WHERE agent = $1 AND generation = $2)",
-        )
-        .bind(agent)
-        .bind(generation)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.bounded(async {
+            sqlx::query(
+                "DELETE FROM tokens WHERE agent = $1 \
+                 AND EXISTS (SELECT 1 FROM sessions WHERE agent = $1 AND generation = $2)",
+            )
+            .bind(agent)
+            .bind(generation)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// The token whose hash is `hash`, if alive at `now` (Unix seconds).
@@ -521,14 +767,17 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn token(&self, hash: &str, now: i64) -> Result<Option<TokenRow>, StoreError> {
-        let row = sqlx::query(
-            "SELECT hash, agent, expires_at FROM tokens WHERE hash = $1 AND expires_at > $2",
-        )
-        .bind(hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(token_row).transpose()
+        self.bounded(async {
+            let row = sqlx::query(
+                "SELECT hash, agent, expires_at FROM tokens WHERE hash = $1 AND expires_at > $2",
+            )
+            .bind(hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.as_ref().map(token_row).transpose()
+        })
+        .await
     }
 
     /// Every token of `agent` alive at `now` (Unix seconds).
@@ -536,14 +785,17 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn tokens_of(&self, agent: &str, now: i64) -> Result<Vec<TokenRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT hash, agent, expires_at FROM tokens WHERE agent = $1 AND expires_at > $2",
-        )
-        .bind(agent)
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(token_row).collect()
+        self.bounded(async {
+            let rows = sqlx::query(
+                "SELECT hash, agent, expires_at FROM tokens WHERE agent = $1 AND expires_at > $2",
+            )
+            .bind(agent)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(token_row).collect()
+        })
+        .await
     }
 
     /// Deletes what has no use any more: tokens dead at `now` (Unix seconds), ownership
@@ -552,15 +804,18 @@ impl Store {
     /// # Errors
     /// The write failed.
     pub async fn purge(&self, now: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM tokens WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM lease_history WHERE held_until < $1")
-            .bind((now - 7 * 24 * 3600) * 1000)
-            .execute(&self.pool)
-            .await?;
-        self.purge_logins(now * 1000).await
+        self.bounded(async {
+            sqlx::query("DELETE FROM tokens WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+            sqlx::query("DELETE FROM lease_history WHERE held_until < $1")
+                .bind((now - 7 * 24 * 3600) * 1000)
+                .execute(&self.pool)
+                .await?;
+            self.purge_logins(now * 1000).await
+        })
+        .await
     }
 
     /// Keeps `agent`'s panel settings (the agent's, not a session's: not fenced), in the next
@@ -582,11 +837,14 @@ impl Store {
     /// # Errors
     /// The read failed.
     pub async fn settings_of(&self, agent: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT settings FROM agent_settings WHERE agent = $1")
-            .bind(agent)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        self.bounded(async {
+            let row = sqlx::query("SELECT settings FROM agent_settings WHERE agent = $1")
+                .bind(agent)
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.map(|r| r.try_get(0)).transpose()?)
+        })
+        .await
     }
 }
 

@@ -69,17 +69,20 @@ fn unprivileged(program: &Path, owner: Option<(u32, u32)>) -> Command {
     }
 }
 
-/// A throwaway PostgreSQL (fsync off: it lives as long as the test).
+/// A throwaway PostgreSQL (fsync off: it lives as long as the test), which a test may stop and
+/// start again on the same data and port (a restart of the database under the servers).
 pub struct Postgres {
     child: Option<Child>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    /// Who runs it (PostgreSQL refuses root).
+    owner: Option<(u32, u32)>,
+    pub port: u16,
     pub url: String,
 }
 
 impl Postgres {
     pub async fn start() -> Self {
         let initdb = find_binary("initdb");
-        let postgres = find_binary("postgres");
         let dir = tempfile::tempdir().expect("a temporary folder");
         let owner = running_as_root().then(|| {
             ids("postgres")
@@ -89,10 +92,9 @@ impl Postgres {
         if let Some((uid, gid)) = owner {
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("chown");
         }
-        let data = dir.path().join("data");
         let status = unprivileged(&initdb, owner)
             .arg("-D")
-            .arg(&data)
+            .arg(dir.path().join("data"))
             .args(["-U", "cti", "--auth=trust", "--no-sync", "-E", "UTF8"])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -100,11 +102,25 @@ impl Postgres {
             .expect("initdb runs");
         assert!(status.success(), "initdb failed: {status}");
         let port = free_port();
-        let child = unprivileged(&postgres, owner)
+        let mut pg = Self {
+            child: None,
+            dir,
+            owner,
+            port,
+            url: format!("postgres://cti@127.0.0.1:{port}/postgres"),
+        };
+        pg.start_again().await;
+        pg
+    }
+
+    /// Starts the stopped server on its data and port, and waits until it accepts connections.
+    pub async fn start_again(&mut self) {
+        assert!(self.child.is_none(), "PostgreSQL is running");
+        let child = unprivileged(&find_binary("postgres"), self.owner)
             .arg("-D")
-            .arg(&data)
-            .args(["-p", &port.to_string(), "-k"])
-            .arg(dir.path())
+            .arg(self.dir.path().join("data"))
+            .args(["-p", &self.port.to_string(), "-k"])
+            .arg(self.dir.path())
             .args([
                 "-c",
                 "listen_addresses=127.0.0.1",
@@ -119,38 +135,39 @@ impl Postgres {
             .stderr(Stdio::null())
             .spawn()
             .expect("postgres starts");
-        let url = format!("postgres://cti@127.0.0.1:{port}/postgres");
-        let pg = Self {
-            child: Some(child),
-            _dir: dir,
-            url,
-        };
+        self.child = Some(child);
         for _ in 0..300 {
-            if cti_server::store::Store::open(&pg.url).await.is_ok() {
-                return pg;
+            if cti_server::store::Store::open(&self.url).await.is_ok() {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("PostgreSQL did not accept connections within 30 s");
     }
+
+    /// Stops the server as `pg_ctl stop -m fast` does (SIGINT: the backends go with the
+    /// postmaster, the clients' connections are closed) and waits until it is gone.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // SIGINT: the fast shutdown (the backends go with the postmaster).
-            let _ = Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
-                .status();
-            for _ in 0..100 {
-                if child.try_wait().ok().flatten().is_some() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.stop();
     }
 }
 

@@ -3,6 +3,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod cluster;
+pub mod faults;
+pub mod floor;
 pub mod process;
 
 use std::net::SocketAddr;

@@ -118,12 +118,18 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// A server whose NeoApi is `sim`, on a free port, its data in `data`.
     pub async fn start(sim: &Sim, data: &Path, extra: &[&str]) -> Self {
+        Self::start_on(&sim.url(), data, extra).await
+    }
+
+    /// A server whose NeoApi is at `neoapi` (the simulator, or a relay to it), on a free port,
+    /// its data in `data`.
+    pub async fn start_on(neoapi: &str, data: &Path, extra: &[&str]) -> Self {
         let port = free_port();
         let mut args: Vec<String> = [
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--neoapi-url",
-            &sim.url(),
+            neoapi,
             "--poll-interval-ms",
             "200",
             "--data-dir",
