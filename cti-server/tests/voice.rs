@@ -33,10 +33,18 @@ struct Page {
     results: Vec<Value>,
     /// The core's requests the components answered.
     requests: Vec<Value>,
+    /// Neotel's Lightning components are on the agent's Salesforce pages (they answer the
+    /// server's roll call and its requests).
+    components: bool,
 }
 
 impl Page {
     async fn login(s: &TestServer, user: &str) -> Self {
+        Self::login_with(s, user, true).await
+    }
+
+    /// A page whose Salesforce has (or lacks) Neotel's Lightning components.
+    async fn login_with(s: &TestServer, user: &str, components: bool) -> Self {
         let mut ws = s.ws().await;
         ws.send(
             json!({"v":1,"type":"login","device":format!("SIP/{user}"),"user":user,
@@ -51,6 +59,7 @@ impl Page {
             next_id: 0,
             results: Vec::new(),
             requests: Vec::new(),
+            components,
         };
         page.until("voiceSetup", |m| m["type"] == "voiceSetup")
             .await;
@@ -78,7 +87,16 @@ impl Page {
         match m["type"].as_str() {
             Some("voicePublish") => {
                 let kind = m["eventType"].as_str().unwrap_or_default().to_owned();
-                if kind == "MESSAGE" && m["payload"]["type"] == "request" {
+                if kind == "MESSAGE" && m["payload"]["type"] == "roll" && self.components {
+                    let id = self.next();
+                    self.ws
+                        .send(
+                            json!({"v":1,"type":"voiceCall","id":id,"method":"handleMessage",
+                            "args":{"message":{"neotel":1,"type":"hello"}}}),
+                        )
+                        .await;
+                }
+                if kind == "MESSAGE" && m["payload"]["type"] == "request" && self.components {
                     let request = m["payload"].clone();
                     self.requests.push(request.clone());
                     let answer = components_answer(&request);
@@ -211,6 +229,64 @@ async fn a_predictive_call_then_the_after_call_work_ended_from_salesforce() {
         kinds.iter().filter(|k| **k == "HANGUP").count(),
         1,
         "{kinds:?}"
+    );
+}
+
+/// An org without Neotel's Lightning components (or an agent's page without them): the core's
+/// requests are refused at once, so the call and its outcome go on without the pop.
+#[tokio::test]
+async fn without_the_lightning_components_calls_go_on_without_the_pop() {
+    let s = server().await;
+    let mut page = Page::login_with(&s, "1003", false).await;
+    page.ws
+        .send(json!({"v":1,"type":"command","command":{"command":"joinCampaign","campaign":97}}))
+        .await;
+    page.until("available", |m| {
+        m["type"] == "voicePublish"
+            && m["eventType"] == "SET_AGENT_STATUS"
+            && m["payload"]["statusId"] == AVAILABLE
+    })
+    .await;
+    let delivered = s
+        .sim_post("/sim/dialer/deliver", json!({"campaign":97,"user":"1003"}))
+        .await;
+    page.until("CALL_STARTED", |m| m["eventType"] == "CALL_STARTED")
+        .await;
+    // The search refused at once: Neotel hears the contact is on screen all the same.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while applied(&s, "CRM_ShowingContact").await == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no CRM_ShowingContact"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.sim_post(
+        &format!("/sim/calls/{}/hangup", delivered["call_id"]),
+        json!({}),
+    )
+    .await;
+    page.until("AFTER_CALL_WORK_STARTED", |m| {
+        m["eventType"] == "AFTER_CALL_WORK_STARTED"
+    })
+    .await;
+    let result = page
+        .call(
+            "setAgentStatus",
+            json!({"agentStatus":"Available","statusInfo":{"statusId":AVAILABLE}}),
+        )
+        .await;
+    assert_eq!(result["ok"], true, "{result}");
+    page.until("WRAP_UP_ENDED", |m| m["eventType"] == "WRAP_UP_ENDED")
+        .await;
+    assert_eq!(applied(&s, "UpdateContact").await, 1);
+    assert_eq!(applied(&s, "CRM_Available").await, 1);
+    assert!(
+        !page
+            .published
+            .iter()
+            .any(|(k, p)| k == "MESSAGE" && p["type"] == "request"),
+        "no request went to components nobody runs"
     );
 }
 

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use cti_core::{
-    AgentStatus, Answer, Ask, CallEvent, CallOrigin, CallStart, Command, CrmRequest, CrmResult,
-    Message, MonitorMode, RecordRef, RequestId, SalesforceEvent, TransferTarget, TransferView,
-    View,
+    AgentStatus, Answer, Ask, CallEvent, CallOrigin, CallStart, Command, CrmError, CrmRequest,
+    CrmResult, Message, MonitorMode, Outcome, RecordRef, RequestId, SalesforceEvent,
+    TransferTarget, TransferView, View,
 };
 use serde_json::{Value, json};
 use sf_callcenter::{CallType, DialingOptions, Options, SoftphoneLayout};
@@ -198,9 +198,18 @@ pub struct VoiceSession {
     leader: Option<u64>,
     /// The pages whose components said hello (they get the views).
     components: BTreeSet<u64>,
+    /// Neotel's Lightning components answered on some page of this session: the core's
+    /// requests go to them. Without them (not installed, or not on the agent's pages) a request
+    /// is refused at once rather than left waiting: calls go on without the pop.
+    components_seen: bool,
     /// The last view, as the components get it.
     view_json: Option<Value>,
 }
+
+/// Why a request of the core is refused when no Neotel component answered the roll call.
+pub const NO_COMPONENTS: &str = "Neotel's Lightning components are not on this Salesforce page \
+     (the Neotel bridge belongs in the Service Console's utility bar: \
+     docs/salesforce-voice-install.md)";
 
 impl VoiceSession {
     /// The Salesforce Voice side of `config.user`'s session.
@@ -214,6 +223,7 @@ impl VoiceSession {
             presence: None,
             leader: None,
             components: BTreeSet::new(),
+            components_seen: false,
             view_json: None,
         }
     }
@@ -353,17 +363,28 @@ impl VoiceSession {
         describe::custom_error(&self.config.label_namespace, &label, &words(message))
     }
 
-    /// A page logged in or attached: its phone, what it can do, the calls in progress.
+    /// A page logged in or attached: its phone, what it can do, the calls in progress; and a
+    /// roll call of the Lightning components (their hellos sent before the connector was up
+    /// were lost: Salesforce delivers the bridge's messages only once it is).
     #[must_use]
     pub fn setup(&self, page: u64) -> Vec<Out> {
-        vec![Out::To(
-            Some(page),
-            PageMessage::Setup {
-                agent_config: describe::agent_config(&self.config.device),
-                capabilities: describe::capabilities(),
-                active_calls: self.active_calls(),
-            },
-        )]
+        vec![
+            Out::To(
+                Some(page),
+                PageMessage::Setup {
+                    agent_config: describe::agent_config(&self.config.device),
+                    capabilities: describe::capabilities(),
+                    active_calls: self.active_calls(),
+                },
+            ),
+            Out::To(
+                Some(page),
+                PageMessage::Publish {
+                    event_type: "MESSAGE",
+                    payload: bridge::message("roll", json!({})),
+                },
+            ),
+        ]
     }
 
     /// A voice page went away.
@@ -417,6 +438,13 @@ impl VoiceSession {
                 .clone())))),
             // Salesforce owns the softphone's panel.
             Ask::Minimize => answer(Answer::Done),
+            _ if !self.components_seen => vec![Out::Answer(
+                r.id,
+                Err(CrmError {
+                    outcome: Outcome::NotApplied,
+                    description: NO_COMPONENTS.into(),
+                }),
+            )],
             _ => vec![Out::To(
                 self.leader,
                 PageMessage::Publish {
@@ -892,6 +920,7 @@ impl VoiceSession {
         match bridge::read(message) {
             FromComponents::Hello => {
                 self.components.insert(asked.page);
+                self.components_seen = true;
                 let language = self
                     .view
                     .as_ref()

@@ -344,8 +344,7 @@ async fn commit_in_statements(
             } => {
                 let now_ms = unix(crate::clock::wall()) * 1000;
                 let mut tx = pool.begin().await?;
-                super::logins::settle(&mut tx, account, *leak_ms, known.as_deref(), now_ms)
-                    .await?;
+                super::logins::settle(&mut tx, account, *leak_ms, known.as_deref(), now_ms).await?;
                 tx.commit().await?;
                 Ok(())
             }

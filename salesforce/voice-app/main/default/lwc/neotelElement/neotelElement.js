@@ -60,6 +60,11 @@ export default class NeotelElement extends LightningElement {
                 this.viewChanged(previous, this.view);
                 break;
             }
+            case 'roll':
+                // The server calls the roll when a connector page attaches: a hello sent before
+                // it was up never reached it, and the core's requests go only where one did.
+                this.publish(hello());
+                break;
             case 'refused':
                 if (this.sends.includes(payload.command)) {
                     this.refusal = payload.message || { code: 'commandRefused' };

@@ -36,6 +36,12 @@ describe('every Neotel component', () => {
         expect(byId(element, 'status').textContent).toBe('No campaign');
     });
 
+    it('answers the server’s roll call with a hello (its first one may have been lost)', async () => {
+        campaigns();
+        await deliver({ neotel: 1, type: 'roll' });
+        expect(published().filter((m) => m.payload.type === 'hello')).toHaveLength(2);
+    });
+
     it('ignores what is not the connector’s, and stops listening when removed', async () => {
         const element = campaigns();
         await deliver({ neotel: 1, type: 'catalog', language: 'en', messages: {} }, 'NEOTEL');

@@ -3,7 +3,7 @@
  * the agent picks sent as `pickRecord`; nothing shown without candidates.
  */
 import NeotelRecordPicker from 'c/neotelRecordPicker';
-import { click, commands, deliver, mount, start, wrapUpView } from 'neotel-test';
+import { CATALOGS, click, commands, deliver, mount, start, wrapUpView } from 'neotel-test';
 
 afterEach(() => {
     while (document.body.firstChild) {
@@ -34,7 +34,7 @@ describe('neotelRecordPicker', () => {
     it('lists the matches and sends the one picked', async () => {
         const element = mount('c-neotel-record-picker', NeotelRecordPicker);
         await start(withCandidates());
-        expect(element.shadowRoot.querySelector('lightning-card').title).toBe('Several records: pick one');
+        expect(element.shadowRoot.querySelector('lightning-card').title).toBe(CATALOGS.en['ui.pick']);
         const buttons = Array.from(element.shadowRoot.querySelectorAll('lightning-button'));
         expect(buttons.map((b) => b.label)).toEqual(['Contact: María González', 'Account: Grupo Andino S.A.']);
         await click(buttons[1]);
