@@ -16,11 +16,10 @@
   var query = new URLSearchParams(location.search);
   var adapterUrl = new URL(query.get('adapter') || '/softphone/', location.href);
   var adapterOrigin = adapterUrl.origin;
-  var PREFIX = { Contact: '003', Account: '001', Lead: '00Q', Opportunity: '006', Campaign: '701', Task: '00T' };
-  var PHONE_FIELDS = ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone'];
-
-  var org = { records: {}, tasks: [] };
-  var modified = {}; // Id -> LastModifiedDate, kept apart so record pages show only the record's fields
+  // The org's records, Tasks and rules are the ones both stand-ins share (org-model.js).
+  var org = window.StandinOrg.create('neotel-standin-org');
+  var PREFIX = org.PREFIX;
+  var PHONE_FIELDS = org.PHONE_FIELDS;
   var settings = {};
   var layout = defaultLayout();
   var view = { kind: 'home', objectType: 'Contact' };
@@ -33,15 +32,9 @@
   var lmsLog = [];     // every message published on a Lightning message channel
   var lastPop = null;
   var modalState = null;
-  var counter = 1;
 
   // ---------- the org ----------
-  function newId(type) {
-    var n = String(counter++);
-    return (PREFIX[type] || 'a00') + 'SI' + '0000000000'.slice(n.length) + n + 'AAA';
-  }
-  function digits(s) { return String(s || '').replace(/\D/g, ''); }
-  function recordsOf(type) { return Object.values(org.records).filter(function (r) { return r.type === type; }); }
+  function recordsOf(type) { return org.recordsOf(type); }
 
   function defaultLayout() {
     // The seed's recommendation: new Contact on no match, detail page on one, search page on several.
@@ -77,16 +70,9 @@
     return map;
   }
 
+  // The layout's objects for that call type are the ones searched.
   function search(text, callType) {
-    var needle = String(text || '').trim();
-    var d = digits(needle);
-    var objects = Object.keys((layout[cap(callType)] || layout.Inbound).objects || PREFIX);
-    return Object.values(org.records).filter(function (r) {
-      if (objects.indexOf(r.type) < 0) { return false; }
-      if (r.Id === needle || (r.neoCrmData__c && r.neoCrmData__c === needle)) { return true; }
-      if (d.length >= 6 && PHONE_FIELDS.some(function (f) { return r[f] && digits(r[f]) === d; })) { return true; }
-      return needle.length >= 3 && !/^\d+$/.test(needle) && r.Name && r.Name.toLowerCase().indexOf(needle.toLowerCase()) >= 0;
-    });
+    return org.search(text, Object.keys((layout[cap(callType)] || layout.Inbound).objects || PREFIX));
   }
   function cap(s) { s = String(s || 'inbound'); return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(); }
 
@@ -162,7 +148,7 @@
   };
 
   function searchEntry(r, fields) {
-    var entry = { Id: r.Id, Name: r.Name, RecordType: r.type, LastModifiedDate: modified[r.Id] || null };
+    var entry = { Id: r.Id, Name: r.Name, RecordType: r.type, LastModifiedDate: org.modified[r.Id] || null };
     fields.forEach(function (f) { if (f.apiName && r[f.apiName] !== undefined && !(f.apiName in entry)) { entry[f.apiName] = r[f.apiName]; } });
     return entry;
   }
@@ -227,56 +213,15 @@
 
   /** A write to the org (a Task, a record), kept across reloads as a real org keeps it. */
   function saveLog(value) {
-    var id = writeLog(value);
-    keepOrg();
-    return id;
-  }
-
-  // The org outlives a reload of the console (the tab's session storage), as Salesforce's
-  // does: a Task saved before the agent pressed F5 is there after it.
-  var ORG_KEY = 'neotel-standin-org';
-  function keepOrg() {
-    try { sessionStorage.setItem(ORG_KEY, JSON.stringify({ records: org.records, tasks: org.tasks, modified: modified, counter: counter })); } catch (e) { /* storage blocked: the org lives as long as the page */ }
-  }
-  function keptOrg() {
-    try { return JSON.parse(sessionStorage.getItem(ORG_KEY) || 'null'); } catch (e) { return null; }
-  }
-
-  function writeLog(value) {
     if (!value || typeof value !== 'object' || Array.isArray(value)) { throw invalid('value', 'An object', value); }
-    var fields = Object.assign({}, value);
-    if (fields.Id) {
-      var task = org.tasks.find(function (t) { return t.Id === fields.Id; });
-      var target = task || org.records[fields.Id];
-      if (!target) { throw saveError('invalid cross reference id: ' + fields.Id, ['Id']); }
-      delete fields.entityApiName;
-      Object.assign(target, fields);
-      modified[fields.Id] = new Date().toISOString();
-      render();
-      return fields.Id;
+    var id;
+    try {
+      id = org.write(value);
+    } catch (e) {
+      throw e && e.orgError ? saveError(e.message, e.fields) : e;
     }
-    var type = fields.entityApiName;
-    delete fields.entityApiName;
-    if (type === 'Task') {
-      var relatedId = fields.WhoId || fields.WhatId;
-      if (relatedId && !org.records[relatedId]) { throw saveError('invalid cross reference id: ' + relatedId, [fields.WhoId ? 'WhoId' : 'WhatId']); }
-      if (fields.WhoId && ['Contact', 'Lead'].indexOf(org.records[fields.WhoId].type) < 0) {
-        throw saveError('FIELD_INTEGRITY_EXCEPTION: WhoId must be a Contact or Lead', ['WhoId']);
-      }
-      fields.Id = newId('Task');
-      fields.CreatedDate = new Date().toISOString();
-      org.tasks.push(fields);
-      modified[fields.Id] = fields.CreatedDate;
-      render();
-      return fields.Id;
-    }
-    if (!PREFIX[type]) { throw saveError('entityApiName (to create) or Id (to update) is required', ['entityApiName']); }
-    fields.Id = newId(type);
-    fields.type = type;
-    org.records[fields.Id] = fields;
-    modified[fields.Id] = new Date().toISOString();
     render();
-    return fields.Id;
+    return id;
   }
 
   // The org's only Apex class; any failure of the call reads as Salesforce words it.
@@ -284,8 +229,7 @@
     var params = new URLSearchParams(String(a.methodParams || ''));
     // The package's Task look-up (one Task per call): the Tasks created for a call, newest first.
     if (a.apexClass === 'NeotelDataRetrieval' && a.methodName === 'getTaskByCallObject' && script.apexTaskLookup) {
-      var call = String(params.get('CallObject') || '').trim();
-      var found = call ? org.tasks.filter(function (t) { return String(t.CallObject) === call; }).reverse() : [];
+      var found = org.tasksOfCall(params.get('CallObject'));
       return { runApex: JSON.stringify(found.map(function (t) { return { Id: t.Id, WhoId: t.WhoId || null, WhatId: t.WhatId || null, CallObject: t.CallObject }; })) };
     }
     // X-CAMPAIGN-ENTITY: the records of an object whose Neotel campaign id is the call's campaign.
@@ -293,20 +237,13 @@
       var object = String(params.get('objectName') || '');
       var campaign = String(params.get('campaignId') || '').trim();
       var records = campaign ? recordsOf(object).filter(function (r) { return String(r.neoCampaignId__c) === campaign; }) : [];
-      return { runApex: JSON.stringify(records.map(recordJson)) };
+      return { runApex: JSON.stringify(records.map(org.json)) };
     }
     var m = a.apexClass === 'NeotelDataRetrieval' && /^get(Lead|Contact|Account|Opportunity)ById$/.exec(a.methodName || '');
     if (!m) { throw { code: 'SERVER_ERROR', description: 'Could not load Apex class: ' + a.apexClass + '.' }; }
     var r = org.records[params.get('Id') || ''];
-    var list = r && r.type === m[1] ? [recordJson(r)] : [];
+    var list = r && r.type === m[1] ? [org.json(r)] : [];
     return { runApex: JSON.stringify(list) };
-  }
-
-  function recordJson(r) {
-    var out = {};
-    Object.keys(r).forEach(function (k) { if (k !== 'type') { out[k] = r[k]; } });
-    out.attributes = { type: r.type };
-    return out;
   }
 
   function appView() {
@@ -585,7 +522,7 @@
     calls: function () { return received.slice(); },
     ignored: function () { return ignored; },
     startWork: function (to) {
-      var workId = '0Zs' + 'SI' + String(counter++).padStart(10, '0') + 'AAA';
+      var workId = '0Zs' + 'SI' + String(org.next()).padStart(10, '0') + 'AAA';
       works.push({ workId: workId, to: String(to), completed: null });
       fire('onWorkStart', { workId: workId, completeWorkWhen: 'TaskSaved', attributes: { to: String(to) } });
       return workId;
@@ -615,13 +552,7 @@
     fetch(query.get('callcenter') || '/standin/callcenter.xml').then(function (r) { return r.text(); }),
     fetch(query.get('org') || '/standin/org.json').then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; })
   ]).then(function (loaded) {
-    var loadedAt = new Date().toISOString();
-    var kept = keptOrg();
-    if (kept && kept.records) {
-      org.records = kept.records; org.tasks = kept.tasks || []; modified = kept.modified || {}; counter = kept.counter || 1;
-    } else {
-      (((loaded[0] || {}).salesforce || {}).records || []).concat((loaded[2] || {}).records || []).forEach(function (r) { org.records[r.Id] = Object.assign({}, r); modified[r.Id] = loadedAt; });
-    }
+    org.load(loaded[0], loaded[2]);
     settings = settingsFromXml(loaded[1]);
     var w = Number(settings['/reqGeneralInfo/reqSoftphoneWidth']); var h = Number(settings['/reqGeneralInfo/reqSoftphoneHeight']);
     if (w) { panel.width = w; } if (h) { panel.height = h; }
