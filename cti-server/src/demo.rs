@@ -184,12 +184,15 @@ fn standin_app(state: StandinState) -> Router {
 }
 
 /// The Salesforce Voice stand-in: its host page at `/` (redirected to carry the connector
-/// page's URL), the simulator's control API for its demo panel.
+/// page's URL), the stand-in org and the demo panel it shares with the Open CTI stand-in
+/// (`/standin/`: the dataset, `org.json`, `org-model.js`, `demo.js`), the simulator's control
+/// API for that panel.
 fn voice_app(state: StandinState) -> Router {
     Router::new()
         .route("/", get(voice_index))
         .route("/standin-voice/", get(voice_index))
         .route("/standin/dataset.json", get(dataset))
+        .route("/standin/{*path}", assets::folder(STANDIN_ROOT))
         .route("/standin-voice/{*path}", assets::folder(VOICE_ROOT))
         .route("/sim/{*path}", any(proxy_sim))
         .fallback(|| async { AppError::NotFound })
@@ -287,6 +290,34 @@ async fn proxy_sim(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Voice host page loads the stand-in org, its Lightning side and the shared demo panel
+    /// from the stand-in listener; anything else under `/standin/` is still not found.
+    #[tokio::test]
+    async fn the_voice_host_gets_the_org_the_components_and_the_demo_panel() {
+        use tower::ServiceExt as _;
+        let app = voice_app(StandinState {
+            adapter_url: "https://127.0.0.1:1/scv/".into(),
+            sim_url: "http://127.0.0.1:1".into(),
+            callcenter_xml: "".into(),
+            http: reqwest::Client::new(),
+        });
+        for (path, status) in [
+            ("/standin/org-model.js", StatusCode::OK),
+            ("/standin/org.json", StatusCode::OK),
+            ("/standin/demo.js", StatusCode::OK),
+            ("/standin/dataset.json", StatusCode::OK),
+            ("/standin-voice/lightning.js", StatusCode::OK),
+            ("/standin-voice/console.js", StatusCode::OK),
+            ("/standin/nothing.js", StatusCode::NOT_FOUND),
+        ] {
+            let request = axum::http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .expect("a request");
+            let response = app.clone().oneshot(request).await.expect("an answer");
+            assert_eq!(response.status(), status, "{path}");
+        }
+    }
 
     #[test]
     fn url_encoding() {

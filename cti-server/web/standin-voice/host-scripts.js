@@ -167,8 +167,31 @@ window.StandinVoiceScripts = (function () {
     'logout': [{ send: 'LOGOUT' }, { expect: 'LOGOUT_RESULT' }]
   };
 
+  /*
+   * The MESSAGE bridge (scv.md §4.6), when Neotel's Lightning components are on the page (not
+   * ?lightning=off): the contact center names its bridge component (ConversationVendorInfo's
+   * bridgeComponent, c:neotelBridge, which console.js places); Salesforce hands the payload of
+   * every MESSAGE event the connector publishes to the bridge's `publishMessage`, and what the
+   * bridge gives its `handleMessage` reaches the connector as the host message MESSAGE
+   * {message}. The bridge relays on ServiceCloudVoiceMessageChannel__c to the other components
+   * ({source: 'CONNECTOR', payload} one way, {source: 'NEOTEL', payload} the other).
+   * ✱ Inferred: the connectorConfig key (the PTG's LMS page names it); that Salesforce delivers
+   * both ways as soon as the connector has its port (before CONNECTOR_READY, before the agent's
+   * login): a component's hello sent before then is dropped, and the server's `roll` on attach
+   * asks again; that MESSAGE events published while no bridge is rendered are lost.
+   */
+  var bridge = {
+    component: 'neotelBridge',
+    connectorConfig: { messageBridgeComponentFqn: 'c:neotelBridge' },
+    /** What the bridge's publishMessage gets from a MESSAGE event (its telephonyEventPayload). */
+    toComponents: function (eventPayload) { return eventPayload; },
+    /** The host message for what the bridge hands to handleMessage: [type, params for `messages`]. */
+    toConnector: function (message) { return ['MESSAGE', { message: message }]; }
+  };
+
   return {
     connectorConfig: connectorConfig,
+    bridge: bridge,
     presenceStatuses: presenceStatuses,
     messages: messages,
     afterReady: afterReady,

@@ -5,7 +5,8 @@
  * message of scv.md §2.2 from its buttons or from window.standin. What each message carries and
  * the scripted sequences live in host-scripts.js; this file is the mechanism.
  *
- * URL parameters: ?connector=URL of the connector page (default /scv/).
+ * URL parameters: ?connector=URL of the connector page (default /scv/); ?lightning=off leaves
+ * Neotel's Lightning components out (an org without them: no MESSAGE bridge; console.js).
  * Test hooks: window.standin (README.md).
  */
 (function () {
@@ -14,6 +15,9 @@
   var S = window.StandinVoiceScripts;
   var query = new URLSearchParams(location.search);
   var connectorUrl = new URL(query.get('connector') || '/scv/', location.href);
+  var lightning = query.get('lightning') !== 'off';
+  // With Neotel's components the contact center names its bridge (scv.md §2.3).
+  var connectorConfig = lightning ? Object.assign({}, S.connectorConfig, S.bridge.connectorConfig) : S.connectorConfig;
   var $ = function (id) { return document.getElementById(id); };
   var frame = $('connector');
 
@@ -27,6 +31,7 @@
   var recent = [];      // callIds, most recent first
   var contacts = [];    // the last PHONE_CONTACTS
   var waiters = [];
+  var listeners = [];   // what else on the page hears the connector (console.js: the MESSAGE bridge)
   var presence = S.presenceStatuses(S.connectorConfig);
 
   // ---------- the handshake ----------
@@ -39,7 +44,7 @@
     if (port) { port.onmessage = null; port.close(); }
     port = channel.port1;
     port.onmessage = function (e) { receive(e.data, load); };
-    frame.contentWindow.postMessage({ type: 'SETUP_CONNECTOR', connectorConfig: S.connectorConfig }, connectorUrl.origin, [channel.port2]);
+    frame.contentWindow.postMessage({ type: 'SETUP_CONNECTOR', connectorConfig: connectorConfig }, connectorUrl.origin, [channel.port2]);
     sent.push({ type: 'SETUP_CONNECTOR', load: load });
     logLine('out', 'SETUP_CONNECTOR', 'load ' + load + ' · ' + connectorUrl.href);
     showState();
@@ -64,6 +69,7 @@
     if (!(m && m.type === 'LOG') || $('show-logs').checked) { logLine('in', label(m), describe(m)); }
     showState();
     showCalls();
+    listeners.forEach(function (fn) { fn(m, load); });
     var due = waiters.filter(function (w) { return w.check(); });
     waiters = waiters.filter(function (w) { return due.indexOf(w) < 0; });
     due.forEach(function (w) { w.done(); });
@@ -207,7 +213,9 @@
 
   var SUMMARY = ['callId', 'callType', 'state', 'phoneNumber', 'participantType', 'voiceCallId', 'reason', 'agentStatus',
     'isReplayedCall', 'success', 'statusId', 'message', 'customError', 'isMuted', 'isThirdPartyOnHold', 'isCustomerOnHold',
-    'initialCallHasEnded', 'loginFrameHeight', 'contacts', 'digits', 'contact', 'isBlindTransfer', 'isAvailable', 'url', 'call', 'calls'];
+    'initialCallHasEnded', 'loginFrameHeight', 'contacts', 'digits', 'contact', 'isBlindTransfer', 'isAvailable', 'url', 'call', 'calls',
+    // The MESSAGE bridge's payloads (the Lightning protocol).
+    'type', 'id', 'ask', 'key', 'recordId', 'objectType', 'ok', 'command', 'campaign', 'event', 'language'];
 
   function short(v) {
     if (v === null || v === undefined) { return ''; }
@@ -257,8 +265,11 @@
     body.textContent = ' ' + text;
     li.append(time, ' ', arrow, ' ', name, body);
     li.setAttribute('data-type', type);
+    // The log's own scroll follows the latest line (the page itself stays where the agent is).
+    var box = $('log').parentElement;
+    var following = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
     $('log').appendChild(li);
-    li.scrollIntoView({ block: 'nearest' });
+    if (following) { box.scrollTop = box.scrollHeight; }
   }
 
   function showState() {
@@ -368,6 +379,10 @@
     loads: function () { return loads; },
     /** Loads the connector frame again (Salesforce refreshing it). */
     reload: reload,
+    /** `fn(message, load)` hears everything the connector posts, after the host tracked it. */
+    onMessage: function (fn) { listeners.push(fn); },
+    /** Whether Neotel's Lightning components are on the page (not ?lightning=off). */
+    lightningOn: lightning,
     scripts: S
   };
 

@@ -1,7 +1,8 @@
 /*
  * The demo panel: plays the Neotel side (dialer, inbound callers, the customer, the agent's
  * SIP phone) through the simulator's /sim/ control API, and switches the softphone layout,
- * so a newcomer can walk every flow alone.
+ * so a newcomer can walk every flow alone. The Salesforce Voice stand-in host loads it too
+ * (it has no softphone layout).
  */
 (function () {
   'use strict';
@@ -83,8 +84,8 @@
       '<button type="button" data-act="hangup">Cliente corta</button>' +
       '<label>Agente <input id="demo-user" value="1001"></label>' +
       '<button type="button" data-act="agent-answer">Atender en el softphone SIP</button>' +
-      '<h3>Formato de softphone</h3>' + layoutForm() +
-      '<button type="button" data-act="layout">Aplicar</button>' +
+      // The softphone layout is Open CTI's (the Voice stand-in host has none).
+      (window.standin.setLayout ? '<h3>Formato de softphone</h3>' + layoutForm() + '<button type="button" data-act="layout">Aplicar</button>' : '') +
       '<h3>Resultado</h3><div id="demo-out" data-testid="demo-out"></div>' +
       '<h3>Journal NeoApi</h3><pre id="demo-journal" data-testid="demo-journal"></pre>';
   }
