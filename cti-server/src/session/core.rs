@@ -174,6 +174,14 @@ impl CoreSession {
             if let Some((start, connected)) = self.session.current_call() {
                 voice.known_call(start, connected, self.wall(now));
             }
+            // The view so far: a page attaching after the agent's login would otherwise have none
+            // (the components' hello gets the latest view) until the core's next change. No
+            // component said hello yet, so this sends nothing.
+            if let Some(view) = self.session.last_view() {
+                let whole = serde_json::to_value(view).expect("views always serialize");
+                let none = voice.view(view, &whole);
+                debug_assert!(none.is_empty());
+            }
             self.voice = Some(voice);
         }
         self.voice.as_mut().expect("made above")
