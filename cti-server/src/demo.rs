@@ -282,9 +282,11 @@ async fn voice_index(
         .as_deref()
         .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("connector=")));
     if !has_connector || uri.path() == "/" {
+        // The page's other parameters (`lightning=off`…) go along.
         let encoded = url_encode(&state.adapter_url);
-        let query = match query.filter(|_| has_connector) {
-            Some(q) => q,
+        let query = match query.filter(|q| !q.is_empty()) {
+            Some(q) if has_connector => q,
+            Some(q) => format!("connector={encoded}&{q}"),
             None => format!("connector={encoded}"),
         };
         return Ok(Redirect::to(&format!("/standin-voice/?{query}")).into_response());
@@ -388,6 +390,47 @@ mod tests {
                 .expect("a request");
             let response = app.clone().oneshot(request).await.expect("an answer");
             assert_eq!(response.status(), status, "{path}");
+        }
+    }
+
+    /// The host page's own parameters survive the redirect that adds the connector's URL.
+    #[tokio::test]
+    async fn the_voice_host_redirect_keeps_the_page_parameters() {
+        use tower::ServiceExt as _;
+        let app = voice_app(StandinState {
+            adapter_url: "https://127.0.0.1:1/scv/".into(),
+            sim_url: "http://127.0.0.1:1".into(),
+            callcenter_xml: "".into(),
+            http: reqwest::Client::new(),
+        });
+        let connector = format!("connector={}", url_encode("https://127.0.0.1:1/scv/"));
+        for (path, to) in [
+            ("/", format!("/standin-voice/?{connector}")),
+            (
+                "/?lightning=off",
+                format!("/standin-voice/?{connector}&lightning=off"),
+            ),
+            (
+                "/standin-voice/?lightning=off",
+                format!("/standin-voice/?{connector}&lightning=off"),
+            ),
+            (
+                "/?connector=x&lightning=off",
+                "/standin-voice/?connector=x&lightning=off".into(),
+            ),
+        ] {
+            let request = axum::http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .expect("a request");
+            let response = app.clone().oneshot(request).await.expect("an answer");
+            assert_eq!(
+                response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|l| l.to_str().ok()),
+                Some(to.as_str()),
+                "{path}"
+            );
         }
     }
 
