@@ -8,6 +8,8 @@
 //! `target/browser-artifacts/`.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod lightning;
+
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
