@@ -420,6 +420,14 @@ impl Core for CoreSession {
             })
     }
 
+    fn urgency(&self) -> cti_core::Urgency {
+        self.session.urgency()
+    }
+
+    fn set_cadence(&mut self, cadence: cti_core::Cadence, now: Instant) {
+        self.session.set_cadence(cadence, now);
+    }
+
     fn view(&self) -> Option<serde_json::Value> {
         let view = self.session.last_view()?;
         Some(serde_json::to_value(view).expect("views always serialize"))
