@@ -350,7 +350,8 @@ pub struct VoiceKeys {
         value_name = "ID"
     )]
     pub no_campaign_status: Option<String>,
-    /// The package's namespace for the custom labels of refusals.
+    /// The namespace of the package's Custom Labels for refusals (default `c`: the package
+    /// as shipped has none).
     #[arg(
         id = "voice_label_namespace",
         long = "voice-label-namespace",

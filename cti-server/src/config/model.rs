@@ -247,7 +247,7 @@ impl Default for VoiceSettings {
             available_status: None,
             no_campaign_status: None,
             break_statuses: Vec::new(),
-            label_namespace: "neotel".into(),
+            label_namespace: "c".into(),
         }
     }
 }

@@ -107,7 +107,7 @@ impl<F: Fn(&str) -> String> Checks<F> {
                     url: url.trim_end_matches('/').to_owned(),
                     key,
                     certificate,
-                    provider_name: text(keys.provider_name).unwrap_or_else(|| "neotel".into()),
+                    provider_name: text(keys.provider_name).unwrap_or_else(|| "c".into()),
                 })
             }
             _ => {
@@ -139,7 +139,7 @@ impl<F: Fn(&str) -> String> Checks<F> {
             available_status: text(keys.available_status),
             no_campaign_status: text(keys.no_campaign_status),
             break_statuses,
-            label_namespace: text(keys.label_namespace).unwrap_or_else(|| "neotel".into()),
+            label_namespace: text(keys.label_namespace).unwrap_or_else(|| "c".into()),
         }
     }
 
