@@ -233,6 +233,19 @@ impl Metrics {
             voicecall_writes.clone(),
         );
         let voicecalls = Family::<KindLabel, Counter>::default();
+        // At zero from the start: the first unlinked call is an increase an alert sees, and
+        // the dashboard shows 0 rather than no data.
+        for kind in ["linked", "unlinked", "ended", "notEnded"] {
+            voicecalls.get_or_create(&KindLabel { kind: kind.into() });
+        }
+        for write in ["create", "update"] {
+            for outcome in ["accepted", "refused", "unknown", "not_sent"] {
+                voicecall_writes.get_or_create(&WriteLabels {
+                    write: write.into(),
+                    outcome: outcome.into(),
+                });
+            }
+        }
         registry.register(
             "voicecalls",
             "VoiceCall records by what became of them (linked, unlinked, ended, notEnded)",
