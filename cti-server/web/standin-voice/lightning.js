@@ -6380,8 +6380,16 @@ ${stack}`;
     const tasks = host().org.tasksOfCall(callId);
     return tasks.length ? tasks[0].Id : null;
   }
+  function findCampaignRecord({ objectType, campaign }) {
+    const type = String(objectType || "").trim();
+    const id = String(campaign === null || campaign === void 0 ? "" : campaign).trim();
+    if (!type || !id) {
+      return [];
+    }
+    return host().org.recordsOf(type).filter((r) => String(r.neoCampaignId__c) === id).map(match);
+  }
   var CLASSES = {
-    NeotelLightning: { searchRecords, readRecord, findCallLog }
+    NeotelLightning: { searchRecords, readRecord, findCallLog, findCampaignRecord }
   };
   function apex(apexClass, method) {
     return function(params) {
@@ -6404,6 +6412,9 @@ ${stack}`;
 
   // sf-apex:NeotelLightning.findCallLog
   var NeotelLightning_default3 = apex("NeotelLightning", "findCallLog");
+
+  // sf-apex:NeotelLightning.findCampaignRecord
+  var NeotelLightning_default4 = apex("NeotelLightning", "findCampaignRecord");
 
   // ../salesforce/voice-app/main/default/lwc/neotelProtocol/neotelProtocol.js
   var PROTOCOL = 1;
@@ -6533,6 +6544,9 @@ ${stack}`;
       const people = record.objectType === "Contact" || record.objectType === "Lead";
       fields[people ? "WhoId" : "WhatId"] = record.id;
     }
+    if (log3.related && log3.related.id && !fields.WhatId) {
+      fields.WhatId = log3.related.id;
+    }
     return fields;
   }
   function failure(error, unknown) {
@@ -6575,6 +6589,14 @@ ${stack}`;
     switch (request.ask) {
       case "findRecords":
         return sf.searchRecords(request.key).then((records) => ({
+          records: (records || []).map((r) => ({
+            id: r.id,
+            objectType: r.objectType,
+            name: r.name
+          }))
+        }));
+      case "findCampaignRecord":
+        return sf.findCampaignRecord(request.objectType, String(request.campaign)).then((records) => ({
           records: (records || []).map((r) => ({
             id: r.id,
             objectType: r.objectType,
@@ -6724,6 +6746,10 @@ ${stack}`;
         }),
         findCallLog: (callId) => NeotelLightning_default3({
           callId
+        }),
+        findCampaignRecord: (objectType, campaign) => NeotelLightning_default4({
+          objectType,
+          campaign
         }),
         navigate: (pageReference) => this[NavigationMixin.Navigate](pageReference),
         encodeDefaultFieldValues,

@@ -68,8 +68,23 @@ function findCallLog({ callId }) {
     return tasks.length ? tasks[0].Id : null;
 }
 
+/** NeotelLightning.findCampaignRecord (X-CAMPAIGN-ENTITY): the records of `objectType` whose
+ * neoCampaignId__c is `campaign`, as NeotelDataRetrieval.getRecordByNeotelCampaign finds them
+ * (nothing for a blank object or campaign, or an object the org does not have). */
+function findCampaignRecord({ objectType, campaign }) {
+    const type = String(objectType || '').trim();
+    const id = String(campaign === null || campaign === undefined ? '' : campaign).trim();
+    if (!type || !id) {
+        return [];
+    }
+    return host()
+        .org.recordsOf(type)
+        .filter((r) => String(r.neoCampaignId__c) === id)
+        .map(match);
+}
+
 const CLASSES = {
-    NeotelLightning: { searchRecords, readRecord, findCallLog }
+    NeotelLightning: { searchRecords, readRecord, findCallLog, findCampaignRecord }
 };
 
 /** The function `@salesforce/apex/{apexClass}.{method}` imports. */
