@@ -31,6 +31,15 @@ async fn logged_in_and_joined(s: &LightningStack) {
     s.control("neotelCampaigns", "leave").await;
 }
 
+/// Every request of the core the bridge ran was done: none answered with an error (the
+/// stand-in's Salesforce APIs cover what the components call).
+async fn no_failed_requests(s: &LightningStack) {
+    let failed = s
+        .host_js("standin.lightning.bridgeLog().filter(function (b) { return b.payload.type === 'answer' && !b.payload.ok; })")
+        .await;
+    assert_eq!(failed, json!([]), "requests answered with an error");
+}
+
 /// The journal entries of `method` that Neotel took (HTTP 200).
 async fn taken(s: &LightningStack, method: &str) -> Vec<Value> {
     s.calls_of(method)
@@ -190,6 +199,7 @@ async fn predictive_call_scheduled_in_the_after_call_work_component_reaches_neot
     // Neotel got the disposition once (the VoiceCall's end came after it).
     let updates = taken(&s, "UpdateContact").await;
     assert_eq!(updates.len(), 1, "one UpdateContact: {updates:?}");
+    no_failed_requests(&s).await;
     s.screenshot("lightning-scheduled").await;
     s.stop().await;
 }
@@ -302,6 +312,7 @@ async fn private_inbound_call_new_record_is_linked_by_its_sync_id_and_has_one_vo
         ended[0]
     );
     assert_eq!(taken(&s, "UpdateContact").await.len(), 1);
+    no_failed_requests(&s).await;
     s.stop().await;
 }
 
