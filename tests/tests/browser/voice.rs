@@ -32,6 +32,10 @@ pub const LUNCH_BREAK: i64 = 12;
 /// frames, screenshots, kill and restart), with the stand-in Voice host open.
 pub struct VoiceStack {
     stack: Stack,
+    /// The stand-in host's port (any `*.lightning.force.com` name reaches it).
+    standin_port: u16,
+    /// This browser's chromedriver (for what WebDriver has no command for: its logs).
+    webdriver: String,
 }
 
 impl Deref for VoiceStack {
@@ -48,9 +52,18 @@ impl DerefMut for VoiceStack {
     }
 }
 
-/// Chromium for the Voice host: the Salesforce name mapped to loopback, the demo's certificate
-/// taken (the flag and WebDriver's `acceptInsecureCerts`), its own profile.
-async fn open_voice_browser(name: &str, chromium: &Path, chromedriver: &Path) -> (Driver, Client) {
+/// Chromium for the Voice host: every `*.lightning.force.com` name mapped to loopback (the
+/// stand-in's, and a foreign org's for the framing check), the demo's certificate taken (the
+/// flag and WebDriver's `acceptInsecureCerts`), its own profile, the network log kept (what the
+/// pages' WebSockets carried). `one_process`: the connector's frame in the console's process
+/// (Chromium isolates a cross-site frame, and logs the network of the console's process only).
+/// Returns the chromedriver's URL too.
+async fn open_voice_browser(
+    name: &str,
+    chromium: &Path,
+    chromedriver: &Path,
+    one_process: bool,
+) -> (Driver, Client, String) {
     use std::os::unix::process::CommandExt as _;
     let port = free_port();
     let profile = std::env::temp_dir().join(format!(
@@ -68,21 +81,30 @@ async fn open_voice_browser(name: &str, chromium: &Path, chromedriver: &Path) ->
         child,
         profile: profile.clone(),
     };
+    let mut args = vec![
+        "--headless".to_owned(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--disable-dev-shm-usage".into(),
+        "--window-size=1500,1000".into(),
+        "--host-resolver-rules=MAP *.lightning.force.com 127.0.0.1".into(),
+        "--ignore-certificate-errors".into(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    if one_process {
+        args.push("--disable-site-isolation-trials".into());
+        args.push("--disable-features=IsolateOrigins,site-per-process".into());
+    }
     let mut caps = serde_json::Map::new();
     caps.insert("acceptInsecureCerts".into(), json!(true));
+    caps.insert("goog:loggingPrefs".into(), json!({"performance": "ALL"}));
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1500,1000",
-                format!("--host-resolver-rules=MAP {VOICE_HOST} 127.0.0.1"),
-                "--ignore-certificate-errors",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
+        json!({"binary": chromium, "args": args}),
     );
     let webdriver = format!("http://127.0.0.1:{port}");
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -93,7 +115,7 @@ async fn open_voice_browser(name: &str, chromium: &Path, chromedriver: &Path) ->
             .connect(&webdriver)
             .await
         {
-            return (driver, c);
+            return (driver, c, webdriver);
         }
         tokio::time::sleep(TICK).await;
     }
@@ -106,6 +128,16 @@ fn insecure_http() -> reqwest::Client {
         .danger_accept_invalid_certs(true)
         .build()
         .expect("an HTTP client")
+}
+
+/// The stand-in host's page on `host:port` framing the connector page of the server at
+/// `server_url`, without Neotel's Lightning components (the scenarios assert what the connector
+/// publishes, with or without them; a host that has no such switch ignores the parameter).
+fn host_url(host: &str, port: u16, server_url: &str) -> String {
+    let connector = format!("{server_url}/scv/")
+        .replace(':', "%3A")
+        .replace('/', "%2F");
+    format!("https://{host}:{port}/standin-voice/?connector={connector}&lightning=off")
 }
 
 fn browsers() -> Option<(PathBuf, PathBuf)> {
@@ -121,16 +153,22 @@ impl VoiceStack {
     /// The server in this process on Salesforce Voice, the host open (the connector shows its
     /// login form), or `None` (with a note) when Chromium is not installed outside CI.
     pub async fn start(name: &str) -> Option<Self> {
-        Self::launch(name, false).await
+        Self::launch(name, false, false).await
+    }
+
+    /// As [`VoiceStack::start`], the connector's frame in the console's process, so that
+    /// [`VoiceStack::network_log`] holds its WebSocket too.
+    pub async fn start_logging_network(name: &str) -> Option<Self> {
+        Self::launch(name, false, true).await
     }
 
     /// As [`VoiceStack::start`], the server as its own process (`kill_server`,
     /// `restart_server` on the same ports and data directory).
     pub async fn start_process(name: &str) -> Option<Self> {
-        Self::launch(name, true).await
+        Self::launch(name, true, false).await
     }
 
-    async fn launch(name: &str, process: bool) -> Option<Self> {
+    async fn launch(name: &str, process: bool, one_process: bool) -> Option<Self> {
         let Some((chromium, chromedriver)) = browsers() else {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -201,11 +239,12 @@ impl VoiceStack {
                 None,
             )
         };
-        let (driver, client) = open_voice_browser(name, &chromium, &chromedriver).await;
+        let (driver, client, webdriver) =
+            open_voice_browser(name, &chromium, &chromedriver, one_process).await;
         let stack = Stack {
             name: name.to_owned(),
             client,
-            standin_url: format!("https://{VOICE_HOST}:{standin_port}/"),
+            standin_url: host_url(VOICE_HOST, standin_port, &server_url),
             server_url,
             sim,
             http: insecure_http(),
@@ -215,7 +254,11 @@ impl VoiceStack {
             process,
             _data: data,
         };
-        let voice = Self { stack };
+        let voice = Self {
+            stack,
+            standin_port,
+            webdriver,
+        };
         voice.open_host().await;
         Some(voice)
     }
@@ -224,7 +267,8 @@ impl VoiceStack {
     /// server, with the host open. Stop it with [`VoiceStack::stop`] before this stack.
     pub async fn second_browser(&self, name: &str) -> Self {
         let (chromium, chromedriver) = browsers().expect("the first browser found Chromium");
-        let (driver, client) = open_voice_browser(name, &chromium, &chromedriver).await;
+        let (driver, client, webdriver) =
+            open_voice_browser(name, &chromium, &chromedriver, false).await;
         let stack = Stack {
             name: name.to_owned(),
             client,
@@ -238,9 +282,67 @@ impl VoiceStack {
             process: None,
             _data: tempfile::tempdir().expect("a temporary directory"),
         };
-        let voice = Self { stack };
+        let voice = Self {
+            stack,
+            standin_port: self.standin_port,
+            webdriver,
+        };
         voice.open_host().await;
         voice
+    }
+
+    /// The host page as an org on `host` (a `*.lightning.force.com` name) would frame the
+    /// connector.
+    pub fn host_url_as(&self, host: &str) -> String {
+        host_url(host, self.standin_port, &self.server_url)
+    }
+
+    /// The `frame-ancestors` sources of the connector page's `Content-Security-Policy`.
+    pub async fn framing_policy(&self) -> Vec<String> {
+        let page = self
+            .http
+            .get(format!("{}/scv/", self.server_url))
+            .send()
+            .await
+            .expect("the server answers");
+        assert!(page.status().is_success(), "/scv/ → {}", page.status());
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .expect("an ASCII policy")
+            .to_owned();
+        csp.split(';')
+            .find_map(|d| d.trim().strip_prefix("frame-ancestors "))
+            .unwrap_or_else(|| panic!("no frame-ancestors in {csp}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// What Chromium's network log holds so far (and forgets): each entry's DevTools message.
+    pub async fn network_log(&self) -> Vec<Value> {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a WebDriver session");
+        let log: Value = reqwest::Client::new()
+            .post(format!("{}/session/{session}/se/log", self.webdriver))
+            .json(&json!({"type": "performance"}))
+            .send()
+            .await
+            .expect("chromedriver answers")
+            .json()
+            .await
+            .expect("chromedriver's log as JSON");
+        log["value"]
+            .as_array()
+            .expect("log entries")
+            .iter()
+            .filter_map(|e| serde_json::from_str::<Value>(e["message"].as_str()?).ok())
+            .map(|m| m["message"].clone())
+            .collect()
     }
 
     /// Opens the host and waits until the connector answered its handshake: the login form
