@@ -235,9 +235,6 @@ async fn a_preview_call_ended_in_omni() {
 /// §2.4.7: the rep closes the VoiceCall tab (WRAP_UP_CALL) and goes Available at once (the
 /// host's "agent goes available after ACW"): both succeed, Neotel frees the agent once.
 #[tokio::test]
-#[ignore = "server bug (issue 26): SET_AGENT_STATUS Available right after WRAP_UP_CALL is \
-            refused with Neotel_releasing (the release WRAP_UP_CALL began is in flight), so Omni \
-            gets an ERROR and no SET_AGENT_STATUS_RESULT for the rep's status change"]
 async fn the_rep_closes_the_voice_call_and_goes_available_at_once() {
     let Some(s) = VoiceStack::start("voice-wrap-up").await else {
         return;
@@ -314,8 +311,9 @@ async fn an_inbound_call_with_a_key_then_a_private_one() {
     let started = s.wait_event("CALL_STARTED", from).await;
     assert_eq!(started["callId"], key("1001", &private["call_id"]));
     assert_eq!(started["phoneNumber"], "1155554444", "{started}");
+    let contact = private["contact_id"].to_string();
     s.wait_journal("CRM_ShowingContact", |e| {
-        e["params"]["IDCONTACTO"] == private["contact_id"].to_string()
+        e["params"]["IDCONTACTO"] == contact.as_str()
     })
     .await;
     s.sim_post(
