@@ -297,6 +297,16 @@ impl VoiceStack {
         host_url(host, self.standin_port, &self.server_url)
     }
 
+    /// Waits until the connector says it is connected again (its status line empties when
+    /// its WebSocket opens; what it sends after goes after its attach) and the server counts
+    /// the page's connection.
+    pub async fn wait_reconnected(&self) {
+        self.connector_frame().await;
+        self.wait_text("[data-testid=status]", str::is_empty).await;
+        self.console().await;
+        self.wait_connections(1.0).await;
+    }
+
     /// The `frame-ancestors` sources of the connector page's `Content-Security-Policy`.
     pub async fn framing_policy(&self) -> Vec<String> {
         let page = self
