@@ -405,22 +405,14 @@ async fn digits_typed_in_omni_reach_neotel_one_by_one() {
     for digit in ["1", "2", "#"] {
         s.run("send digits", json!({ "digits": digit })).await;
     }
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    let mut digits = Vec::new();
-    while tokio::time::Instant::now() < deadline && digits.len() < 3 {
-        digits = s
-            .calls_of("SendDTMF")
-            .await
-            .iter()
-            .map(|e| {
-                e["params"]["DIGITOS"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect();
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    s.wait_journal("SendDTMF", |e| e["params"]["DIGITOS"] == "#")
+        .await;
+    let digits: Vec<Value> = s
+        .calls_of("SendDTMF")
+        .await
+        .iter()
+        .map(|e| e["params"]["DIGITOS"].clone())
+        .collect();
     assert_eq!(digits, ["1", "2", "#"]);
     s.stop().await;
 }
