@@ -194,7 +194,8 @@ export function failure(error, unknown) {
 
 /**
  * Runs one request of the core with Salesforce's APIs, given as `sf`:
- * `searchRecords(key)`, `readRecord(recordId, objectType)`, `findCallLog(callId)` (Apex),
+ * `searchRecords(key)`, `findCampaignRecord(objectType, campaign)`, `readRecord(recordId,
+ * objectType)`, `findCallLog(callId)` (Apex),
  * `navigate(pageReference)` (NavigationMixin), `encodeDefaultFieldValues(fields)`,
  * `updateRecord(recordInput)`, `createRecord(recordInput)` (lightning/uiRecordApi),
  * `currentRecord()` (the record shown: `{id, objectType, name}` or null).
@@ -226,6 +227,10 @@ function perform(request, sf) {
                     objectType: r.objectType,
                     name: r.name
                 }))
+            }));
+        case 'findCampaignRecord':
+            return sf.findCampaignRecord(request.objectType, String(request.campaign)).then((records) => ({
+                records: (records || []).map((r) => ({ id: r.id, objectType: r.objectType, name: r.name }))
             }));
         case 'showRecord':
             sf.navigate({

@@ -168,6 +168,18 @@ describe('requests', () => {
         });
     });
 
+    it('findCampaignRecord: the Apex lookup by Neotel campaign (X-CAMPAIGN-ENTITY), answered as records', async () => {
+        const sf = salesforce({
+            findCampaignRecord: jest.fn().mockResolvedValue([{ id: '701A', objectType: 'Campaign', name: 'SALESFORCE' }])
+        });
+        const outcome = await runRequest({ id: 9, ask: 'findCampaignRecord', objectType: 'Campaign', campaign: 97 }, sf);
+        expect(sf.findCampaignRecord).toHaveBeenCalledWith('Campaign', '97');
+        expect(outcome).toEqual({
+            ok: true,
+            answer: { records: [{ id: '701A', objectType: 'Campaign', name: 'SALESFORCE' }] }
+        });
+    });
+
     it('showRecord, showNewRecord, showSearch: Salesforce navigation', async () => {
         const sf = salesforce();
         expect(await runRequest({ id: 2, ask: 'showRecord', recordId: '003A' }, sf)).toEqual({ ok: true, answer: {} });
