@@ -18,7 +18,7 @@
 //!     user: "1001".into(),
 //!     device: "SIP/1001".into(),
 //!     presence: Presence { available: Some("0N5000000000001".into()), ..Presence::default() },
-//!     label_namespace: "neotel".into(),
+//!     label_namespace: "c".into(),
 //!     after_call_work: true,
 //!     options: Default::default(),
 //!     dialing: Default::default(),

@@ -36,7 +36,7 @@ pub struct VoiceConfig {
     pub device: String,
     /// Omni-Channel presence statuses ↔ Neotel's states (F-BREAK).
     pub presence: Presence,
-    /// The package's namespace for the custom labels of refusals (`neotel`).
+    /// The namespace of the package's Custom Labels for refusals (`c`: the package as shipped).
     pub label_namespace: String,
     /// The contact center allows after-call work (`isACWAllowed`): the wrap-up is announced.
     pub after_call_work: bool,

@@ -163,6 +163,10 @@ export function taskFields(log) {
         const people = record.objectType === 'Contact' || record.objectType === 'Lead';
         fields[people ? 'WhoId' : 'WhatId'] = record.id;
     }
+    // X-CAMPAIGN-ENTITY: the campaign's record takes WhatId, unless the call's own record does.
+    if (log.related && log.related.id && !fields.WhatId) {
+        fields.WhatId = log.related.id;
+    }
     return fields;
 }
 
