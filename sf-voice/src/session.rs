@@ -236,6 +236,12 @@ pub struct VoiceSession {
     awaiting: Option<String>,
     /// The call events that wait for it, with their times.
     deferred: std::collections::VecDeque<(CallEvent, DateTime<Utc>)>,
+    /// The voice pages attached now.
+    pages: BTreeSet<u64>,
+    /// Calls' ends published while no page was attached (the server restarted mid-call, the
+    /// console was reloading): the next page to attach publishes them, or Salesforce would
+    /// keep showing a call Neotel ended.
+    unheard: Vec<(&'static str, Value)>,
 }
 
 /// Why a request of the core is refused when no Neotel component answered the roll call.
@@ -260,6 +266,8 @@ impl VoiceSession {
             records: Records::default(),
             awaiting: None,
             deferred: std::collections::VecDeque::new(),
+            pages: BTreeSet::new(),
+            unheard: Vec::new(),
         }
     }
 
@@ -486,29 +494,40 @@ impl VoiceSession {
     /// A page logged in or attached: its phone, what it can do, the calls in progress; and a
     /// roll call of the Lightning components (their hellos sent before the connector was up
     /// were lost: Salesforce delivers the bridge's messages only once it is).
+    /// Calls' ends no page heard follow the setup.
     #[must_use]
-    pub fn setup(&self, page: u64) -> Vec<Out> {
-        vec![
-            Out::To(
-                Some(page),
-                PageMessage::Setup {
-                    agent_config: describe::agent_config(&self.config.device),
-                    capabilities: describe::capabilities(),
-                    active_calls: self.active_calls(),
-                },
-            ),
+    pub fn setup(&mut self, page: u64) -> Vec<Out> {
+        self.pages.insert(page);
+        let mut out = vec![Out::To(
+            Some(page),
+            PageMessage::Setup {
+                agent_config: describe::agent_config(&self.config.device),
+                capabilities: describe::capabilities(),
+                active_calls: self.active_calls(),
+            },
+        )];
+        out.extend(self.unheard.drain(..).map(|(event_type, payload)| {
             Out::To(
                 Some(page),
                 PageMessage::Publish {
-                    event_type: "MESSAGE",
-                    payload: bridge::message("roll", json!({})),
+                    event_type,
+                    payload,
                 },
-            ),
-        ]
+            )
+        }));
+        out.push(Out::To(
+            Some(page),
+            PageMessage::Publish {
+                event_type: "MESSAGE",
+                payload: bridge::message("roll", json!({})),
+            },
+        ));
+        out
     }
 
     /// A voice page went away.
     pub fn page_gone(&mut self, page: u64) {
+        self.pages.remove(&page);
         self.components.remove(&page);
         if self.dialing.is_some_and(|a| a.page == page) {
             self.dialing = None;
@@ -577,6 +596,36 @@ impl VoiceSession {
 
     /// A call event of the core, as Salesforce's softphone is told of it.
     pub fn event(
+        &mut self,
+        event: &CallEvent,
+        now: DateTime<Utc>,
+        words: &dyn Fn(&Message) -> String,
+    ) -> Vec<Out> {
+        let out = self.told(event, now, words);
+        self.heard(out)
+    }
+
+    /// Keeps the calls' ends no page hears (none is attached) for the next one.
+    fn heard(&mut self, out: Vec<Out>) -> Vec<Out> {
+        if self.pages.is_empty() {
+            for o in &out {
+                if let Out::To(
+                    None,
+                    PageMessage::Publish {
+                        event_type,
+                        payload,
+                    },
+                ) = o
+                    && matches!(*event_type, "HANGUP" | "AFTER_CALL_WORK_STARTED")
+                {
+                    self.unheard.push((event_type, payload.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    fn told(
         &mut self,
         event: &CallEvent,
         now: DateTime<Utc>,

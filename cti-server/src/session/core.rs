@@ -622,6 +622,8 @@ impl CoreSession {
                 };
                 self.lists = Some(lists.clone());
                 let mut json = serde_json::to_value(&*view).expect("views always serialize");
+                // The voice side reads the lists (its phone book): it keeps the view whole.
+                view.lists = lists.clone();
                 if let Some(voice) = self.voice.as_mut() {
                     // The components get the whole view, lists included.
                     let mut whole = json.clone();
