@@ -792,6 +792,45 @@ fn a_second_call_while_the_first_ones_voicecall_is_slow_is_told_in_order() {
     run_checked(steps, false).unwrap();
 }
 
+/// Found by the voice soak (`cti-server/tests/soak_voice.rs`), the general case of
+/// `a_restart_while_a_calls_voicecall_is_being_created_loses_its_start`: the call events the
+/// voice side holds until a creation is answered are not in the snapshot. A call that ended
+/// while its VoiceCall's creation was slow, then a second call, then the server restarts: the
+/// resumed session takes the second call for one Salesforce was told of (it is the core's
+/// call in progress), so it is never told, and its VoiceCall is never created (nor logged
+/// unlinked); the first call's end (`Closed`, held too) never ends its VoiceCall.
+#[test]
+#[ignore = "bug in sf-voice (reported to the lead): run with --ignored"]
+fn a_restart_while_call_events_wait_for_a_slow_creation_loses_them() {
+    run_checked(
+        vec![
+            Step::Do(Command::JoinCampaign { campaign: 97 }),
+            Step::Wait(1000),
+            Step::Tel(TelFault::Slow),
+            Step::Deliver,
+            Step::Wait(1000),
+            Step::AgentAnswer,
+            Step::Wait(1000),
+            Step::CustomerHangup,
+            Step::Wait(1000),
+            Step::Release(Whose::This, Some(26)),
+            Step::Wait(1000),
+            Step::Do(Command::Play),
+            Step::Wait(1000),
+            Step::Deliver,
+            Step::Wait(1000),
+            Step::AgentAnswer,
+            Step::Wait(1000),
+            Step::Restart,
+            Step::Wait(1000),
+            Step::CustomerHangup,
+            Step::Wait(1000),
+        ],
+        false,
+    )
+    .unwrap();
+}
+
 /// Found by the run (Salesforce Voice): Salesforce declined (or ended) a call, the base
 /// published its HANGUP; the server restarted before Neotel's end reached the session. The
 /// resumed voice side takes the call in progress afresh (`known_call`), without "Salesforce
