@@ -649,9 +649,10 @@ impl VoiceSession {
                         .records
                         .started(config, &key, start, told_inbound(start), now);
                     if self.records.creating(&key) {
-                        // Told once its VoiceCall exists (or is known not to).
+                        // Told once its VoiceCall exists (or is known not to), before
+                        // whatever followed it (held with it when it is told from the queue).
                         self.awaiting = Some(key);
-                        self.deferred.push_back((event.clone(), now));
+                        self.deferred.push_front((event.clone(), now));
                         return self.record_outs(outs);
                     }
                     out.extend(self.record_outs(outs));
