@@ -109,6 +109,10 @@ pub enum PageMessage {
         capabilities: Value,
         /// `PhoneCall` descriptions.
         active_calls: Vec<Value>,
+        /// What was published while no page was attached, in order: a page that had told the
+        /// base of the calls before (it reattaches after a server restart or a reconnect)
+        /// publishes it; a new one learns the calls from `active_calls`.
+        missed: Vec<(&'static str, Value)>,
     },
     /// The calls in progress now.
     Calls(Vec<Value>),
@@ -238,9 +242,9 @@ pub struct VoiceSession {
     deferred: std::collections::VecDeque<(CallEvent, DateTime<Utc>)>,
     /// The voice pages attached now.
     pages: BTreeSet<u64>,
-    /// Calls' ends published while no page was attached (the server restarted mid-call, the
-    /// console was reloading): the next page to attach publishes them, or Salesforce would
-    /// keep showing a call Neotel ended.
+    /// What was published while no page was attached (the server restarted mid-call, the
+    /// connection was down): the next page to attach gets it, or Salesforce would keep
+    /// showing a call Neotel ended, or never hear of one it started.
     unheard: Vec<(&'static str, Value)>,
 }
 
@@ -494,7 +498,7 @@ impl VoiceSession {
     /// A page logged in or attached: its phone, what it can do, the calls in progress; and a
     /// roll call of the Lightning components (their hellos sent before the connector was up
     /// were lost: Salesforce delivers the bridge's messages only once it is).
-    /// Calls' ends no page heard follow the setup.
+    /// What no page heard goes with the setup.
     #[must_use]
     pub fn setup(&mut self, page: u64) -> Vec<Out> {
         self.pages.insert(page);
@@ -504,17 +508,9 @@ impl VoiceSession {
                 agent_config: describe::agent_config(&self.config.device),
                 capabilities: describe::capabilities(),
                 active_calls: self.active_calls(),
+                missed: std::mem::take(&mut self.unheard),
             },
         )];
-        out.extend(self.unheard.drain(..).map(|(event_type, payload)| {
-            Out::To(
-                Some(page),
-                PageMessage::Publish {
-                    event_type,
-                    payload,
-                },
-            )
-        }));
         out.push(Out::To(
             Some(page),
             PageMessage::Publish {
@@ -605,7 +601,8 @@ impl VoiceSession {
         self.heard(out)
     }
 
-    /// Keeps the calls' ends no page hears (none is attached) for the next one.
+    /// Keeps what no page hears (none is attached) for the next one: the base's events, not
+    /// the components' messages (they get the view when they say hello).
     fn heard(&mut self, out: Vec<Out>) -> Vec<Out> {
         if self.pages.is_empty() {
             for o in &out {
@@ -616,7 +613,7 @@ impl VoiceSession {
                         payload,
                     },
                 ) = o
-                    && matches!(*event_type, "HANGUP" | "AFTER_CALL_WORK_STARTED")
+                    && *event_type != "MESSAGE"
                 {
                     self.unheard.push((event_type, payload.clone()));
                 }

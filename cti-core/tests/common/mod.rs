@@ -127,6 +127,9 @@ pub struct Host {
     pub up: Vec<String>,
     /// VoiceCall news the server logged and counted.
     pub noted: Vec<sf_voice::Noted>,
+    /// Voice pages that reattach (their iframe stayed: the base heard of the calls before), so
+    /// they publish what their setup says they missed; a new page learns the calls from it.
+    pub reattaching: std::collections::BTreeSet<u64>,
 }
 
 impl Host {
@@ -160,6 +163,17 @@ impl Host {
     /// A message reaches voice page `page` at `now`.
     fn deliver(&mut self, page: u64, message: sf_voice::PageMessage, now: Instant) {
         use sf_voice::PageMessage;
+        if let PageMessage::Setup { missed, .. } = &message
+            && self.reattaching.remove(&page)
+        {
+            for (event_type, payload) in missed.clone() {
+                let publish = PageMessage::Publish {
+                    event_type,
+                    payload,
+                };
+                self.deliver(page, publish, now);
+            }
+        }
         match &message {
             PageMessage::Publish {
                 event_type: "CALL_STARTED",
@@ -583,9 +597,12 @@ impl Harness {
         }
         self.stored = stored_form(&self.session);
         self.stored_voice = self.voice.as_ref().map(|v| v.records().clone());
+        // Until the pages attach again, what the resumed session publishes reaches none.
+        let page = self.voice_page.take();
         self.drive();
         // The pages attach again to the resumed session: the voice page gets its setup.
-        if let Some(page) = self.voice_page {
+        if let Some(page) = page {
+            self.host.reattaching.insert(page + 1);
             self.attach_voice(page + 1);
         }
         self.event(SalesforceEvent::PageChanged);

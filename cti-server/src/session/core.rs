@@ -158,10 +158,18 @@ fn voice_down(message: sf_voice::PageMessage) -> Down {
             agent_config,
             capabilities,
             active_calls,
+            missed,
         } => Down::VoiceSetup {
             agent_config,
             capabilities,
             active_calls,
+            missed: missed
+                .into_iter()
+                .map(|(event_type, payload)| crate::protocol::VoiceEvent {
+                    event_type: event_type.to_owned(),
+                    payload,
+                })
+                .collect(),
         },
         PageMessage::Calls(active_calls) => Down::VoiceCalls { active_calls },
         PageMessage::Publish {
