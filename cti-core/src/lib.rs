@@ -72,7 +72,7 @@ mod user;
 mod view;
 
 pub use command::{Command, MonitorMode, TextChannel, TransferTarget};
-pub use config::{Config, ListSource, TaskCall, Tasks};
+pub use config::{Config, ListSource, NeotelTasks, TaskCall, Tasks};
 pub use crm::{
     Answer, Ask, CallEvent, CallLog, CallOrigin, CallStart, CrmError, CrmRequest, CrmResult,
     Outcome, RecordRef, RequestId, SalesforceEvent, SurfaceSet, SurfaceUpdate, WordedLog,

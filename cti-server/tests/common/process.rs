@@ -126,6 +126,9 @@ impl ServerProcess {
     pub async fn start_on(neoapi: &str, data: &Path, extra: &[&str]) -> Self {
         let port = free_port();
         let mut args: Vec<String> = [
+            // the example's lists and tasks are the simulator's (NeoApi's URL needs them)
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"),
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--neoapi-url",
