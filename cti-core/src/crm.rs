@@ -340,6 +340,26 @@ pub struct CallStart {
     pub key: Option<String>,
 }
 
+/// A call whose outcome is final ([`CallEvent::Closed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallClosed {
+    /// Neotel call id.
+    pub id: i64,
+    /// How long it lasted.
+    pub duration_secs: u64,
+    /// When it ended.
+    pub ended: chrono::DateTime<chrono::Utc>,
+    /// The category's name and the subcategory's (F-RELEASE), when categorized.
+    pub category: Option<(Option<String>, String)>,
+    /// The notes the agent released the contact with.
+    pub notes: Option<String>,
+    /// When the customer is called back (F-AGENDA).
+    pub callback: Option<chrono::DateTime<chrono::Utc>>,
+    /// When Neotel took the release; `None`: the contact left without one (or the call had no
+    /// contact).
+    pub released: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// What happened to the calls, announced once at the transition the core saw, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallEvent {
@@ -389,6 +409,11 @@ pub enum CallEvent {
         /// Why, in the agent's terms.
         message: Message,
     },
+    /// The call's outcome is final (once per call, after its [`CallEvent::Ended`]): its
+    /// contact was released or scheduled, or left without a release, or it had no contact.
+    /// What a surface that keeps a record of each call (Salesforce Voice's VoiceCall) writes
+    /// at its end.
+    Closed(Box<CallClosed>),
     /// The agent's state changed.
     Status {
         /// The state.

@@ -74,8 +74,9 @@ mod view;
 pub use command::{Command, MonitorMode, TextChannel, TransferTarget};
 pub use config::{Config, ListSource, NeotelTasks, TaskCall, Tasks};
 pub use crm::{
-    Answer, Ask, CallEvent, CallLog, CallOrigin, CallStart, CrmError, CrmRequest, CrmResult,
-    Outcome, RecordRef, RequestId, SalesforceEvent, SurfaceSet, SurfaceUpdate, WordedLog,
+    Answer, Ask, CallClosed, CallEvent, CallLog, CallOrigin, CallStart, CrmError, CrmRequest,
+    CrmResult, Outcome, RecordRef, RequestId, SalesforceEvent, SurfaceSet, SurfaceUpdate,
+    WordedLog,
 };
 pub use io::{ApiId, ApiResult, Input, Output, SessionError};
 pub use message::{Code, Message};

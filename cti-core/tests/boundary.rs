@@ -379,9 +379,13 @@ fn a_predictive_call_through_a_surface_that_is_not_open_cti() {
             CallEvent::Connected { .. },
             CallEvent::Ended { .. },
             CallEvent::WrapUpStarted { .. },
+            CallEvent::Closed(closed),
             CallEvent::WrapUpEnded { .. },
         ] if start.id == delivered.call_id && start.origin == CallOrigin::Dialer
-            && start.dialer.as_deref() == Some("Predictive") && start.campaign == Some(97)),
+            && start.dialer.as_deref() == Some("Predictive") && start.campaign == Some(97)
+            && closed.id == delivered.call_id && closed.released.is_some()
+            && closed.category.as_ref().map(|c| c.1.as_str()) == Some("Venta concretada")
+            && closed.notes.as_deref() == Some("cliente conforme")),
         "{events:?}"
     );
     assert!(d.calls.iter().any(|e| matches!(

@@ -51,6 +51,48 @@ pub(crate) struct Demo {
     standin_addr: SocketAddr,
     router: Router,
     surface: DemoSurface,
+    /// The Salesforce Voice demo's Telephony Integration API stand-in, and the client of it
+    /// the sessions write their VoiceCalls through.
+    scrt: Option<(
+        sf_telephony_standin::StandInServer,
+        crate::telephony::Telephony,
+    )>,
+}
+
+/// The org and contact center the Voice stand-in host says it is (`host-scripts.js`).
+const VOICE_ORG: &str = "00D000000000001";
+const VOICE_CALL_CENTER: &str = "NeotelContactCenter";
+
+/// The Telephony Integration API stand-in on a free loopback port, with a key pair made now,
+/// and the client that signs with it.
+async fn start_scrt() -> Result<
+    (
+        sf_telephony_standin::StandInServer,
+        crate::telephony::Telephony,
+    ),
+    ServeError,
+> {
+    let demo = |e: &dyn std::fmt::Display| ServeError::Demo(format!("Telephony API stand-in: {e}"));
+    let pair = sf_telephony::DemoKeyPair::generate("Neotel demo").map_err(|e| demo(&e))?;
+    let config = sf_telephony_standin::StandInConfig::new(
+        VOICE_ORG,
+        VOICE_CALL_CENTER,
+        pair.certificate_pem(),
+    );
+    let stand_in = sf_telephony_standin::StandIn::new(config).map_err(|e| demo(&e))?;
+    let server =
+        sf_telephony_standin::StandInServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), stand_in)
+            .await?;
+    let keys = pair.key_material().map_err(|e| demo(&e))?;
+    let telephony = crate::telephony::Telephony::new(
+        &server.base_url(),
+        VOICE_ORG,
+        VOICE_CALL_CENTER,
+        "neotel",
+        keys,
+        None,
+    )?;
+    Ok((server, telephony))
 }
 
 #[derive(Clone)]
@@ -110,6 +152,12 @@ impl Demo {
             DemoSurface::OpenCti => standin_app(state),
             DemoSurface::Voice => voice_app(state),
         };
+        // VoiceCall records go to a stand-in of the API unless the configuration names one.
+        let scrt = if surface == DemoSurface::Voice && config.voice.scrt.is_none() {
+            Some(start_scrt().await?)
+        } else {
+            None
+        };
         Ok(Self {
             router,
             sim,
@@ -117,6 +165,7 @@ impl Demo {
             listener,
             standin_addr,
             surface,
+            scrt,
         })
     }
 
@@ -166,8 +215,31 @@ impl Demo {
         }
     }
 
-    pub(crate) fn into_parts(self) -> (Bound, Router, Option<SimServer>) {
-        (self.listener, self.router, self.sim)
+    /// The client of the demo's Telephony Integration API stand-in, if it runs one.
+    pub(crate) fn telephony(&self) -> Option<crate::telephony::Telephony> {
+        self.scrt.as_ref().map(|(_, t)| t.clone())
+    }
+
+    /// The demo's Telephony Integration API stand-in's base URL (its `/_standin/calls` lists
+    /// the VoiceCalls).
+    pub(crate) fn scrt_url(&self) -> Option<String> {
+        self.scrt.as_ref().map(|(s, _)| s.base_url())
+    }
+
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        Bound,
+        Router,
+        Option<SimServer>,
+        Option<sf_telephony_standin::StandInServer>,
+    ) {
+        (
+            self.listener,
+            self.router,
+            self.sim,
+            self.scrt.map(|(s, _)| s),
+        )
     }
 }
 

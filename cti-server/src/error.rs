@@ -95,6 +95,9 @@ pub enum ServeError {
     /// The session store cannot be opened or read.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// VoiceCall records cannot be written as configured (`[voice]`).
+    #[error(transparent)]
+    Telephony(#[from] crate::telephony::TelephonyError),
 }
 
 impl ServeError {

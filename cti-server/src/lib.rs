@@ -37,6 +37,7 @@ mod neoapi;
 pub mod protocol;
 pub mod security;
 pub mod store;
+pub mod telephony;
 pub mod tls;
 
 mod session;

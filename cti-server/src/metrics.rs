@@ -29,6 +29,15 @@ pub struct OutcomeLabel {
     pub outcome: String,
 }
 
+/// A label set naming a Telephony Integration API write and its outcome.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WriteLabels {
+    /// `create` (R1) or `update` (R2).
+    pub write: String,
+    /// `accepted`, `refused`, `unknown`, `not_sent`.
+    pub outcome: String,
+}
+
 /// The server's metrics.
 #[derive(Debug)]
 pub struct Metrics {
@@ -70,6 +79,12 @@ pub struct Metrics {
     /// When the served TLS certificate expires (Unix seconds); set at start when TLS is
     /// configured, 0 otherwise.
     pub tls_cert_expiry: Gauge,
+    /// Telephony Integration API writes (Salesforce Voice's VoiceCall records) by write and
+    /// outcome.
+    pub voicecall_writes: Family<WriteLabels, Counter>,
+    /// VoiceCall records by what became of them: `linked` (created with the call), `unlinked`
+    /// (the call goes on without one of ours), `ended` (its outcome written), `notEnded`.
+    pub voicecalls: Family<KindLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -163,6 +178,18 @@ impl Metrics {
             "From the Position answer showing a contact to its search sent to the page",
             pop_latency.clone(),
         );
+        let voicecall_writes = Family::<WriteLabels, Counter>::default();
+        registry.register(
+            "voicecall_writes",
+            "Telephony Integration API writes (VoiceCall records) by write and outcome",
+            voicecall_writes.clone(),
+        );
+        let voicecalls = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "voicecalls",
+            "VoiceCall records by what became of them (linked, unlinked, ended, notEnded)",
+            voicecalls.clone(),
+        );
         registry.register(
             "tls_cert_expiry_timestamp_seconds",
             "When the served TLS certificate expires (Unix time; 0 without TLS)",
@@ -185,7 +212,28 @@ impl Metrics {
             pending_write_oldest_age,
             pop_latency,
             tls_cert_expiry,
+            voicecall_writes,
+            voicecalls,
         }
+    }
+
+    /// Counts one Telephony Integration API write.
+    pub fn voicecall_write(&self, write: &str, outcome: &str) {
+        self.voicecall_writes
+            .get_or_create(&WriteLabels {
+                write: write.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts what became of one VoiceCall record.
+    pub fn voicecall(&self, kind: &str) {
+        self.voicecalls
+            .get_or_create(&KindLabel {
+                kind: kind.to_owned(),
+            })
+            .inc();
     }
 
     /// Counts one login attempt.

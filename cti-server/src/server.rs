@@ -127,6 +127,12 @@ impl Server {
             }
         };
         let neoapi = NeoApi::new(&neoapi_config).map_err(ServeError::NeoApi)?;
+        // VoiceCall records: the configured API (its key matched to its certificate now), or
+        // the Voice demo's stand-in.
+        let telephony = match crate::telephony::Telephony::from_config(&config)? {
+            Some(t) => Some(t),
+            None => demo.as_ref().and_then(Demo::telephony),
+        };
         let extra_origins = demo.as_ref().map(Demo::origins).unwrap_or_default();
         // The expiry is also a metric, so an alert fires before the certificate runs out.
         let cert_expiry = config
@@ -141,7 +147,7 @@ impl Server {
         // A statement PostgreSQL has not answered within a lease is given up (the session
         // or the keeper tries again): a connection that hangs never holds the server.
         let store = Store::open_with(&store_url, config.store_lease).await?;
-        let sessions = Sessions::new(config, neoapi, callcenter, machines, Some(store));
+        let sessions = Sessions::new(config, neoapi, callcenter, machines, Some(store), telephony);
         // The sessions a stop or a crash left in the store come back before the first page.
         session::resume(&sessions).await?;
         // Leases renewed, sessions handed over or adopted from dead instances, until shutdown.
@@ -188,6 +194,13 @@ impl Server {
     #[must_use]
     pub fn standin_addr(&self) -> Option<SocketAddr> {
         self.demo.as_ref().map(Demo::standin_addr)
+    }
+
+    /// The Voice demo's Telephony Integration API stand-in (its `/_standin/calls` lists the
+    /// VoiceCalls the sessions wrote).
+    #[must_use]
+    pub fn scrt_url(&self) -> Option<String> {
+        self.demo.as_ref().and_then(Demo::scrt_url)
     }
 
     /// The simulator's base URL (demo mode only).
@@ -257,13 +270,13 @@ impl Server {
             let router = metrics_app(state.clone());
             tokio::spawn(listener::serve(l, router, gate(own_caps()), cancel.clone()))
         });
-        let (standin_task, sim) = match demo {
+        let (standin_task, sim, scrt) = match demo {
             Some(demo) => {
-                let (standin, router, sim) = demo.into_parts();
+                let (standin, router, sim, scrt) = demo.into_parts();
                 let task = standin.spawn(router, gate(own_caps()), cancel.clone());
-                (Some(task), sim)
+                (Some(task), sim, scrt)
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         tokio::select! {
             () = shutdown => tracing::info!("shutting down"),
@@ -295,6 +308,9 @@ impl Server {
         }
         if let Some(sim) = sim {
             sim.shutdown().await;
+        }
+        if let Some(scrt) = scrt {
+            scrt.shutdown().await;
         }
         result
     }

@@ -24,6 +24,7 @@
 //!     dialing: Default::default(),
 //!     pop_rules: Default::default(),
 //!     catalogs: Arc::default(),
+//!     records: None,
 //! };
 //! let mut voice = VoiceSession::new(config);
 //! let start = CallStart {
@@ -42,9 +43,11 @@
 
 mod bridge;
 mod describe;
+mod records;
 mod session;
 
 pub use bridge::{BRIDGE_VERSION, FromComponents, read as read_message};
+pub use records::{Noted, Records, RecordsConfig, Write, Written};
 pub use session::{Asked, Out, PageMessage, Presence, Then, VoiceConfig, VoiceSession};
 
 /// A component's answer to a request of the core, read against what the core asked.

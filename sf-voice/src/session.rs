@@ -17,6 +17,15 @@ use sf_callcenter::{CallType, DialingOptions, Options, SoftphoneLayout};
 
 use crate::bridge::{self, FromComponents};
 use crate::describe::{self, class};
+use crate::records::{Noted, RecordOut, Records, RecordsConfig, Write, Written};
+
+/// Whether Salesforce is told of a call as inbound: a call coming in, or one a dialer hands
+/// the agent connected (progressive/predictive: "the inbound flow"); a preview contact is the
+/// agent's outbound call (`scv.md` §5.4). Salesforce makes an outbound call's VoiceCall itself.
+fn told_inbound(s: &CallStart) -> bool {
+    s.direction == CallType::Inbound
+        || (s.origin == CallOrigin::Dialer && s.dialer.as_deref() != Some("Preview"))
+}
 
 /// What the adapter needs from the server's configuration.
 #[derive(Debug, Clone)]
@@ -41,6 +50,9 @@ pub struct VoiceConfig {
     /// The words the components word the view with, by language (the softphone's catalogs,
     /// shared by every session).
     pub catalogs: Arc<BTreeMap<String, Arc<Value>>>,
+    /// VoiceCall records through the Telephony Integration API (`None`: the server writes
+    /// none; Salesforce Voice runs without them).
+    pub records: Option<RecordsConfig>,
 }
 
 /// Omni-Channel presence statuses (their ids, as the org has them) for Neotel's states.
@@ -132,6 +144,16 @@ pub enum Out {
     Event(SalesforceEvent),
     /// Log the agent out (Salesforce's `logout`): answer `asked` before the goodbye.
     LogOut(Asked),
+    /// Send this to the Telephony Integration API; tell [`VoiceSession::written`] what became
+    /// of it with `id`.
+    Telephony {
+        /// Echoed with the outcome.
+        id: u64,
+        /// The write.
+        write: Write,
+    },
+    /// A VoiceCall record's news, for the logs and the metrics.
+    Noted(Noted),
 }
 
 /// What follows a command's outcome.
@@ -204,6 +226,13 @@ pub struct VoiceSession {
     components_seen: bool,
     /// The last view, as the components get it.
     view_json: Option<Value>,
+    /// The VoiceCalls not ended yet.
+    records: Records,
+    /// The call whose VoiceCall is being created: Salesforce hears of it (and of what follows)
+    /// once its id is known, so CALL_STARTED carries it.
+    awaiting: Option<String>,
+    /// The call events that wait for it, with their times.
+    deferred: std::collections::VecDeque<(CallEvent, DateTime<Utc>)>,
 }
 
 /// Why a request of the core is refused when no Neotel component answered the roll call.
@@ -225,7 +254,71 @@ impl VoiceSession {
             components: BTreeSet::new(),
             components_seen: false,
             view_json: None,
+            records: Records::default(),
+            awaiting: None,
+            deferred: std::collections::VecDeque::new(),
         }
+    }
+
+    /// The VoiceCalls not ended yet, for the session's snapshot.
+    #[must_use]
+    pub fn records(&self) -> &Records {
+        &self.records
+    }
+
+    /// A resumed session's VoiceCalls: what was on its way got no answer (an R1 is not sent
+    /// again; an R2 is).
+    pub fn resume_records(&mut self, records: Records) -> Vec<Out> {
+        self.records = records;
+        let outs = self.records.resumed();
+        self.record_outs(outs)
+    }
+
+    /// What became of Telephony Integration API write `id`, at `now`: the calls that waited
+    /// for their VoiceCall are told to Salesforce.
+    pub fn written(
+        &mut self,
+        id: u64,
+        written: Written,
+        now: DateTime<Utc>,
+        words: &dyn Fn(&Message) -> String,
+    ) -> Vec<Out> {
+        let outs = self.records.written(id, written, now);
+        let mut out = self.record_outs(outs);
+        if self
+            .awaiting
+            .as_deref()
+            .is_some_and(|key| !self.records.creating(key))
+        {
+            self.awaiting = None;
+            while self.awaiting.is_none()
+                && let Some((event, at)) = self.deferred.pop_front()
+            {
+                out.extend(self.event(&event, at, words));
+            }
+        }
+        out
+    }
+
+    /// When a VoiceCall's end is due again (an earlier attempt got no answer).
+    #[must_use]
+    pub fn next_retry(&self) -> Option<DateTime<Utc>> {
+        self.records.next_retry()
+    }
+
+    /// The VoiceCall ends due at `now`.
+    pub fn due(&mut self, now: DateTime<Utc>) -> Vec<Out> {
+        let outs = self.records.due(now);
+        self.record_outs(outs)
+    }
+
+    fn record_outs(&self, outs: Vec<RecordOut>) -> Vec<Out> {
+        outs.into_iter()
+            .map(|o| match o {
+                RecordOut::Send { id, write } => Out::Telephony { id, write },
+                RecordOut::Note(n) => Out::Noted(n),
+            })
+            .collect()
     }
 
     /// The key Salesforce knows call `id` by (`callId`, the VoiceCall's `vendorCallKey`): the
@@ -259,17 +352,18 @@ impl VoiceSession {
     /// The customer's leg of call `leg` as a `PhoneCall`.
     fn phone_call(&self, leg: &Leg, state: &str) -> Value {
         let s = &leg.start;
-        let call_type = match (s.direction, s.origin) {
-            (CallType::Inbound, _) | (_, CallOrigin::Dialer)
-                if s.dialer.as_deref() != Some("Preview") =>
-            {
-                "Inbound"
-            }
-            _ => "Outbound",
+        let call_type = if told_inbound(s) {
+            "Inbound"
+        } else {
+            "Outbound"
         };
         let mut attributes = json!({ "participantType": "Initial_Caller" });
         if s.dialer.as_deref() == Some("Preview") {
             attributes["dialerType"] = json!("OutboundPreview");
+        }
+        // The VoiceCall the server made for it: Salesforce links the call to it.
+        if let Some(id) = self.records.voice_call_id(&self.call_key(s.id)) {
+            attributes["voiceCallId"] = json!(id);
         }
         let mut call = json!({
             "callId": self.call_key(s.id),
@@ -463,12 +557,29 @@ impl VoiceSession {
         words: &dyn Fn(&Message) -> String,
     ) -> Vec<Out> {
         let mut out = Vec::new();
+        if self.awaiting.is_some() {
+            self.deferred.push_back((event.clone(), now));
+            return out;
+        }
         match event {
             CallEvent::Started(start) => {
                 // Known already: a call Salesforce dialed itself, or one the server had told of
                 // before a restart.
                 if self.calls.contains_key(&start.id) {
                     return out;
+                }
+                if let Some(config) = &self.config.records {
+                    let key = self.call_key(start.id);
+                    let outs = self
+                        .records
+                        .started(config, &key, start, told_inbound(start), now);
+                    if self.records.creating(&key) {
+                        // Told once its VoiceCall exists (or is known not to).
+                        self.awaiting = Some(key);
+                        self.deferred.push_back((event.clone(), now));
+                        return self.record_outs(outs);
+                    }
+                    out.extend(self.record_outs(outs));
                 }
                 self.known_call(start.clone(), false, now);
                 let leg = &self.calls[&start.id];
@@ -574,6 +685,11 @@ impl VoiceSession {
                 ));
             }
             CallEvent::WrapUpStarted { .. } | CallEvent::WrapUpEnded { .. } => {}
+            CallEvent::Closed(closed) => {
+                let key = self.call_key(closed.id);
+                let outs = self.records.closed(&key, closed);
+                out.extend(self.record_outs(outs));
+            }
             CallEvent::DialFailed { message } => {
                 if let Some(asked) = self.dialing.take() {
                     out.push(Self::reject(asked, self.refusal(message, words)));

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use sf_callcenter::CallType;
 
-use crate::crm::{Answer, Ask, CallLog, CrmError, CrmResult, Outcome, RecordRef};
+use crate::crm::{Answer, Ask, CallClosed, CallLog, CrmError, CrmResult, Outcome, RecordRef};
 use crate::message::{Code, Message};
 
-use super::contact::LastCall;
+use super::contact::{LastCall, ReleaseSent};
 use super::notices::Scope;
 use super::outbox::{Purpose, SentRequest};
 use super::timer::Timer;
@@ -122,6 +122,36 @@ impl Session {
             },
             Purpose::Log,
         );
+    }
+
+    /// The contact's call's outcome is final: told once ([`CallClosed`]), after the call ended
+    /// (a contact released during its call is closed when the call ends). With the release
+    /// Neotel took, if any.
+    pub(super) fn close_contact_call(&mut self) {
+        let Some(c) = self.contact.as_mut().filter(|c| !c.closed) else {
+            return;
+        };
+        let Some(call) = c.last_call.clone() else {
+            return;
+        };
+        c.closed = true;
+        let outcome = c.released.then(|| c.outcome.clone().unwrap_or_default());
+        self.close_call(&call, outcome);
+    }
+
+    /// Tells that `call`'s outcome is final (with the release Neotel took, if any).
+    pub(super) fn close_call(&mut self, call: &LastCall, outcome: Option<ReleaseSent>) {
+        let released = outcome.as_ref().map(|_| self.utc(self.wall()));
+        let outcome = outcome.unwrap_or_default();
+        self.closing.push(CallClosed {
+            id: call.id,
+            duration_secs: call.duration_secs,
+            ended: self.utc(call.ended),
+            category: outcome.category,
+            notes: Some(outcome.notes).filter(|n| !n.trim().is_empty()),
+            callback: outcome.callback,
+            released,
+        });
     }
 
     /// A call without a contact (F-MANUAL) still leaves its log.

@@ -229,6 +229,10 @@ impl Session {
         }
         if of_contact {
             self.save_task();
+            // Released during the call: the outcome is final now the call is over.
+            if self.contact.as_ref().is_some_and(|c| c.released) {
+                self.close_contact_call();
+            }
             if let Some(secs) = self.options.automatic_release {
                 let at = self.now() + Duration::from_secs(u64::from(secs));
                 self.timers.set(Timer::AutoRelease, at);
@@ -237,6 +241,7 @@ impl Session {
             // A call of no contact (F-MANUAL, or made during a contact's wrap-up) leaves its
             // own Task: a contact's Task is never rewritten for another call (W-ACTIVITY).
             self.save_task_without_contact(&ended);
+            self.close_call(&ended, None);
         }
     }
 

@@ -92,6 +92,7 @@ impl Session {
         }
         let now = self.to_tell();
         if now == self.announced {
+            self.tell_closed();
             return;
         }
         let before = std::mem::replace(&mut self.announced, now.clone());
@@ -145,10 +146,18 @@ impl Session {
                 self.tell(CallEvent::WrapUpStarted { id });
             }
         }
+        self.tell_closed();
         if before.status != now.status
             && let Some((status, break_id)) = now.status
         {
             self.tell(CallEvent::Status { status, break_id });
+        }
+    }
+
+    /// The calls whose outcome became final, after their `Ended`.
+    fn tell_closed(&mut self) {
+        for closed in std::mem::take(&mut self.closing) {
+            self.tell(CallEvent::Closed(Box::new(closed)));
         }
     }
 

@@ -75,6 +75,21 @@ pub(super) struct ContactState {
     /// The surface ended the after-call work: Play follows the release.
     #[serde(default)]
     pub(super) play_on_release: bool,
+    /// The release sent last, for the call's record once Neotel has it: the category's and
+    /// subcategory's names, the notes, the callback (UTC).
+    #[serde(default)]
+    pub(super) outcome: Option<ReleaseSent>,
+    /// The call's outcome was told ([`crate::CallEvent::Closed`]).
+    #[serde(default)]
+    pub(super) closed: bool,
+}
+
+/// What a release said, for the call's record ([`crate::CallClosed`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct ReleaseSent {
+    pub(super) category: Option<(Option<String>, String)>,
+    pub(super) notes: String,
+    pub(super) callback: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ContactState {
@@ -104,6 +119,8 @@ impl ContactState {
             matches: Vec::new(),
             campaign_record: None,
             play_on_release: false,
+            outcome: None,
+            closed: false,
         }
     }
 }
@@ -193,6 +210,8 @@ impl Session {
 
     /// A new contact on screen: nothing of the last one stays (its notices, its draft).
     fn new_contact(&mut self, mut c: ContactState) {
+        // The last contact leaves without a release: its call's outcome is final as it is.
+        self.close_contact_call();
         self.page.contacts_seen += 1;
         c.handle = self.page.contacts_seen;
         self.forget_contact_notices();

@@ -112,6 +112,8 @@ pub struct Session {
     campaign_records: std::collections::BTreeMap<(String, i64), Option<crate::crm::RecordRef>>,
     /// What the surface was last told of the calls (call events are announced once).
     announced: calls_told::Announced,
+    /// Calls whose outcome became final during this input, told after its call events.
+    closing: Vec<crate::crm::CallClosed>,
     ended: bool,
 }
 
@@ -150,6 +152,7 @@ impl Session {
             lost_logs: Vec::new(),
             campaign_records: std::collections::BTreeMap::new(),
             announced: calls_told::Announced::default(),
+            closing: Vec::new(),
             ended: false,
             config,
         };
@@ -243,6 +246,9 @@ impl Session {
             return;
         }
         self.clock.now = self.clock.now.max(now);
+        // A contact in its wrap-up leaves with the session: its call's outcome is final.
+        self.close_contact_call();
+        self.announce_calls();
         self.ended = true;
         self.show_now();
         self.timers.clear();
@@ -251,6 +257,8 @@ impl Session {
     /// Neotel says the user is no longer logged in: the surface is told, then the server
     /// ([`Output::Ended`]).
     fn signed_out_by_neotel(&mut self) {
+        self.close_contact_call();
+        self.announce_calls();
         self.ended = true;
         self.show_now();
         self.timers.clear();
@@ -307,6 +315,11 @@ impl Session {
     fn wall(&self) -> NaiveDateTime {
         let elapsed = self.clock.now.saturating_duration_since(self.clock.start);
         self.clock.wall_at_start + chrono::Duration::from_std(elapsed).unwrap_or_default()
+    }
+
+    /// A Neotel wall time in UTC.
+    fn utc(&self, at: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+        (at - chrono::Duration::minutes(self.config.neotel_utc_offset_minutes)).and_utc()
     }
 
     /// Whole seconds from `from` (Neotel's wall time) to now.

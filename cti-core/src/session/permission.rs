@@ -175,12 +175,16 @@ impl Session {
                     None => check(self.neotel.crm_holds, Code::NothingToResume),
                 }
             }
-            // Released: Play; not yet: a plain release first, where allowed.
+            // Released: Play; not yet: a plain release first, where allowed; a release on its
+            // way (the agent categorized in the components): Play follows it. Over already
+            // (Salesforce ends it twice: WRAP_UP_CALL, then the agent goes available): done.
             Act::EndAfterCallWork => match contact {
+                Some(c) if !c.released && self.writes.releasing(c.handle) => Ok(()),
                 Some(c) if !c.released => {
                     releasable()?;
                     check(self.options.allow_contact_release, Code::CategoryRequired)
                 }
+                None if self.after_call_work_over() => Ok(()),
                 _ => self.may(Act::Play),
             },
             Act::Monitor => {

@@ -10,6 +10,7 @@ use crate::message::{Code, Message};
 use crate::view::Draft;
 
 use super::Session;
+use super::contact::ReleaseSent;
 use super::permission::Act;
 use super::timer::Timer;
 use super::write::{Write, WriteKind};
@@ -96,8 +97,17 @@ impl Session {
                 Some(g) => format!("{g} / {}", ch.name),
                 None => ch.name.clone(),
             });
+        let category = subcategory
+            .and_then(|id| self.lists.lists.categories.iter().find(|ch| ch.id == id))
+            .map(|ch| (ch.group.clone(), ch.name.clone()));
+        let callback_utc = schedule.as_ref().map(|(s, _)| self.utc(s.at));
         let c = self.contact_for(None)?;
         c.category_name = category_name;
+        c.outcome = Some(ReleaseSent {
+            category,
+            notes: notes.clone(),
+            callback: callback_utc,
+        });
         let (schedule, callback) = schedule.unzip();
         let request = Request::UpdateContact {
             crm: c.contact.crm,
@@ -133,6 +143,7 @@ impl Session {
             self.notify_briefly(Message::new(Code::ScheduleAccepted).with("at", at));
         }
         self.save_task();
+        self.close_contact_call();
         // A scheduled contact needs no Play (F-AGENDA, F-PLAY): the core frees the agent; nor
         // does one whose after-call work the surface ended.
         if play {
@@ -160,14 +171,31 @@ impl Session {
     /// The surface ended the after-call work: released plainly (with the notes typed) if not
     /// yet, Play once Neotel has the release.
     pub(super) fn end_after_call_work(&mut self) -> Result<(), Message> {
+        let on_its_way = self
+            .contact
+            .as_ref()
+            .is_some_and(|c| self.writes.releasing(c.handle));
+        let over = self.after_call_work_over();
         match self.contact.as_mut() {
+            Some(c) if !c.released && on_its_way => {
+                c.play_on_release = true;
+                Ok(())
+            }
             Some(c) if !c.released => {
                 c.play_on_release = true;
                 let notes = c.draft.notes.clone();
                 self.release(None, notes, None)
             }
+            None if over => Ok(()),
             _ => self.play(),
         }
+    }
+
+    /// No contact, and Neotel holds the agent for none (or a Play is on its way): the after-call
+    /// work is over.
+    pub(super) fn after_call_work_over(&self) -> bool {
+        let playing = self.writes.get(WriteKind::Available).is_some();
+        playing || !self.neotel.crm_holds
     }
 
     pub(super) fn play(&mut self) -> Result<(), Message> {
@@ -183,6 +211,8 @@ impl Session {
     /// Neotel freed the agent: the contact Play was for leaves the screen.
     pub(super) fn freed(&mut self, w: &Write) {
         if self.contact_handle() == w.contact {
+            // Freed without a release (Play with no campaign): the outcome is final as it is.
+            self.close_contact_call();
             self.contact = None;
             self.forget_contact_notices();
             self.clear_contact_lists();

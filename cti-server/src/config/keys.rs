@@ -308,6 +308,14 @@ pub struct VoiceKeys {
         value_name = "FILE"
     )]
     pub certificate: Option<PathBuf>,
+    /// The number Neotel's calls are said to be made to in their VoiceCall (`to`): the
+    /// contact center's public number.
+    #[arg(
+        id = "voice_contact_center_number",
+        long = "voice-contact-center-number",
+        value_name = "NUMBER"
+    )]
+    pub contact_center_number: Option<String>,
     /// The `Telephony-Provider-Name` the API is told.
     #[arg(
         id = "voice_provider_name",

@@ -217,6 +217,8 @@ pub struct VoiceSettings {
     pub call_center: Option<String>,
     /// The Telephony Integration API, when VoiceCall records are written.
     pub scrt: Option<ScrtSettings>,
+    /// What a VoiceCall says Neotel's calls were made to (`to`).
+    pub contact_center_number: Option<String>,
     /// After-call work is announced (`isACWAllowed`).
     pub after_call_work: bool,
     /// Omni-Channel presence: available for Neotel's calls.
@@ -235,6 +237,7 @@ impl Default for VoiceSettings {
             organization_id: None,
             call_center: None,
             scrt: None,
+            contact_center_number: None,
             after_call_work: true,
             available_status: None,
             no_campaign_status: None,

@@ -298,7 +298,7 @@ fn the_example_file_is_valid_and_documents_every_key() {
 #[test]
 fn every_key_has_a_variable_and_a_flag_named_after_it() {
     let keys: Vec<&str> = keys().collect();
-    assert_eq!(keys.len(), 47, "{keys:?}");
+    assert_eq!(keys.len(), 48, "{keys:?}");
     for key in &keys {
         let flag = flag(key).expect("every key has a flag");
         assert_eq!(flag, format!("--{}", key.replace(['.', '_'], "-")), "{key}");

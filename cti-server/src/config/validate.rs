@@ -134,6 +134,7 @@ impl<F: Fn(&str) -> String> Checks<F> {
             organization_id,
             call_center,
             scrt,
+            contact_center_number: text(keys.contact_center_number),
             after_call_work: keys.after_call_work.unwrap_or(true),
             available_status: text(keys.available_status),
             no_campaign_status: text(keys.no_campaign_status),

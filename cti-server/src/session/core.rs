@@ -36,6 +36,8 @@ pub(crate) struct CoreSession {
     started: (Instant, chrono::DateTime<chrono::Utc>),
     /// The last input's instant: the outputs it made follow from it.
     now: Instant,
+    /// What the core said of its outputs when they were taken into `ready`.
+    repeatable: bool,
 }
 
 /// The production machines: cti-core's session for each agent.
@@ -92,16 +94,19 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
         dialing: core.dialing.clone(),
         pop_rules: voice_pop_rules(),
         catalogs: crate::i18n::catalogs_json(),
+        records: start.records,
     };
-    let session = match start.snapshot {
-        None => cti_core::Session::new(core, start.now),
+    let (session, records) = match start.snapshot {
+        None => (cti_core::Session::new(core, start.now), None),
         Some(json) => {
-            let snapshot = serde_json::from_str::<cti_core::Snapshot>(json)
+            let (snapshot, records) = read_snapshot(json)
                 .map_err(|e| format!("the stored session is unreadable: {e}"))?;
-            cti_core::Session::restore(core, snapshot, start.now).map_err(|e| e.to_string())?
+            let session =
+                cti_core::Session::restore(core, snapshot, start.now).map_err(|e| e.to_string())?;
+            (session, records)
         }
     };
-    Ok(CoreSession {
+    let mut s = CoreSession {
         session,
         lists: None,
         voice: None,
@@ -110,7 +115,30 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
         ready: VecDeque::new(),
         started: (start.now, start.wall),
         now: start.now,
-    })
+        repeatable: true,
+    };
+    // A Salesforce Voice session resumes its side at once: its VoiceCalls' writes go on.
+    if let Some(records) = records {
+        let outs = s.voice(start.now).resume_records(records);
+        s.run_voice(outs, start.now);
+    }
+    Ok(s)
+}
+
+/// The key under which a Salesforce Voice session's VoiceCalls ride in its snapshot (beside
+/// the core's fields: the core ignores it, and a snapshot without it is an Open CTI session's).
+const VOICE_CALLS: &str = "voiceCalls";
+
+/// The core's snapshot and, for a Salesforce Voice session, its VoiceCalls.
+fn read_snapshot(
+    json: &str,
+) -> Result<(cti_core::Snapshot, Option<sf_voice::Records>), serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_str(json)?;
+    let records = match value.as_object_mut().and_then(|m| m.remove(VOICE_CALLS)) {
+        Some(records) => Some(serde_json::from_value(records)?),
+        None => None,
+    };
+    Ok((serde_json::from_value(value)?, records))
 }
 
 /// W-SCREENPOP under Salesforce Voice, which has no softphone layout: a match pops its record,
@@ -217,6 +245,10 @@ impl CoreSession {
                 Out::Event(event) => {
                     let _ = self.session.handle_input(Input::Salesforce(now, event));
                 }
+                Out::Telephony { id, write } => {
+                    self.ready.push_back(CoreOutput::Telephony { id, write });
+                }
+                Out::Noted(noted) => self.ready.push_back(CoreOutput::VoiceCallNoted(noted)),
                 Out::LogOut(asked) => self.ready.push_back(CoreOutput::LogOut {
                     conn: asked.page,
                     down: voice_down(match sf_voice::VoiceSession::logged_out(asked) {
@@ -307,6 +339,105 @@ fn lists_delta(old: &cti_core::Lists, new: &cti_core::Lists) -> Option<serde_jso
 
 impl Core for CoreSession {
     fn handle(&mut self, input: CoreInput, now: Instant) -> Result<(), Refused> {
+        let result = self.take(input, now);
+        // The core's outputs go through the surface's adapter now, so what they lead to (a
+        // VoiceCall write, which must never be sent twice) is known before the driver decides
+        // whether the snapshot goes first.
+        self.repeatable = self.ready.is_empty() && self.session.outputs_repeatable();
+        while let Some(output) = self.session.poll_output() {
+            if let Some(out) = self.translate(output, self.now) {
+                self.ready.push_back(out);
+            }
+        }
+        result
+    }
+
+    fn poll_output(&mut self) -> Option<CoreOutput> {
+        // Outputs follow the input that made them: their time is that input's.
+        self.next_output(self.now)
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        let retry = self
+            .voice
+            .as_ref()
+            .and_then(sf_voice::VoiceSession::next_retry)
+            .map(|at| self.instant(at));
+        match (self.session.poll_timeout(), retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn logout_request(&self) -> neotel_api::Request {
+        self.session.logout_request()
+    }
+
+    fn log_out(&mut self, now: Instant) {
+        self.session.log_out(now);
+    }
+
+    fn write_snapshot(&self, out: &mut Vec<u8>) -> bool {
+        self.session.write_snapshot(out);
+        // A Salesforce Voice session's VoiceCalls beside the core's fields (the core's
+        // snapshot is a JSON object: its closing brace makes room for them).
+        if let Some(voice) = &self.voice
+            && out.last() == Some(&b'}')
+        {
+            out.pop();
+            out.extend_from_slice(format!(",\"{VOICE_CALLS}\":").as_bytes());
+            serde_json::to_writer(&mut *out, voice.records()).expect("records serialize");
+            out.push(b'}');
+        }
+        true
+    }
+
+    fn pending_writes(&self) -> PendingWrites {
+        let p = self.session.pending_writes();
+        PendingWrites {
+            count: p.count,
+            oldest: p.oldest,
+        }
+    }
+
+    fn holds_work(&self) -> bool {
+        self.session.holds_work()
+    }
+
+    fn oldest_unanswered(&self) -> Option<Instant> {
+        self.session.oldest_unanswered()
+    }
+
+    fn outputs_repeatable(&self) -> bool {
+        // A Salesforce Voice page's messages, and above all a VoiceCall write, leave only
+        // once the snapshot that knows of them is stored.
+        self.repeatable
+            && self.ready.iter().all(|o| {
+                !matches!(
+                    o,
+                    CoreOutput::Voice { .. }
+                        | CoreOutput::Telephony { .. }
+                        | CoreOutput::LogOut { .. }
+                )
+            })
+    }
+
+    fn view(&self) -> Option<serde_json::Value> {
+        let view = self.session.last_view()?;
+        Some(serde_json::to_value(view).expect("views always serialize"))
+    }
+}
+
+impl CoreSession {
+    /// The instant of wall time `at` (Salesforce Voice's retries are planned in wall time).
+    fn instant(&self, at: chrono::DateTime<chrono::Utc>) -> Instant {
+        let (start, wall) = self.started;
+        let after = (at - wall).to_std().unwrap_or_default();
+        start + after
+    }
+
+    /// One input, through the voice side when it is Salesforce Voice's.
+    fn take(&mut self, input: CoreInput, now: Instant) -> Result<(), Refused> {
         self.now = self.now.max(now);
         let input = match input {
             CoreInput::Command(json) => {
@@ -362,7 +493,24 @@ impl Core for CoreSession {
                 },
             ),
             CoreInput::Api { id, result } => Input::NeoApi(now, ApiId(id), result),
-            CoreInput::Timeout => Input::Timeout(now),
+            CoreInput::Timeout => {
+                let wall = self.wall(now);
+                if let Some(voice) = self.voice.as_mut() {
+                    let outs = voice.due(wall);
+                    self.run_voice(outs, now);
+                }
+                Input::Timeout(now)
+            }
+            CoreInput::Telephony { id, written } => {
+                let wall = self.wall(now);
+                let language = self.session.language().to_owned();
+                let words = |m: &cti_core::Message| crate::i18n::render(&language, m);
+                if let Some(voice) = self.voice.as_mut() {
+                    let outs = voice.written(id, written, wall, &words);
+                    self.run_voice(outs, now);
+                }
+                return Ok(());
+            }
             CoreInput::PageChanged { conn, surface } => {
                 self.leader = Some((conn, surface));
                 let voice_leads = (surface == Surface::Voice).then_some(conn);
@@ -405,53 +553,6 @@ impl Core for CoreSession {
             }
         };
         self.session.handle_input(input).map_err(refused)
-    }
-
-    fn poll_output(&mut self) -> Option<CoreOutput> {
-        // Outputs follow the input that made them: their time is that input's.
-        self.next_output(self.now)
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.session.poll_timeout()
-    }
-
-    fn logout_request(&self) -> neotel_api::Request {
-        self.session.logout_request()
-    }
-
-    fn log_out(&mut self, now: Instant) {
-        self.session.log_out(now);
-    }
-
-    fn write_snapshot(&self, out: &mut Vec<u8>) -> bool {
-        self.session.write_snapshot(out);
-        true
-    }
-
-    fn pending_writes(&self) -> PendingWrites {
-        let p = self.session.pending_writes();
-        PendingWrites {
-            count: p.count,
-            oldest: p.oldest,
-        }
-    }
-
-    fn holds_work(&self) -> bool {
-        self.session.holds_work()
-    }
-
-    fn oldest_unanswered(&self) -> Option<Instant> {
-        self.session.oldest_unanswered()
-    }
-
-    fn outputs_repeatable(&self) -> bool {
-        self.ready.is_empty() && self.session.outputs_repeatable()
-    }
-
-    fn view(&self) -> Option<serde_json::Value> {
-        let view = self.session.last_view()?;
-        Some(serde_json::to_value(view).expect("views always serialize"))
     }
 }
 

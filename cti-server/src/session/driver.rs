@@ -74,6 +74,8 @@ struct Driver {
     /// machine keeps the book of them: which went to a page, which it must run again).
     conns: Vec<Conn>,
     api_tx: mpsc::Sender<Answer>,
+    /// What became of the VoiceCall writes on their way.
+    tel_tx: mpsc::Sender<(u64, sf_voice::Written)>,
     /// Since when the session has had no connection.
     idle_since: Option<Instant>,
     /// Neotel says the user is no longer logged in (no `Logout` needed).
@@ -91,6 +93,7 @@ enum Wake {
     Shutdown,
     Timer,
     Api(u64, Result<Reply, neotel_api::Error>),
+    Telephony(u64, sf_voice::Written),
     Message(Option<ToSession>),
 }
 
@@ -126,6 +129,7 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
     } = start;
     let (tx, rx) = mpsc::channel(64);
     let (api_tx, api_rx) = mpsc::channel(64);
+    let (tel_tx, tel_rx) = mpsc::channel(16);
     let session = next_connection_id();
     let user: Arc<str> = user.into();
     let handle = SessionHandle {
@@ -153,6 +157,7 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
         core,
         conns: Vec::new(),
         api_tx,
+        tel_tx,
         idle_since: Some(now),
         neotel_gone: false,
         now,
@@ -161,7 +166,7 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
     };
     let span = tracing::info_span!("session", user = %user);
     sessions.tracker.spawn(tracing::Instrument::instrument(
-        driver.run(rx, api_rx),
+        driver.run(rx, api_rx, tel_rx),
         span,
     ));
     handle
@@ -172,6 +177,7 @@ impl Driver {
         mut self,
         mut rx: mpsc::Receiver<Box<ToSession>>,
         mut api_rx: mpsc::Receiver<Answer>,
+        mut tel_rx: mpsc::Receiver<(u64, sf_voice::Written)>,
     ) {
         let inner = self.sessions.clone();
         inner.metrics.sessions.inc();
@@ -242,6 +248,7 @@ impl Driver {
                 () = shutdown.cancelled() => Wake::Shutdown,
                 () = sleep => Wake::Timer,
                 Some(answer) = api_rx.recv() => Wake::Api(answer.0, answer.1),
+                Some((id, written)) = tel_rx.recv() => Wake::Telephony(id, written),
                 message = rx.recv() => Wake::Message(message.map(|m| *m)),
             };
             self.now = clock::now();
@@ -268,6 +275,7 @@ impl Driver {
                     }
                     self.feed(CoreInput::Api { id, result });
                 }
+                Wake::Telephony(id, written) => self.feed(CoreInput::Telephony { id, written }),
                 // The registry holds a sender while the session is registered.
                 Wake::Message(None) => break ByeReason::SessionEnded,
                 Wake::Message(Some(ToSession::TakeOver)) => self.taken_over().await,
@@ -494,6 +502,8 @@ impl Driver {
                         self.deliver(id, &tx, down.clone());
                     }
                 }
+                CoreOutput::Telephony { id, write } => self.run_telephony(id, write),
+                CoreOutput::VoiceCallNoted(noted) => self.voicecall_noted(&noted),
                 CoreOutput::LogOut { conn, down } => {
                     tracing::info!(conn, "logout requested by Salesforce Voice");
                     self.reply(conn, down);
@@ -559,6 +569,52 @@ impl Driver {
             // The session may have ended meanwhile: nobody needs the answer then.
             let _ = tx.send(Box::new((id, result))).await;
         });
+    }
+
+    /// Sends a VoiceCall write (the snapshot that knows of it is stored: a creation is never
+    /// sent twice) and feeds back what became of it.
+    fn run_telephony(&mut self, id: u64, write: sf_voice::Write) {
+        let Some(telephony) = self.sessions.telephony.clone() else {
+            tracing::error!(id, "a VoiceCall write with no Telephony Integration API");
+            return;
+        };
+        let tx = self.tel_tx.clone();
+        let metrics = self.sessions.clone();
+        self.sessions.tracker.spawn(async move {
+            let kind = match write {
+                sf_voice::Write::Create(_) => "create",
+                sf_voice::Write::Update { .. } => "update",
+            };
+            let (outcome, written) = telephony.send(&write).await;
+            metrics.metrics.voicecall_write(kind, outcome);
+            // The session may have ended meanwhile: a resumed one sends what it still owes.
+            let _ = tx.send((id, written)).await;
+        });
+    }
+
+    /// What became of a VoiceCall record: logged (an unlinked call or a record not ended is
+    /// the operator's to look into) and counted.
+    fn voicecall_noted(&self, noted: &sf_voice::Noted) {
+        use sf_voice::Noted;
+        let kind = match noted {
+            Noted::Linked { key } => {
+                tracing::debug!(key, "VoiceCall created");
+                "linked"
+            }
+            Noted::Unlinked { key, why } => {
+                tracing::warn!(key, why, "call not linked to a VoiceCall of ours");
+                "unlinked"
+            }
+            Noted::Ended { key } => {
+                tracing::debug!(key, "VoiceCall ended");
+                "ended"
+            }
+            Noted::NotEnded { key, why } => {
+                tracing::warn!(key, why, "VoiceCall not ended");
+                "notEnded"
+            }
+        };
+        self.sessions.metrics.voicecall(kind);
     }
 
     fn on_message(&mut self, message: ToSession) -> Option<ByeReason> {

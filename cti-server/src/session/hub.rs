@@ -42,6 +42,8 @@ pub(crate) struct Sessions {
     pending_since: Mutex<HashMap<Arc<str>, Instant>>,
     /// When a store failure was last logged.
     store_failures: Quiet,
+    /// The Telephony Integration API, when VoiceCall records are written.
+    pub(crate) telephony: Option<crate::telephony::Telephony>,
 }
 
 fn unix_at(at: Instant) -> i64 {
@@ -106,6 +108,7 @@ impl Sessions {
         callcenter: sf_callcenter::Config,
         machines: MachineFactory,
         store: Option<Store>,
+        telephony: Option<crate::telephony::Telephony>,
     ) -> Arc<Self> {
         Arc::new(Self {
             tokens: Tokens::new(config.token_ttl),
@@ -122,7 +125,13 @@ impl Sessions {
             tracker: TaskTracker::new(),
             pending_since: Mutex::new(HashMap::new()),
             store_failures: Quiet::default(),
+            telephony,
         })
+    }
+
+    /// What the sessions' VoiceCall records name, when they are written.
+    pub(crate) fn records(&self) -> Option<sf_voice::RecordsConfig> {
+        self.telephony.as_ref().map(|t| t.records().clone())
     }
 
     /// Issues a token for `user`'s session at `generation` and keeps its hash in the store.

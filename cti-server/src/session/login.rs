@@ -142,6 +142,7 @@ pub(crate) async fn login(
         now,
         wall: clock::wall(),
         snapshot: None,
+        records: sessions.records(),
     });
     let core = match started {
         Ok(core) => core,

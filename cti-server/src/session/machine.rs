@@ -48,6 +48,13 @@ pub(crate) enum CoreInput {
         /// The connection.
         conn: u64,
     },
+    /// A Telephony Integration API write finished.
+    Telephony {
+        /// Echoed from [`CoreOutput::Telephony`].
+        id: u64,
+        /// What became of it.
+        written: sf_voice::Written,
+    },
     /// A method Salesforce Voice called on a page.
     VoiceCall {
         /// The page.
@@ -93,6 +100,16 @@ pub(crate) enum CoreOutput {
         /// The message.
         down: Down,
     },
+    /// Send this VoiceCall write and feed back what became of it with `id` (stored first:
+    /// a creation is never sent twice).
+    Telephony {
+        /// Echoed with the outcome.
+        id: u64,
+        /// The write.
+        write: sf_voice::Write,
+    },
+    /// A VoiceCall record's news, for the logs and the metrics.
+    VoiceCallNoted(sf_voice::Noted),
     /// Salesforce Voice asked to log out: `down` (its result) to `conn`, then the logout.
     LogOut {
         /// The page that asked.
@@ -187,6 +204,8 @@ pub(crate) struct MachineStart<'a> {
     pub(crate) wall: DateTime<Utc>,
     /// A session resumed after a restart: what [`Core::snapshot`] said last.
     pub(crate) snapshot: Option<&'a str>,
+    /// VoiceCall records are written (the Telephony Integration API is configured).
+    pub(crate) records: Option<sf_voice::RecordsConfig>,
 }
 
 /// Makes the machine of each session NeoApi logged in (or resumes one from its snapshot); an

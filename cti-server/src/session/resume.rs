@@ -20,6 +20,7 @@ pub(crate) fn machine(sessions: &Sessions, row: &SessionRow) -> Option<Box<dyn C
             now: clock::now(),
             wall: clock::wall(),
             snapshot,
+            records: sessions.records(),
         })
     };
     let snapshot = Some(row.snapshot.as_str()).filter(|s| *s != "null");

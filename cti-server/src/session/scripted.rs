@@ -81,6 +81,7 @@ impl Core for Scripted {
             CoreInput::PageChanged { .. } => "pageChanged".to_owned(),
             CoreInput::PageGone => "pageGone".to_owned(),
             CoreInput::VoiceAttached { conn } => format!("voiceAttached {conn}"),
+            CoreInput::Telephony { id, .. } => format!("telephony {id}"),
             CoreInput::VoiceDetached { conn } => format!("voiceDetached {conn}"),
             CoreInput::VoiceCall { method, .. } => format!("voiceCall {method}"),
         };
@@ -189,5 +190,5 @@ pub(crate) fn sessions(config: Config) -> Arc<Sessions> {
     })
     .expect("a plain URL makes a client");
     let callcenter = crate::callcenter::fallback(&config).expect("the seed's call center is valid");
-    Sessions::new(config, neoapi, callcenter, factory(), None)
+    Sessions::new(config, neoapi, callcenter, factory(), None, None)
 }

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod faults;
 pub mod floor;
 pub mod process;
+pub mod voice;
 
 use std::net::SocketAddr;
 use std::time::Duration;
