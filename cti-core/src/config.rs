@@ -30,7 +30,8 @@ pub struct Config {
     pub options: Options,
     /// Dialing prefixes for click-to-dial.
     pub dialing: DialingOptions,
-    /// `Position` poll interval while nothing happens.
+    /// The base of the `Position` poll cadence: a call's look at Neotel at its quickest, and one
+    /// agent's share of the NeoApi budget (one poll per interval). See [`Cadence`].
     pub poll_interval: Duration,
     /// Break states.
     pub breaks: ListSource,
@@ -135,6 +136,110 @@ impl NeotelTasks {
             lists_task: Some(1),
             tasks: Tasks::simulator(),
         }
+    }
+}
+
+/// How urgently a session needs its next look at Neotel (`Position`): what its state lets
+/// Neotel change next, and how soon the agent would notice a late look. One function of the
+/// session's state decides it (`Session::urgency`); the server shares its NeoApi budget by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Urgency {
+    /// A contact or a call may come any moment: the agent is available (in a campaign or in
+    /// none: a queue's call reaches either), a call
+    /// is being set up (ringing, dialing, a consult leg), or a delivered contact waits for its
+    /// search. Every moment of the poll's wait is the pop's.
+    Delivery,
+    /// A call is up: what matters is noticing its end (the wrap-up on screen within about a
+    /// second).
+    Call,
+    /// Nothing can come: a break, a contact in wrap-up or released (it holds the agent until
+    /// Play).
+    Quiet,
+}
+
+impl Urgency {
+    /// Every urgency, the most urgent first.
+    pub const ALL: [Self; 3] = [Self::Delivery, Self::Call, Self::Quiet];
+
+    /// Its name in metrics and logs.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivery => "delivery",
+            Self::Call => "call",
+            Self::Quiet => "quiet",
+        }
+    }
+
+    /// How many polls a session of this urgency makes at its quickest for each poll of a call,
+    /// the one place the urgencies' rates are set: a delivery awaited ten times as often as a
+    /// call (the pop waits half a look on average; a call's end, noticed within a look, can
+    /// wait longer), a quiet agent a third as often.
+    fn speed(self) -> f64 {
+        match self {
+            Self::Delivery => 10.0,
+            Self::Call => 1.0,
+            Self::Quiet => 1.0 / 3.0,
+        }
+    }
+}
+
+/// The `Position` poll interval at each [`Urgency`]. The server shares its NeoApi budget by
+/// giving every session the same cadence: each urgency at its [quickest](Self::quickest), or,
+/// when the sessions' polls at that pace would not fit the budget, all of them
+/// [slowed](Self::slowed) alike; the urgencies keep their ratios either way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cadence {
+    /// Interval at each urgency, in [`Urgency::ALL`]'s order.
+    every: [Duration; 3],
+}
+
+impl Cadence {
+    /// The most a budget ever slows the polls: a session still looks at Neotel within 20 times
+    /// its quickest interval however short the budget (a quiet one once a minute at a 1 s
+    /// `poll_interval`).
+    pub const MAX_SLOWDOWN: f64 = 20.0;
+
+    /// Each urgency at its quickest, for the base interval `every` (a call's look).
+    #[must_use]
+    pub fn quickest(every: Duration) -> Self {
+        Self {
+            every: Urgency::ALL.map(|u| every.div_f64(u.speed())),
+        }
+    }
+
+    /// A session on its own (until the server gives it a share, and in tests): its quickest,
+    /// but never more than one poll per `every` (one agent's share of the budget by default).
+    #[must_use]
+    pub fn alone(every: Duration) -> Self {
+        Self {
+            every: Self::quickest(every).every.map(|d| d.max(every)),
+        }
+    }
+
+    /// Every interval `times` as long (`times` is taken between 1 and [`Self::MAX_SLOWDOWN`]).
+    #[must_use]
+    pub fn slowed(self, times: f64) -> Self {
+        let times = if times.is_nan() {
+            Self::MAX_SLOWDOWN
+        } else {
+            times.clamp(1.0, Self::MAX_SLOWDOWN)
+        };
+        Self {
+            every: self.every.map(|d| d.mul_f64(times)),
+        }
+    }
+
+    /// The poll interval at `urgency`.
+    #[must_use]
+    pub fn interval(&self, urgency: Urgency) -> Duration {
+        self.every[urgency as usize]
+    }
+
+    /// Polls per second of one session at `urgency`.
+    #[must_use]
+    pub fn rate(&self, urgency: Urgency) -> f64 {
+        1.0 / self.interval(urgency).as_secs_f64().max(1e-3)
     }
 }
 

@@ -48,9 +48,11 @@
 //! language, outside the core. Whether a command is allowed is decided in one place, which the
 //! view's buttons ask too. Nothing from outside panics.
 //!
-//! What it decides: the `Position` poll cadence (faster while a call is set up, slower in a
-//! break); lists from per-install tasks (F-BREAK, F-CAMPAIGN, categories, transfer phones, users
-//! kept fresh while offered); joining and leaving campaigns, breaks (F-CAMPAIGN, F-BREAK);
+//! What it decides: how urgently each session needs its next `Position` ([`Urgency`]: a contact
+//! or call may come, a call is up, nothing can come) and the poll intervals at each
+//! ([`Cadence`], which the server's NeoApi budget slows alike when it must); lists from
+//! per-install tasks (F-BREAK, F-CAMPAIGN, categories, transfer phones, users kept fresh while
+//! offered); joining and leaving campaigns, breaks (F-CAMPAIGN, F-BREAK);
 //! dialing and hanging up with click-to-dial numbers normalized (F-DIAL, F-MANUAL); DTMF one
 //! digit at a time (F-DTMF); transfers, conferences, monitoring, text messages (F-XFER, F-CONF,
 //! F-MONITOR, F-SMS); when a delivered contact is searched (W-PREDICTIVE on answer, W-PREVIEW and
@@ -81,7 +83,7 @@ pub use sf_callcenter;
 pub use sf_callcenter::{CallType, DialingOptions, Options, Problem, SearchMatch, SoftphoneLayout};
 
 pub use command::{Command, MonitorMode, TextChannel, TransferTarget};
-pub use config::{Config, ListSource, NeotelTasks, TaskCall, Tasks};
+pub use config::{Cadence, Config, ListSource, NeotelTasks, TaskCall, Tasks, Urgency};
 pub use crm::{
     Answer, Ask, CallClosed, CallEvent, CallLog, CallOrigin, CallStart, CrmError, CrmRequest,
     CrmResult, Outcome, RecordRef, RequestId, SalesforceEvent, SurfaceSet, SurfaceUpdate,

@@ -5,10 +5,13 @@
 //! terms and the Open CTI adapter translates: the page must not see the difference.
 //!
 //! `BLESS_WIRE=1 cargo test -p cti-core --test opencti_wire` records the file again; only a
-//! deliberate change of the wire may do that. Done twice since, both for issue 24: a call's Task
-//! worded in the agent's language (the last scenario's session is in English), and a queue
+//! deliberate change of the wire may do that. Done three times since. Twice for issue 24: a
+//! call's Task worded in the agent's language (the last scenario's session is in English), and a queue
 //! call offering no transfer phones of the agent's campaign (the inbound scenario's views lose
-//! `transferPhones`, and one view fewer). Every other message stayed as the build before sent it.
+//! `transferPhones`, and one view fewer). And once for issue 28: a poll that left before a
+//! command Neotel took is not read, so a command's answer shows its view (`sending` over)
+//! before the next poll shows what it did (one view more after each hang-up and dial). Every
+//! other message stayed as the build before sent it.
 
 mod common;
 

@@ -38,6 +38,13 @@ pub struct WriteLabels {
     pub outcome: String,
 }
 
+/// A label set naming a session's urgency (`delivery`, `call`, `quiet`: `cti_core::Urgency`).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UrgencyLabel {
+    /// The urgency.
+    pub urgency: String,
+}
+
 /// The server's metrics.
 #[derive(Debug)]
 pub struct Metrics {
@@ -48,6 +55,17 @@ pub struct Metrics {
     pub connections: Gauge,
     /// `Position` polls sent.
     pub polls: Counter,
+    /// NeoApi requests sent, every method (what the budget counts).
+    pub requests: Counter,
+    /// The NeoApi budget in force, in requests per second (`neoapi.max_requests_per_sec`, by
+    /// default one per logged-in agent per poll interval).
+    pub budget: Gauge<f64, AtomicU64>,
+    /// `Position` polls sent, by the session's urgency when it left.
+    pub polls_by_urgency: Family<UrgencyLabel, Counter>,
+    /// Agent sessions by urgency.
+    pub sessions_by_urgency: Family<UrgencyLabel, Gauge>,
+    /// The poll interval the budget gives each urgency now, in seconds.
+    pub poll_interval: Family<UrgencyLabel, Gauge<f64, AtomicU64>>,
     /// NeoApi call latency by method (seconds).
     pub neoapi_latency: Family<MethodLabel, Histogram>,
     /// NeoApi errors by kind.
@@ -116,6 +134,36 @@ impl Metrics {
             connections.clone(),
         );
         registry.register("position_polls", "Position polls sent", polls.clone());
+        let requests = Counter::default();
+        registry.register(
+            "neoapi_requests",
+            "NeoApi requests sent, every method",
+            requests.clone(),
+        );
+        let budget = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "neoapi_budget_requests_per_second",
+            "The NeoApi budget in force, in requests per second",
+            budget.clone(),
+        );
+        let polls_by_urgency = Family::<UrgencyLabel, Counter>::default();
+        registry.register(
+            "position_polls_by_urgency",
+            "Position polls sent, by the session's urgency (delivery, call, quiet)",
+            polls_by_urgency.clone(),
+        );
+        let sessions_by_urgency = Family::<UrgencyLabel, Gauge>::default();
+        registry.register(
+            "sessions_by_urgency",
+            "Agent sessions by urgency (delivery, call, quiet)",
+            sessions_by_urgency.clone(),
+        );
+        let poll_interval = Family::<UrgencyLabel, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "poll_interval_seconds",
+            "The Position poll interval the NeoApi budget gives each urgency now",
+            poll_interval.clone(),
+        );
         registry.register(
             "neoapi_request_duration_seconds",
             "NeoApi call latency by method",
@@ -185,6 +233,19 @@ impl Metrics {
             voicecall_writes.clone(),
         );
         let voicecalls = Family::<KindLabel, Counter>::default();
+        // At zero from the start: the first unlinked call is an increase an alert sees, and
+        // the dashboard shows 0 rather than no data.
+        for kind in ["linked", "unlinked", "ended", "notEnded"] {
+            drop(voicecalls.get_or_create(&KindLabel { kind: kind.into() }));
+        }
+        for write in ["create", "update"] {
+            for outcome in ["accepted", "refused", "unknown", "not_sent"] {
+                drop(voicecall_writes.get_or_create(&WriteLabels {
+                    write: write.into(),
+                    outcome: outcome.into(),
+                }));
+            }
+        }
         registry.register(
             "voicecalls",
             "VoiceCall records by what became of them (linked, unlinked, ended, notEnded)",
@@ -200,6 +261,11 @@ impl Metrics {
             sessions,
             connections,
             polls,
+            requests,
+            budget,
+            polls_by_urgency,
+            sessions_by_urgency,
+            poll_interval,
             neoapi_latency,
             neoapi_errors,
             effects,
@@ -275,6 +341,7 @@ impl Metrics {
                 method: method.to_owned(),
             })
             .observe(seconds);
+        self.requests.inc();
         if method.eq_ignore_ascii_case("Position") {
             self.polls.inc();
         }
@@ -285,6 +352,20 @@ impl Metrics {
                 })
                 .inc();
         }
+    }
+
+    /// The gauges and counters of one urgency, created once (the families' lookups are not on
+    /// every poll's path).
+    #[must_use]
+    pub fn by_urgency(&self, urgency: &str) -> (Counter, Gauge, Gauge<f64, AtomicU64>) {
+        let label = UrgencyLabel {
+            urgency: urgency.to_owned(),
+        };
+        (
+            self.polls_by_urgency.get_or_create(&label).clone(),
+            self.sessions_by_urgency.get_or_create(&label).clone(),
+            self.poll_interval.get_or_create(&label).clone(),
+        )
     }
 
     /// The text exposition format.
@@ -315,6 +396,8 @@ mod tests {
             "cti_sessions 1",
             "cti_connections 0",
             "cti_position_polls_total 1",
+            "cti_neoapi_requests_total 2",
+            "cti_neoapi_budget_requests_per_second 0.0",
             "cti_logins_total{outcome=\"ok\"} 1",
             "cti_refused_total{kind=\"commandRate\"} 1",
             "cti_effects_total{kind=\"searchAndScreenPop\"} 1",

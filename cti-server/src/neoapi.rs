@@ -32,6 +32,15 @@ impl NeoApi {
         })
     }
 
+    /// NeoApi through `transport` (the crate's tests: one over the simulator's engine).
+    #[cfg(test)]
+    pub(crate) fn with_transport(transport: std::sync::Arc<dyn neotel_api::Transport>) -> Self {
+        Self {
+            client: neotel_api::Client::new(transport),
+            endpoint: "test:".to_owned(),
+        }
+    }
+
     /// The service URL (`{base}{path}`).
     pub(crate) fn endpoint(&self) -> &str {
         &self.endpoint

@@ -395,13 +395,18 @@ fn voice_mismatch(
     }
     let wanted = &state.sessions().config.voice;
     let said = voice.cloned().unwrap_or_default();
-    let differs = |ours: &Option<String>, theirs: &Option<String>| {
+    // Only what both sides name is compared; an org id in either of its forms.
+    let differs = |ours: &Option<String>, theirs: &Option<String>, same: fn(&str, &str) -> bool| {
         ours.as_ref()
-            .is_some_and(|o| theirs.as_ref().is_some_and(|t| !t.eq_ignore_ascii_case(o)))
+            .is_some_and(|o| theirs.as_ref().is_some_and(|t| !same(o, t)))
     };
-    if differs(&wanted.organization_id, &said.organization_id)
-        || differs(&wanted.call_center, &said.call_center)
-    {
+    if differs(
+        &wanted.organization_id,
+        &said.organization_id,
+        sf_voice::same_id,
+    ) || differs(&wanted.call_center, &said.call_center, |o, t| {
+        o.eq_ignore_ascii_case(t)
+    }) {
         state.metrics().refused("voiceMismatch");
         tracing::warn!(
             ?said,

@@ -86,3 +86,88 @@ fn a_parameter_in_the_words_is_one_the_code_gives() {
         }
     }
 }
+
+/// The Salesforce Voice package's Custom Labels (`salesforce/voice-app/.../labels/`): a refusal
+/// reaches Salesforce as a `CustomError` naming `Neotel_<code>` (sf-voice), so the package has
+/// a label for every code and for the adapter's own refusals (`voice.*`), worded as the
+/// catalogs word them: English the label's value, Spanish its translation. The files are made
+/// from the catalogs; `BLESS_LABELS=1` writes them again after a catalog changed.
+#[test]
+fn the_voice_package_has_a_custom_label_for_every_refusal() {
+    let package = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../salesforce/voice-app/main/default"
+    );
+    let labels_path = format!("{package}/labels/CustomLabels.labels-meta.xml");
+    let spanish_path = format!("{package}/translations/es.translation-meta.xml");
+    let (en, es) = (
+        i18n::catalog("en").expect("English"),
+        i18n::catalog("es").expect("Spanish"),
+    );
+    // Label name, catalog key.
+    let mut names: Vec<(String, String)> = cti_core::Code::all()
+        .map(|c| {
+            (
+                format!("Neotel_{}", c.as_str()),
+                format!("msg.{}", c.as_str()),
+            )
+        })
+        .collect();
+    for key in en.keys().filter_map(|k| k.strip_prefix("voice.")) {
+        let mut label = String::from("Neotel_");
+        label.push_str(&key[..1].to_ascii_uppercase());
+        label.push_str(&key[1..]);
+        names.push((label, format!("voice.{key}")));
+    }
+    // A label has no parameters: the worded message rides beside it in the CustomError.
+    let plain = |text: &str| {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some((before, after)) = rest.split_once('{') {
+            out.push_str(before);
+            out.push('…');
+            rest = after.split_once('}').map_or("", |(_, a)| a);
+        }
+        out.push_str(rest);
+        quick_xml::escape::escape(out).into_owned()
+    };
+    let mut labels = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <CustomLabels xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n",
+    );
+    let mut spanish = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <Translations xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n",
+    );
+    for (name, key) in &names {
+        labels.push_str(&format!(
+            "    <labels>\n        <fullName>{name}</fullName>\n        \
+             <categories>Neotel</categories>\n        <language>en_US</language>\n        \
+             <protected>false</protected>\n        <shortDescription>{name}</shortDescription>\n        \
+             <value>{}</value>\n    </labels>\n",
+            plain(&en[key])
+        ));
+        spanish.push_str(&format!(
+            "    <customLabels>\n        <label>{}</label>\n        <name>{name}</name>\n    \
+             </customLabels>\n",
+            plain(&es[key])
+        ));
+    }
+    labels.push_str("</CustomLabels>\n");
+    spanish.push_str("</Translations>\n");
+    if std::env::var_os("BLESS_LABELS").is_some() {
+        for (path, text) in [(&labels_path, &labels), (&spanish_path, &spanish)] {
+            let dir = std::path::Path::new(path).parent().expect("a folder");
+            std::fs::create_dir_all(dir).expect("the folder");
+            std::fs::write(path, text).expect("written");
+        }
+    }
+    for (path, text) in [(&labels_path, &labels), (&spanish_path, &spanish)] {
+        let shipped = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            shipped == *text,
+            "{path} is not made from the catalogs: run BLESS_LABELS=1 cargo test -p cti-server \
+             --test catalogs"
+        );
+    }
+}

@@ -234,3 +234,140 @@ async fn a_page_of_another_org_is_refused() {
     assert_eq!(m["code"], "voiceMismatch");
     assert!(s.journal().await.iter().all(|e| e["method"] != "Login"));
 }
+
+/// Salesforce gives an org id in either form: its 18 characters name the same org as the
+/// configured 15.
+#[tokio::test]
+async fn the_org_id_in_its_18_character_form_is_the_same_org() {
+    let s = server().await;
+    let mut ws = s.ws().await;
+    ws.send(json!({"v":1,"type":"login","device":"SIP/1006","user":"1006","password":"1006",
+        "surface":"voice","voice":{"organizationId":"00D000000000001AAA","callCenter":"NeotelContactCenter"}}))
+        .await;
+    let m = ws
+        .recv_until("the setup or an error", |m| {
+            m["type"] == "voiceSetup" || m["type"] == "error"
+        })
+        .await;
+    assert_eq!(m["type"], "voiceSetup", "{m}");
+}
+
+/// X-C2D-SEARCH under Salesforce Voice: a phone clicked on a record dials as under Open CTI
+/// (the core reads the record for its Neotel contact first), and the DIAL is answered by the
+/// call it made.
+#[tokio::test]
+async fn a_click_to_dial_on_a_record_looks_for_its_neotel_contact_then_dials() {
+    let s = server().await;
+    let mut page = Page::login(&s, "1007").await;
+    // The components answer the roll call (before the click, as on a loaded Salesforce page).
+    page.until("the roll call", |m| m["payload"]["type"] == "roll")
+        .await;
+    let dialed = page
+        .call(
+            "dial",
+            json!({"contact":{"phoneNumber":"11-4100-7000","recordId":"0038d0000000001AAA",
+                "name":"María González"}}),
+        )
+        .await;
+    assert_eq!(dialed["ok"], true, "{dialed}");
+    assert_eq!(dialed["result"]["call"]["callType"], "Outbound");
+    assert!(
+        page.requests
+            .iter()
+            .any(|r| r["ask"] == "readRecord" && r["recordId"] == "0038d0000000001AAA"),
+        "the clicked record was read: {:?}",
+        page.requests
+    );
+    let dials: Vec<Value> = s
+        .journal()
+        .await
+        .into_iter()
+        .filter(|e| e["method"] == "Dial")
+        .collect();
+    assert_eq!(dials.len(), 1);
+    assert_eq!(dials[0]["params"]["TELEFONO"], "1141007000");
+}
+
+/// A transfer to a queue of Salesforce's own (not one of ours from `getPhoneContacts`) is
+/// refused in words, and nothing reaches Neotel (it used to go as queue 0).
+#[tokio::test]
+async fn a_transfer_to_a_destination_neotel_does_not_know_is_refused() {
+    let s = server().await;
+    let mut page = Page::login(&s, "1008").await;
+    let dialed = page
+        .call("dial", json!({"contact":{"phoneNumber":"1141007000"}}))
+        .await;
+    assert_eq!(dialed["ok"], true, "{dialed}");
+    for id in ["00G000000000001AAA", "queue-x", "campaign-0"] {
+        let r = page
+            .call(
+                "addParticipant",
+                json!({"contact":{"type":"Queue","id":id},"call":dialed["result"]["call"],
+                    "isBlindTransfer":true}),
+            )
+            .await;
+        assert_eq!(r["ok"], false, "{id}: {r}");
+        assert_eq!(
+            r["error"]["customError"]["labelName"], "Neotel_NotNeotelQueue",
+            "{r}"
+        );
+        assert_eq!(r["error"]["customError"]["namespace"], "c");
+    }
+    let methods = s.methods().await;
+    assert!(
+        !methods.iter().any(|m| m.contains("Transfer")),
+        "{methods:?}"
+    );
+}
+
+/// The end of an attended transfer from Salesforce (END_CALL of the third party) is answered as
+/// the base wants any END_CALL answered, a HangupResult (else it says CAN_NOT_END_THE_CALL),
+/// and the customer stays.
+#[tokio::test]
+async fn the_end_of_an_attended_transfer_answers_a_hangup_result() {
+    let s = server().await;
+    let mut page = Page::login(&s, "1009").await;
+    let dialed = page
+        .call("dial", json!({"contact":{"phoneNumber":"1141007000"}}))
+        .await;
+    assert_eq!(dialed["ok"], true, "{dialed}");
+    let key = dialed["result"]["call"]["callId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = key.rsplit('-').next().unwrap();
+    // The agent's phone rings first, then the customer's.
+    s.sim_post("/sim/agents/1009/answer", json!({})).await;
+    s.sim_post(&format!("/sim/calls/{id}/answer"), json!({}))
+        .await;
+    page.until("connected", |m| m["eventType"] == "CALL_CONNECTED")
+        .await;
+    let consulted = page
+        .call(
+            "addParticipant",
+            json!({"contact":{"type":"PhoneNumber","phoneNumber":"1140001000"},
+                "call":dialed["result"]["call"],"isBlindTransfer":false}),
+        )
+        .await;
+    assert_eq!(consulted["ok"], true, "{consulted}");
+    let third = consulted["result"]["callId"].clone();
+    let ended = page
+        .call(
+            "endCall",
+            json!({"call":{"callId":third,"callAttributes":{"participantType":"Third_Party"}}}),
+        )
+        .await;
+    assert_eq!(ended["ok"], true, "{ended}");
+    assert_eq!(ended["result"]["$class"], "HangupResult", "{ended}");
+    assert_eq!(
+        ended["result"]["calls"][0]["callAttributes"]["participantType"],
+        "Third_Party"
+    );
+    // Neotel ends a consultation with the agent's Hangup; the customer's call stays.
+    assert_eq!(applied(&s, "Hangup").await, 1);
+    assert!(
+        page.calls.iter().any(|c| c["callId"] == key.as_str()),
+        "{:?}",
+        page.calls
+    );
+}

@@ -35,6 +35,7 @@ pub const TARGET: Target = Target {
         "url = ",
         "binding = \"soap\"",
         "timeout_ms = ",
+        "max_requests_per_sec = ",
         "listen = ",
         "public_url = ",
         "poll_interval_ms = ",
@@ -153,6 +154,7 @@ pub fn check(data: &[u8]) {
             );
             assert!(c.token_ttl.as_secs() >= 60, "{:?}", c.token_ttl);
             assert!(c.max_agents > 0);
+            assert!(c.neoapi_max_requests_per_sec.is_none_or(|n| n >= 1));
             assert!(!c.data_dir.as_os_str().is_empty());
             if let Some(n) = &c.neoapi {
                 assert!(n.path.starts_with('/'), "{}", n.path);

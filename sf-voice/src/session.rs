@@ -36,7 +36,7 @@ pub struct VoiceConfig {
     pub device: String,
     /// Omni-Channel presence statuses ↔ Neotel's states (F-BREAK).
     pub presence: Presence,
-    /// The package's namespace for the custom labels of refusals (`neotel`).
+    /// The namespace of the package's Custom Labels for refusals (`c`: the package as shipped).
     pub label_namespace: String,
     /// The contact center allows after-call work (`isACWAllowed`): the wrap-up is announced.
     pub after_call_work: bool,
@@ -84,7 +84,7 @@ impl Presence {
     fn break_of(&self, status_id: &str) -> Option<i64> {
         self.breaks
             .iter()
-            .find(|(_, s)| s == status_id)
+            .find(|(_, s)| crate::same_id(s, status_id))
             .map(|(b, _)| *b)
     }
 }
@@ -142,6 +142,9 @@ pub enum Out {
     ComponentAnswer(RequestId, Value),
     /// Give the core this event.
     Event(SalesforceEvent),
+    /// Give the core this click-to-dial, then tell [`VoiceSession::commanded`] how it went (as
+    /// for a command: the call it makes, or Neotel's refusal, answers Salesforce's DIAL).
+    ClickToDial(SalesforceEvent, Then),
     /// Log the agent out (Salesforce's `logout`): answer `asked` before the goodbye.
     LogOut(Asked),
     /// Send this to the Telephony Integration API; tell [`VoiceSession::written`] what became
@@ -451,6 +454,29 @@ impl VoiceSession {
         )
     }
 
+    /// The agent's language (Spanish until the core's first view says).
+    fn language(&self) -> &str {
+        self.view
+            .as_ref()
+            .map_or("es", |v| v.settings.language.as_str())
+    }
+
+    /// A refusal of this adapter's own (what Neotel cannot do under Salesforce Voice): the
+    /// package's label `Neotel_<Key>`, worded from the agent's catalog (`voice.<key>`).
+    fn own_refusal(&self, key: &str) -> Value {
+        let words = self
+            .config
+            .catalogs
+            .get(self.language())
+            .and_then(|c| c[format!("voice.{key}")].as_str().map(str::to_owned))
+            .unwrap_or_else(|| key.to_owned());
+        let mut label = String::from("Neotel_");
+        let mut chars = key.chars();
+        label.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+        label.extend(chars);
+        describe::custom_error(&self.config.label_namespace, &label, &words)
+    }
+
     /// A refusal the agent reads in Salesforce: the package's label for the core's code.
     fn refusal(&self, message: &Message, words: &dyn Fn(&Message) -> String) -> Value {
         let label = format!("Neotel_{}", message.code.as_str());
@@ -699,7 +725,7 @@ impl VoiceSession {
                 let Some(id) = self.config.presence.of(*status, *break_id) else {
                     return out;
                 };
-                if self.presence.as_deref() != Some(id) {
+                if !(self.presence.as_deref()).is_some_and(|p| crate::same_id(p, id)) {
                     self.presence = Some(id.to_owned());
                     out.push(Self::publish(
                         "SET_AGENT_STATUS",
@@ -759,27 +785,38 @@ impl VoiceSession {
             )]
         };
         let not_with_neotel = |code: &str| {
-            let message = match code {
-                "accept" => "Answer the call on your phone",
-                _ => "Not available with Neotel",
-            };
-            let label = if code == "accept" {
-                "Neotel_AnswerOnPhone"
+            let key = if code == "accept" {
+                "answerOnPhone"
             } else {
-                "Neotel_NotAvailable"
+                "notAvailable"
             };
-            vec![Self::reject(
-                asked,
-                describe::custom_error(&self.config.label_namespace, label, message),
-            )]
+            vec![Self::reject(asked, self.own_refusal(key))]
         };
         match method {
             "dial" => {
-                let number = args["contact"]["phoneNumber"]
+                let contact = &args["contact"];
+                let number = contact["phoneNumber"]
                     .as_str()
                     .unwrap_or_default()
                     .to_owned();
-                command(Command::Dial { number }, ThenKind::Dial)
+                let text = |k: &str| contact[k].as_str().filter(|t| !t.is_empty());
+                match text("recordId") {
+                    // A phone field clicked on a record (W-CLICK2DIAL): the core may look for
+                    // that record's Neotel contact first (X-C2D-SEARCH), as under Open CTI.
+                    Some(record) => vec![Out::ClickToDial(
+                        SalesforceEvent::ClickToDial {
+                            number,
+                            record_id: Some(record.to_owned()),
+                            object_type: object_of(record).map(str::to_owned),
+                            record_name: text("name").map(str::to_owned),
+                        },
+                        Then {
+                            asked: Some(asked),
+                            kind: ThenKind::Dial,
+                        },
+                    )],
+                    None => command(Command::Dial { number }, ThenKind::Dial),
+                }
             }
             "endCall" | "declineCall" => {
                 let third_party = args["call"]["callAttributes"]["participantType"].as_str()
@@ -798,7 +835,11 @@ impl VoiceSession {
                     _ => self.phone_call(leg, "ended"),
                 };
                 let (c, result) = if third_party {
-                    (Command::EndTransfer, ended)
+                    // The base wants a HangupResult for any END_CALL (else CAN_NOT_END_THE_CALL).
+                    (
+                        Command::EndTransfer,
+                        class("HangupResult", json!({ "calls": [ended] })),
+                    )
                 } else if method == "declineCall" {
                     (
                         Command::Hangup,
@@ -828,16 +869,22 @@ impl VoiceSession {
                 let blind = args["isBlindTransfer"].as_bool().unwrap_or(false);
                 let id = contact["id"].as_str().unwrap_or_default();
                 let phone = contact["phoneNumber"].as_str().unwrap_or_default();
+                // Our own ids (`getPhoneContacts`): a queue of Salesforce's, or any id without a
+                // Neotel number, is no Neotel destination, and is refused rather than sent as 0.
+                let neotel_id = |prefix: &str| {
+                    id.strip_prefix(prefix)
+                        .and_then(|n| n.parse::<i64>().ok())
+                        .filter(|n| *n > 0)
+                };
                 let target = match contact["type"].as_str() {
                     Some("Agent") => TransferTarget::User(id.to_owned()),
-                    Some("Queue") if id.starts_with("campaign-") => TransferTarget::Campaign(
-                        id.trim_start_matches("campaign-")
-                            .parse()
-                            .unwrap_or_default(),
-                    ),
-                    Some("Queue") => TransferTarget::Queue(
-                        id.trim_start_matches("queue-").parse().unwrap_or_default(),
-                    ),
+                    Some("Queue") => match (neotel_id("campaign-"), neotel_id("queue-")) {
+                        (Some(c), _) => TransferTarget::Campaign(c),
+                        (None, Some(q)) => TransferTarget::Queue(q),
+                        (None, None) => {
+                            return vec![Self::reject(asked, self.own_refusal("notNeotelQueue"))];
+                        }
+                    },
                     _ => TransferTarget::Phone(phone.to_owned()),
                 };
                 let Some(call) = self.call_named(&args["call"]) else {
@@ -950,7 +997,8 @@ impl VoiceSession {
         let status = self.view.as_ref().map(|v| v.status);
         let command = if let Some(break_id) = self.config.presence.break_of(id) {
             Some(Command::TakeBreak { break_id })
-        } else if self.config.presence.available.as_deref() == Some(id) {
+        } else if (self.config.presence.available.as_deref()).is_some_and(|a| crate::same_id(a, id))
+        {
             match status {
                 Some(AgentStatus::OnBreak) => Some(Command::EndBreak),
                 Some(AgentStatus::WrapUp | AgentStatus::Released) => {
@@ -1037,11 +1085,7 @@ impl VoiceSession {
             FromComponents::Hello => {
                 self.components.insert(asked.page);
                 self.components_seen = true;
-                let language = self
-                    .view
-                    .as_ref()
-                    .map_or("es", |v| v.settings.language.as_str())
-                    .to_owned();
+                let language = self.language().to_owned();
                 if let Some(messages) = self.config.catalogs.get(&language) {
                     let catalog = bridge::message(
                         "catalog",
@@ -1187,5 +1231,17 @@ impl VoiceSession {
                 json!({ "success": true, "loginFrameHeight": 350 }),
             )),
         )
+    }
+}
+
+/// The object a record id names, from its key prefix (what the core needs to read a clicked
+/// record's Neotel fields); `None` for objects without them.
+fn object_of(record_id: &str) -> Option<&'static str> {
+    match record_id.get(..3)? {
+        "003" => Some("Contact"),
+        "001" => Some("Account"),
+        "00Q" => Some("Lead"),
+        "006" => Some("Opportunity"),
+        _ => None,
     }
 }

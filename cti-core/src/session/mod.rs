@@ -6,7 +6,7 @@
 //!
 //! | file | features |
 //! | --- | --- |
-//! | `neotel.rs` | the `Position` poll and what Neotel's snapshot says |
+//! | `neotel.rs` | the `Position` poll, its urgency and cadence, and what Neotel's snapshot says |
 //! | `campaign.rs` | F-CAMPAIGN, F-BREAK |
 //! | `call.rs` | F-DIAL, F-MANUAL, F-DTMF |
 //! | `transfer.rs`, `conference.rs`, `monitor.rs`, `text.rs` | F-XFER, F-CONF, F-MONITOR, F-SMS |
@@ -303,6 +303,8 @@ impl Session {
             }
         };
         self.announce_calls();
+        // The next look at Neotel follows the state this input left.
+        self.plan_poll();
         self.refresh_view();
         result.map_err(SessionError::Refused)
     }

@@ -1,11 +1,12 @@
-//! Neotel's side: the `Position` poll (Neotel's documented flow polls it; the session's
-//! cadence is faster while a call is set up and slower in a break) and what each snapshot says.
-//! The agent's state follows `neotel_api::AgentState::of`, the one rule for it.
+//! Neotel's side: the `Position` poll (Neotel's documented flow polls it; how often follows the
+//! session's [`Urgency`], at the [`Cadence`] the server's NeoApi budget gives) and what each
+//! snapshot says. The agent's state follows `neotel_api::AgentState::of`, the one rule for it.
 
 use std::time::{Duration, Instant};
 
 use neotel_api::{AgentState, CrmState, FaultKind, Position, PositionDate, Reply, Request};
 
+use crate::config::{Cadence, Urgency};
 use crate::io::ApiResult;
 use crate::message::{Code, Message};
 
@@ -28,8 +29,15 @@ pub(super) struct Neotel {
     pub(super) seen: bool,
     /// When the poll on its way left.
     poll_sent: Option<Instant>,
-    /// The grid this session's polls keep to (see [`poll_at`]); set by the first poll.
+    /// When the last poll left (the next keeps its distance from it).
+    last_poll: Option<Instant>,
+    /// The poll intervals the server's budget gives; `None`: [`Cadence::alone`].
+    cadence: Option<Cadence>,
+    /// The grid this session's polls keep to (see [`poll_at`]); set by the first poll, and
+    /// again at the last poll whenever the interval changes.
     poll_anchor: Option<Instant>,
+    /// The interval the grid was laid for.
+    grid_every: Option<Duration>,
     /// Neotel accepted a write while the poll was on its way: the poll may have been read
     /// before the write was applied (the write's answer overtook it), so it is not read.
     poll_outdated: bool,
@@ -65,11 +73,52 @@ fn poll_at(anchor: Instant, delay: Duration, sent: Instant, now: Instant) -> Ins
 }
 
 impl Session {
-    /// Asks for the next `Position` now, unless one is on its way.
+    /// How urgently the session needs its next look at Neotel, from its state: the one rule
+    /// (the server shares its NeoApi budget by it, and the poll interval follows it).
+    #[must_use]
+    pub fn urgency(&self) -> Urgency {
+        let call = self.calls.call.as_ref();
+        let setting_up = call.is_some_and(|c| !c.bridged)
+            || self.transfer.is_some()
+            || self.contact.as_ref().is_some_and(|c| !c.searched);
+        if setting_up || !self.neotel.seen {
+            Urgency::Delivery
+        } else if call.is_some() {
+            Urgency::Call
+        } else if self.contact.is_some() || self.neotel.break_id.is_some() || self.neotel.crm_holds
+        {
+            // Not "no campaign": a queue's call reaches an agent in none (W-INBOUND).
+            Urgency::Quiet
+        } else {
+            Urgency::Delivery
+        }
+    }
+
+    /// The poll intervals the server's NeoApi budget gives this session at `now`; the next
+    /// poll moves to them at once (to the next point of the session's own grid, so sessions
+    /// given a cadence together do not poll together).
+    pub fn set_cadence(&mut self, cadence: Cadence, now: Instant) {
+        self.clock.now = self.clock.now.max(now);
+        self.neotel.cadence = Some(cadence);
+        self.plan_poll();
+    }
+
+    fn cadence(&self) -> Cadence {
+        self.neotel
+            .cadence
+            .unwrap_or_else(|| Cadence::alone(self.config.poll_interval))
+    }
+
+    /// Asks for the next `Position` now. One on its way may have left before what asks for
+    /// this one (a command Neotel took, a write): its answer is not read, and another goes as
+    /// soon as it is back.
     pub(super) fn poll(&mut self) {
-        if self.neotel.poll_sent.is_none() {
+        if self.neotel.poll_sent.is_some() {
+            self.neotel.poll_outdated = true;
+        } else {
             let now = self.now();
             self.neotel.poll_sent = Some(now);
+            self.neotel.last_poll = Some(now);
             if self.neotel.poll_anchor.is_none() {
                 let offset = poll_offset(&self.config.user, self.config.poll_interval);
                 self.neotel.poll_anchor = Some(now + offset);
@@ -80,6 +129,35 @@ impl Session {
         self.timers.stop(Timer::Poll);
     }
 
+    /// Places the next poll on the session's grid at its urgency's interval (after every input:
+    /// a state that changed moves it at once, sooner or later). Nothing while a poll is on its
+    /// way (its answer places the next), and a poll already due stays due.
+    pub(super) fn plan_poll(&mut self) {
+        if self.ended || self.neotel.poll_sent.is_some() {
+            return;
+        }
+        let (Some(anchor), Some(last)) = (self.neotel.poll_anchor, self.neotel.last_poll) else {
+            return;
+        };
+        let now = self.now();
+        if self.timers.get(Timer::Poll).is_some_and(|at| at <= now) {
+            return;
+        }
+        let every = self.cadence().interval(self.urgency());
+        // A new interval lays its grid from the last poll: the next keeps its distance from
+        // it and the session its place among the others. (Points of a grid laid long ago move
+        // anywhere in the interval when it changes by 1 %.)
+        let anchor = match self.neotel.grid_every.replace(every) {
+            Some(before) if before != every => {
+                self.neotel.poll_anchor = Some(last);
+                last
+            }
+            _ => anchor,
+        };
+        self.timers
+            .set(Timer::Poll, poll_at(anchor, every, last, now));
+    }
+
     /// Neotel applied a write: a poll on its way may show what was true before it (a contact
     /// released and freed, shown again as delivered), so its answer is not read and another
     /// poll goes at once.
@@ -87,31 +165,14 @@ impl Session {
         self.neotel.poll_outdated = self.neotel.poll_sent.is_some();
     }
 
-    /// The poll cadence: faster while a call is being set up, slower in a break.
-    fn poll_delay(&self) -> Duration {
-        let base = self.config.poll_interval;
-        if self.calls.call.as_ref().is_some_and(|c| !c.bridged)
-            || self.contact.as_ref().is_some_and(|c| !c.searched)
-        {
-            base / 2
-        } else if self.neotel.break_id.is_some() {
-            base * 3
-        } else {
-            base
-        }
-    }
-
     pub(super) fn position_answered(&mut self, result: ApiResult) {
-        let now = self.now();
-        let sent = self.neotel.poll_sent.take().unwrap_or(now);
+        self.neotel.poll_sent = None;
         if std::mem::take(&mut self.neotel.poll_outdated) {
             self.poll();
             return;
         }
-        let anchor = self.neotel.poll_anchor.unwrap_or(now);
-        self.timers
-            .set(Timer::Poll, poll_at(anchor, self.poll_delay(), sent, now));
-        // Each poll's trouble lasts until a poll goes through: nothing stale stays on screen.
+        // The next poll is placed once the input is handled, at the urgency this answer leaves
+        // (`plan_poll`). Each poll's trouble lasts until a poll goes through: nothing stale stays on screen.
         let trouble = match result {
             Ok(Reply::String(text)) => match Position::parse(&text) {
                 Ok(p) => {
@@ -189,6 +250,23 @@ mod tests {
         // A faster cadence (a call being set up) keeps to the same grid, halved.
         let half = poll_at(anchor, SECOND / 2, anchor + SECOND, anchor + SECOND);
         assert_eq!(half, anchor + SECOND + SECOND / 2);
+    }
+
+    /// Issue 28: a grid laid at the last poll moves the next poll by what the interval
+    /// changed, where one laid long ago moves it anywhere in the interval.
+    #[test]
+    fn a_grid_laid_at_the_last_poll_keeps_the_next_at_its_distance() {
+        let start = Instant::now();
+        let last = start + 600 * SECOND + Duration::from_millis(300);
+        let longer = SECOND.mul_f64(1.01);
+        let answered = last + Duration::from_millis(5);
+        assert_eq!(poll_at(last, longer, last, answered), last + longer);
+        let from_long_ago = poll_at(start, longer, last, answered);
+        assert_ne!(
+            from_long_ago,
+            last + longer,
+            "600 intervals of 1 % moved it"
+        );
     }
 
     #[test]

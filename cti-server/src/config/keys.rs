@@ -91,6 +91,11 @@ pub struct NeoApiKeys {
     /// Timeout of one NeoApi call, in milliseconds.
     #[arg(long = "neoapi-timeout-ms", value_name = "MS")]
     pub timeout_ms: Option<u64>,
+    /// The most NeoApi requests per second the server makes, shared among the agents' polls
+    /// by urgency (commands and writes are never delayed); default: one per logged-in agent
+    /// per poll interval.
+    #[arg(long = "neoapi-max-requests-per-sec", value_name = "N")]
+    pub max_requests_per_sec: Option<u32>,
 }
 
 /// `[tls]`: certificate and key files (PEM).
@@ -345,7 +350,8 @@ pub struct VoiceKeys {
         value_name = "ID"
     )]
     pub no_campaign_status: Option<String>,
-    /// The package's namespace for the custom labels of refusals.
+    /// The namespace of the package's Custom Labels for refusals (default `c`: the package
+    /// as shipped has none).
     #[arg(
         id = "voice_label_namespace",
         long = "voice-label-namespace",

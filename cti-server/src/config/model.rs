@@ -132,8 +132,13 @@ pub struct Config {
     /// The server's public origin and base URL (e.g. `https://cti.example.com`); defaults to the
     /// listen address.
     pub public_url: Option<String>,
-    /// How often `Position` is polled.
+    /// How often `Position` is polled: a call's look at its quickest (a delivery awaited ten
+    /// times as often, a quiet agent a third as often), and one agent's share of the default
+    /// NeoApi budget.
     pub poll_interval: Duration,
+    /// The NeoApi budget in requests per second (`neoapi.max_requests_per_sec`); `None`: one
+    /// per logged-in agent per `poll_interval`.
+    pub neoapi_max_requests_per_sec: Option<u32>,
     /// Origins allowed to frame the pages and open the WebSocket, besides the server's own.
     pub allowed_origins: Vec<String>,
     /// HTTPS on the main listener.
@@ -242,7 +247,7 @@ impl Default for VoiceSettings {
             available_status: None,
             no_campaign_status: None,
             break_statuses: Vec::new(),
-            label_namespace: "neotel".into(),
+            label_namespace: "c".into(),
         }
     }
 }

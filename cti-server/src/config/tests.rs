@@ -298,7 +298,7 @@ fn the_example_file_is_valid_and_documents_every_key() {
 #[test]
 fn every_key_has_a_variable_and_a_flag_named_after_it() {
     let keys: Vec<&str> = keys().collect();
-    assert_eq!(keys.len(), 48, "{keys:?}");
+    assert_eq!(keys.len(), 49, "{keys:?}");
     for key in &keys {
         let flag = flag(key).expect("every key has a flag");
         assert_eq!(flag, format!("--{}", key.replace(['.', '_'], "-")), "{key}");
@@ -342,6 +342,27 @@ fn variables_of_keys_with_underscores_are_read_and_others_ignored() {
         ["https://a.example", "https://b.example"]
     );
     assert_eq!(c.data_dir, PathBuf::from("2024"));
+}
+
+/// Issue 28: the NeoApi budget is read in demo mode too, and is at least one request a second.
+#[test]
+fn the_neoapi_budget_is_read_and_checked() {
+    assert_eq!(Config::defaults().neoapi_max_requests_per_sec, None);
+    let c = load(&Sources {
+        env: vec![("CTI_NEOAPI_MAX_REQUESTS_PER_SEC".into(), "1500".into())],
+        ..Sources::default()
+    })
+    .unwrap();
+    assert!(c.demo());
+    assert_eq!(c.neoapi_max_requests_per_sec, Some(1500));
+    let ConfigError::Invalid(problems) = load(&Sources {
+        flags: flags(&["--neoapi-max-requests-per-sec", "0"]),
+        ..Sources::default()
+    })
+    .unwrap_err() else {
+        panic!("expected Invalid");
+    };
+    assert_eq!(problems[0].key, "neoapi.max_requests_per_sec");
 }
 
 #[test]

@@ -107,7 +107,7 @@ impl<F: Fn(&str) -> String> Checks<F> {
                     url: url.trim_end_matches('/').to_owned(),
                     key,
                     certificate,
-                    provider_name: text(keys.provider_name).unwrap_or_else(|| "neotel".into()),
+                    provider_name: text(keys.provider_name).unwrap_or_else(|| "c".into()),
                 })
             }
             _ => {
@@ -139,7 +139,7 @@ impl<F: Fn(&str) -> String> Checks<F> {
             available_status: text(keys.available_status),
             no_campaign_status: text(keys.no_campaign_status),
             break_statuses,
-            label_namespace: text(keys.label_namespace).unwrap_or_else(|| "neotel".into()),
+            label_namespace: text(keys.label_namespace).unwrap_or_else(|| "c".into()),
         }
     }
 
@@ -421,6 +421,10 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         problems: Vec::new(),
         source,
     };
+    // The budget holds for the demo's simulator too: it is read apart from `neoapi.url`.
+    let max_requests = keys.neoapi.max_requests_per_sec;
+    let neoapi_max_requests_per_sec =
+        max_requests.map(|n| c.at_least("neoapi.max_requests_per_sec", Some(n), 1, 1));
     let neoapi = c.neoapi(keys.neoapi);
     let listen = c.address("listen", keys.listen, defaults::LISTEN);
     let standin_listen = c.address(
@@ -573,6 +577,7 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         listen,
         public_url,
         poll_interval: Duration::from_millis(poll_ms),
+        neoapi_max_requests_per_sec,
         allowed_origins: allowed_origins
             .into_iter()
             .map(|o| o.trim_end_matches('/').to_owned())

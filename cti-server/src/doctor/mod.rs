@@ -20,6 +20,7 @@ mod https;
 mod install;
 mod neotel;
 mod report;
+mod voice;
 
 use std::path::PathBuf;
 
@@ -110,6 +111,7 @@ pub async fn run(sources: &Sources, options: &Options) -> Report {
     checks.push(allowed_origins(&config.allowed_origins));
     checks.push(data_dir(&config.data_dir));
     checks.push(install::open_files_check(&config));
+    checks.extend(voice::voice_checks(&config));
     Report { checks }
 }
 

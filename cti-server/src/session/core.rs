@@ -209,6 +209,25 @@ impl CoreSession {
         self.voice.as_mut().expect("made above")
     }
 
+    /// Gives the core what the voice side asked, and the voice side how it went.
+    fn input_then(
+        &mut self,
+        input: Input,
+        then: sf_voice::Then,
+        now: Instant,
+    ) -> Vec<sf_voice::Out> {
+        let outcome = match self.session.handle_input(input) {
+            Ok(()) => Ok(()),
+            Err(SessionError::Refused(m)) => Err(m),
+            Err(SessionError::Ended) => {
+                Err(cti_core::Message::new(cti_core::Code::NeotelNotLogged))
+            }
+        };
+        let language = self.session.language().to_owned();
+        let words = |m: &cti_core::Message| crate::i18n::render(&language, m);
+        self.voice(now).commanded(then, outcome, &words)
+    }
+
     /// Carries out what the voice side wants: messages for its pages, commands and answers for
     /// the core (whose outcomes it is told).
     fn run_voice(&mut self, outs: Vec<sf_voice::Out>, now: Instant) {
@@ -221,16 +240,11 @@ impl CoreSession {
                     down: voice_down(message),
                 }),
                 Out::Command(command, then) => {
-                    let outcome = match self.session.handle_input(Input::Command(now, command)) {
-                        Ok(()) => Ok(()),
-                        Err(SessionError::Refused(m)) => Err(m),
-                        Err(SessionError::Ended) => {
-                            Err(cti_core::Message::new(cti_core::Code::NeotelNotLogged))
-                        }
-                    };
-                    let language = self.session.language().to_owned();
-                    let words = |m: &cti_core::Message| crate::i18n::render(&language, m);
-                    let more = self.voice(now).commanded(then, outcome, &words);
+                    let more = self.input_then(Input::Command(now, command), then, now);
+                    outs.extend(more);
+                }
+                Out::ClickToDial(event, then) => {
+                    let more = self.input_then(Input::Salesforce(now, event), then, now);
                     outs.extend(more);
                 }
                 Out::Answer(id, result) => {
@@ -420,6 +434,14 @@ impl Core for CoreSession {
                         | CoreOutput::LogOut { .. }
                 )
             })
+    }
+
+    fn urgency(&self) -> cti_core::Urgency {
+        self.session.urgency()
+    }
+
+    fn set_cadence(&mut self, cadence: cti_core::Cadence, now: Instant) {
+        self.session.set_cadence(cadence, now);
     }
 
     fn view(&self) -> Option<serde_json::Value> {

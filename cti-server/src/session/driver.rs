@@ -5,8 +5,9 @@
 //! the rest), drain the machine's outputs (spawn NeoApi calls, send effects to the leader
 //! connection, send the view to every connection), then wait for the earliest of the
 //! machine's timer, a browser message, a finished NeoApi call, the idle deadline, the tokens'
-//! keepalive and shutdown, and feed it in. Every instant comes from
-//! [`crate::clock`], so paused-time tests drive it.
+//! keepalive and shutdown, and feed it in. Before each input the machine gets the poll cadence
+//! of the NeoApi budget when it changed, after it the budget counts its urgency (issue 28).
+//! Every instant comes from [`crate::clock`], so paused-time tests drive it.
 //!
 //! Nothing leaves while the session's lease is not known to run (issue 14): a lapsed lease
 //! waits for the next renewal; a lost one (another instance took the session) stops the task
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use neotel_api::{Reply, Request};
 use tokio::sync::mpsc;
 
+use super::budget::Share;
 use super::hub::{Sessions, Stored};
 use super::leases::LeaseState;
 use super::machine::{Core, CoreInput, CoreOutput, PendingWrites, Refused};
@@ -86,6 +88,8 @@ struct Driver {
     polls: Vec<u64>,
     /// The input being handled is a `Position` answer: a pop it brings is timed from `now`.
     position_answer: bool,
+    /// The session's part in the NeoApi budget: its urgency counted, its cadence given.
+    share: Share,
 }
 
 /// What woke the loop up.
@@ -95,6 +99,8 @@ enum Wake {
     Api(u64, Result<Reply, neotel_api::Error>),
     Telephony(u64, sf_voice::Written),
     Message(Option<ToSession>),
+    /// The NeoApi budget lets the polls go much faster: the cadence is taken at once.
+    Faster,
 }
 
 /// What a session task starts from.
@@ -163,6 +169,7 @@ pub(crate) fn spawn(sessions: &Arc<Sessions>, start: Start<'_>) -> SessionHandle
         now,
         polls: Vec::new(),
         position_answer: false,
+        share: sessions.budget.share(),
     };
     let span = tracing::info_span!("session", user = %user);
     sessions.tracker.spawn(tracing::Instrument::instrument(
@@ -185,6 +192,7 @@ impl Driver {
         let shutdown = inner.shutdown.clone();
         let idle_timeout = inner.config.idle_timeout;
         let reason = loop {
+            self.share.count(self.core.urgency());
             // What must survive a restart is stored before anything leaves, unless all that
             // leaves now would be asked for again by a session resumed without it (a pop's
             // search, polls, list reads, the view): then it is stored right after, off the
@@ -250,10 +258,15 @@ impl Driver {
                 Some(answer) = api_rx.recv() => Wake::Api(answer.0, answer.1),
                 Some((id, written)) = tel_rx.recv() => Wake::Telephony(id, written),
                 message = rx.recv() => Wake::Message(message.map(|m| *m)),
+                () = self.share.faster() => Wake::Faster,
             };
             self.now = clock::now();
+            if let Some(cadence) = self.share.cadence(self.now) {
+                self.core.set_cadence(cadence, self.now);
+            }
             match wake {
                 Wake::Shutdown => break ByeReason::Shutdown,
+                Wake::Faster => {}
                 Wake::Timer => {
                     if idle_deadline.is_some_and(|d| d <= self.now) {
                         tracing::info!("no connection for {idle_timeout:?}: ending the session");
@@ -555,6 +568,7 @@ impl Driver {
         }
         if matches!(request, Request::Position { .. }) {
             self.polls.push(id);
+            self.share.polled();
         }
         let sessions = self.sessions.clone();
         let tx = self.api_tx.clone();

@@ -1,6 +1,6 @@
-//! What every session task shares with the connections: NeoApi, the registry, the tokens, the
-//! session store, the metrics, the machine factory, and the shutdown signal with the tracker
-//! that awaits the tasks.
+//! What every session task shares with the connections: NeoApi and its budget, the registry,
+//! the tokens, the session store, the metrics, the machine factory, and the shutdown signal
+//! with the tracker that awaits the tasks.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::budget::Budget;
 use super::leases::{LeaseState, Leases, instance_name};
 use super::machine::MachineFactory;
 use super::registry::Registry;
@@ -36,6 +37,8 @@ pub(crate) struct Sessions {
     /// Which sessions this instance holds in the store, until when.
     pub(crate) leases: Leases,
     pub(crate) metrics: Metrics,
+    /// The NeoApi budget the sessions' polls share (issue 28).
+    pub(crate) budget: Arc<Budget>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tracker: TaskTracker,
     /// Since when each agent's oldest pending write waits (only agents that have one).
@@ -110,6 +113,12 @@ impl Sessions {
         store: Option<Store>,
         telephony: Option<crate::telephony::Telephony>,
     ) -> Arc<Self> {
+        let metrics = Metrics::new();
+        let budget = Budget::new(
+            config.poll_interval,
+            config.neoapi_max_requests_per_sec,
+            &metrics,
+        );
         Arc::new(Self {
             tokens: Tokens::new(config.token_ttl),
             leases: Leases::new(instance_name(config.listen), config.store_lease),
@@ -120,7 +129,8 @@ impl Sessions {
             machines,
             registry: Registry::default(),
             store,
-            metrics: Metrics::new(),
+            metrics,
+            budget,
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             pending_since: Mutex::new(HashMap::new()),

@@ -176,6 +176,13 @@ pub(crate) trait Core: Send + 'static {
     /// Every output waiting may leave before the snapshot is stored (a session resumed
     /// without it would ask for them again): the driver stores after sending them.
     fn outputs_repeatable(&self) -> bool;
+    /// How urgently the machine needs its next look at Neotel: the NeoApi budget is shared by
+    /// it (a machine that does not poll by itself counts as awaiting a delivery).
+    fn urgency(&self) -> cti_core::Urgency {
+        cti_core::Urgency::Delivery
+    }
+    /// The poll intervals the NeoApi budget gives the machine at `now`.
+    fn set_cadence(&mut self, _cadence: cti_core::Cadence, _now: Instant) {}
 }
 
 /// The writes a machine still owes Neotel.

@@ -1,11 +1,14 @@
 //! Agent sessions: the machine seam and its factory, the registry, login, and the one task per
 //! agent that drives its machine.
 //!
-//! Layers inside: `machine` (the seam), `registry` and `leases` (what this instance holds)
-//! below `hub` (the shared services), below `driver` (the task), below `resume` (a machine from
-//! a snapshot), below `takeover` (sessions taken from the store), below `login`; `core` adapts
-//! cti-core to the seam.
+//! Layers inside: `machine` (the seam), `registry`, `leases` (what this instance holds) and
+//! `budget` (the NeoApi budget the polls share) below `hub` (the shared services), below
+//! `driver` (the task), below `resume` (a machine from a snapshot), below `takeover` (sessions
+//! taken from the store), below `login`; `core` adapts cti-core to the seam.
 
+mod budget;
+#[cfg(test)]
+mod budget_tests;
 mod core;
 mod driver;
 mod hub;

@@ -22,7 +22,7 @@ pub(crate) fn http() -> reqwest::Client {
         .expect("a default HTTP client")
 }
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// What all the agents measured.
@@ -35,6 +35,10 @@ pub(crate) struct Report {
     pub deliveries: Vec<Duration>,
     /// Calls completed (delivered, popped, hung up, categorized, Play).
     pub calls: u64,
+    /// `--rhythm`: the customer's hang-up → the wrap-up in the view.
+    pub hangups: Vec<Duration>,
+    /// `--rhythm`: each call's talk, from its pop to the customer's hang-up.
+    pub talks: Vec<(Instant, Instant)>,
     /// One line per agent that stopped on an error.
     pub errors: Vec<String>,
 }
@@ -57,25 +61,45 @@ pub(crate) struct Ctx {
     /// Cleared when the window ends.
     pub running: AtomicBool,
     pub report: Mutex<Report>,
+    /// `--rhythm`: the ranges of the cycle.
+    pub rhythm: Option<crate::rhythm::Rhythm>,
+    /// `--rhythm`: agents placed in their cycle, or failed before.
+    pub placed: AtomicUsize,
+    /// `--rhythm`: set while the window runs (what starts then is measured).
+    pub measuring: AtomicBool,
+    /// Set when the window ends: an agent's wait is cut short.
+    pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
+/// How far an agent got before the window.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    /// Logged in and in the campaign (or failed before).
+    pub settled: bool,
+    /// `--rhythm`: placed in its cycle.
+    pub placed: bool,
 }
 
 /// One agent's life, logging in `after` a while; an error ends it and is reported.
 pub(crate) async fn agent(ctx: Arc<Ctx>, user: String, after: Duration) {
     tokio::time::sleep(after).await;
-    let mut settled = false;
-    if let Err(e) = run(&ctx, &user, &mut settled).await {
+    let mut progress = Progress::default();
+    if let Err(e) = run(&ctx, &user, &mut progress).await {
         ctx.report
             .lock()
             .expect("the report lock")
             .errors
             .push(format!("{user}: {e}"));
     }
-    if !settled {
+    if !progress.settled {
         ctx.settled.fetch_add(1, Ordering::Relaxed);
+    }
+    if !progress.placed {
+        ctx.placed.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-async fn run(ctx: &Ctx, user: &str, settled: &mut bool) -> Result<(), String> {
+async fn run(ctx: &Ctx, user: &str, progress: &mut Progress) -> Result<(), String> {
     let mut socket = connect(&ctx.server).await?;
     send(
         &mut socket,
@@ -87,7 +111,7 @@ async fn run(ctx: &Ctx, user: &str, settled: &mut bool) -> Result<(), String> {
     wait_answering(&mut socket, Duration::from_secs(60), script::in_campaign).await?;
     ctx.joined.fetch_add(1, Ordering::Relaxed);
     ctx.settled.fetch_add(1, Ordering::Relaxed);
-    *settled = true;
+    progress.settled = true;
     let mut go = ctx.go.clone();
     while !*go.borrow_and_update() {
         tokio::select! {
@@ -95,7 +119,10 @@ async fn run(ctx: &Ctx, user: &str, settled: &mut bool) -> Result<(), String> {
             m = recv(&mut socket, Duration::from_secs(3600)) => answer_any(&mut socket, &m?).await?,
         }
     }
-    while ctx.running.load(Ordering::Relaxed) {
+    if let Some(rhythm) = &ctx.rhythm {
+        crate::rhythm::run(ctx, rhythm, user, &mut socket, progress).await?;
+    }
+    while ctx.rhythm.is_none() && ctx.running.load(Ordering::Relaxed) {
         if ctx.idle {
             idle_answering(&mut socket, Duration::from_millis(250)).await?;
         } else {
@@ -111,40 +138,7 @@ async fn run(ctx: &Ctx, user: &str, settled: &mut bool) -> Result<(), String> {
 async fn call(ctx: &Ctx, user: &str, socket: &mut Socket) -> Result<(), String> {
     let idle = rand::random_range(0..=ctx.idle_ms);
     idle_answering(socket, Duration::from_millis(idle)).await?;
-    let delivered = Instant::now();
-    let contact = post(
-        &ctx.http,
-        &format!("{}/sim/dialer/deliver", ctx.sim),
-        json!({"campaign": ctx.campaign, "user": user}),
-    )
-    .await?;
-    let delivery = delivered.elapsed();
-    // The agent's phone answers at once (the simulator would after `agent_answer_ms`).
-    let _ = post(
-        &ctx.http,
-        &format!("{}/sim/agents/{user}/answer", ctx.sim),
-        json!({}),
-    )
-    .await;
-    // The pop: answer every effect until the search-and-pop arrives.
-    loop {
-        let m = recv(socket, Duration::from_secs(20))
-            .await
-            .map_err(|e| format!("waiting for the pop: {e}"))?;
-        if m["type"] == "effect" {
-            let kind = m["effect"]["kind"].as_str().unwrap_or_default().to_owned();
-            if kind == "searchAndScreenPop" {
-                let mut report = ctx.report.lock().expect("the report lock");
-                report.pops.push(delivered.elapsed());
-                report.deliveries.push(delivery);
-            }
-            answer(socket, &m["effect"]).await?;
-            if kind == "searchAndScreenPop" {
-                break;
-            }
-        }
-    }
-    let call = contact["call_id"].clone();
+    let call = deliver(ctx, user, socket, true).await?;
     if !call.is_null() {
         let _ = post(
             &ctx.http,
@@ -157,6 +151,58 @@ async fn call(ctx: &Ctx, user: &str, socket: &mut Socket) -> Result<(), String> 
     wait_answering(socket, Duration::from_secs(20), script::can_release)
         .await
         .map_err(stage("the release"))?;
+    release_and_play(socket).await?;
+    ctx.report.lock().expect("the report lock").calls += 1;
+    Ok(())
+}
+
+/// The dialer delivers this agent a predictive contact and its phone answers at once (the
+/// simulator would after `agent_answer_ms`); every effect is answered until the
+/// search-and-pop arrives. With `measured`, the pop's latency is recorded: from the delivery
+/// request to the pop at the leader connection. The call's id.
+pub(crate) async fn deliver(
+    ctx: &Ctx,
+    user: &str,
+    socket: &mut Socket,
+    measured: bool,
+) -> Result<Value, String> {
+    let delivered = Instant::now();
+    let contact = post(
+        &ctx.http,
+        &format!("{}/sim/dialer/deliver", ctx.sim),
+        json!({"campaign": ctx.campaign, "user": user}),
+    )
+    .await?;
+    let delivery = delivered.elapsed();
+    let _ = post(
+        &ctx.http,
+        &format!("{}/sim/agents/{user}/answer", ctx.sim),
+        json!({}),
+    )
+    .await;
+    loop {
+        let m = recv(socket, Duration::from_secs(20))
+            .await
+            .map_err(|e| format!("waiting for the pop: {e}"))?;
+        if m["type"] == "effect" {
+            let kind = m["effect"]["kind"].as_str().unwrap_or_default().to_owned();
+            if kind == "searchAndScreenPop" && measured {
+                let mut report = ctx.report.lock().expect("the report lock");
+                report.pops.push(delivered.elapsed());
+                report.deliveries.push(delivery);
+            }
+            answer(socket, &m["effect"]).await?;
+            if kind == "searchAndScreenPop" {
+                return Ok(contact["call_id"].clone());
+            }
+        }
+    }
+}
+
+/// The agent categorizes the contact (the last view offered it), presses Play once the view
+/// offers it, and waits until it is available again.
+pub(crate) async fn release_and_play(socket: &mut Socket) -> Result<(), String> {
+    let stage = |what: &'static str| move |e: String| format!("waiting for {what}: {e}");
     send(socket, script::release()).await?;
     wait_answering(socket, Duration::from_secs(20), script::can_play)
         .await
@@ -165,7 +211,6 @@ async fn call(ctx: &Ctx, user: &str, socket: &mut Socket) -> Result<(), String> 
     wait_answering(socket, Duration::from_secs(20), script::available)
         .await
         .map_err(stage("available"))?;
-    ctx.report.lock().expect("the report lock").calls += 1;
     Ok(())
 }
 
@@ -177,12 +222,13 @@ async fn answer_any(socket: &mut Socket, m: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn plain(v: &Value) -> String {
+/// A JSON value as a URL's path segment.
+pub(crate) fn plain(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_owned)
 }
 
 /// The agent's side of cti-core's vocabulary, in one place.
-mod script {
+pub(crate) mod script {
     use serde_json::{Value, json};
 
     pub(crate) fn join_campaign(campaign: i64) -> Value {
@@ -206,6 +252,10 @@ mod script {
     }
     pub(crate) fn available(view: &Value) -> bool {
         view["status"] == "available" && view["contact"].is_null()
+    }
+    /// The call gone, the contact on screen: it may be released.
+    pub(crate) fn wrap_up(view: &Value) -> bool {
+        view["status"] == "wrapUp" && can_release(view)
     }
 }
 
@@ -254,7 +304,7 @@ async fn connect(server: &str) -> Result<Socket, String> {
     Ok(socket)
 }
 
-async fn send(socket: &mut Socket, message: Value) -> Result<(), String> {
+pub(crate) async fn send(socket: &mut Socket, message: Value) -> Result<(), String> {
     socket
         .send(Message::Text(message.to_string().into()))
         .await
@@ -291,7 +341,7 @@ async fn expect(socket: &mut Socket, kind: &str, wait: Duration) -> Result<Value
 }
 
 /// Stays idle for `wait`, answering any effect meanwhile.
-async fn idle_answering(socket: &mut Socket, wait: Duration) -> Result<(), String> {
+pub(crate) async fn idle_answering(socket: &mut Socket, wait: Duration) -> Result<(), String> {
     let until = tokio::time::Instant::now() + wait;
     while let Ok(next) =
         tokio::time::timeout_at(until, recv(socket, Duration::from_secs(3600))).await
@@ -302,7 +352,7 @@ async fn idle_answering(socket: &mut Socket, wait: Duration) -> Result<(), Strin
 }
 
 /// Waits for a view satisfying `pred`, answering any effect on the way.
-async fn wait_answering(
+pub(crate) async fn wait_answering(
     socket: &mut Socket,
     wait: Duration,
     pred: fn(&Value) -> bool,

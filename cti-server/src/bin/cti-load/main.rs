@@ -6,15 +6,17 @@
 //! campaign and, once every agent is in, loops: the simulator's dialer delivers it a contact, its
 //! leader connection receives the search-and-pop effect (the screen-pop latency runs from the
 //! delivery request to that message), the phone answers, the customer hangs up, the agent
-//! categorizes and presses Play (`--idle`: it stays idle). `--bare` runs no server: only the
-//! same `Position` polls for the same agents with the neotel-api client. At the end it prints
-//! the latency percentiles, NeoApi requests per agent per second, and each process's CPU time
-//! over the measured window and its memory.
+//! categorizes and presses Play (`--idle`: it stays idle; `--rhythm`: it talks, wraps up and
+//! waits for random whiles as a contact center's agents do, see `rhythm.rs`). `--bare` runs no
+//! server: only the same `Position` polls for the same agents with the neotel-api client. At
+//! the end it prints the latency percentiles, NeoApi requests per agent per second, and each
+//! process's CPU time over the measured window and its memory.
 #![forbid(unsafe_code)]
 
 mod agent;
 mod bare;
 mod measure;
+mod rhythm;
 mod scenario;
 mod stack;
 
@@ -74,6 +76,23 @@ struct Args {
     /// deliveries fall anywhere between two polls as a real dialer's do.
     #[arg(long, default_value_t = 2000)]
     idle_ms: u64,
+    /// A contact center's rhythm instead of back-to-back calls: each agent talks, wraps up,
+    /// then waits for the dialer's next contact, for random whiles in the ranges below (each
+    /// agent placed at a random point of its cycle before the window starts). Reports the
+    /// occupancy and the time from the customer's hang-up to the wrap-up on screen too.
+    #[arg(long, conflicts_with_all = ["idle", "bare"])]
+    rhythm: bool,
+    /// With --rhythm: how long a call lasts, in seconds (`MIN-MAX`).
+    #[arg(long, value_name = "SECS", default_value = "60-180", value_parser = rhythm::Span::parse)]
+    talk_secs: rhythm::Span,
+    /// With --rhythm: how long the wrap-up lasts (the contact on screen, the call gone), in
+    /// seconds (`MIN-MAX`).
+    #[arg(long, value_name = "SECS", default_value = "5-20", value_parser = rhythm::Span::parse)]
+    wrap_secs: rhythm::Span,
+    /// With --rhythm: how long an available agent waits for the dialer's next contact, in
+    /// seconds (`MIN-MAX`).
+    #[arg(long, value_name = "SECS", default_value = "1-10", value_parser = rhythm::Span::parse)]
+    wait_secs: rhythm::Span,
 }
 
 /// How long the agents may take to log in and join, after the last login started, before the
@@ -177,9 +196,19 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
         users.len(),
         stack.sim,
         args.seconds,
-        if args.idle { ", idle" } else { "" }
+        match (args.idle, args.rhythm) {
+            (true, _) => ", idle",
+            (_, true) => ", a contact center's rhythm",
+            _ => "",
+        }
     );
     let (go, go_rx) = tokio::sync::watch::channel(false);
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let rhythm = args.rhythm.then_some(rhythm::Rhythm {
+        talk: args.talk_secs,
+        wrap: args.wrap_secs,
+        wait: args.wait_secs,
+    });
     let ctx = Arc::new(agent::Ctx {
         http: http.clone(),
         server: server.clone(),
@@ -192,6 +221,10 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
         go: go_rx,
         running: AtomicBool::new(true),
         report: std::sync::Mutex::default(),
+        rhythm,
+        placed: AtomicUsize::new(0),
+        measuring: AtomicBool::new(false),
+        stop: stop_rx,
     });
     let login_started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
@@ -219,18 +252,34 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
     let logins = login_started.elapsed().as_secs_f64();
     let joined = ctx.joined.load(Ordering::Relaxed);
 
+    if args.rhythm {
+        // Every agent takes its place in its cycle before the window starts.
+        let _ = go.send(true);
+        eprintln!("cti-load: {joined} agents in after {logins:.1} s; placing them");
+        let placing = Instant::now();
+        while ctx.placed.load(Ordering::Relaxed) < users.len() && placing.elapsed() < LOGIN_LIMIT {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
     let requests_start = neoapi_requests(&http, &server).await?;
+    let metrics_start = metrics_text(&http, &server).await.unwrap_or_default();
+    let urgencies_start = polls_by_urgency(&http, &server).await;
     for (_, meter) in &mut meters {
         meter.start();
     }
     let started = Instant::now();
+    ctx.measuring.store(true, Ordering::Relaxed);
     let _ = go.send(true);
     eprintln!("cti-load: {joined} agents in after {logins:.1} s; measuring");
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    ctx.measuring.store(false, Ordering::Relaxed);
+    let ended = Instant::now();
     let costs: Vec<_> = meters.iter().map(|(l, m)| (*l, m.end())).collect();
     let requests = neoapi_requests(&http, &server).await? - requests_start;
+    let urgencies_end = polls_by_urgency(&http, &server).await;
     let window = started.elapsed().as_secs_f64();
     ctx.running.store(false, Ordering::Relaxed);
+    let _ = stop.send(true);
     // Agents finish the call in hand and log out; the ones still busy after the grace are cut
     // (what they measured is already in the report).
     let grace = tokio::time::timeout(Duration::from_secs(30), async {
@@ -244,6 +293,8 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
         mut deliveries,
         calls,
         mut errors,
+        mut hangups,
+        talks,
     } = std::mem::take(&mut *ctx.report.lock().expect("the report lock"));
     if cut > 0 {
         errors.push(format!("{cut} agents did not stop within 30 s"));
@@ -255,16 +306,37 @@ async fn agents(args: &Args, stack: &Stack) -> Result<(), String> {
     );
     println!("logins                       {logins:.1} s for all");
     println!("measured window              {window:.1} s");
+    if args.rhythm {
+        let occupancy = rhythm::occupancy(&talks, (started, ended), joined);
+        println!("occupancy (talking)          {:.1}%", occupancy * 100.0);
+    }
     if !args.idle {
         println!("calls completed              {calls}");
         println!("screen pops measured         {}", pops.len());
         measure::print_percentiles("screen-pop latency", &mut pops);
         measure::print_percentiles("of it, delivery request", &mut deliveries);
-        print_server_pop(&http, &server).await;
+        print_server_side(&http, &server, &metrics_start).await;
+    }
+    if args.rhythm {
+        println!("hang-ups measured            {}", hangups.len());
+        measure::print_percentiles("hang-up to wrap-up", &mut hangups);
     }
     #[allow(clippy::cast_precision_loss)]
     let per_agent = requests as f64 / joined.max(1) as f64 / window;
     println!("NeoApi requests              {requests} ({per_agent:.2} per agent per second)");
+    let polls: Vec<String> = urgencies_end
+        .iter()
+        .map(|(urgency, n)| {
+            let before = urgencies_start
+                .iter()
+                .find(|(u, _)| u == urgency)
+                .map_or(0.0, |(_, b)| *b);
+            format!("{urgency} {:.0}/s", (n - before) / window)
+        })
+        .collect();
+    if !polls.is_empty() {
+        println!("Position polls by urgency    {}", polls.join(", "));
+    }
     if costs.is_empty() {
         println!("CPU and RSS                  n/a (the server runs elsewhere)");
     }
@@ -345,43 +417,105 @@ async fn neoapi_requests(http: &reqwest::Client, server: &str) -> Result<u64, St
         .sum())
 }
 
+/// `Position` polls the server sent so far, by the session's urgency
+/// (`cti_position_polls_by_urgency_total`); none from a server that does not count them.
+async fn polls_by_urgency(http: &reqwest::Client, server: &str) -> Vec<(String, f64)> {
+    let Ok(text) = metrics_text(http, server).await else {
+        return Vec::new();
+    };
+    let mut polls: Vec<(String, f64)> = text
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("cti_position_polls_by_urgency_total{urgency=\"")?;
+            let (urgency, value) = rest.split_once("\"} ")?;
+            Some((urgency.to_owned(), value.parse().ok()?))
+        })
+        .collect();
+    polls.sort_by(|a, b| a.0.cmp(&b.0));
+    polls
+}
+
+/// A histogram of the server's `/metrics` (`name`, the samples whose labels hold `labels`):
+/// its buckets (upper bound, count so far), sum and count.
+#[derive(Debug, Default)]
+struct Histogram {
+    buckets: Vec<(f64, f64)>,
+    sum: f64,
+    count: f64,
+}
+
+impl Histogram {
+    fn read(text: &str, name: &str, labels: &str) -> Self {
+        let value = |l: &str| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok());
+        let mut h = Self::default();
+        for line in text.lines().filter(|l| l.contains(labels)) {
+            if let Some(rest) = line.strip_prefix(&format!("{name}_bucket{{")) {
+                let Some(le) = rest.split("le=\"").nth(1).and_then(|r| r.split('"').next()) else {
+                    continue;
+                };
+                let le = if le == "+Inf" {
+                    f64::INFINITY
+                } else {
+                    le.parse().unwrap_or(f64::NAN)
+                };
+                h.buckets.extend(value(line).map(|n| (le, n)));
+            } else if line.starts_with(&format!("{name}_sum")) {
+                h.sum = value(line).unwrap_or_default();
+            } else if line.starts_with(&format!("{name}_count")) {
+                h.count = value(line).unwrap_or_default();
+            }
+        }
+        h
+    }
+
+    /// What was observed since `before` (the same histogram read earlier).
+    fn since(mut self, before: &Self) -> Self {
+        for (le, n) in &mut self.buckets {
+            if let Some((_, b)) = before.buckets.iter().find(|(l, _)| l == le) {
+                *n -= b;
+            }
+        }
+        self.sum -= before.sum;
+        self.count -= before.count;
+        self
+    }
+
+    /// Its mean, and the bucket bounds its p50 and p99 fall under.
+    fn summary(&self) -> Option<String> {
+        if self.count <= 0.0 {
+            return None;
+        }
+        let under = |q: f64| {
+            self.buckets
+                .iter()
+                .find(|(_, n)| *n >= q * self.count)
+                .map_or(f64::INFINITY, |(le, _)| *le)
+        };
+        Some(format!(
+            "mean {:.1} ms, p50 ≤ {} ms, p99 ≤ {} ms ({} samples)",
+            self.sum / self.count * 1000.0,
+            under(0.5) * 1000.0,
+            under(0.99) * 1000.0,
+            self.count
+        ))
+    }
+}
+
 /// The server's own part of the pops (`cti_pop_latency_seconds`: the `Position` answer to the
-/// search sent to the page): its mean, and the bucket bounds its p50 and p99 fall under.
-async fn print_server_pop(http: &reqwest::Client, server: &str) {
+/// search sent to the page) and NeoApi's `Position` round trip as the server saw it, over the
+/// window (`start` is `/metrics` when it began).
+async fn print_server_side(http: &reqwest::Client, server: &str, start: &str) {
     let Ok(text) = metrics_text(http, server).await else {
         return;
     };
-    let value = |l: &str| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok());
-    let mut buckets: Vec<(f64, f64)> = Vec::new();
-    let (mut sum, mut count) = (0.0, 0.0);
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("cti_pop_latency_seconds_bucket{le=\"") {
-            let le = rest.split('"').next().unwrap_or_default();
-            let le = if le == "+Inf" {
-                f64::INFINITY
-            } else {
-                le.parse().unwrap_or(f64::NAN)
-            };
-            buckets.extend(value(line).map(|n| (le, n)));
-        } else if line.starts_with("cti_pop_latency_seconds_sum") {
-            sum = value(line).unwrap_or_default();
-        } else if line.starts_with("cti_pop_latency_seconds_count") {
-            count = value(line).unwrap_or_default();
-        }
+    let pops = Histogram::read(&text, "cti_pop_latency_seconds", "");
+    let before = Histogram::read(start, "cti_pop_latency_seconds", "");
+    if let Some(s) = pops.since(&before).summary() {
+        println!("server's part of a pop       {s}");
     }
-    if count == 0.0 {
-        return;
+    let (name, labels) = ("cti_neoapi_request_duration_seconds", "method=\"Position\"");
+    let polls = Histogram::read(&text, name, labels).since(&Histogram::read(start, name, labels));
+    if let Some(s) = polls.summary() {
+        println!("Position round trip          {s}");
     }
-    let under = |q: f64| {
-        buckets
-            .iter()
-            .find(|(_, n)| *n >= q * count)
-            .map_or(f64::INFINITY, |(le, _)| *le)
-    };
-    println!(
-        "server's part of a pop       mean {:.1} ms, p50 ≤ {} ms, p99 ≤ {} ms ({count} pops)",
-        sum / count * 1000.0,
-        under(0.5) * 1000.0,
-        under(0.99) * 1000.0
-    );
 }

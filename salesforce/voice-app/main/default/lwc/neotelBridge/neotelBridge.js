@@ -17,6 +17,7 @@ import TAB_FOCUSED from '@salesforce/messageChannel/lightning__tabFocused';
 import searchRecords from '@salesforce/apex/NeotelLightning.searchRecords';
 import readRecord from '@salesforce/apex/NeotelLightning.readRecord';
 import findCallLog from '@salesforce/apex/NeotelLightning.findCallLog';
+import findCampaignRecord from '@salesforce/apex/NeotelLightning.findCampaignRecord';
 import { COMPONENT_TYPES, FROM_CONNECTOR, answer, isNeotel, navigation, runRequest } from 'c/neotelProtocol';
 
 export default class NeotelBridge extends NavigationMixin(LightningElement) {
@@ -95,6 +96,7 @@ export default class NeotelBridge extends NavigationMixin(LightningElement) {
             searchRecords: (key) => searchRecords({ key }),
             readRecord: (recordId, objectType) => readRecord({ recordId, objectType }),
             findCallLog: (callId) => findCallLog({ callId }),
+            findCampaignRecord: (objectType, campaign) => findCampaignRecord({ objectType, campaign }),
             navigate: (pageReference) => this[NavigationMixin.Navigate](pageReference),
             encodeDefaultFieldValues,
             updateRecord,

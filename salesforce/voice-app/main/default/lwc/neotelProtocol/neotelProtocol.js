@@ -163,6 +163,10 @@ export function taskFields(log) {
         const people = record.objectType === 'Contact' || record.objectType === 'Lead';
         fields[people ? 'WhoId' : 'WhatId'] = record.id;
     }
+    // X-CAMPAIGN-ENTITY: the campaign's record takes WhatId, unless the call's own record does.
+    if (log.related && log.related.id && !fields.WhatId) {
+        fields.WhatId = log.related.id;
+    }
     return fields;
 }
 
@@ -194,7 +198,8 @@ export function failure(error, unknown) {
 
 /**
  * Runs one request of the core with Salesforce's APIs, given as `sf`:
- * `searchRecords(key)`, `readRecord(recordId, objectType)`, `findCallLog(callId)` (Apex),
+ * `searchRecords(key)`, `findCampaignRecord(objectType, campaign)`, `readRecord(recordId,
+ * objectType)`, `findCallLog(callId)` (Apex),
  * `navigate(pageReference)` (NavigationMixin), `encodeDefaultFieldValues(fields)`,
  * `updateRecord(recordInput)`, `createRecord(recordInput)` (lightning/uiRecordApi),
  * `currentRecord()` (the record shown: `{id, objectType, name}` or null).
@@ -226,6 +231,10 @@ function perform(request, sf) {
                     objectType: r.objectType,
                     name: r.name
                 }))
+            }));
+        case 'findCampaignRecord':
+            return sf.findCampaignRecord(request.objectType, String(request.campaign)).then((records) => ({
+                records: (records || []).map((r) => ({ id: r.id, objectType: r.objectType, name: r.name }))
             }));
         case 'showRecord':
             sf.navigate({

@@ -140,6 +140,13 @@ describe('a call log as a Task', () => {
         const onAccount = taskFields(Object.assign({}, log, { record: { id: '001A', objectType: 'Account' } }));
         expect(onAccount.WhatId).toBe('001A');
         expect(onAccount.WhoId).toBeUndefined();
+        // X-CAMPAIGN-ENTITY: the campaign's record is WhatId beside a person, never over an Account.
+        const related = { id: '701C', objectType: 'Campaign', name: 'SALESFORCE' };
+        const beside = taskFields(Object.assign({}, log, { related }));
+        expect(beside.WhatId).toBe('701C');
+        expect(beside.WhoId).toBe(log.record.id);
+        expect(taskFields(Object.assign({}, log, { related, record: { id: '001A', objectType: 'Account' } })).WhatId).toBe('001A');
+        expect(taskFields(Object.assign({}, log, { related, record: null })).WhatId).toBe('701C');
         const bare = taskFields(Object.assign({}, log, { disposition: null, description: null, record: null }));
         expect(bare).not.toHaveProperty('CallDisposition');
         expect(bare).not.toHaveProperty('WhoId');
@@ -165,6 +172,18 @@ describe('requests', () => {
                     { id: '001A', objectType: 'Account', name: 'Grupo Andino S.A.' }
                 ]
             }
+        });
+    });
+
+    it('findCampaignRecord: the Apex lookup by Neotel campaign (X-CAMPAIGN-ENTITY), answered as records', async () => {
+        const sf = salesforce({
+            findCampaignRecord: jest.fn().mockResolvedValue([{ id: '701A', objectType: 'Campaign', name: 'SALESFORCE' }])
+        });
+        const outcome = await runRequest({ id: 9, ask: 'findCampaignRecord', objectType: 'Campaign', campaign: 97 }, sf);
+        expect(sf.findCampaignRecord).toHaveBeenCalledWith('Campaign', '97');
+        expect(outcome).toEqual({
+            ok: true,
+            answer: { records: [{ id: '701A', objectType: 'Campaign', name: 'SALESFORCE' }] }
         });
     });
 
