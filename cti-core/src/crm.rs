@@ -358,6 +358,20 @@ pub struct CallClosed {
     /// When Neotel took the release; `None`: the contact left without one (or the call had no
     /// contact).
     pub released: Option<chrono::DateTime<chrono::Utc>>,
+    /// The contact's base, CRM and the Salesforce field it was found by, as Neotel gave them
+    /// (empty without a contact).
+    pub contact: ClosedContact,
+}
+
+/// Neotel's data of a closed call's contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClosedContact {
+    /// The contact's base (`contactBaseId`).
+    pub base_id: Option<String>,
+    /// The contact's CRM (`crmId`).
+    pub crm_id: Option<String>,
+    /// The Salesforce field the contact was found by (`SearchBy`).
+    pub search_by: Option<String>,
 }
 
 /// What happened to the calls, announced once at the transition the core saw, in order.

@@ -85,9 +85,9 @@ pub use sf_callcenter::{CallType, DialingOptions, Options, Problem, SearchMatch,
 pub use command::{Command, MonitorMode, TextChannel, TransferTarget};
 pub use config::{Cadence, Config, ListSource, NeotelTasks, TaskCall, Tasks, Urgency};
 pub use crm::{
-    Answer, Ask, CallClosed, CallEvent, CallLog, CallOrigin, CallStart, CrmError, CrmRequest,
-    CrmResult, Outcome, RecordRef, RequestId, SalesforceEvent, SurfaceSet, SurfaceUpdate,
-    WordedLog,
+    Answer, Ask, CallClosed, CallEvent, CallLog, CallOrigin, CallStart, ClosedContact, CrmError,
+    CrmRequest, CrmResult, Outcome, RecordRef, RequestId, SalesforceEvent, SurfaceSet,
+    SurfaceUpdate, WordedLog,
 };
 pub use io::{ApiId, ApiResult, Input, Output, SessionError};
 pub use message::{Code, Message};

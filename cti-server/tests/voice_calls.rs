@@ -161,6 +161,9 @@ async fn a_predictive_call_has_one_voicecall_ended_once_with_its_category() {
         "no atiende, probar a la tarde"
     );
     assert!(record.fields.contains_key("NeoReleasedAt__c"), "{record:?}");
+    // Neotel's contact data, known once it was shown: the simulator's base and CRM.
+    assert!(record.fields.contains_key("NeoBaseId__c"), "{record:?}");
+    assert!(record.fields.contains_key("NeoCrmId__c"), "{record:?}");
     assert_eq!(applied(&s, "UpdateContact").await, 1);
     assert_eq!(ended.calls.len(), 1, "one VoiceCall in all");
     assert_eq!(

@@ -433,6 +433,17 @@ fn ending(start: DateTime<Utc>, closed: &CallClosed) -> UpdateVoiceCall {
     if let Some(at) = closed.released {
         fields.push(("NeoReleasedAt__c", iso(at)));
     }
+    // Known once the contact was shown, after the creation: on the record at the end.
+    let contact = &closed.contact;
+    for (field, value) in [
+        ("NeoBaseId__c", &contact.base_id),
+        ("NeoCrmId__c", &contact.crm_id),
+        ("NeoSearchBy__c", &contact.search_by),
+    ] {
+        if let Some(v) = value {
+            fields.push((field, v.clone()));
+        }
+    }
     let secs = u32::try_from(closed.duration_secs).unwrap_or(u32::MAX);
     UpdateVoiceCall {
         start_time: Some(start),
@@ -484,6 +495,11 @@ mod tests {
             notes: released.then(|| "llamar a la tarde".into()),
             callback: released.then(|| at + chrono::Duration::hours(3)),
             released: released.then_some(at),
+            contact: cti_core::ClosedContact {
+                base_id: Some("134".into()),
+                crm_id: Some("4".into()),
+                search_by: Some("Id".into()),
+            },
         }
     }
 
@@ -532,6 +548,9 @@ mod tests {
             serde_json::from_str(body.call_attributes.as_deref().unwrap()).unwrap();
         assert_eq!(attributes["NeoSubcategory__c"], "Volver a llamar");
         assert_eq!(attributes["NeoScheduledAt__c"], "2026-12-07T18:00:00.000Z");
+        assert_eq!(attributes["NeoBaseId__c"], "134");
+        assert_eq!(attributes["NeoCrmId__c"], "4");
+        assert_eq!(attributes["NeoSearchBy__c"], "Id");
         let out = r.written(id2, Written::Done(None), now);
         assert!(matches!(&out[..], [RecordOut::Note(Noted::Ended { .. })]));
         assert!(r.is_empty());

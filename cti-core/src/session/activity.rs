@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use std::time::{Duration, Instant};
 
-use sf_callcenter::CallType;
+use sf_callcenter::{CallType, NeotelData};
 
-use crate::crm::{Answer, Ask, CallClosed, CallLog, CrmError, CrmResult, Outcome, RecordRef};
+use crate::crm::{
+    Answer, Ask, CallClosed, CallLog, ClosedContact, CrmError, CrmResult, Outcome, RecordRef,
+};
 use crate::message::{Code, Message};
 
 use super::contact::{LastCall, ReleaseSent};
@@ -136,11 +138,22 @@ impl Session {
         };
         c.closed = true;
         let outcome = c.released.then(|| c.outcome.clone().unwrap_or_default());
-        self.close_call(&call, outcome);
+        let value = |d: NeotelData| c.values.get(&d).filter(|v| !v.is_empty()).cloned();
+        let contact = ClosedContact {
+            base_id: value(NeotelData::ContactBaseId),
+            crm_id: value(NeotelData::CrmId),
+            search_by: value(NeotelData::SearchBy),
+        };
+        self.close_call(&call, outcome, contact);
     }
 
     /// Tells that `call`'s outcome is final (with the release Neotel took, if any).
-    pub(super) fn close_call(&mut self, call: &LastCall, outcome: Option<ReleaseSent>) {
+    pub(super) fn close_call(
+        &mut self,
+        call: &LastCall,
+        outcome: Option<ReleaseSent>,
+        contact: ClosedContact,
+    ) {
         let released = outcome.as_ref().map(|_| self.utc(self.wall()));
         let outcome = outcome.unwrap_or_default();
         self.closing.push(CallClosed {
@@ -151,6 +164,7 @@ impl Session {
             notes: Some(outcome.notes).filter(|n| !n.trim().is_empty()),
             callback: outcome.callback,
             released,
+            contact,
         });
     }
 

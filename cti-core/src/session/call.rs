@@ -241,7 +241,7 @@ impl Session {
             // A call of no contact (F-MANUAL, or made during a contact's wrap-up) leaves its
             // own Task: a contact's Task is never rewritten for another call (W-ACTIVITY).
             self.save_task_without_contact(&ended);
-            self.close_call(&ended, None);
+            self.close_call(&ended, None, crate::crm::ClosedContact::default());
         }
     }
 

@@ -154,7 +154,7 @@ async fn the_budget_holds_over_a_window_of_agents_in_every_state() {
     let wall = || neotel.wall();
     let user = |u: &str| u.to_owned();
     // 1001-1003 wait for a contact; 1004-1006 talk to one; 1007-1008 on a break; 1009-1010
-    // in no campaign.
+    // in no campaign (a queue's call may reach them: they wait as the first three do).
     for u in &AGENTS[..8] {
         let join = Request::LoginCampaign {
             user: user(u),
@@ -180,7 +180,7 @@ async fn the_budget_holds_over_a_window_of_agents_in_every_state() {
         neotel.apply(&pause).unwrap();
     }
     tokio::time::sleep(Duration::from_secs(10)).await;
-    for (urgency, n) in [("delivery", 3.0), ("call", 3.0), ("quiet", 4.0)] {
+    for (urgency, n) in [("delivery", 5.0), ("call", 3.0), ("quiet", 2.0)] {
         assert_eq!(
             urgency_metric(&sessions, "sessions_by_urgency", urgency),
             n,
@@ -189,7 +189,8 @@ async fn the_budget_holds_over_a_window_of_agents_in_every_state() {
         );
     }
 
-    // The window: two minutes, the breaks ending halfway (two more agents await a delivery).
+    // The window: two minutes, the breaks ending halfway (two more agents await a delivery:
+    // five then seven, six on average; two quiet then none, one on average).
     let window = Duration::from_secs(120);
     let before = neotel.requests.load(Ordering::Relaxed);
     let polls_before = ["delivery", "call", "quiet"]
@@ -212,9 +213,9 @@ async fn the_budget_holds_over_a_window_of_agents_in_every_state() {
         .map(|u| urgency_metric(&sessions, "position_polls_by_urgency_total", u));
     let per_session = |i: usize, sessions: f64| (polls[i] - polls_before[i]) / sessions;
     let (delivery, call, quiet) = (
-        per_session(0, 4.0),
+        per_session(0, 6.0),
         per_session(1, 3.0),
-        per_session(2, 3.0),
+        per_session(2, 1.0),
     );
     assert!(
         delivery > 5.0 * call && call > 2.0 * quiet && quiet > 0.0,
