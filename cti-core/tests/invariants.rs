@@ -917,9 +917,11 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             let typed_for = notes_for
                 .get(xml_update)
                 .and_then(|h| truth.contact_of_handle.get(h));
+            // bound first: Rust 1.88 (rust-version) does not extend a temporary's life here
+            let contact = (*base, *contact_id);
             prop_assert_eq!(
                 typed_for,
-                Some(&(*base, *contact_id)),
+                Some(&contact),
                 "notes {} reached contact {}/{}",
                 xml_update,
                 base,
