@@ -21,18 +21,28 @@
 //! list reads, the search, the page's state and views leave before the snapshot that says they were asked is
 //! stored (a restart right after them loses it); and after every step, an action the view
 //! enables is accepted and one it disables is refused (one rule).
+//!
+//! Every sequence also runs through the Salesforce Voice adapter (`sf-voice`): a voice page is
+//! open beside the Open CTI page (which leads), and Salesforce's softphone calls the connector
+//! among the steps (accept, decline and end a call, set the agent's status, dial, end the
+//! wrap-up), its iframe reloads, and the Telephony Integration API loses, refuses, delays or
+//! fails the VoiceCall writes. Invariants: every call the core announced got exactly one
+//! CALL_STARTED and at most one HANGUP, in that order, and nothing of a call it never
+//! announced; the core tells a call's outcome (`CallEvent::Closed`) at most once, after the
+//! call ended; a VoiceCall is created at most once, and its end is sent again only until
+//! Salesforce took it.
 
 mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use common::Harness;
+use common::{Harness, TelFault};
 use cti_core::{Command, Input, TextChannel, TransferTarget};
 use neotel_api::Request;
 use neotel_sim::DeliverRequest;
 use proptest::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use sf_opencti::{SalesforceAction, SalesforceEffect};
 
 /// Which contact a command about a contact names.
@@ -82,6 +92,119 @@ enum Step {
     /// The next call of this method is answered after the next call sent (read or applied
     /// first, answered last).
     Overtaken(&'static str),
+    /// Salesforce's softphone calls a method of the connector.
+    Host(HostStep),
+    /// The Telephony Integration API's next write meets this.
+    Tel(TelFault),
+    /// The Telephony Integration API's held answers arrive.
+    TelAnswer,
+    /// The connector's iframe reloads.
+    ReloadVoice,
+}
+
+/// A method Salesforce calls on the connector (`scv.md` §1.4).
+#[derive(Debug, Clone, Copy)]
+enum HostStep {
+    Accept(Which),
+    Decline(Which),
+    End(Which),
+    /// An Omni-Channel status: ready, no campaign, a break's, one Neotel does not know.
+    SetStatus(&'static str),
+    Dial(&'static str),
+    WrapUp(Which),
+}
+
+/// The call Salesforce names.
+#[derive(Debug, Clone, Copy)]
+enum Which {
+    /// The last one it was told of (or one it never was, when none is up).
+    Up,
+    /// A partial call: only its participant type (3.6.2 pitfall P5).
+    Partial,
+    /// The consulted party's leg.
+    ThirdParty,
+}
+
+fn which() -> impl Strategy<Value = Which> {
+    prop_oneof![
+        3 => Just(Which::Up),
+        1 => Just(Which::Partial),
+        1 => Just(Which::ThirdParty),
+    ]
+}
+
+fn host_step() -> impl Strategy<Value = HostStep> {
+    prop_oneof![
+        1 => which().prop_map(HostStep::Accept),
+        1 => which().prop_map(HostStep::Decline),
+        2 => which().prop_map(HostStep::End),
+        2 => prop_oneof![
+            Just(common::PRESENCE_AVAILABLE),
+            Just(common::PRESENCE_NO_CAMPAIGN),
+            Just("0N50000000001B1"),
+            Just("0N50000000001B2"),
+            Just("0N5000000000999"),
+        ]
+        .prop_map(HostStep::SetStatus),
+        1 => prop_oneof![Just("1144445555"), Just("+54 9 11 4444-5555"), Just("sin número")]
+            .prop_map(HostStep::Dial),
+        1 => which().prop_map(HostStep::WrapUp),
+    ]
+}
+
+fn tel_fault() -> impl Strategy<Value = TelFault> {
+    prop_oneof![
+        Just(TelFault::Lost),
+        Just(TelFault::ServerError),
+        Just(TelFault::Refused),
+        Just(TelFault::NotSent),
+        Just(TelFault::Slow),
+        Just(TelFault::Crash),
+        Just(TelFault::NoId),
+    ]
+}
+
+/// The call `which` names, as Salesforce sends it.
+fn host_call(h: &Harness, which: Which) -> Value {
+    let up = h
+        .host
+        .up
+        .last()
+        .cloned()
+        .unwrap_or_else(|| "neotel-1001-0".into());
+    match which {
+        Which::Up => json!({
+            "callId": up, "callType": "Inbound", "state": "connected",
+            "callAttributes": { "participantType": "Initial_Caller" }
+        }),
+        Which::Partial => json!({ "callAttributes": { "participantType": "Initial_Caller" } }),
+        Which::ThirdParty => json!({
+            "callId": format!("{up}-consult"), "callType": "AddParticipant",
+            "callAttributes": { "participantType": "Third_Party" }
+        }),
+    }
+}
+
+/// Salesforce calls the connector's method for `step` (a call's button only while it shows
+/// a call).
+fn host(h: &mut Harness, step: HostStep) {
+    let shows_a_call = !h.host.up.is_empty();
+    let (method, args) = match step {
+        HostStep::Accept(_) | HostStep::Decline(_) | HostStep::End(_) if !shows_a_call => return,
+        HostStep::Accept(w) => ("acceptCall", json!({ "call": host_call(h, w) })),
+        HostStep::Decline(w) => ("declineCall", json!({ "call": host_call(h, w) })),
+        HostStep::End(w) => (
+            "endCall",
+            json!({ "call": host_call(h, w), "agentStatus": "Available" }),
+        ),
+        HostStep::SetStatus(id) => (
+            "setAgentStatus",
+            json!({ "agentStatus": "Available", "statusInfo": { "statusId": id } }),
+        ),
+        HostStep::Dial(number) => ("dial", json!({ "contact": { "phoneNumber": number } })),
+        HostStep::WrapUp(w) => ("wrapUpCall", json!({ "call": host_call(h, w) })),
+    };
+    h.voice_method(method, args);
 }
 
 fn whose() -> impl Strategy<Value = Whose> {
@@ -162,6 +285,10 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Restart),
         1 => prop_oneof![Just("Position"), Just("UpdateContact"), Just("CRM_Available")]
             .prop_map(Step::Overtaken),
+        6 => host_step().prop_map(Step::Host),
+        2 => tel_fault().prop_map(Step::Tel),
+        1 => Just(Step::TelAnswer),
+        1 => Just(Step::ReloadVoice),
     ]
 }
 
@@ -482,9 +609,257 @@ fn a_lost_play_then_the_same_customer_calling_again() {
     .unwrap();
 }
 
-/// One random sequence against every invariant.
-fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
+/// Salesforce Voice's invariants, once settled: Salesforce heard of each call the core
+/// announced once and of its end at most once, after its start; the core told each call's
+/// outcome at most once, after its end; each VoiceCall was created at most once and its end
+/// sent again only until taken.
+fn voice_invariants(h: &Harness, tolerate_known_bugs: bool) -> Result<(), TestCaseError> {
+    let key = |id: i64| format!("neotel-{}-{id}", h.user);
+    let mut announced: Vec<i64> = Vec::new();
+    let mut ended: HashSet<i64> = HashSet::new();
+    let mut closed: HashMap<i64, usize> = HashMap::new();
+    for e in &h.calls {
+        match e {
+            cti_core::CallEvent::Started(s) if !announced.contains(&s.id) => announced.push(s.id),
+            cti_core::CallEvent::Ended { id, .. } => {
+                ended.insert(*id);
+            }
+            cti_core::CallEvent::Closed(c) => {
+                prop_assert!(
+                    ended.contains(&c.id),
+                    "call {} closed before it ended: {:?}",
+                    c.id,
+                    h.calls
+                );
+                *closed.entry(c.id).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    for (id, n) in &closed {
+        prop_assert_eq!(*n, 1, "call {} closed {} times: {:?}", id, n, &h.calls);
+    }
+    // Known bug (`a_restart_while_a_calls_voicecall_is_being_created_loses_its_start`): a
+    // call whose VoiceCall creation was on its way when the server restarted is never told.
+    let untold_at_restart: HashSet<&str> = h
+        .host
+        .noted
+        .iter()
+        .filter_map(|n| match n {
+            sf_voice::Noted::Unlinked { key, why } if why.contains("restarted") => {
+                Some(key.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    for id in &announced {
+        let events = h.host.events_of(&key(*id));
+        let starts = events.iter().filter(|e| **e == "CALL_STARTED").count();
+        if tolerate_known_bugs && starts == 0 && untold_at_restart.contains(key(*id).as_str()) {
+            continue;
+        }
+        let hangups = events.iter().filter(|e| **e == "HANGUP").count();
+        prop_assert_eq!(
+            starts,
+            1,
+            "call {} got {} CALL_STARTED: {:?}; calls {:?}",
+            id,
+            starts,
+            &events,
+            &h.calls
+        );
+        // Known bug (`a_restart_after_salesforce_ended_a_call_tells_its_end_again`): a call
+        // Salesforce ended, the server restarted before Neotel's end: its end told again.
+        let hangups_told: Vec<&common::Told> = h
+            .host
+            .told_of(&key(*id))
+            .filter(|t| t.event == "HANGUP")
+            .collect();
+        let told_again_after_restart = matches!(&hangups_told[..],
+            [first, second] if first.by_base && !second.by_base && first.restarts < second.restarts);
+        prop_assert!(
+            hangups <= 1 || (tolerate_known_bugs && told_again_after_restart),
+            "call {id} got {hangups} HANGUP: {events:?}; calls {:?}",
+            &h.calls
+        );
+        prop_assert!(
+            events.first() == Some(&"CALL_STARTED"),
+            "call {id}'s first event is not CALL_STARTED: {events:?}"
+        );
+        // A call Salesforce was told of and Neotel ended is not left up in Salesforce.
+        prop_assert!(
+            !ended.contains(id) || hangups >= 1,
+            "call {id} ended and got no HANGUP: {events:?}; calls {:?}",
+            &h.calls
+        );
+    }
+    // (A HANGUP may echo a call Salesforce names that is over already: its own.)
+    for told in &h.host.events {
+        prop_assert!(
+            told.event != "CALL_STARTED" || announced.iter().any(|id| key(*id) == told.call),
+            "Salesforce heard of {}, which the core never announced",
+            told.call
+        );
+    }
+    for (call, r) in &h.scrt.calls {
+        prop_assert!(
+            r.creates <= 1,
+            "VoiceCall {call} created {} times",
+            r.creates
+        );
+        prop_assert_eq!(
+            r.after_taken,
+            0,
+            "VoiceCall {}'s end sent again after it was taken",
+            call
+        );
+    }
+    Ok(())
+}
+
+/// Found by the run (Salesforce Voice): a call's VoiceCall creation was on its way (Salesforce
+/// hears of the call once it is answered) when the server died. The resumed session marks the
+/// creation unknown (unlinked, as it should), but takes the call in progress for one Salesforce
+/// was told of (`VoiceSession::known_call` from the core's `current_call`): the deferred
+/// CALL_STARTED is lost with the process, and the reconnected page gets only the active calls
+/// in its `voiceSetup` (which publishes nothing on a page already set up). Salesforce's softphone
+/// never shows the call, nor its end.
+#[test]
+#[ignore = "bug in sf-voice (reported to the lead): run with --ignored"]
+fn a_restart_while_a_calls_voicecall_is_being_created_loses_its_start() {
     let mut h = Harness::new("1001");
+    h.open_voice();
+    h.neotel
+        .place_inbound_call(
+            h.wall(),
+            &neotel_sim::InboundRequest {
+                queue: 200,
+                ani: "1144445555".into(),
+                data: Some("0038d0000000002AAA".into()),
+            },
+        )
+        .unwrap();
+    // The creation reaches Salesforce; the server dies before its answer.
+    h.scrt.faults.push_back(TelFault::Crash);
+    h.advance(Duration::from_millis(1262));
+    assert!(h.scrt.crashed, "the creation was sent");
+    h.restart();
+    h.advance(Duration::from_secs(5));
+    let key = h.host.up.first().cloned();
+    let call = h
+        .view()
+        .call
+        .as_ref()
+        .map(|c| c.id)
+        .expect("the call is up");
+    assert_eq!(
+        h.host.events_of(&format!("neotel-1001-{call}")),
+        vec!["CALL_STARTED"],
+        "Salesforce was told of the call in progress ({key:?})"
+    );
+}
+
+/// Found by the voice soak (`cti-server/tests/soak_voice.rs`): a call's VoiceCall creation
+/// answered slowly while the call ended and a second one came and ended. The voice side holds
+/// the call events until the creation is answered, then tells them in order; the second call's
+/// start, waiting for its own creation, went back to the end of the queue, behind its own
+/// connection and end: Salesforce heard the second call start after its end (so it stayed up),
+/// and when its record had been ended meanwhile, a second creation followed (two VoiceCalls).
+#[test]
+fn a_second_call_while_the_first_ones_voicecall_is_slow_is_told_in_order() {
+    let call = |n: i64| {
+        vec![
+            Step::Deliver,
+            Step::Wait(1000),
+            Step::AgentAnswer,
+            Step::Wait(1000),
+            Step::CustomerHangup,
+            Step::Wait(1000),
+            Step::Release(Whose::This, Some(26 + n)),
+            Step::Wait(1000),
+            Step::Do(Command::Play),
+            Step::Wait(1000),
+        ]
+    };
+    let mut steps = vec![
+        Step::Do(Command::JoinCampaign { campaign: 97 }),
+        Step::Wait(1000),
+        Step::Tel(TelFault::Slow),
+    ];
+    steps.extend(call(0));
+    steps.extend(call(1));
+    steps.extend([Step::TelAnswer, Step::Wait(5000)]);
+    run_checked(steps, false).unwrap();
+}
+
+/// Found by the voice soak (`cti-server/tests/soak_voice.rs`), the general case of
+/// `a_restart_while_a_calls_voicecall_is_being_created_loses_its_start`: the call events the
+/// voice side holds until a creation is answered are not in the snapshot. A call that ended
+/// while its VoiceCall's creation was slow, then a second call, then the server restarts: the
+/// resumed session takes the second call for one Salesforce was told of (it is the core's
+/// call in progress), so it is never told, and its VoiceCall is never created (nor logged
+/// unlinked); the first call's end (`Closed`, held too) never ends its VoiceCall.
+#[test]
+#[ignore = "bug in sf-voice (reported to the lead): run with --ignored"]
+fn a_restart_while_call_events_wait_for_a_slow_creation_loses_them() {
+    run_checked(
+        vec![
+            Step::Do(Command::JoinCampaign { campaign: 97 }),
+            Step::Wait(1000),
+            Step::Tel(TelFault::Slow),
+            Step::Deliver,
+            Step::Wait(1000),
+            Step::AgentAnswer,
+            Step::Wait(1000),
+            Step::CustomerHangup,
+            Step::Wait(1000),
+            Step::Release(Whose::This, Some(26)),
+            Step::Wait(1000),
+            Step::Do(Command::Play),
+            Step::Wait(1000),
+            Step::Deliver,
+            Step::Wait(1000),
+            Step::AgentAnswer,
+            Step::Wait(1000),
+            Step::Restart,
+            Step::Wait(1000),
+            Step::CustomerHangup,
+            Step::Wait(1000),
+        ],
+        false,
+    )
+    .unwrap();
+}
+
+/// Found by the run (Salesforce Voice): Salesforce declined (or ended) a call, the base
+/// published its HANGUP; the server restarted before Neotel's end reached the session. The
+/// resumed voice side takes the call in progress afresh (`known_call`), without "Salesforce
+/// ended it" (kept only in memory), and publishes a second HANGUP when Neotel's end comes.
+#[test]
+#[ignore = "bug in sf-voice (reported to the lead): run with --ignored"]
+fn a_restart_after_salesforce_ended_a_call_tells_its_end_again() {
+    run_checked(
+        vec![
+            Step::Host(HostStep::Dial("1144445555")),
+            Step::Overtaken("Position"),
+            Step::Host(HostStep::Decline(Which::Up)),
+            Step::Restart,
+        ],
+        false,
+    )
+    .unwrap();
+}
+
+/// One random sequence against every invariant (the known bugs of the voice side aside).
+fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
+    run_checked(steps, true)
+}
+
+/// One random sequence against every invariant; the known bugs of the voice side tolerated
+/// or not.
+fn run_checked(steps: Vec<Step>, tolerate_known_bugs: bool) -> Result<(), TestCaseError> {
+    let mut h = Harness::new("1001");
+    h.open_voice();
     let mut truth = Truth::default();
     // Notes typed, by the handle they were typed for.
     let mut notes_for: HashMap<String, u64> = HashMap::new();
@@ -631,6 +1006,10 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
             Step::Restart => h.restart(),
             Step::Overtaken(m) => h.overtaken = vec![(m.to_string(), 1)],
+            Step::Host(step) => host(&mut h, step),
+            Step::Tel(fault) => h.scrt.faults.push_back(fault),
+            Step::TelAnswer => h.answer_telephony(),
+            Step::ReloadVoice => h.reload_voice(),
             Step::Hold(n) => h.hold_next = n,
             Step::AnswerHeld => h.answer_held(),
             Step::ChangePage => {
@@ -663,6 +1042,10 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         if crash_armed && h.unanswered.iter().all(|(_, n)| *n == 0) {
             crash_armed = false;
             h.unanswered.clear();
+            h.restart();
+        }
+        // A VoiceCall write applied whose answer never comes: the server died.
+        if h.scrt.crashed {
             h.restart();
         }
         // What Neotel and the views say now.
@@ -721,7 +1104,10 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     h.lose.clear();
     h.fault.clear();
     h.unanswered.clear();
+    h.scrt.faults.clear();
+    h.answer_telephony();
     h.advance(Duration::from_secs(180));
+    voice_invariants(&h, tolerate_known_bugs)?;
     prop_assert_eq!(h.session.pending_writes().count, 0, "writes still pending");
     for notes in &released {
         let applied = h

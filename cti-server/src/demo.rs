@@ -38,6 +38,28 @@ pub(crate) fn certificate_names() -> Vec<String> {
         .map(str::to_owned)
         .to_vec()
 }
+/// The Voice stand-in's Omni-Channel presence statuses (its `userPresenceStatuses`, in
+/// `web/standin-voice/host-scripts.js`): "Available" and "Break - Lunch".
+const VOICE_AVAILABLE: &str = "0N5000000000001";
+const VOICE_LUNCH: &str = "0N5000000000002";
+/// The simulator's break "Almuerzo", which the stand-in's "Break - Lunch" stands for.
+const SIM_LUNCH_BREAK: i64 = 12;
+
+/// The Voice demo's presence table when the configuration sets none (`[voice]`
+/// `available_status`, `break_statuses`): the stand-in's statuses mapped onto the simulator's
+/// states, so going available ends a wrap-up or a break and a break reaches the other side,
+/// as with a real org's table. A table the configuration sets is kept as it is.
+pub(crate) fn voice_defaults(config: &mut Config) {
+    if !config.demo() || config.demo_surface != DemoSurface::Voice {
+        return;
+    }
+    let voice = &mut config.voice;
+    if voice.available_status.is_none() && voice.break_statuses.is_empty() {
+        voice.available_status = Some(VOICE_AVAILABLE.into());
+        voice.break_statuses = vec![(SIM_LUNCH_BREAK, VOICE_LUNCH.into())];
+    }
+}
+
 /// The files the stand-in's page loads from `/support/` (under `web/`).
 const SUPPORT_ROOT: &str = "standin/support";
 
@@ -359,6 +381,39 @@ async fn proxy_sim(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The demo's presence table names the stand-in host's statuses and a break the
+    /// simulator has: the two sides of the Voice demo map each other's states.
+    #[test]
+    fn the_voice_demo_maps_the_stand_in_presence_onto_the_simulator() {
+        let mut config = Config::defaults();
+        config.demo_surface = DemoSurface::Voice;
+        voice_defaults(&mut config);
+        let host = include_str!("../web/standin-voice/host-scripts.js");
+        let available = config.voice.available_status.clone().expect("a default");
+        assert!(host.contains(&format!(r#""{available}":{{"statusName":"Available""#)));
+        let [(subtype, lunch)] = config.voice.break_statuses.as_slice() else {
+            panic!("one break: {:?}", config.voice.break_statuses);
+        };
+        assert!(host.contains(&format!(r#""{lunch}":{{"statusName":"Break - Lunch""#)));
+        let breaks = Scenario::default_scenario().breaks;
+        assert!(
+            breaks
+                .iter()
+                .any(|b| b.id == *subtype && b.name == "Almuerzo"),
+            "{breaks:?}"
+        );
+
+        // An operator's table stays; the Open CTI demo gets none.
+        let mut config = Config::defaults();
+        config.demo_surface = DemoSurface::Voice;
+        config.voice.available_status = Some("0N5OWN".into());
+        voice_defaults(&mut config);
+        assert!(config.voice.break_statuses.is_empty());
+        let mut config = Config::defaults();
+        voice_defaults(&mut config);
+        assert_eq!(config.voice.available_status, None);
+    }
 
     #[test]
     fn url_encoding() {

@@ -237,6 +237,10 @@ pub enum Down {
         capabilities: serde_json::Value,
         /// `PhoneCall`s.
         active_calls: Vec<serde_json::Value>,
+        /// What was published while no page was attached, in order: a page that told the base
+        /// of the calls before (a reattach) publishes it; a new page does not.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        missed: Vec<VoiceEvent>,
     },
     /// The calls in progress now.
     VoiceCalls {
@@ -268,6 +272,16 @@ pub enum Down {
         /// Why (see [`ByeReason`]).
         reason: ByeReason,
     },
+}
+
+/// One event the base is to publish (`publishEvent({eventType, payload})`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceEvent {
+    /// The base's event type.
+    pub event_type: String,
+    /// A description, or plain JSON.
+    pub payload: serde_json::Value,
 }
 
 /// The codes of `error` messages (the page words each from its catalog, `error.{code}`).

@@ -73,9 +73,10 @@ impl Server {
 
     /// [`bind`](Self::bind), each agent's session driving a machine `machines` makes.
     pub(crate) async fn bind_with(
-        config: Config,
+        mut config: Config,
         machines: MachineFactory,
     ) -> Result<Self, ServeError> {
+        crate::demo::voice_defaults(&mut config);
         let callcenter = crate::callcenter::fallback(&config).map_err(ServeError::CallCenter)?;
         let tcp = ServeError::listen("listen", config.listen).await?;
         let metrics = match config.metrics.listen {

@@ -234,8 +234,11 @@ export class NeotelConnectorCore {
     }
     this.form.showAgent(this.user);
     if (this.phase === 'ready') {
-      // A reattach (server restart, reconnect): the same agent, fresher answers.
+      // A reattach (server restart, reconnect): the same agent, fresher answers, and what the
+      // base did not hear meanwhile (a call that started or ended). A new page learns the
+      // calls from activeCalls instead.
       this.events.run(() => { this.setup = setup; });
+      for (const missed of Array.isArray(m.missed) ? m.missed : []) { this.publishFrom(missed); }
       return;
     }
     this.setup = setup;

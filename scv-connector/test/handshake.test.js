@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@jest/globals';
 import { readyPage, settle, startPage, until } from './harness.js';
-import { VOICE_IDENTITY, inboundCall, voiceSetup } from './fixtures.js';
+import { VOICE_IDENTITY, hangupResult, inboundCall, voiceSetup } from './fixtures.js';
 
 const CAPABILITIES = {
   MUTE: false, RECORD: false, MERGE: true, SWAP: false, SIGNED_RECORDING_URL: false, DEBUG_ENABLED: true,
@@ -178,6 +178,32 @@ test('the server restarts: the page reattaches, Salesforce sees no second CONNEC
   t.server.say({ type: 'voiceSetup', ...voiceSetup({ activeCalls: [inboundCall('connected')] }) });
   await settle();
   expect(t.host.since()).toEqual([]);
+  expect(t.core.activeCalls().map((c) => c.callId)).toEqual(['neotel-1159450']);
+});
+
+test('the server restarts mid-call and the customer hangs up meanwhile: the reattached page publishes what it missed', async () => {
+  const t = await readyPage({ voiceSetup: voiceSetup({ activeCalls: [inboundCall('connected')] }) });
+  t.server.say({ type: 'bye', reason: 'shutdown' });
+  t.server.drop();
+  await until(() => t.server.sockets.length === 2, 'a new socket');
+  t.server.accept();
+  t.server.say({ type: 'session', token: 'token-3', user: '1001', expiresAt: '2026-12-07T20:00:00Z', leader: true });
+  const ended = { ...inboundCall('ended'), reason: 'ended' };
+  t.server.say({ type: 'voiceSetup', ...voiceSetup(), missed: [
+    { eventType: 'HANGUP', payload: hangupResult([ended]) },
+    { eventType: 'AFTER_CALL_WORK_STARTED', payload: { callId: 'neotel-1159450' } },
+  ] });
+  await until(() => t.host.event('AFTER_CALL_WORK_STARTED'), 'AFTER_CALL_WORK_STARTED');
+  expect(t.host.sinceTypes()).toEqual(['HANGUP', 'AFTER_CALL_WORK_STARTED']);
+  expect(t.core.activeCalls()).toEqual([]);
+});
+
+test('a new page ignores what an earlier one missed: it learns the calls from activeCalls', async () => {
+  const t = await readyPage({ voiceSetup: { ...voiceSetup({ activeCalls: [inboundCall('connected')] }), missed: [
+    { eventType: 'CALL_STARTED', payload: { $class: 'CallResult', call: inboundCall('ringing') } },
+  ] } });
+  await settle();
+  expect(t.host.sinceTypes()).not.toContain('CALL_STARTED');
   expect(t.core.activeCalls().map((c) => c.callId)).toEqual(['neotel-1159450']);
 });
 

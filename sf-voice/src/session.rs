@@ -109,6 +109,10 @@ pub enum PageMessage {
         capabilities: Value,
         /// `PhoneCall` descriptions.
         active_calls: Vec<Value>,
+        /// What was published while no page was attached, in order: a page that had told the
+        /// base of the calls before (it reattaches after a server restart or a reconnect)
+        /// publishes it; a new one learns the calls from `active_calls`.
+        missed: Vec<(&'static str, Value)>,
     },
     /// The calls in progress now.
     Calls(Vec<Value>),
@@ -236,6 +240,12 @@ pub struct VoiceSession {
     awaiting: Option<String>,
     /// The call events that wait for it, with their times.
     deferred: std::collections::VecDeque<(CallEvent, DateTime<Utc>)>,
+    /// The voice pages attached now.
+    pages: BTreeSet<u64>,
+    /// What was published while no page was attached (the server restarted mid-call, the
+    /// connection was down): the next page to attach gets it, or Salesforce would keep
+    /// showing a call Neotel ended, or never hear of one it started.
+    unheard: Vec<(&'static str, Value)>,
 }
 
 /// Why a request of the core is refused when no Neotel component answered the roll call.
@@ -260,6 +270,8 @@ impl VoiceSession {
             records: Records::default(),
             awaiting: None,
             deferred: std::collections::VecDeque::new(),
+            pages: BTreeSet::new(),
+            unheard: Vec::new(),
         }
     }
 
@@ -486,29 +498,32 @@ impl VoiceSession {
     /// A page logged in or attached: its phone, what it can do, the calls in progress; and a
     /// roll call of the Lightning components (their hellos sent before the connector was up
     /// were lost: Salesforce delivers the bridge's messages only once it is).
+    /// What no page heard goes with the setup.
     #[must_use]
-    pub fn setup(&self, page: u64) -> Vec<Out> {
-        vec![
-            Out::To(
-                Some(page),
-                PageMessage::Setup {
-                    agent_config: describe::agent_config(&self.config.device),
-                    capabilities: describe::capabilities(),
-                    active_calls: self.active_calls(),
-                },
-            ),
-            Out::To(
-                Some(page),
-                PageMessage::Publish {
-                    event_type: "MESSAGE",
-                    payload: bridge::message("roll", json!({})),
-                },
-            ),
-        ]
+    pub fn setup(&mut self, page: u64) -> Vec<Out> {
+        self.pages.insert(page);
+        let mut out = vec![Out::To(
+            Some(page),
+            PageMessage::Setup {
+                agent_config: describe::agent_config(&self.config.device),
+                capabilities: describe::capabilities(),
+                active_calls: self.active_calls(),
+                missed: std::mem::take(&mut self.unheard),
+            },
+        )];
+        out.push(Out::To(
+            Some(page),
+            PageMessage::Publish {
+                event_type: "MESSAGE",
+                payload: bridge::message("roll", json!({})),
+            },
+        ));
+        out
     }
 
     /// A voice page went away.
     pub fn page_gone(&mut self, page: u64) {
+        self.pages.remove(&page);
         self.components.remove(&page);
         if self.dialing.is_some_and(|a| a.page == page) {
             self.dialing = None;
@@ -582,6 +597,37 @@ impl VoiceSession {
         now: DateTime<Utc>,
         words: &dyn Fn(&Message) -> String,
     ) -> Vec<Out> {
+        let out = self.told(event, now, words);
+        self.heard(out)
+    }
+
+    /// Keeps what no page hears (none is attached) for the next one: the base's events, not
+    /// the components' messages (they get the view when they say hello).
+    fn heard(&mut self, out: Vec<Out>) -> Vec<Out> {
+        if self.pages.is_empty() {
+            for o in &out {
+                if let Out::To(
+                    None,
+                    PageMessage::Publish {
+                        event_type,
+                        payload,
+                    },
+                ) = o
+                    && *event_type != "MESSAGE"
+                {
+                    self.unheard.push((event_type, payload.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    fn told(
+        &mut self,
+        event: &CallEvent,
+        now: DateTime<Utc>,
+        words: &dyn Fn(&Message) -> String,
+    ) -> Vec<Out> {
         let mut out = Vec::new();
         if self.awaiting.is_some() {
             self.deferred.push_back((event.clone(), now));
@@ -600,9 +646,10 @@ impl VoiceSession {
                         .records
                         .started(config, &key, start, told_inbound(start), now);
                     if self.records.creating(&key) {
-                        // Told once its VoiceCall exists (or is known not to).
+                        // Told once its VoiceCall exists (or is known not to), before
+                        // whatever followed it (held with it when it is told from the queue).
                         self.awaiting = Some(key);
-                        self.deferred.push_back((event.clone(), now));
+                        self.deferred.push_front((event.clone(), now));
                         return self.record_outs(outs);
                     }
                     out.extend(self.record_outs(outs));

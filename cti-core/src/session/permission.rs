@@ -185,6 +185,7 @@ impl Session {
                     check(self.options.allow_contact_release, Code::CategoryRequired)
                 }
                 None if self.after_call_work_over() => Ok(()),
+                _ if self.playing() => Ok(()),
                 _ => self.may(Act::Play),
             },
             Act::Monitor => {

@@ -176,6 +176,7 @@ impl Session {
             .as_ref()
             .is_some_and(|c| self.writes.releasing(c.handle));
         let over = self.after_call_work_over();
+        let playing = self.playing();
         match self.contact.as_mut() {
             Some(c) if !c.released && on_its_way => {
                 c.play_on_release = true;
@@ -187,15 +188,21 @@ impl Session {
                 self.release(None, notes, None)
             }
             None if over => Ok(()),
+            // A Play on its way ends it already (WRAP_UP_CALL, then the agent goes available).
+            _ if playing => Ok(()),
             _ => self.play(),
         }
+    }
+
+    /// A Play (`CRM_Available`) is on its way to Neotel.
+    pub(super) fn playing(&self) -> bool {
+        self.writes.get(WriteKind::Available).is_some()
     }
 
     /// No contact, and Neotel holds the agent for none (or a Play is on its way): the after-call
     /// work is over.
     pub(super) fn after_call_work_over(&self) -> bool {
-        let playing = self.writes.get(WriteKind::Available).is_some();
-        playing || !self.neotel.crm_holds
+        self.playing() || !self.neotel.crm_holds
     }
 
     pub(super) fn play(&mut self) -> Result<(), Message> {

@@ -16,6 +16,14 @@ use neotel_sim::{Platform, Scenario};
 use serde_json::{Map, Value, json};
 use sf_opencti::{SalesforceAction, SalesforceEffect, SalesforceError};
 
+/// The Omni-Channel presence statuses of the voice side: ready, no campaign, break `n` (its id
+/// is this followed by `n`).
+pub const PRESENCE_AVAILABLE: &str = "0N5000000000001";
+/// Logged in to Neotel, in no campaign.
+pub const PRESENCE_NO_CAMPAIGN: &str = "0N5000000000002";
+/// Neotel break `n`'s status: this followed by `n`.
+pub const PRESENCE_BREAK: &str = "0N50000000001B";
+
 pub struct Harness {
     pub session: Session,
     pub neotel: Platform,
@@ -71,8 +79,11 @@ pub struct Harness {
     /// What the store holds, kept as the server keeps it: before a batch of outputs that must
     /// not leave first, and after one that may ([`Session::outputs_repeatable`]).
     stored: Vec<u8>,
+    /// The Salesforce Voice side's VoiceCalls stored beside it (`voiceCalls`, as the server
+    /// stores them), when there is a voice side.
+    stored_voice: Option<sf_voice::Records>,
     /// The snapshot stored after the last batch, not on disk yet: a restart now loses it.
-    storing: Option<Vec<u8>>,
+    storing: Option<(Vec<u8>, Option<sf_voice::Records>)>,
     /// What left before its snapshot was stored: NeoApi methods and effect kinds.
     pub left_before_stored: Vec<String>,
     /// Every message bound for the page, in order, as the server sends it: `{"effect": …}`
@@ -80,6 +91,307 @@ pub struct Harness {
     pub wire: Vec<Value>,
     /// A page is attached (the server's greet: until then requests wait, views go nowhere).
     attached: bool,
+    /// The Salesforce Voice side, once a voice page attached beside the Open CTI page (which
+    /// leads: the core's requests go to it), made as `cti-server`'s `CoreSession` makes it.
+    pub voice: Option<sf_voice::VoiceSession>,
+    /// The voice page now (its connection id), if one is open.
+    voice_page: Option<u64>,
+    /// What the voice side made that leaves only once the snapshot that knows of it is
+    /// stored: page messages, Telephony Integration API writes, notes (the server's `ready`).
+    voice_ready: VecDeque<sf_voice::Out>,
+    /// Salesforce's side of the voice page: what the base published and its method calls.
+    pub host: Host,
+    /// The Telephony Integration API.
+    pub scrt: Scrt,
+}
+
+/// The connector page's user: Salesforce, through the unmodified base (`scv.md` §1.4: what the
+/// base publishes itself once a method settles).
+#[derive(Default)]
+pub struct Host {
+    /// Every message the voice pages got, with the page, in order.
+    pub messages: Vec<(u64, sf_voice::PageMessage)>,
+    /// The call events Salesforce's softphone got, in order: the connector's publishes and
+    /// what the base publishes after a method's result (DIAL → CALL_STARTED; END_CALL,
+    /// DECLINE_CALL, a blind ADD_PARTICIPANT → HANGUP).
+    pub events: Vec<Told>,
+    /// Server restarts so far.
+    pub restarts: usize,
+    /// Method calls on their way: id → method, args, when asked.
+    asked: std::collections::HashMap<u64, (String, Value, Instant)>,
+    /// The last method call's id.
+    next: u64,
+    /// Method results that came after the page's 10 s wait (the base had rejected them).
+    pub late_results: usize,
+    /// Calls Salesforce was told of and not of their end (callId), in order.
+    pub up: Vec<String>,
+    /// VoiceCall news the server logged and counted.
+    pub noted: Vec<sf_voice::Noted>,
+    /// Voice pages that reattach (their iframe stayed: the base heard of the calls before), so
+    /// they publish what their setup says they missed; a new page learns the calls from it.
+    pub reattaching: std::collections::BTreeSet<u64>,
+}
+
+impl Host {
+    fn call_id(call: &Value) -> Option<String> {
+        call.get("callId")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
+    fn told(&mut self, event: &'static str, call: &Value) {
+        self.told_by(event, call, false);
+    }
+
+    fn told_by(&mut self, event: &'static str, call: &Value, by_base: bool) {
+        let Some(id) = Self::call_id(call) else {
+            return;
+        };
+        match event {
+            "CALL_STARTED" => self.up.push(id.clone()),
+            "HANGUP" => self.up.retain(|c| *c != id),
+            _ => {}
+        }
+        self.events.push(Told {
+            event,
+            call: id,
+            by_base,
+            restarts: self.restarts,
+        });
+    }
+
+    /// A message reaches voice page `page` at `now`.
+    fn deliver(&mut self, page: u64, message: sf_voice::PageMessage, now: Instant) {
+        use sf_voice::PageMessage;
+        if let PageMessage::Setup { missed, .. } = &message
+            && self.reattaching.remove(&page)
+        {
+            for (event_type, payload) in missed.clone() {
+                let publish = PageMessage::Publish {
+                    event_type,
+                    payload,
+                };
+                self.deliver(page, publish, now);
+            }
+        }
+        match &message {
+            PageMessage::Publish {
+                event_type: "CALL_STARTED",
+                payload,
+            } => self.told("CALL_STARTED", &payload["call"]),
+            PageMessage::Publish {
+                event_type: "HANGUP",
+                payload,
+            } => {
+                for call in payload["calls"].as_array().into_iter().flatten() {
+                    self.told("HANGUP", call);
+                }
+            }
+            PageMessage::Result { id, result } => {
+                if let Some((method, args, at)) = self.asked.remove(id) {
+                    if now.duration_since(at) > Duration::from_secs(10) {
+                        // The page rejected it after its wait: the base published nothing.
+                        self.late_results += 1;
+                    } else if let Ok(Some(value)) = result {
+                        match method.as_str() {
+                            "dial" => self.told_by("CALL_STARTED", &value["call"], true),
+                            "declineCall" => self.told_by("HANGUP", &value["call"], true),
+                            "endCall" => {
+                                for call in value["calls"].as_array().into_iter().flatten() {
+                                    self.told_by("HANGUP", call, true);
+                                }
+                            }
+                            "addParticipant" if args["isBlindTransfer"] == true => {
+                                self.told_by("HANGUP", &args["call"], true);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.messages.push((page, message));
+    }
+
+    /// The events of call `key`, in order.
+    pub fn events_of(&self, key: &str) -> Vec<&'static str> {
+        self.told_of(key).map(|t| t.event).collect()
+    }
+
+    /// What Salesforce was told of call `key`, in order.
+    pub fn told_of(&self, key: &str) -> impl Iterator<Item = &Told> + '_ {
+        let key = key.to_owned();
+        self.events.iter().filter(move |t| t.call == key)
+    }
+}
+
+/// A call event Salesforce's softphone got.
+#[derive(Debug, Clone)]
+pub struct Told {
+    /// CALL_STARTED or HANGUP.
+    pub event: &'static str,
+    /// The call's `callId`.
+    pub call: String,
+    /// Published by the base after a method's result, not by the connector.
+    pub by_base: bool,
+    /// Server restarts before it.
+    pub restarts: usize,
+}
+
+/// What the Telephony Integration API does with the next write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TelFault {
+    /// Applied, its answer lost (a timeout, a dropped connection).
+    Lost,
+    /// Not applied: a 5xx (an outcome unknown to the server).
+    ServerError,
+    /// Not applied: a 4xx.
+    Refused,
+    /// Never left the server.
+    NotSent,
+    /// Applied, answered later (held until [`Harness::answer_telephony`]).
+    Slow,
+    /// Applied, and the server dies before its answer.
+    Crash,
+    /// A creation applied, answered without the VoiceCall's id.
+    NoId,
+}
+
+/// A write's answer on its way: the write's id, its outcome, and the VoiceCall an R2 named.
+type Answering = (u64, sf_voice::Written, Option<String>);
+
+/// One VoiceCall in the org.
+#[derive(Debug, Clone, Default)]
+pub struct VoiceCallRecord {
+    /// Its id.
+    pub id: String,
+    /// Salesforce made it (a call it was told of as outbound), not our R1.
+    pub by_salesforce: bool,
+    /// R1s applied for its key.
+    pub creates: u32,
+    /// R2s applied.
+    pub updates: u32,
+    /// The server was answered that an R2 was taken.
+    pub taken: bool,
+    /// R2s applied after the server was answered one was taken.
+    pub after_taken: u32,
+    /// The last R2 applied: duration and outcome.
+    pub ended: Option<(Option<u32>, Option<String>)>,
+}
+
+/// The Telephony Integration API (`scv.md` §3.5) as the tests need it: mints ids, keeps the
+/// VoiceCalls by key, applies or fails each write as told.
+#[derive(Default)]
+pub struct Scrt {
+    /// By `vendorCallKey`.
+    pub calls: std::collections::BTreeMap<String, VoiceCallRecord>,
+    /// What befalls the next writes, in order (none left: applied and answered).
+    pub faults: VecDeque<TelFault>,
+    /// Answers on their way, with the VoiceCall an R2 named.
+    answers: VecDeque<Answering>,
+    /// Answers held ([`TelFault::Slow`]).
+    held: Vec<Answering>,
+    /// A write was applied and the server must die before its answer.
+    pub crashed: bool,
+    /// Faults injected.
+    pub injected: usize,
+}
+
+impl Scrt {
+    /// Salesforce makes the VoiceCall of a call it was told of as outbound (`scv.md` §3.4).
+    fn salesforce_made(&mut self, key: &str) {
+        let n = self.calls.len() + 1;
+        self.calls
+            .entry(key.to_owned())
+            .or_insert_with(|| VoiceCallRecord {
+                id: format!("0LQSF{n:010}"),
+                by_salesforce: true,
+                ..VoiceCallRecord::default()
+            });
+    }
+
+    /// Write `id` arrives.
+    fn write(&mut self, id: u64, write: &sf_voice::Write) {
+        use sf_voice::{Write, Written};
+        let fault = self.faults.pop_front();
+        self.injected += usize::from(fault.is_some());
+        let not_applied = match fault {
+            Some(TelFault::ServerError) => Some(Written::Unknown("HTTP 503".into())),
+            Some(TelFault::Refused) => Some(Written::Refused("HTTP 400".into())),
+            Some(TelFault::NotSent) => Some(Written::NotSent("unreachable".into())),
+            _ => None,
+        };
+        let named = match write {
+            Write::Update { call, .. } => Some(call.clone()),
+            Write::Create(_) => None,
+        };
+        if let Some(w) = not_applied {
+            self.answers.push_back((id, w, named));
+            return;
+        }
+        let written = match write {
+            Write::Create(body) => {
+                let n = self.calls.len() + 1;
+                let r = self
+                    .calls
+                    .entry(body.vendor_call_key.clone())
+                    .or_insert_with(|| VoiceCallRecord {
+                        id: format!("0LQ{n:013}"),
+                        ..VoiceCallRecord::default()
+                    });
+                r.creates += 1;
+                if fault == Some(TelFault::NoId) {
+                    Written::Done(None)
+                } else {
+                    Written::Done(Some(r.id.clone()))
+                }
+            }
+            Write::Update { call, body } => {
+                match self
+                    .calls
+                    .iter_mut()
+                    .find(|(key, r)| *key == call || r.id == *call)
+                {
+                    Some((_, r)) => {
+                        r.updates += 1;
+                        r.after_taken += u32::from(r.taken);
+                        r.ended = Some((
+                            body.agent_interaction_duration,
+                            body.call_attributes.clone(),
+                        ));
+                        Written::Done(None)
+                    }
+                    None => {
+                        self.answers
+                            .push_back((id, Written::Refused("HTTP 404".into()), named));
+                        return;
+                    }
+                }
+            }
+        };
+        match fault {
+            Some(TelFault::Lost) => {
+                self.answers
+                    .push_back((id, Written::Unknown("timed out".into()), named));
+            }
+            Some(TelFault::Slow) => self.held.push((id, written, named)),
+            Some(TelFault::Crash) => self.crashed = true,
+            _ => self.answers.push_back((id, written, named)),
+        }
+    }
+
+    /// An answer reaches the server: an R2 taken is known to be.
+    fn answered(&mut self, written: &sf_voice::Written, named: Option<&String>) {
+        if let (sf_voice::Written::Done(_), Some(call)) = (written, named)
+            && let Some((_, r)) = self
+                .calls
+                .iter_mut()
+                .find(|(key, r)| *key == call || r.id == *call)
+        {
+            r.taken = true;
+        }
+    }
 }
 
 /// The session's snapshot as the server stores it ([`Session::write_snapshot`]), checked to be
@@ -227,6 +539,12 @@ impl Harness {
             left_before_stored: Vec::new(),
             wire: Vec::new(),
             attached: false,
+            stored_voice: None,
+            voice: None,
+            voice_page: None,
+            voice_ready: VecDeque::new(),
+            host: Host::default(),
+            scrt: Scrt::default(),
         };
         h.drive();
         h.attach();
@@ -249,6 +567,7 @@ impl Harness {
     /// in the store, and resumes the session from it.
     pub fn upgrade_from(&mut self, stored: &str) {
         self.stored = stored.as_bytes().to_vec();
+        self.stored_voice = None;
         self.restart();
     }
 
@@ -261,13 +580,230 @@ impl Harness {
         self.inputs.clear();
         self.held.clear();
         self.overtaking = None;
+        self.voice_ready.clear();
+        self.scrt.answers.clear();
+        self.scrt.held.clear();
+        self.scrt.crashed = false;
+        self.host.restarts += 1;
         let mut config = self.config.clone();
         config.neotel_time_at_start = self.wall();
         self.session = Session::restore(config, snapshot, self.now).expect("same format");
+        // A snapshot with VoiceCalls makes the voice side at once: their writes go on.
+        self.voice = None;
+        if let Some(records) = self.stored_voice.clone() {
+            self.voice = Some(self.make_voice());
+            let outs = self.voice.as_mut().expect("made").resume_records(records);
+            self.run_voice(outs);
+        }
         self.stored = stored_form(&self.session);
+        self.stored_voice = self.voice.as_ref().map(|v| v.records().clone());
+        // Until the pages attach again, what the resumed session publishes reaches none.
+        let page = self.voice_page.take();
         self.drive();
-        // The page attaches again to the resumed session.
+        // The pages attach again to the resumed session: the voice page gets its setup.
+        if let Some(page) = page {
+            self.host.reattaching.insert(page + 1);
+            self.attach_voice(page + 1);
+        }
         self.event(SalesforceEvent::PageChanged);
+    }
+
+    /// The Salesforce Voice side's configuration (the Neotel breaks 1 to 3 have presence
+    /// statuses; VoiceCall records are written).
+    pub fn voice_config(&self) -> sf_voice::VoiceConfig {
+        sf_voice::VoiceConfig {
+            user: self.user.clone(),
+            device: format!("SIP/{}", self.user),
+            presence: sf_voice::Presence {
+                available: Some(PRESENCE_AVAILABLE.into()),
+                no_campaign: Some(PRESENCE_NO_CAMPAIGN.into()),
+                breaks: (1..=3)
+                    .map(|b| (b, format!("{PRESENCE_BREAK}{b}")))
+                    .collect(),
+            },
+            label_namespace: "neotel".into(),
+            after_call_work: true,
+            options: self.config.options.clone(),
+            dialing: self.config.dialing.clone(),
+            pop_rules: sf_callcenter::SoftphoneLayout::default(),
+            catalogs: std::sync::Arc::default(),
+            records: Some(sf_voice::RecordsConfig {
+                call_center: "NeotelContactCenter".into(),
+                contact_center_number: "08005550100".into(),
+            }),
+        }
+    }
+
+    /// The voice side as the server makes it: told of the call in progress.
+    fn make_voice(&self) -> sf_voice::VoiceSession {
+        let mut voice = sf_voice::VoiceSession::new(self.voice_config());
+        if let Some((start, connected)) = self.session.current_call() {
+            voice.known_call(start, connected, self.utc());
+        }
+        voice
+    }
+
+    /// A Salesforce Voice page opens beside the Open CTI page (which keeps leading).
+    pub fn open_voice(&mut self) {
+        self.attach_voice(1);
+    }
+
+    /// Voice page `page` attaches (a first one makes the voice side): it gets its setup.
+    fn attach_voice(&mut self, page: u64) {
+        if let Some(old) = self.voice_page
+            && let Some(voice) = self.voice.as_mut()
+        {
+            voice.page_gone(old);
+        }
+        self.voice_page = Some(page);
+        if self.voice.is_none() {
+            self.voice = Some(self.make_voice());
+        }
+        let outs = self.voice.as_mut().expect("made").setup(page);
+        self.run_voice(outs);
+        self.drive();
+    }
+
+    /// The connector's iframe reloads: a new voice page attaches.
+    pub fn reload_voice(&mut self) {
+        if let Some(page) = self.voice_page {
+            self.attach_voice(page + 1);
+        }
+    }
+
+    /// Salesforce calls `method` on the voice page (a host message), as the server takes it.
+    pub fn voice_method(&mut self, method: &str, args: Value) {
+        let wall = self.utc();
+        let (Some(page), Some(voice)) = (self.voice_page, self.voice.as_mut()) else {
+            return;
+        };
+        self.host.next += 1;
+        let id = self.host.next;
+        self.host
+            .asked
+            .insert(id, (method.to_owned(), args.clone(), self.now));
+        let asked = sf_voice::Asked { page, id };
+        let outs = voice.method(asked, method, &args, wall);
+        self.run_voice(outs);
+        self.drive();
+    }
+
+    /// The Telephony Integration API's held answers arrive now.
+    pub fn answer_telephony(&mut self) {
+        let held = std::mem::take(&mut self.scrt.held);
+        self.scrt.answers.extend(held);
+        self.drive();
+    }
+
+    /// Salesforce Voice's timestamps: the wall time now, as UTC (the harness's Neotel runs at
+    /// UTC unless told otherwise).
+    fn utc(&self) -> chrono::DateTime<chrono::Utc> {
+        self.utc_at(self.now)
+    }
+
+    fn utc_at(&self, at: Instant) -> chrono::DateTime<chrono::Utc> {
+        (self.wall0 + chrono::Duration::from_std(at - self.start).unwrap()).and_utc()
+    }
+
+    /// The instant of wall time `at` (the voice side plans its retries in wall time).
+    fn instant_of(&self, at: chrono::DateTime<chrono::Utc>) -> Instant {
+        self.start + (at - self.wall0.and_utc()).to_std().unwrap_or_default()
+    }
+
+    /// Carries out what the voice side wants, as the server's `CoreSession::run_voice` does:
+    /// commands and answers to the core at once (their outcomes told back), the rest kept
+    /// until the store took the snapshot.
+    fn run_voice(&mut self, outs: Vec<sf_voice::Out>) {
+        use sf_voice::Out;
+        let mut outs: VecDeque<Out> = outs.into();
+        while let Some(out) = outs.pop_front() {
+            match out {
+                Out::Command(command, then) => {
+                    let outcome = match self.session.handle_input(Input::Command(self.now, command))
+                    {
+                        Ok(()) => Ok(()),
+                        Err(SessionError::Refused(m)) => Err(m),
+                        Err(SessionError::Ended) => {
+                            Err(cti_core::Message::new(cti_core::Code::NeotelNotLogged))
+                        }
+                    };
+                    let words = |m: &cti_core::Message| m.to_string();
+                    let voice = self.voice.as_mut().expect("its outputs");
+                    outs.extend(voice.commanded(then, outcome, &words));
+                }
+                Out::Answer(id, result) => {
+                    let _ = self
+                        .session
+                        .handle_input(Input::Answered(self.now, id, result));
+                }
+                Out::ComponentAnswer(id, message) => {
+                    if let Some(ask) = self.session.ask_of(id).cloned() {
+                        let result = sf_voice::read_answer(&ask, &message);
+                        let _ = self
+                            .session
+                            .handle_input(Input::Answered(self.now, id, result));
+                    }
+                }
+                Out::Event(event) => {
+                    let _ = self
+                        .session
+                        .handle_input(Input::Salesforce(self.now, event));
+                }
+                Out::LogOut(_) => {}
+                other => self.voice_ready.push_back(other),
+            }
+        }
+    }
+
+    /// The voice side's page messages, writes and notes leave (their snapshot is stored).
+    fn deliver_voice(&mut self) {
+        use sf_voice::{Out, PageMessage};
+        while let Some(out) = self.voice_ready.pop_front() {
+            match out {
+                Out::To(page, message) => {
+                    let Some(open) = self.voice_page else {
+                        continue;
+                    };
+                    if page.is_some_and(|p| p != open) {
+                        continue;
+                    }
+                    // Salesforce makes the VoiceCall of a call it is told of as outbound.
+                    fn outbound_start(m: &PageMessage) -> Option<&str> {
+                        match m {
+                            PageMessage::Publish {
+                                event_type: "CALL_STARTED",
+                                payload,
+                            } => Some(&payload["call"]),
+                            PageMessage::Result {
+                                result: Ok(Some(v)),
+                                ..
+                            } if v["call"]["state"] == "ringing" => Some(&v["call"]),
+                            _ => None,
+                        }
+                        .filter(|c| c["callType"] == "Outbound")
+                        .and_then(|c| c["callId"].as_str())
+                    }
+                    if let Some(key) = outbound_start(&message) {
+                        self.scrt.salesforce_made(key);
+                    }
+                    self.host.deliver(open, message, self.now);
+                }
+                Out::Telephony { id, write } => self.scrt.write(id, &write),
+                Out::Noted(noted) => self.host.noted.push(noted),
+                _ => unreachable!("run at once"),
+            }
+        }
+    }
+
+    /// A Telephony Integration API answer reaches the voice side.
+    fn voice_written(&mut self, (id, written, named): Answering) {
+        self.scrt.answered(&written, named.as_ref());
+        let wall = self.utc();
+        let words = |m: &cti_core::Message| m.to_string();
+        if let Some(voice) = self.voice.as_mut() {
+            let outs = voice.written(id, written, wall, &words);
+            self.run_voice(outs);
+        }
     }
 
     pub fn wall(&self) -> NaiveDateTime {
@@ -290,14 +826,38 @@ impl Harness {
             );
             // The server's store: the snapshot of the last batch is on disk by now; this one's
             // goes first unless its outputs may leave before it.
-            if let Some(s) = self.storing.take() {
+            if let Some((s, voice)) = self.storing.take() {
                 self.stored = s;
+                self.stored_voice = voice;
             }
-            let store_first = !self.session.outputs_repeatable();
+            // As the server's `CoreSession::handle`: the voice side takes the call events and
+            // views first, so what they lead to (page messages, VoiceCall writes) is known
+            // before the store is decided; those leave only once their snapshot is stored.
+            let repeatable = self.session.outputs_repeatable() && self.voice_ready.is_empty();
+            let batch: Vec<Output> = std::iter::from_fn(|| self.session.poll_output()).collect();
+            if self.voice.is_some() {
+                let wall = self.utc();
+                let words = |m: &cti_core::Message| m.to_string();
+                for out in &batch {
+                    let voice = self.voice.as_mut().expect("checked");
+                    let outs = match out {
+                        Output::Call(event) => voice.event(event, wall, &words),
+                        Output::View(v) => voice.view(v, &Value::Null),
+                        _ => continue,
+                    };
+                    self.run_voice(outs);
+                }
+            }
+            let store_first = !repeatable
+                || self
+                    .voice_ready
+                    .iter()
+                    .any(|o| !matches!(o, sf_voice::Out::Noted(_)));
             if store_first {
                 self.stored = stored_form(&self.session);
+                self.stored_voice = self.voice.as_ref().map(|v| v.records().clone());
             }
-            while let Some(out) = self.session.poll_output() {
+            for out in batch {
                 // Call events go nowhere on Open CTI (its page follows the views).
                 if !store_first && !matches!(out, Output::Call(_)) {
                     self.left_before_stored.push(match &out {
@@ -357,10 +917,17 @@ impl Harness {
                     Output::Ended => self.ended = true,
                 }
             }
+            self.deliver_voice();
             if !store_first {
-                self.storing = Some(stored_form(&self.session));
+                let voice = self.voice.as_ref().map(|v| v.records().clone());
+                self.storing = Some((stored_form(&self.session), voice));
             }
             let Some(input) = self.inputs.pop_front() else {
+                // The Telephony Integration API's answers, once the session's own are in.
+                if let Some(answer) = self.scrt.answers.pop_front() {
+                    self.voice_written(answer);
+                    continue;
+                }
                 break;
             };
             let _ = self.session.handle_input(input);
@@ -671,7 +1238,18 @@ impl Harness {
         let target = self.now + by;
         let mut fired = 0;
         loop {
-            let Some(at) = self.session.poll_timeout().filter(|at| *at <= target) else {
+            // The voice side's VoiceCall ends due again share the session's timer (the server's
+            // `CoreSession::poll_timeout`).
+            let retry = self
+                .voice
+                .as_ref()
+                .and_then(sf_voice::VoiceSession::next_retry)
+                .map(|at| self.instant_of(at));
+            let next = match (self.session.poll_timeout(), retry) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let Some(at) = next.filter(|at| *at <= target) else {
                 // An overtaken answer no later call came to overtake arrives in the end (the
                 // session may be waiting for it to poll again).
                 if self.release_overtaken() {
@@ -689,6 +1267,11 @@ impl Harness {
             let wall = self.wall();
             self.neotel.advance(wall);
             self.arrive();
+            if self.voice.is_some() {
+                let wall = self.utc();
+                let outs = self.voice.as_mut().expect("checked").due(wall);
+                self.run_voice(outs);
+            }
             let _ = self.session.handle_input(Input::Timeout(self.now));
             self.drive();
         }

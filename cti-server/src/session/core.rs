@@ -160,10 +160,18 @@ fn voice_down(message: sf_voice::PageMessage) -> Down {
             agent_config,
             capabilities,
             active_calls,
+            missed,
         } => Down::VoiceSetup {
             agent_config,
             capabilities,
             active_calls,
+            missed: missed
+                .into_iter()
+                .map(|(event_type, payload)| crate::protocol::VoiceEvent {
+                    event_type: event_type.to_owned(),
+                    payload,
+                })
+                .collect(),
         },
         PageMessage::Calls(active_calls) => Down::VoiceCalls { active_calls },
         PageMessage::Publish {
@@ -624,6 +632,8 @@ impl CoreSession {
                 };
                 self.lists = Some(lists.clone());
                 let mut json = serde_json::to_value(&*view).expect("views always serialize");
+                // The voice side reads the lists (its phone book): it keeps the view whole.
+                view.lists = lists.clone();
                 if let Some(voice) = self.voice.as_mut() {
                     // The components get the whole view, lists included.
                     let mut whole = json.clone();

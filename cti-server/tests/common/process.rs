@@ -113,6 +113,8 @@ pub struct ServerProcess {
     args: Vec<String>,
     pub port: u16,
     pub data: PathBuf,
+    /// Where every run's log goes (appended), when not to the test's stderr.
+    log: Option<PathBuf>,
 }
 
 impl ServerProcess {
@@ -124,6 +126,17 @@ impl ServerProcess {
     /// A server whose NeoApi is at `neoapi` (the simulator, or a relay to it), on a free port,
     /// its data in `data`.
     pub async fn start_on(neoapi: &str, data: &Path, extra: &[&str]) -> Self {
+        Self::start_logged(neoapi, data, extra, None).await
+    }
+
+    /// As [`Self::start_on`], every run's log appended to `log` (for a test that reads what
+    /// the server logged across kills and restarts).
+    pub async fn start_logged(
+        neoapi: &str,
+        data: &Path,
+        extra: &[&str],
+        log: Option<&Path>,
+    ) -> Self {
         let port = free_port();
         let mut args: Vec<String> = [
             // the example's lists and tasks are the simulator's (NeoApi's URL needs them)
@@ -147,6 +160,7 @@ impl ServerProcess {
             args,
             port,
             data: data.to_owned(),
+            log: log.map(Path::to_owned),
         };
         server.spawn().await;
         server
@@ -162,7 +176,16 @@ impl ServerProcess {
                 std::env::var("CTI_TEST_LOG").unwrap_or_else(|_| "warn".into()),
             )
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(match &self.log {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .expect("the server's log file"),
+                ),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("the server binary starts");
         self.child = Some(child);

@@ -2158,6 +2158,9 @@
         this.events.run(() => {
           this.setup = setup;
         });
+        for (const missed of Array.isArray(m.missed) ? m.missed : []) {
+          this.publishFrom(missed);
+        }
         return;
       }
       this.setup = setup;
