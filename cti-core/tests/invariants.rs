@@ -668,17 +668,8 @@ fn voice_invariants(h: &Harness, tolerate_known_bugs: bool) -> Result<(), TestCa
             &events,
             &h.calls
         );
-        // Known bug (`a_restart_after_salesforce_ended_a_call_tells_its_end_again`): a call
-        // Salesforce ended, the server restarted before Neotel's end: its end told again.
-        let hangups_told: Vec<&common::Told> = h
-            .host
-            .told_of(&key(*id))
-            .filter(|t| t.event == "HANGUP")
-            .collect();
-        let told_again_after_restart = matches!(&hangups_told[..],
-            [first, second] if first.by_base && !second.by_base && first.restarts < second.restarts);
         prop_assert!(
-            hangups <= 1 || (tolerate_known_bugs && told_again_after_restart),
+            hangups <= 1,
             "call {id} got {hangups} HANGUP: {events:?}; calls {:?}",
             &h.calls
         );
@@ -833,10 +824,10 @@ fn a_restart_while_call_events_wait_for_a_slow_creation_loses_them() {
 
 /// Found by the run (Salesforce Voice): Salesforce declined (or ended) a call, the base
 /// published its HANGUP; the server restarted before Neotel's end reached the session. The
-/// resumed voice side takes the call in progress afresh (`known_call`), without "Salesforce
-/// ended it" (kept only in memory), and publishes a second HANGUP when Neotel's end comes.
+/// resumed voice side took the call in progress afresh (`known_call`), without "Salesforce
+/// ended it" (then kept only in memory), and published a second HANGUP when Neotel's end came.
+/// Now kept with the VoiceCalls in the snapshot: one HANGUP.
 #[test]
-#[ignore = "bug in sf-voice (reported to the lead): run with --ignored"]
 fn a_restart_after_salesforce_ended_a_call_tells_its_end_again() {
     run_checked(
         vec![

@@ -11,7 +11,7 @@
 //! is sent again after a lost answer until Salesforce takes or refuses it. Sans-IO: this module
 //! says what to send and reads what became of it; the server sends.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use cti_core::{CallClosed, CallOrigin, CallStart};
@@ -141,6 +141,10 @@ pub struct Records {
     next: u64,
     /// By the call's key (its `vendorCallKey`).
     calls: BTreeMap<String, Record>,
+    /// Neotel's calls Salesforce ended itself (its base published their HANGUP), until Neotel
+    /// shows them ended: kept here so a restart does not tell their end a second time.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    ended_by_salesforce: BTreeSet<i64>,
 }
 
 /// Whom the records name: the contact center, and the custom fields' names.
@@ -157,7 +161,21 @@ impl Records {
     /// Nothing is on its way or due.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.calls.is_empty()
+        self.calls.is_empty() && self.ended_by_salesforce.is_empty()
+    }
+
+    /// Salesforce ended call `id` itself (`true`), or Neotel showed it ended (`false`).
+    pub(crate) fn ended_by_salesforce(&mut self, id: i64, by_salesforce: bool) {
+        if by_salesforce {
+            self.ended_by_salesforce.insert(id);
+        } else {
+            self.ended_by_salesforce.remove(&id);
+        }
+    }
+
+    /// Whether Salesforce ended call `id` itself.
+    pub(crate) fn salesforce_ended(&self, id: i64) -> bool {
+        self.ended_by_salesforce.contains(&id)
     }
 
     fn id(&mut self) -> u64 {

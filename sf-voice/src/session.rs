@@ -285,6 +285,10 @@ impl VoiceSession {
     /// again; an R2 is).
     pub fn resume_records(&mut self, records: Records) -> Vec<Out> {
         self.records = records;
+        // The call in progress Salesforce ended itself: its end is not told again.
+        for (id, leg) in &mut self.calls {
+            leg.ended_by_salesforce |= self.records.salesforce_ended(*id);
+        }
         let outs = self.records.resumed();
         self.record_outs(outs)
     }
@@ -733,6 +737,7 @@ impl VoiceSession {
                 }
             }
             CallEvent::Ended { id, .. } => {
+                self.records.ended_by_salesforce(*id, false);
                 let Some(leg) = self.calls.remove(id) else {
                     return out;
                 };
@@ -1233,6 +1238,7 @@ impl VoiceSession {
                         l.consult_ended_by_salesforce = true;
                     } else {
                         l.ended_by_salesforce = true;
+                        self.records.ended_by_salesforce(call, true);
                     }
                 }
                 // The base asks for the calls right after: they must not hold the leg ended.
