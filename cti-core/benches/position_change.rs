@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use cti_core::{ApiId, Command, Config, Input, Output, SalesforceEvent, Session};
+use cti_core::{ApiId, Command, Config, Input, NeotelTasks, Output, SalesforceEvent, Session};
 use neotel_api::{Reply, Request};
 use neotel_sim::{DeliverRequest, Platform, Scenario};
 use serde_json::{Map, Value, json};
@@ -47,7 +47,7 @@ impl Rig {
         neotel.call(wall0, "Login", &login).expect("login");
         let start = Instant::now();
         let mut rig = Self {
-            session: Session::new(Config::new(USER, wall0), start),
+            session: Session::new(Config::new(USER, NeotelTasks::simulator(), wall0), start),
             neotel,
             start,
             now: start,

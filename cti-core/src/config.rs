@@ -63,37 +63,78 @@ pub struct Config {
 }
 
 impl Config {
-    /// The simulator's default mapping and the seed's options, for `user`.
-    pub fn new(user: impl Into<String>, neotel_time_at_start: NaiveDateTime) -> Self {
+    /// The configuration of `user`'s session on the Neotel install whose tasks are `neotel`
+    /// (there is no default: each install numbers its `ExecuteTask`s, and the simulator's
+    /// numbers, [`NeotelTasks::simulator`], would call the wrong ones on a real install), with
+    /// the seed's options and the rest at their defaults.
+    pub fn new(
+        user: impl Into<String>,
+        neotel: NeotelTasks,
+        neotel_time_at_start: NaiveDateTime,
+    ) -> Self {
+        let NeotelTasks {
+            breaks,
+            campaigns,
+            queues,
+            users,
+            lists_task,
+            tasks,
+        } = neotel;
         Self {
             user: user.into(),
             options: Options::default(),
             dialing: DialingOptions::default(),
             poll_interval: Duration::from_secs(1),
-            breaks: ListSource::Task {
-                id: 1,
-                params: vec!["breaks".into()],
-            },
-            campaigns: ListSource::Task {
-                id: 1,
-                params: vec!["campaigns".into()],
-            },
-            queues: ListSource::Task {
-                id: 1,
-                params: vec!["queues".into()],
-            },
-            users: ListSource::Task {
-                id: 1,
-                params: vec!["users".into()],
-            },
-            lists_task: Some(1),
-            tasks: Tasks::default(),
+            breaks,
+            campaigns,
+            queues,
+            users,
+            lists_task,
+            tasks,
             neotel_time_at_start,
             neotel_utc_offset_minutes: 0,
             sync_seed: 0,
             settings: PanelSettings::default(),
             users_refresh: Duration::from_secs(15),
             languages: vec!["es".into(), "en".into()],
+        }
+    }
+}
+
+/// Where a Neotel install's lists come from and which of its `ExecuteTask`s do what: the
+/// part of a [`Config`] that differs from one install to the next (Neotel's staff know it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeotelTasks {
+    /// Break states.
+    pub breaks: ListSource,
+    /// Campaigns.
+    pub campaigns: ListSource,
+    /// Queues (transfer targets).
+    pub queues: ListSource,
+    /// Platform users (transfer, conference and monitoring targets).
+    pub users: ListSource,
+    /// The task listing by name (`transferPhones` + campaign, `categories` + CRM), if any.
+    pub lists_task: Option<i64>,
+    /// The tasks behind monitoring, text messages, the contact search and the release check.
+    pub tasks: Tasks,
+}
+
+impl NeotelTasks {
+    /// The mapping of `neotel-sim`'s default scenario (every list from task 1 by its name,
+    /// [`Tasks::simulator`]): for the demo and tests, never a real install.
+    #[must_use]
+    pub fn simulator() -> Self {
+        let list = |name: &str| ListSource::Task {
+            id: 1,
+            params: vec![name.into()],
+        };
+        Self {
+            breaks: list("breaks"),
+            campaigns: list("campaigns"),
+            queues: list("queues"),
+            users: list("users"),
+            lists_task: Some(1),
+            tasks: Tasks::simulator(),
         }
     }
 }
@@ -252,9 +293,11 @@ pub struct Tasks {
     pub contact_outcome: TaskCall,
 }
 
-impl Default for Tasks {
-    /// The simulator's default mapping.
-    fn default() -> Self {
+impl Tasks {
+    /// The mapping of `neotel-sim`'s default scenario: for the demo and tests, never a real
+    /// install.
+    #[must_use]
+    pub fn simulator() -> Self {
         Self {
             monitor_start: TaskCall::new(2, &["supervisor", "user", "mode"]),
             monitor_stop: TaskCall::new(3, &["supervisor"]),

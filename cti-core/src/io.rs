@@ -28,7 +28,7 @@ pub enum Input {
     Answered(Instant, RequestId, CrmResult),
     /// Salesforce reported something.
     Salesforce(Instant, SalesforceEvent),
-    /// Time passed (at or after [`Session::poll_timeout`]).
+    /// Time passed (at or after [`Session::poll_timeout`](crate::Session::poll_timeout)).
     Timeout(Instant),
 }
 

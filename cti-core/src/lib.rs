@@ -1,16 +1,18 @@
-//! One agent's connector session as a sans-IO state machine: every decision the connector
-//! makes for an agent, and no I/O (no sockets, no clock, no runtime).
+#![doc = include_str!("../README.md")]
+//!
+//! # The server's loop
 //!
 //! The server owns one [`Session`] per logged-in agent and drives it:
 //!
 //! ```no_run
 //! use std::time::Instant;
-//! use cti_core::{Config, Input, Output, SalesforceEvent, Session};
+//! use cti_core::{Config, Input, NeotelTasks, Output, SalesforceEvent, Session};
 //!
-//! /// The server's loop for one agent; `clock` is its one clock read.
-//! fn drive(clock: impl Fn() -> Instant, mut next_input: impl FnMut(Option<Instant>) -> Input) {
+//! /// The server's loop for one agent of the install whose task ids are `tasks`; `clock` is its
+//! /// one clock read.
+//! fn drive(tasks: NeotelTasks, clock: impl Fn() -> Instant, mut next_input: impl FnMut(Option<Instant>) -> Input) {
 //!     let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap().and_hms_opt(9, 0, 0).unwrap();
-//!     let mut session = Session::new(Config::new("1001", start), clock());
+//!     let mut session = Session::new(Config::new("1001", tasks, start), clock());
 //!     // A page of the agent's Salesforce surface attaches and runs the requests.
 //!     let _ = session.handle_input(Input::Salesforce(clock(), SalesforceEvent::PageChanged));
 //!     loop {
@@ -73,8 +75,15 @@ mod session;
 mod user;
 mod view;
 
+// The crates whose types the session's API takes, so an integrator names the very versions the
+// core was built with.
+pub use neotel_api;
+pub use neotel_api::{Reply, Request};
+pub use sf_callcenter;
+pub use sf_callcenter::{CallType, DialingOptions, Options, Problem, SearchMatch, SoftphoneLayout};
+
 pub use command::{Command, MonitorMode, TextChannel, TransferTarget};
-pub use config::{Cadence, Config, ListSource, TaskCall, Tasks, Urgency};
+pub use config::{Cadence, Config, ListSource, NeotelTasks, TaskCall, Tasks, Urgency};
 pub use crm::{
     Answer, Ask, CallClosed, CallEvent, CallLog, CallOrigin, CallStart, ClosedContact, CrmError,
     CrmRequest, CrmResult, Outcome, RecordRef, RequestId, SalesforceEvent, SurfaceSet,

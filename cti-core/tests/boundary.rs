@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use cti_core::{
     AgentStatus, Answer, Ask, CallEvent, CallLog, CallOrigin, Command, Config, CrmRequest, Input,
-    Output, RecordRef, SalesforceEvent, Session, SurfaceSet,
+    NeotelTasks, Output, RecordRef, SalesforceEvent, Session, SurfaceSet,
 };
 use neotel_api::{Fault, Reply};
 use neotel_sim::{Platform, Scenario};
@@ -215,7 +215,7 @@ impl Desk {
         neotel.call(wall0, "Login", &params).expect("login");
         let start = Instant::now();
         let mut d = Self {
-            session: Session::new(Config::new(user, wall0), start),
+            session: Session::new(Config::new(user, NeotelTasks::simulator(), wall0), start),
             neotel,
             surface: TestSurface::new(),
             calls: Vec::new(),

@@ -1294,9 +1294,11 @@ fn run_checked(steps: Vec<Step>, tolerate_known_bugs: bool) -> Result<(), TestCa
             let typed_for = notes_for
                 .get(xml_update)
                 .and_then(|h| truth.contact_of_handle.get(h));
+            // bound first: Rust 1.88 (rust-version) does not extend a temporary's life here
+            let contact = (*base, *contact_id);
             prop_assert_eq!(
                 typed_for,
-                Some(&(*base, *contact_id)),
+                Some(&contact),
                 "notes {} reached contact {}/{}",
                 xml_update,
                 base,

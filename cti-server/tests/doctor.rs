@@ -111,7 +111,12 @@ impl Install {
         ];
         match std::env::var("CTI_TEST_DOCTOR_CONFIG") {
             Ok(config) => flags.push(("--config", vec![config])),
-            Err(_) => flags.push(("--data-dir", vec![path(&self.dir.0.join("data"))])),
+            Err(_) => {
+                // the example's lists and tasks are the simulator's (NeoApi's URL needs them)
+                let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml");
+                flags.push(("--config", vec![example.to_owned()]));
+                flags.push(("--data-dir", vec![path(&self.dir.0.join("data"))]));
+            }
         }
         flags
     }

@@ -161,7 +161,7 @@ fn the_view_example_has_the_views_shape() {
         .and_hms_opt(9, 0, 0)
         .unwrap();
     let mut session = cti_core::Session::new(
-        cti_core::Config::new("1001", wall),
+        cti_core::Config::new("1001", cti_core::NeotelTasks::simulator(), wall),
         std::time::Instant::now(),
     );
     let view = std::iter::from_fn(|| session.poll_output())

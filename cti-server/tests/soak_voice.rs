@@ -522,7 +522,7 @@ async fn every_call_has_one_voicecall_ended_once_or_is_unlinked_through_faults_a
         // Every 2 s the API's next request times out: applied, its answer held past the
         // client's 4 s.
         ticks += 1;
-        if ticks % 8 == 0 {
+        if ticks.is_multiple_of(8) {
             let mut stand_in = api.shared().lock();
             let mut plan = stand_in.faults().clone();
             let mut delay = Fault::new(FaultKind::Delay);

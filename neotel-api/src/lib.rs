@@ -1,14 +1,4 @@
-//! Client for Neotel's NeoApi web service (`/neoapi/webservice.asmx`).
-//!
-//! Two layers:
-//!
-//! - **Pure** (always built, no I/O; `default-features = false`): [`Position`] and the
-//!   [`AgentState`] rule, [`Request`] (one variant per method the connector uses, with
-//!   its WSDL parameters), the wire codecs in [`codec`] (form, GET and SOAP 1.1 encoding;
-//!   reply, fault and `{"Table":[…]}` decoding), [`Password`] and the one [`Error`].
-//! - **HTTP** (feature `http`, on by default): the object-safe [`Transport`] trait with
-//!   [`FormTransport`], [`GetTransport`] and [`SoapTransport`] on reqwest, and the typed
-//!   async [`Client`].
+#![doc = include_str!("../README.md")]
 //!
 //! # The pure layer
 //!
@@ -35,38 +25,6 @@
 //!     <CRM_ShowingContactResponse xmlns=\"http://tempuri.org/\" /></soap:Body></soap:Envelope>")?;
 //! assert_eq!(reply, Reply::Void);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! # The client
-//!
-//! ```no_run
-//! # #[cfg(feature = "http")]
-//! # async fn run() -> Result<(), neotel_api::Error> {
-//! use std::time::Duration;
-//! use neotel_api::{AgentState, Client, FaultKind, HttpTransportBuilder, Password};
-//!
-//! let transport = HttpTransportBuilder::new("http://neotel.example:8080")
-//!     .path("/neoapi/webservice.asmx")
-//!     .timeout(Duration::from_secs(10))
-//!     .build_form()?;
-//! let client = Client::new(std::sync::Arc::new(transport));
-//!
-//! match client.login("SIP/6000", "1001", &Password::new("secret")).await {
-//!     Err(e) if e.fault_kind() == Some(FaultKind::PositionNotFree) => { /* stale session */ }
-//!     other => other?,
-//! }
-//! client.login_campaign("1001", 97).await?;
-//! loop {
-//!     let position = client.position("1001").await?;
-//!     if let AgentState::ContactDelivered = position.agent_state() {
-//!         // show the record, then acknowledge it
-//!         let c = position.contact().expect("a delivered contact has an id");
-//!         client.crm_showing_contact("1001", c.base, c.id, &c.data).await?;
-//!         break;
-//!     }
-//!     tokio::time::sleep(Duration::from_secs(1)).await;
-//! }
-//! # Ok(()) }
 //! ```
 //!
 //! Errors keep apart the platform saying no ([`Error::Platform`] with a classified

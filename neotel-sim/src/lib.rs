@@ -53,3 +53,8 @@ pub use scenario::{
 };
 pub use server::{FaultRule, Shared, SimServer, app};
 pub use wsdl::wsdl;
+
+/// The README's examples, run as doctests so it cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,5 +1,6 @@
-//! The Salesforce call center definition and every Salesforce-side rule the connector applies,
-//! as pure code (no I/O).
+#![doc = include_str!("../README.md")]
+//!
+//! # What it holds
 //!
 //! - The file an admin imports ([`CallCenter`]): parsed from XML (every syntax problem with
 //!   line and column) or from the flat map `getCallCenterSettings()` returns, checked against
@@ -11,19 +12,6 @@
 //! - Click-to-dial numbers ([`normalize_number`], W-CLICK2DIAL).
 //! - The Salesforce Voice partner-telephony contact center ([`VoiceConfig`]): checked
 //!   ([`check_voice`]) and generated ([`generate_voice`]) like the Open CTI call center.
-//!
-//! ```
-//! use sf_callcenter::{Install, check, generate};
-//!
-//! let install = Install { adapter_url: "https://cti.example.com/softphone/".into(), ..Install::default() };
-//! let xml = generate(&install).to_xml();
-//! let config = check(&xml).expect("a generated definition passes its own checks");
-//! assert!(config.options.allow_categorization);
-//!
-//! let broken = xml.replace("https://cti", "http://cti").replace(">620<", ">5000<");
-//! let problems = check(&broken).unwrap_err();
-//! assert_eq!(problems.len(), 2, "every problem at once");
-//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

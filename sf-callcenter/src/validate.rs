@@ -515,7 +515,7 @@ fn label(name: &str) -> &'static str {
 }
 
 /// The call center definition for an install: the seed's sections and items, plus dialing.
-/// Each section is its items' names and values; labels come from [`label`], sort orders
+/// Each section is its items' names and values; labels come from `label`, sort orders
 /// from the order written here.
 pub fn generate(install: &Install) -> CallCenter {
     let mut general = vec![

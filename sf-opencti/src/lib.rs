@@ -1,37 +1,4 @@
-//! The Open CTI adapter of the Neotel ↔ Salesforce connector: sans-IO translation between the
-//! core's surface-neutral terms (`cti-core`'s [`CrmRequest`], [`SurfaceUpdate`], [`Answer`])
-//! and the `sforce.opencti` calls the softphone page runs. It decides nothing: which record
-//! pops, what the Task says, when anything is written are the core's; this crate only words
-//! them as Open CTI does and reads Open CTI's answers back.
-//!
-//! ```
-//! use cti_core::{Ask, CrmRequest, RequestId, SurfaceSet, SurfaceUpdate};
-//! use serde_json::json;
-//!
-//! // The core asks for a record's page; the page runs `screenPop`.
-//! let request = CrmRequest { id: RequestId(7), ask: Ask::ShowRecord { id: "003A".into() } };
-//! let effect = sf_opencti::effect(&request, &|m| m.to_string());
-//! assert_eq!(
-//!     serde_json::to_value(&effect).unwrap(),
-//!     json!({"id": 7, "kind": "screenPop", "type": "sobject", "params": {"recordId": "003A"}})
-//! );
-//!
-//! // What the surface shows: phone fields dial through the softphone.
-//! let update = SurfaceUpdate { id: RequestId(8), set: SurfaceSet::ClickToDial(true) };
-//! assert_eq!(sf_opencti::surface_effect(&update).action.kind(), "enableClickToDial");
-//!
-//! // The page's answer to a search, read back for the core.
-//! let ask = Ask::FindRecords {
-//!     key: "0038d0000000002AAA".into(),
-//!     direction: sf_callcenter::CallType::Inbound,
-//!     new_record: Default::default(),
-//! };
-//! let page = json!({"0038d0000000002AAA": {"Id": "0038d0000000002AAA", "Name": "José", "RecordType": "Contact"}});
-//! let cti_core::Answer::Records(found) = sf_opencti::answer(&ask, Ok(page)).unwrap() else {
-//!     panic!("a search answers records")
-//! };
-//! assert_eq!(found[0].object_type, "Contact");
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -45,6 +12,10 @@ use cti_core::{
 };
 use serde_json::{Map, Value, json};
 use sf_callcenter::{CallType, SearchMatch};
+
+// The core whose terms this adapter words, so an integrator names the very version it was built
+// with.
+pub use cti_core;
 
 pub use action::{SalesforceAction, SalesforceEffect, SalesforceError};
 pub use read::{ShapeError, apex_records, layout_from_json, parse_search_result};

@@ -613,15 +613,15 @@ impl StandIn {
             tracing::info!(op = ?request.op, reply = %reply.body, "stand-in: request refused");
             return Err(reply);
         }
-        if let Op::Update(id) | Op::ClearRouting(id) = &request.op {
-            if self.find(id).is_none() {
-                self.refused.unknown_call += 1;
-                return Err(Reply::error(
-                    404,
-                    "NOT_FOUND",
-                    format!("no VoiceCall has the id or vendorCallKey {id:?}"),
-                ));
-            }
+        if let Op::Update(id) | Op::ClearRouting(id) = &request.op
+            && self.find(id).is_none()
+        {
+            self.refused.unknown_call += 1;
+            return Err(Reply::error(
+                404,
+                "NOT_FOUND",
+                format!("no VoiceCall has the id or vendorCallKey {id:?}"),
+            ));
         }
         Ok(())
     }
@@ -715,16 +715,15 @@ impl StandIn {
     fn create(&mut self, body: Map<String, Value>) -> Reply {
         let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
         let key = text("vendorCallKey").unwrap_or_default();
-        if self.settings.dedupe {
-            if let Some(call) = self
+        if self.settings.dedupe
+            && let Some(call) = self
                 .calls
                 .iter_mut()
                 .rev()
                 .find(|c| c.vendor_call_key == key)
-            {
-                call.create_requests += 1;
-                return Reply::ok(json!({"voiceCallId": call.voice_call_id, "errors": []}));
-            }
+        {
+            call.create_requests += 1;
+            return Reply::ok(json!({"voiceCallId": call.voice_call_id, "errors": []}));
         }
         let errors = self.settings.known_call_attributes.as_ref().and_then(|known| {
             let attributes = call_attributes(text("callAttributes").as_deref()?).ok()?;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use cti_core::{
-    CallEvent, Command, Config, Input, Output, RequestId, SalesforceEvent, Session, SessionError,
-    Snapshot, View,
+    CallEvent, Command, Config, Input, NeotelTasks, Output, RequestId, SalesforceEvent, Session,
+    SessionError, Snapshot, View,
 };
 use neotel_api::{Fault, Reply, Request};
 use neotel_sim::{Platform, Scenario};
@@ -497,7 +497,7 @@ impl Harness {
             )
             .expect("login");
         let start = Instant::now();
-        let mut config = Config::new(user, wall0);
+        let mut config = Config::new(user, NeotelTasks::simulator(), wall0);
         adjust(&mut config);
         let session = Session::new(config.clone(), start);
         let stored = stored_form(&session);

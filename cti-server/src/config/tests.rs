@@ -42,6 +42,22 @@ mod tempdir {
     }
 }
 
+/// The simulator's lists and tasks written out, as an install against it writes them.
+const SIMULATOR_TASKS: &str = "[lists]
+breaks = { task = 1, params = [\"breaks\"] }
+campaigns = { task = 1, params = [\"campaigns\"] }
+queues = { task = 1, params = [\"queues\"] }
+users = { task = 1, params = [\"users\"] }
+transfer_phones = { task = 1, params = [\"transferPhones\", \"campaign\"] }
+categories = { task = 1, params = [\"categories\", \"crm\"] }
+[tasks]
+monitor_start = { task = 2, params = [\"supervisor\", \"user\", \"mode\"] }
+monitor_stop = { task = 3, params = [\"supervisor\"] }
+send_text = { task = 5, params = [\"user\", \"phone\", \"channel\", \"text\"] }
+find_contact = { task = 6, params = [\"crm\", \"key\"] }
+contact_outcome = { task = 7, params = [\"base\", \"contact\"] }
+";
+
 #[test]
 fn defaults_are_demo_mode_on_loopback() {
     let c = Config::defaults();
@@ -62,9 +78,9 @@ fn defaults_are_demo_mode_on_loopback() {
 
 #[test]
 fn flags_beat_env_beat_file() {
-    let (_d, path) = write(
-        "listen = \"127.0.0.1:1000\"\npoll_interval_ms = 500\n[neoapi]\nurl = \"http://file\"\ntimeout_ms = 100\n",
-    );
+    let (_d, path) = write(&format!(
+        "listen = \"127.0.0.1:1000\"\npoll_interval_ms = 500\n[neoapi]\nurl = \"http://file\"\ntimeout_ms = 100\n{SIMULATOR_TASKS}",
+    ));
     let sources = Sources {
         file: Some(path),
         env: vec![
@@ -84,9 +100,9 @@ fn flags_beat_env_beat_file() {
 
 #[test]
 fn every_problem_is_reported_with_its_key_and_source() {
-    let (_d, path) = write(
-        "[neoapi]\nurl = \"ftp://x\"\nbinding = \"rest\"\n[neotel]\ntimezone = \"Mars/Base\"\n",
-    );
+    let (_d, path) = write(&format!(
+        "[neoapi]\nurl = \"ftp://x\"\nbinding = \"rest\"\n[neotel]\ntimezone = \"Mars/Base\"\n{SIMULATOR_TASKS}",
+    ));
     let sources = Sources {
         file: Some(path),
         env: vec![("CTI_POLL_INTERVAL_MS".into(), "5".into())],
@@ -108,6 +124,44 @@ fn every_problem_is_reported_with_its_key_and_source() {
     );
     assert!(problems[2].source.contains("CTI_POLL_INTERVAL_MS"));
     assert!(err.to_string().contains("Mars/Base"));
+}
+
+#[test]
+fn a_real_neoapi_without_the_install_tasks_names_each_missing_key() {
+    let (_d, path) = write(
+        "[neoapi]\nurl = \"http://neotel.internal\"\n[lists]\nbreaks = { static = [{ id = 1, name = \"Baño\" }] }\n[tasks]\nfind_contact = { task = 40, params = [\"crm\", \"key\"] }\n",
+    );
+    let sources = Sources {
+        file: Some(path),
+        ..Sources::default()
+    };
+    let ConfigError::Invalid(problems) = load(&sources).unwrap_err() else {
+        panic!("expected Invalid");
+    };
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "lists.campaigns",
+            "lists.queues",
+            "lists.users",
+            "lists.transfer_phones",
+            "lists.categories",
+            "tasks.monitor_start",
+            "tasks.monitor_stop",
+            "tasks.send_text",
+            "tasks.contact_outcome",
+        ],
+        "each one the install did not set, not the simulator's numbers silently"
+    );
+    assert!(
+        problems[5].message.contains("required with neoapi.url")
+            && problems[5].message.contains("task 2 is the simulator's"),
+        "{}",
+        problems[5]
+    );
+    // The demo (no neoapi.url) runs on the simulator's numbers.
+    assert_eq!(Config::defaults().tasks, cti_core::Tasks::simulator());
 }
 
 #[test]

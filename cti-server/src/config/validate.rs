@@ -309,13 +309,24 @@ impl<F: Fn(&str) -> String> Checks<F> {
         }
     }
 
-    fn list(&mut self, name: &str, keys: Option<ListKey>) -> ListSource {
+    /// `lists.NAME` as the file gives it; absent, the simulator's (the demo only).
+    fn list(&mut self, name: &str, keys: Option<ListKey>, demo: bool) -> ListSource {
         let key = format!("lists.{name}");
         match keys {
-            None => ListSource::Task(TaskCall {
-                task: defaults::LIST_TASK,
-                params: default_list_params(name),
-            }),
+            None => {
+                if !demo {
+                    let why = format!(
+                        "required with neoapi.url: this install's `{{ task = N, params = [...] }}` \
+                         or `{{ static = [...] }}` (task {} is the simulator's)",
+                        defaults::LIST_TASK
+                    );
+                    self.bad(&key, why);
+                }
+                ListSource::Task(TaskCall {
+                    task: defaults::LIST_TASK,
+                    params: default_list_params(name),
+                })
+            }
             Some(ListKey {
                 items: Some(items),
                 task: None,
@@ -343,14 +354,23 @@ impl<F: Fn(&str) -> String> Checks<F> {
         }
     }
 
-    /// `tasks.NAME` as the file gives it, or the core's default for it.
+    /// `tasks.NAME` as the file gives it; absent, the simulator's (the demo only).
     fn task(
         &mut self,
         name: &str,
         keys: Option<TaskCall>,
-        default: cti_core::TaskCall,
+        simulator: cti_core::TaskCall,
+        demo: bool,
     ) -> cti_core::TaskCall {
-        let task = keys.map_or(default, |k| cti_core::TaskCall {
+        if keys.is_none() && !demo {
+            let why = format!(
+                "required with neoapi.url: this install's `{{ task = N, params = [...] }}` \
+                 (task {} is the simulator's)",
+                simulator.id
+            );
+            self.bad(&format!("tasks.{name}"), why);
+        }
+        let task = keys.map_or(simulator, |k| cti_core::TaskCall {
             id: i64::from(k.task),
             params: k.params,
         });
@@ -476,22 +496,29 @@ pub(crate) fn validate(keys: Keys, source: impl Fn(&str) -> String) -> Result<Co
         );
         chrono_tz::UTC
     });
+    // Each install numbers its tasks: the simulator's numbers are for the demo alone.
+    let demo = neoapi.is_none();
     let l = keys.lists;
     let lists = Lists {
-        breaks: c.list("breaks", l.breaks),
-        campaigns: c.list("campaigns", l.campaigns),
-        queues: c.list("queues", l.queues),
-        users: c.list("users", l.users),
-        transfer_phones: c.list("transfer_phones", l.transfer_phones),
-        categories: c.list("categories", l.categories),
+        breaks: c.list("breaks", l.breaks, demo),
+        campaigns: c.list("campaigns", l.campaigns, demo),
+        queues: c.list("queues", l.queues, demo),
+        users: c.list("users", l.users, demo),
+        transfer_phones: c.list("transfer_phones", l.transfer_phones, demo),
+        categories: c.list("categories", l.categories, demo),
     };
-    let (t, d) = (keys.tasks, Tasks::default());
+    let (t, s) = (keys.tasks, Tasks::simulator());
     let tasks = Tasks {
-        monitor_start: c.task("monitor_start", t.monitor_start, d.monitor_start),
-        monitor_stop: c.task("monitor_stop", t.monitor_stop, d.monitor_stop),
-        send_text: c.task("send_text", t.send_text, d.send_text),
-        find_contact: c.task("find_contact", t.find_contact, d.find_contact),
-        contact_outcome: c.task("contact_outcome", t.contact_outcome, d.contact_outcome),
+        monitor_start: c.task("monitor_start", t.monitor_start, s.monitor_start, demo),
+        monitor_stop: c.task("monitor_stop", t.monitor_stop, s.monitor_stop, demo),
+        send_text: c.task("send_text", t.send_text, s.send_text, demo),
+        find_contact: c.task("find_contact", t.find_contact, s.find_contact, demo),
+        contact_outcome: c.task(
+            "contact_outcome",
+            t.contact_outcome,
+            s.contact_outcome,
+            demo,
+        ),
     };
     let options = c.options(keys.callcenter.options);
     if let Some(file) = &keys.callcenter.file {

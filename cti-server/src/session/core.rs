@@ -51,7 +51,18 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
     let config = start.config;
     // The core derives wall times from instants; it needs the Neotel server's time at `now`.
     let neotel_now = start.wall.with_timezone(&config.timezone);
-    let mut core = cti_core::Config::new(start.user, neotel_now.naive_local());
+    let neotel = cti_core::NeotelTasks {
+        breaks: list("lists.breaks", &config.lists.breaks)?,
+        campaigns: list("lists.campaigns", &config.lists.campaigns)?,
+        queues: list("lists.queues", &config.lists.queues)?,
+        users: list("lists.users", &config.lists.users)?,
+        lists_task: match &config.lists.categories {
+            ListSource::Task(t) => Some(i64::from(t.task)),
+            ListSource::Static(_) => None,
+        },
+        tasks: config.tasks.clone(),
+    };
+    let mut core = cti_core::Config::new(start.user, neotel, neotel_now.naive_local());
     core.neotel_utc_offset_minutes = i64::from(neotel_now.offset().fix().local_minus_utc() / 60);
     core.options = start.callcenter.options.clone();
     core.dialing = start.callcenter.dialing.clone();
@@ -63,15 +74,6 @@ fn start_session(start: MachineStart<'_>) -> Result<CoreSession, String> {
     {
         core.settings = settings;
     }
-    core.breaks = list("lists.breaks", &config.lists.breaks)?;
-    core.campaigns = list("lists.campaigns", &config.lists.campaigns)?;
-    core.queues = list("lists.queues", &config.lists.queues)?;
-    core.users = list("lists.users", &config.lists.users)?;
-    core.tasks = config.tasks.clone();
-    core.lists_task = match &config.lists.categories {
-        ListSource::Task(t) => Some(i64::from(t.task)),
-        ListSource::Static(_) => None,
-    };
     let mut seed = [0u8; 8];
     rand::rngs::OsRng
         .try_fill_bytes(&mut seed)

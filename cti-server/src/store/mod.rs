@@ -1,5 +1,5 @@
 //! The session store: what a session must not lose, written before the agent is told it is
-//! done (issue 13), and who owns each session (issue 14, [`lease`]). SQLite in the data
+//! done (issue 13), and who owns each session (issue 14, `lease`). SQLite in the data
 //! directory by default (nothing to install; one server); PostgreSQL for several servers. One
 //! code path for both: sqlx's `Any` driver, portable SQL and `$n` placeholders (both accept
 //! them), versioned migrations run at start.

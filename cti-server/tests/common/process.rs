@@ -139,6 +139,9 @@ impl ServerProcess {
     ) -> Self {
         let port = free_port();
         let mut args: Vec<String> = [
+            // the example's lists and tasks are the simulator's (NeoApi's URL needs them)
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"),
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--neoapi-url",

@@ -102,9 +102,14 @@ impl Stack {
             });
         }
         let data = TempDir::new()?;
+        // The example's lists and tasks are the simulator's (a NeoApi URL needs them written).
+        let config = data.path().join("config.toml");
+        std::fs::write(&config, include_str!("../../../config.example.toml"))
+            .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
         let addr = free_port()?;
         let url = format!("http://{addr}");
         let args = [
+            ("--config", config.display().to_string()),
             ("--listen", addr.to_string()),
             ("--public-url", url.clone()),
             ("--neoapi-url", sim_url.clone()),
