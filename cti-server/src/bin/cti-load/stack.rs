@@ -102,9 +102,16 @@ impl Stack {
             });
         }
         let data = TempDir::new()?;
-        // The example's lists and tasks are the simulator's (a NeoApi URL needs them written).
+        // The example's lists and tasks are the simulator's (a NeoApi URL needs them written);
+        // nothing else of it: the rest is the server's defaults and the flags below.
+        let example = include_str!("../../../config.example.toml");
+        let lists_and_tasks = example
+            .find("\n[lists]")
+            .zip(example.find("\n[callcenter]"))
+            .map(|(from, to)| &example[from..to])
+            .ok_or("config.example.toml has no [lists] … [callcenter] sections")?;
         let config = data.path().join("config.toml");
-        std::fs::write(&config, include_str!("../../../config.example.toml"))
+        std::fs::write(&config, lists_and_tasks)
             .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
         let addr = free_port()?;
         let url = format!("http://{addr}");
